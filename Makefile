@@ -1,0 +1,39 @@
+# TerraScope for QGIS. `make setup` then `make test`.
+PY      := .venv/bin/python
+PLUGIN  := terrascope_reasoning
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: setup test test-fast demo run-qgis package translations bench train-tiny lint lock
+
+setup:                ## Debian QGIS + pinned venv at .venv (idempotent)
+	@bash scripts/setup.sh
+
+test:                 ## the whole suite, real QGIS included
+	$(PY) -m pytest -q
+
+test-fast:            ## everything but the QGIS desktop start
+	$(PY) -m pytest -q -m "not desktop and not slow"
+
+demo:                 ## a generated scene asked a question by the embedded default model
+	$(PY) scripts/demo.py --out demo-out
+
+run-qgis:             ## open QGIS with this folder as the plugin
+	bash scripts/run_qgis.sh
+
+package:              ## terrascope_reasoning.zip for "Install from ZIP"
+	$(PY) scripts/package.py --out $(PLUGIN).zip
+
+translations:         ## compile i18n/*.ts into .qm
+	$(PY) scripts/translations.py
+
+bench:                ## speed and memory benchmarks (numbers go into the issue notes)
+	$(PY) scripts/bench.py
+
+train-tiny:           ## reproduce the embedded default model from its recorded recipe
+	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe.json --out build/terrascope-tiny
+
+lint:
+	$(PY) -m ruff check engine terrascope_plugin tests || true
+
+lock:                 ## re-pin requirements.lock from the current venv
+	.venv/bin/pip freeze --local --exclude-editable | grep -v '^-e' > requirements.lock

@@ -1,0 +1,1 @@
+"""Synthetic georeferenced scenes, reasoning-trace synthesis and training datasets."""

@@ -1,0 +1,1 @@
+"""The evaluation bench: answer accuracy and gIoU / cIoU per task type."""

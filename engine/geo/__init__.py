@@ -1,0 +1,1 @@
+"""Raster reading and co-registration, tiling, vectorising, geodesic measuring, GeoPackage writing."""

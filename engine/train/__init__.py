@@ -1,0 +1,1 @@
+"""Two-stage training, LoRA fine-tuning and multi-GPU runs through Accelerate."""

@@ -1,0 +1,1 @@
+"""Everything of TerraScope that imports QGIS or Qt. Never imports torch at module import time."""

@@ -5,7 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 fail() { echo "make setup: $*" >&2; exit 1; }
 
-APT_PACKAGES="qgis python3-qgis qgis-providers python3-venv xvfb xauth imagemagick"
+APT_PACKAGES=${TERRASCOPE_APT_PACKAGES:-"qgis python3-qgis qgis-providers python3-venv xvfb xauth imagemagick"}
+VENV=${TERRASCOPE_VENV:-.venv}
 missing=""
 for p in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -21,20 +22,20 @@ if [ -n "$missing" ]; then
 fi
 /usr/bin/python3 -c "import qgis.core" 2>/dev/null || fail "Debian's python3 cannot import qgis.core: reinstall python3-qgis"
 
-stamp=.venv/.terrascope-setup
+stamp=$VENV/.terrascope-setup
 want=$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x .venv/bin/terrascope ]; then
-  echo "[setup] .venv is up to date"; exit 0
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$VENV/bin/terrascope" ]; then
+  echo "[setup] $VENV is up to date"; exit 0
 fi
-if [ ! -x .venv/bin/python ]; then
-  /usr/bin/python3 -m venv --system-site-packages .venv || fail "could not create .venv (is python3-venv installed?)"
+if [ ! -x "$VENV/bin/python" ]; then
+  /usr/bin/python3 -m venv --system-site-packages "$VENV" || fail "could not create .venv (is python3-venv installed?)"
 fi
-echo "[setup] installing the pinned Python packages into .venv"
-.venv/bin/pip install -q -r requirements.lock >/tmp/terrascope-pip.log 2>&1 \
+echo "[setup] installing the pinned Python packages into $VENV"
+"$VENV/bin/pip" install -q -r requirements.lock >/tmp/terrascope-pip.log 2>&1 \
   || fail "pip install -r requirements.lock failed (no network to PyPI?): see /tmp/terrascope-pip.log"
-.venv/bin/pip install -q --no-deps --no-build-isolation -e . >>/tmp/terrascope-pip.log 2>&1 \
+"$VENV/bin/pip" install -q --no-deps --no-build-isolation -e . >>/tmp/terrascope-pip.log 2>&1 \
   || fail "pip install -e . failed: see /tmp/terrascope-pip.log"
-.venv/bin/python -c "import qgis.core, torch, transformers, rasterio" \
+"$VENV/bin/python" -c "import qgis.core, torch, transformers, rasterio" \
   || fail "the venv cannot import qgis/torch/transformers/rasterio together: see the error above"
 echo "$want" > "$stamp"
 echo "[setup] done: .venv/bin/terrascope --help"

@@ -1,0 +1,70 @@
+"""Tile-by-tile refinement of a mask at native resolution: read each tile (optionally resampled to the model's
+input size), predict its probabilities, clip to the area of interest and valid pixels, stitch."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..errors import Cancelled
+from .stack import InputStack, StackArrays
+from .tiling import MaskRaster, Stitcher, TileGrid
+
+
+def resize_prob(prob: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(h0, w0) float -> (h, w) float32, bilinear (pixel-centre aligned)."""
+    from PIL import Image
+
+    prob = np.asarray(prob, dtype=np.float32)
+    if prob.shape == tuple(shape):
+        return prob
+    return np.asarray(Image.fromarray(prob, mode="F").resize((shape[1], shape[0]), Image.BILINEAR))
+
+
+def resize_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(h0, w0) bool -> (h, w) bool, nearest neighbour."""
+    mask = np.asarray(mask, bool)
+    if mask.shape == tuple(shape):
+        return mask
+    rows = np.minimum((np.arange(shape[0]) + 0.5) * mask.shape[0] / shape[0], mask.shape[0] - 1).astype(int)
+    cols = np.minimum((np.arange(shape[1]) + 0.5) * mask.shape[1] / shape[1], mask.shape[1] - 1).astype(int)
+    return mask[rows][:, cols]
+
+
+def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray], date_index: int = 0,
+                 tile: int = 512, overlap: int = 64, model_size: int | None = None, threshold: float = 0.5,
+                 progress: Callable[[int, int], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None, tmpdir: str | None = None
+                 ) -> tuple[MaskRaster, float]:
+    """Full-resolution mask of one step over the whole ``stack`` grid.
+
+    ``predict(arrays) -> (s, s) probabilities`` is called once per tile that holds usable pixels, with the
+    tile read at ``model_size`` x ``model_size`` (None: native tile size). Probabilities are resized back to
+    the tile, clipped to the AOI and to the valid pixels of ``date_index``, and stitched (see
+    :class:`Stitcher`). ``progress(done, total)`` after each tile; ``cancelled()`` is polled before each tile
+    and raises :class:`Cancelled` (the temporary mask is deleted). Returns the mask and its confidence
+    (mean probability inside it).
+    """
+    grid = TileGrid(stack.width, stack.height, tile, overlap)
+    stitcher = Stitcher(grid, stack.transform, stack.crs, threshold, tmpdir=tmpdir)
+    total = len(grid)
+    try:
+        for k, win in enumerate(grid.windows()):
+            if cancelled is not None and cancelled():
+                raise Cancelled("cancelled while refining masks; nothing was written")
+            shape = (int(win.height), int(win.width))
+            arrays = stack.read(win, out_shape=(model_size, model_size) if model_size else None)
+            valid = arrays.valid[min(date_index, arrays.valid.shape[0] - 1)]
+            if not (valid & arrays.aoi).any():
+                prob = np.zeros(shape, np.float32)
+            else:
+                prob = resize_prob(predict(arrays), shape)
+                keep = stack.aoi_mask(win) & resize_mask(valid, shape)
+                prob = np.where(keep, prob, 0.0)
+            stitcher.add(win, prob)
+            if progress is not None:
+                progress(k + 1, total)
+    except BaseException:
+        stitcher.abort()
+        raise
+    return stitcher.finish(), stitcher.confidence

@@ -1,0 +1,118 @@
+"""Free-answer grounding questions: referring segmentation and implicit (purpose-driven) questions.
+
+Referring: the target is named ("Segment the forest in the northern half."). Implicit, in the manner
+of EarthReason: the target follows from a purpose ("Where could a small plane land?" -> large open
+bare fields). Both have no options; the answer names the region and its measured area, or says
+"no such region" when the target is absent.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from . import classes as C
+from .context import LabelContext, components, largest_component
+from .tasks import _pick, _target
+from .traces import QuestionRecord, TraceStep, free_answer
+
+REFER_Q = ("Segment the {n}.", "Show all {n} in this image.", "Where is the {n}?", "Outline the {n}.",
+           "Find the {n}.")
+HALVES = {"northern": (0, 0), "southern": (0, 1), "western": (1, 0), "eastern": (1, 1)}
+
+
+def _half(shape, which: str) -> np.ndarray:
+    axis, second = HALVES[which]
+    out = np.zeros(shape, bool)
+    n = shape[axis] // 2
+    sl = slice(n, None) if second else slice(0, n)
+    if axis == 0:
+        out[sl, :] = True
+    else:
+        out[:, sl] = True
+    return out
+
+
+def referring(ctx: LabelContext, rng, t: int, absent: bool = False) -> QuestionRecord | None:
+    cid = _target(ctx, rng, t, absent)
+    if cid is None:
+        return None
+    name = ctx.name(cid)
+    mask = ctx.mask(cid, t)
+    r = rng.random()
+    if absent or r < 0.6:
+        phrase = name
+    elif r < 0.8:
+        mask, phrase = largest_component(mask), ctx.patch_phrase(cid)
+    else:
+        which = _pick(rng, list(HALVES))
+        mask, phrase = mask & _half(mask.shape, which), f"{name} in the {which} half"
+    m = ctx.measure(mask)
+    q = _pick(rng, REFER_Q).format(n=phrase)
+    return QuestionRecord("referring", q, [], free_answer(phrase, m), [TraceStep(phrase, 0, mask, m)],
+                          dates=[t], absent=absent or m.empty, meta={"cloud_share": ctx.cloud_share(mask, t)})
+
+
+def _landing(ctx: LabelContext, t: int) -> np.ndarray:
+    """Bare-soil patches at least 1.5 ha large and 250 m long: room for a small plane."""
+    bare = ctx.mask(ctx.canon(C.BARE_SOIL), t)
+    lab, n = components(bare)
+    out = np.zeros(bare.shape, bool)
+    px = ctx.pixel_m()
+    for i in range(1, n + 1):
+        comp = lab == i
+        rows, cols = np.nonzero(comp)
+        length = (max(np.ptp(rows), np.ptp(cols)) + 1) * px
+        if comp.sum() * px * px >= 15_000 and length >= 250:
+            out |= comp
+    return out
+
+
+def _flood_first(ctx: LabelContext, t: int) -> np.ndarray:
+    """Cropland patches that touch the water (within one pixel)."""
+    crop = ctx.mask(ctx.canon(C.CROPLAND), t)
+    water = ctx.mask(ctx.canon(C.WATER), t)
+    if not crop.any() or not water.any():
+        return np.zeros(crop.shape, bool)
+    lab, n = components(crop)
+    near = ndimage.binary_dilation(water, np.ones((3, 3), bool), iterations=2)
+    keep = np.unique(lab[near & crop])
+    return np.isin(lab, keep[keep > 0])
+
+
+def _cls(canonical: int):
+    return lambda ctx, t: ctx.mask(ctx.canon(canonical), t)
+
+
+# (question, target function, step phrase)
+IMPLICIT = (
+    ("Where could a small plane land?", _landing, "large open bare fields"),
+    ("Which fields would flood first if the river rose?", _flood_first, "cropland next to the water"),
+    ("Where could cattle graze?", _cls(C.GRASSLAND), "grassland"),
+    ("Where do people live here?", _cls(C.BUILDING), "buildings"),
+    ("Where could a boat travel?", _cls(C.WATER), "water"),
+    ("Where could hikers find shade under trees?", _cls(C.FOREST), "forest"),
+    ("Which land is used to grow crops?", _cls(C.CROPLAND), "cropland"),
+    ("Where could a car drive?", _cls(C.ROAD), "roads"),
+)
+
+
+def implicit(ctx: LabelContext, rng, t: int, absent: bool = False) -> QuestionRecord | None:
+    """A purpose question whose target is implied; with ``absent`` one whose target is not there."""
+    cands = []
+    for q, fn, phrase in IMPLICIT:
+        mask = fn(ctx, t)
+        big = mask.sum() >= max(4, ctx.min_share * ctx.valid.sum())
+        if (not mask.any()) if absent else big:
+            cands.append((q, mask, phrase))
+    if not cands:
+        return None
+    q, mask, phrase = _pick(rng, cands)
+    steps, earlier = [], []
+    if phrase == "cropland next to the water" and rng.random() < 0.5:
+        water = ctx.mask(ctx.canon(C.WATER), t)  # two steps: find the water, then the fields beside it
+        steps.append(TraceStep("water", 0, water, ctx.measure(water)))
+        earlier = [water]
+    m = ctx.measure(mask, earlier=earlier)
+    steps.append(TraceStep(phrase, 0, mask, m))
+    return QuestionRecord("implicit", q, [], free_answer(phrase, m), steps, dates=[t], absent=absent,
+                          meta={"cloud_share": ctx.cloud_share(mask, t)})

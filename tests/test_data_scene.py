@@ -1,0 +1,95 @@
+"""Synthetic scenes: georeferenced, deterministic, fast, and their rendering matches their labels."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from pyproj import CRS
+
+from terrascope_reasoning.engine.data import classes as C
+from terrascope_reasoning.engine.data.scene import SceneConfig, make_scene
+
+
+@pytest.fixture(scope="module")
+def scenes():
+    return [make_scene(s, 128) for s in range(8)]
+
+
+def test_scene_is_georeferenced_utm(scenes):
+    for sc in scenes:
+        crs = CRS.from_user_input(sc.crs)
+        assert crs.is_projected and "UTM" in crs.name
+        assert sc.transform.a == pytest.approx(sc.pixel_m) and sc.transform.e == pytest.approx(-sc.pixel_m)
+        assert sc.optical.shape == (2, 4, 128, 128) and sc.optical.dtype == np.uint16
+        assert sc.sar.shape == (2, 2, 128, 128) and sc.sar.dtype == np.float32
+        assert set(np.unique(sc.labels)) <= set(C.CLASS_NAMES)
+
+
+def test_scene_deterministic_per_seed():
+    a, b, c = make_scene(11, 96), make_scene(11, 96), make_scene(12, 96)
+    assert np.array_equal(a.labels, b.labels) and np.array_equal(a.optical, b.optical)
+    assert np.array_equal(a.sar, b.sar) and a.transform == b.transform
+    assert not np.array_equal(a.optical, c.optical)
+
+
+def test_water_dark_in_nir_and_sar(scenes):
+    checked = 0
+    for sc in scenes:
+        lab, clear = sc.labels[-1], ~sc.cloud_mask[-1]
+        water = (lab == C.WATER) & clear
+        land = np.isin(lab, (C.CROPLAND, C.FOREST, C.GRASSLAND)) & clear
+        if water.sum() < 30 or land.sum() < 30:
+            continue
+        nir = sc.optical[-1, 3].astype(float)
+        assert np.median(nir[water]) < 0.6 * np.median(nir[land])
+        vv = sc.sar[-1, 0]
+        assert np.median(vv[lab == C.WATER]) < np.median(vv[land]) - 6.0
+        checked += 1
+    assert checked >= 2
+
+
+def test_buildings_bright_in_sar():
+    sc = make_scene(3, 128, SceneConfig(building_scene_prob=1.0))
+    lab, vv = sc.labels[-1], sc.sar[-1, 0]
+    assert sc.pixel_m < 1.5
+    assert np.median(vv[lab == C.BUILDING]) > np.median(vv[lab == C.GRASSLAND]) + 5.0
+
+
+def test_clouds_only_where_the_cloud_mask_says():
+    cloudy = make_scene(5, 128, clouds=True)
+    clear = make_scene(5, 128, clouds=False)
+    mask = cloudy.cloud_mask[-1]
+    assert 0.02 < mask.mean() < 0.9 and not clear.cloud_mask.any()
+    blue = cloudy.optical[-1, 2]
+    assert np.median(blue[mask]) > 3500
+    assert (blue[~mask] > 3500).mean() < 0.01
+    # SAR does not see clouds.
+    assert np.array_equal(cloudy.sar, clear.sar)
+    assert np.array_equal(cloudy.labels, clear.labels)
+
+
+def test_time_series_changes_follow_labels():
+    cfg = SceneConfig(event_prob={"flood": 1.0, "destroyed": 0.0, "new_buildings": 0.0, "forest_loss": 0.0},
+                      building_scene_prob=0.0)
+    for seed in range(20):
+        sc = make_scene(seed, 128, cfg, dates=3, clouds=False)
+        if "flood" in sc.events:
+            break
+    else:
+        pytest.fail("no flood scene in 20 seeds")
+    w = [(sc.labels[t] == C.WATER).sum() for t in range(3)]
+    assert w[0] < w[1] <= w[2]
+    flooded = (sc.labels[-1] == C.WATER) & (sc.labels[0] != C.WATER)
+    # The flooded pixels darken in SAR between the first and the last date; unchanged ones stay put.
+    assert np.median(sc.sar[-1, 0][flooded]) < np.median(sc.sar[0, 0][flooded]) - 5.0
+    same = sc.labels[-1] == sc.labels[0]
+    assert abs(np.median(sc.sar[-1, 0][same] - sc.sar[0, 0][same])) < 0.5
+
+
+def test_scene_generation_is_fast():
+    make_scene(0, 256)
+    t0 = time.perf_counter()
+    for s in range(3):
+        make_scene(100 + s, 256)
+    assert (time.perf_counter() - t0) / 3 < 0.5

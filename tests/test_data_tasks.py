@@ -1,0 +1,195 @@
+"""Every task type's answer follows from hand-made label rasters with known geometry."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from affine import Affine
+
+from terrascope_reasoning.engine.data import classes as C
+from terrascope_reasoning.engine.data.context import LabelContext
+from terrascope_reasoning.engine.data.measure import measure_mask_pixels, min_distance_m
+from terrascope_reasoning.engine.data.questions import generate_question
+from terrascope_reasoning.engine.data.traces import QuestionRecord
+from terrascope_reasoning.engine.trace_format import LETTERS, NO_REGION, parse_answer
+
+T10 = Affine(10.0, 0.0, 500_000.0, 0.0, -10.0, 5_000_000.0)  # 10 m pixels, 100 m2 each
+
+
+def _grid() -> np.ndarray:
+    """20 x 20: water cols 0-5 (120 px, 30 %), forest rows 0-7 x cols 12-19 (64 px, 16 %),
+    cropland elsewhere (216 px, 54 %). Water and forest are 6 columns (60 m) apart."""
+    lab = np.full((20, 20), C.CROPLAND, np.uint8)
+    lab[:, :6] = C.WATER
+    lab[:8, 12:] = C.FOREST
+    return lab
+
+
+def _ctx(labels, names=None) -> LabelContext:
+    labels = labels if labels.ndim == 3 else labels[None]
+    return LabelContext(labels, names or dict(C.CLASS_NAMES), T10, "EPSG:32633", np.ones(labels.shape[1:], bool))
+
+
+def _value(text: str) -> float:
+    """A number in an option text, in base units (%, m2, m)."""
+    v, unit = re.search(r"([\d.]+) (%|m2|ha|km2|m|km)", text).groups()
+    return float(v) * {"%": 1, "m2": 1, "ha": 1e4, "km2": 1e6, "m": 1, "km": 1e3}[unit]
+
+
+def _in_option(value: float, option: str) -> bool:
+    if option.startswith("under"):
+        return value < _value(option)
+    if option.startswith("over"):
+        return value > _value(option)
+    lo, hi = (_value(p) for p in option.split(" to "))
+    return lo <= value < hi
+
+
+def _all(task, ctx, n=25, **kw) -> list[QuestionRecord]:
+    out = [generate_question(ctx, task, np.random.default_rng(s), **kw) for s in range(n)]
+    return [r for r in out if r is not None]
+
+
+def test_measurements_of_hand_made_masks():
+    lab = _grid()
+    m = measure_mask_pixels(lab == C.WATER, T10, "EPSG:32633")
+    assert m.area_m2 == pytest.approx(12_000) and m.share == pytest.approx(0.30)
+    f = measure_mask_pixels(lab == C.FOREST, T10, "EPSG:32633", earlier=[lab == C.WATER])
+    assert f.distances_m == ((1, 60.0),)
+    diag_a = np.zeros((5, 5), bool)
+    diag_a[0, 0] = True
+    diag_b = np.zeros((5, 5), bool)
+    diag_b[3, 4] = True  # 2 rows and 3 columns of gap
+    assert min_distance_m(diag_a, diag_b, (10.0, 10.0)) == pytest.approx(np.hypot(20, 30))
+
+
+def test_geographic_grid_areas_are_geodesic():
+    t = Affine(1e-4, 0, 10.0, 0, -1e-4, 45.0)
+    m = measure_mask_pixels(np.ones((10, 10), bool), t, "EPSG:4326")
+    # 1e-4 deg: ~11.1 m north-south, ~7.9 m east-west at 45 deg latitude -> ~87.6 m2 per pixel.
+    assert m.area_m2 / 100 == pytest.approx(87.6, rel=0.01)
+
+
+def test_coverage_answer_matches_share():
+    recs = _all("coverage", _ctx(_grid()))
+    assert len(recs) >= 20
+    truth = {"water": 30.0, "forest": 16.0, "cropland": 54.0}
+    for r in recs:
+        share = truth[r.steps[0].phrase]
+        assert r.steps[0].measurement.share * 100 == pytest.approx(share)
+        assert _in_option(share, r.answer_text)
+        assert sum(_in_option(share, o) for o in r.choices if o != "no such region") == 1
+        assert parse_answer(r.trace, len(r.choices))[1] == r.answer
+
+
+def test_area_answer_matches_area():
+    for r in _all("area", _ctx(_grid())):
+        area = r.steps[0].mask.sum() * 100.0
+        assert r.steps[0].measurement.area_m2 == pytest.approx(area)
+        assert _in_option(area, r.answer_text)
+
+
+def test_distance_and_boundary():
+    ctx = _ctx(_grid(), {C.WATER: "water", C.FOREST: "forest"})
+    for r in _all("distance", ctx):
+        assert [s.phrase for s in r.steps] in (["water", "forest"], ["forest", "water"],
+                                               ["largest water body", "forest"], ["largest forest patch", "water"],
+                                               ["largest water body", "largest forest patch"],
+                                               ["largest forest patch", "largest water body"])
+        assert r.steps[1].measurement.distances_m == ((1, 60.0),)
+        assert _in_option(60.0, r.answer_text)
+        assert "60 m from step 1" in r.trace
+    for r in _all("boundary", ctx):
+        assert r.answer_text.startswith("separated by")
+        thr = _value(r.answer_text)
+        assert (60.0 < thr) == ("less than" in r.answer_text)
+    touching = _ctx(_grid(), {C.WATER: "water", C.CROPLAND: "cropland"})
+    for r in _all("boundary", touching):
+        assert r.answer_text.startswith("adjacent") and "0 m from step 1" in r.trace
+
+
+def test_ranking_order():
+    recs = _all("ranking", _ctx(_grid()), n=30)
+    assert recs
+    for r in recs:
+        areas = {s.phrase: s.measurement.area_m2 for s in r.steps}
+        if len(r.steps) == 3:
+            assert r.answer_text == "cropland > water > forest"
+        else:
+            assert r.answer_text == max(areas, key=areas.get)
+
+
+def test_change_destroyed_buildings():
+    pre = np.full((20, 20), C.GRASSLAND, np.uint8)
+    pre[2:5, 2:5] = C.BUILDING
+    pre[10:14, 10:14] = C.BUILDING
+    pre[15:18, 2:6] = C.BUILDING
+    post = pre.copy()
+    post[10:14, 10:14] = C.BARE_SOIL  # 16 px = 1600 m2 destroyed
+    ctx = _ctx(np.stack([pre, post]), {C.BUILDING: "buildings", C.GRASSLAND: "grassland", C.BARE_SOIL: "bare soil"})
+    recs = _all("change", ctx)
+    assert recs
+    for r in recs:
+        assert r.dates == [0, 1] and [s.date_index for s in r.steps] == [0, 1]
+        assert r.steps[1].phrase == "destroyed buildings"
+        assert r.steps[1].mask.sum() == 16 and r.steps[1].mask[10:14, 10:14].all()
+        if "share" in r.question:
+            assert _in_option(4.0, r.answer_text)
+        else:
+            assert _in_option(1600.0, r.answer_text)
+        assert "<t1> [SEG]" in r.trace and "<t2> [SEG]" in r.trace
+
+
+def test_absent_targets_answer_no_such_region():
+    ctx = _ctx(_grid())
+    for task in ("coverage", "area", "referring"):
+        recs = _all(task, ctx, n=10, absent=True)
+        assert recs
+        for r in recs:
+            assert r.absent and not r.steps[-1].mask.any()
+            assert NO_REGION in r.trace
+            assert r.answer_text == "no such region"
+    pre = _grid()
+    ctx2 = _ctx(np.stack([pre, pre]), {C.WATER: "water", C.CROPLAND: "cropland", C.FOREST: "forest"})
+    for r in _all("change", ctx2, n=10, absent=True):  # nothing changed: the changed step is empty
+        assert r.answer_text == "no such region" and not r.steps[1].mask.any()
+
+
+def test_implicit_flood_first_is_cropland_next_to_water():
+    lab = np.full((20, 20), C.GRASSLAND, np.uint8)
+    lab[:, :4] = C.WATER
+    lab[2:8, 4:9] = C.CROPLAND  # touches the water
+    lab[12:18, 12:18] = C.CROPLAND  # far from it
+    ctx = _ctx(lab, {C.WATER: "water", C.CROPLAND: "cropland", C.GRASSLAND: "grassland"})
+    seen = 0
+    for r in _all("implicit", ctx, n=40):
+        if r.steps[-1].phrase == "cropland next to the water":
+            seen += 1
+            assert r.steps[-1].mask.sum() == 30 and r.steps[-1].mask[2:8, 4:9].all()
+            assert not r.choices and r.answer.startswith("cropland next to the water")
+    assert seen
+
+
+def test_referring_masks_and_json_round_trip():
+    for r in _all("referring", _ctx(_grid())):
+        assert not r.choices and len(r.steps) == 1
+        back = QuestionRecord.from_json(r.to_json())
+        assert back.trace == r.trace and back.prompt == r.prompt
+        assert np.array_equal(back.steps[0].mask, r.steps[0].mask)
+        assert r.trace.startswith(f"Step 1: {r.steps[0].phrase}. <t1> [SEG] [")
+
+
+def test_answer_letters_are_spread():
+    from terrascope_reasoning.engine.data.scene import make_scene
+    from terrascope_reasoning.engine.data.questions import generate_questions
+
+    letters = []
+    for s in range(12):
+        sc = make_scene(s, 128)
+        for r in generate_questions(sc.labels, sc.transform, sc.crs, np.random.default_rng(s)):
+            if r.choices:
+                letters.append(r.answer)
+                assert r.answer in LETTERS[: len(r.choices)]
+    counts = np.array([letters.count(x) for x in "ABC"])
+    assert counts.min() >= 0.08 * len(letters)

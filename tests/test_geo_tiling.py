@@ -92,12 +92,17 @@ def test_refine_tiles_over_stack_matches_full_read(tmp_path):
         return (arrays.optical[0, 0] > 0.5).astype(np.float32)
 
     done = []
-    mask, conf = refine_tiles(stack, predict, tile=128, overlap=16, progress=lambda k, n: done.append((k, n)))
+    mask, st = refine_tiles(stack, predict, tile=128, overlap=16, progress=lambda k, n: done.append((k, n)))
     assert done[-1][0] == done[-1][1] == len(calls)
     expected = field.copy()
     expected[:, :6] = False
     assert (mask.array() == expected).all()
-    assert conf == pytest.approx(1.0)
+    assert st.confidence == pytest.approx(1.0)
+    assert st.area_m2 == pytest.approx(mask_area_m2(expected, T, CRS))
+    usable = np.ones_like(expected)
+    usable[:, :6] = False
+    assert st.share == pytest.approx(expected.sum() / usable.sum(), rel=1e-3)
+    assert (mask.resampled((65, 82)) == expected[2::4, 2::4]).mean() > 0.97
     # tiles resampled to a model size: close to the native result
     small, _ = refine_tiles(stack, predict, tile=128, overlap=16, model_size=64)
     assert calls[-1] == (1, 3, 64, 64)
@@ -108,7 +113,8 @@ def test_refine_tiles_cancel_and_aoi_clip(tmp_path):
     path, field = _scene(tmp_path)
     stack = open_stack(optical=path, aoi="EPSG:32633;POLYGON((500500 4998400, 502500 4998400, 502500 4999600, "
                                         "500500 4999600, 500500 4998400))")
-    mask, _ = refine_tiles(stack, lambda a: np.ones(a.aoi.shape, np.float32), tile=64, overlap=8)
+    mask, st = refine_tiles(stack, lambda a: np.ones(a.aoi.shape, np.float32), tile=64, overlap=8)
     assert (mask.array() == stack.aoi_mask()).all()
+    assert st.share == pytest.approx(1.0)
     with pytest.raises(Cancelled):
         refine_tiles(stack, lambda a: np.ones(a.aoi.shape, np.float32), tile=64, overlap=8, cancelled=lambda: True)

@@ -35,15 +35,16 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
                  tile: int = 512, overlap: int = 64, model_size: int | None = None, threshold: float = 0.5,
                  progress: Callable[[int, int], None] | None = None,
                  cancelled: Callable[[], bool] | None = None, tmpdir: str | None = None
-                 ) -> tuple[MaskRaster, float]:
+                 ) -> tuple[MaskRaster, Stitcher]:
     """Full-resolution mask of one step over the whole ``stack`` grid.
 
     ``predict(arrays) -> (s, s) probabilities`` is called once per tile that holds usable pixels, with the
     tile read at ``model_size`` x ``model_size`` (None: native tile size). Probabilities are resized back to
     the tile, clipped to the AOI and to the valid pixels of ``date_index``, and stitched (see
     :class:`Stitcher`). ``progress(done, total)`` after each tile; ``cancelled()`` is polled before each tile
-    and raises :class:`Cancelled` (the temporary mask is deleted). Returns the mask and its confidence
-    (mean probability inside it).
+    and raises :class:`Cancelled` (the temporary mask is deleted). Returns the mask and the finished
+    :class:`Stitcher`, which holds ``confidence`` (mean probability inside the mask), ``area_m2``,
+    ``usable_area_m2`` and ``share``.
     """
     grid = TileGrid(stack.width, stack.height, tile, overlap)
     stitcher = Stitcher(grid, stack.transform, stack.crs, threshold, tmpdir=tmpdir)
@@ -55,16 +56,15 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
             shape = (int(win.height), int(win.width))
             arrays = stack.read(win, out_shape=(model_size, model_size) if model_size else None)
             valid = arrays.valid[min(date_index, arrays.valid.shape[0] - 1)]
+            keep = stack.aoi_mask(win) & resize_mask(valid, shape)
             if not (valid & arrays.aoi).any():
                 prob = np.zeros(shape, np.float32)
             else:
-                prob = resize_prob(predict(arrays), shape)
-                keep = stack.aoi_mask(win) & resize_mask(valid, shape)
-                prob = np.where(keep, prob, 0.0)
-            stitcher.add(win, prob)
+                prob = np.where(keep, resize_prob(predict(arrays), shape), 0.0)
+            stitcher.add(win, prob, keep)
             if progress is not None:
                 progress(k + 1, total)
     except BaseException:
         stitcher.abort()
         raise
-    return stitcher.finish(), stitcher.confidence
+    return stitcher.finish(), stitcher

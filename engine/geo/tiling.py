@@ -126,6 +126,18 @@ class MaskRaster:
             for r in range(0, self.height, rows):
                 yield r, ds.read(1, window=Window(0, r, self.width, min(rows, self.height - r))).astype(bool)
 
+    def resampled(self, shape: tuple[int, int]) -> np.ndarray:
+        """(h, w) bool: the mask read at another resolution (nearest), e.g. for a preview."""
+        if self._array is not None:
+            from .refine import resize_mask
+
+            return resize_mask(self._array, shape)
+        import rasterio
+        from rasterio.enums import Resampling
+
+        with rasterio.open(self.path) as ds:
+            return ds.read(1, out_shape=shape, resampling=Resampling.nearest).astype(bool)
+
     def close(self) -> None:
         """Load nothing more from disk: delete the temporary file, if any (keeps a loaded array)."""
         if self.path:
@@ -141,7 +153,9 @@ def _remove(path: str) -> None:
 class Stitcher:
     """Collects per-tile probabilities ``(h, w)`` for the tiles of ``grid`` into a :class:`MaskRaster`.
 
-    Also accumulates the mean probability inside the mask (the step's confidence).
+    Also accumulates the mean probability inside the mask (the step's confidence) and, tile core by tile
+    core, the geodesic area of the mask and of the usable pixels (AOI without nodata), so area and share of a
+    mask of any size come out of the same single pass.
     """
 
     def __init__(self, grid: TileGrid, transform: Affine, crs, threshold: float = 0.5,
@@ -149,6 +163,8 @@ class Stitcher:
         self.grid, self.transform, self.crs, self.threshold = grid, transform, crs, threshold
         self._prob_sum = 0.0
         self._count = 0
+        self.area_m2 = 0.0
+        self.usable_area_m2 = 0.0
         self._ds = None
         self._array = None
         self._path = None
@@ -163,14 +179,24 @@ class Stitcher:
         else:
             self._array = np.zeros((grid.height, grid.width), bool)
 
-    def add(self, window, prob: np.ndarray) -> None:
-        """``prob``: (window.height, window.width) float in [0, 1] for a tile ``window`` of the grid."""
+    def add(self, window, prob: np.ndarray, usable: np.ndarray | None = None) -> None:
+        """``prob``: (window.height, window.width) float in [0, 1] for a tile ``window`` of the grid;
+        ``usable``: same shape bool (AOI and valid), None when all pixels count."""
+        from rasterio.windows import transform as win_transform
+
+        from .measure import cell_areas
+
         core = self.grid.core(window)
         r0, c0 = int(core.row_off - window.row_off), int(core.col_off - window.col_off)
-        p = prob[r0:r0 + int(core.height), c0:c0 + int(core.width)]
+        sl = (slice(r0, r0 + int(core.height)), slice(c0, c0 + int(core.width)))
+        p = prob[sl]
         m = p >= self.threshold
         self._prob_sum += float(p[m].sum())
         self._count += int(m.sum())
+        cells = cell_areas(win_transform(core, self.transform), self.crs, m.shape)
+        self.area_m2 += float((cells * m).sum())
+        self.usable_area_m2 += float((cells * usable[sl]).sum()) if usable is not None else float(
+            np.broadcast_to(cells, m.shape).sum())
         if self._array is not None:
             self._array[int(core.row_off):int(core.row_off + core.height),
                         int(core.col_off):int(core.col_off + core.width)] = m
@@ -191,6 +217,11 @@ class Stitcher:
             self._ds.close()
             self._ds = None
         return MaskRaster(self.grid.width, self.grid.height, self.transform, self.crs, self._array, self._path)
+
+    @property
+    def share(self) -> float:
+        """Mask area / usable area, in 0..1."""
+        return self.area_m2 / self.usable_area_m2 if self.usable_area_m2 > 0 else 0.0
 
     def abort(self) -> None:
         """Drop everything (e.g. on cancel): closes and deletes the temporary file."""

@@ -26,6 +26,7 @@ class LabelContext:
     cloud_mask: np.ndarray | None = None
     min_share: float = 0.003
     _canon: dict[int, int] = field(default_factory=dict, init=False)
+    _cell_area: np.ndarray | None = field(default=None, init=False)
 
     def __post_init__(self):
         self.labels = np.asarray(self.labels)
@@ -33,6 +34,9 @@ class LabelContext:
             self.labels = self.labels[None]
         if self.cloud_mask is not None and self.cloud_mask.ndim == 2:
             self.cloud_mask = np.broadcast_to(self.cloud_mask, self.labels.shape)
+        from .measure import cell_area_m2
+
+        self._cell_area = cell_area_m2(self.transform, self.crs, self.shape)
         for cid, name in self.class_names.items():
             canon = C.canonical_class(name)
             if canon is not None and canon not in self._canon:
@@ -77,7 +81,7 @@ class LabelContext:
         return [c for c in self.class_names if not self.mask(c, t).any()]
 
     def measure(self, mask: np.ndarray, earlier: list[np.ndarray] | None = None) -> Measurement:
-        return measure_mask_pixels(mask, self.transform, self.crs, self.valid, earlier)
+        return measure_mask_pixels(mask, self.transform, self.crs, self.valid, earlier, self._cell_area)
 
     def cloud_share(self, mask: np.ndarray, t: int) -> float:
         """Fraction of the mask under clouds at date t (0 without a cloud mask)."""

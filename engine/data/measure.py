@@ -1,7 +1,7 @@
 """Measurements of label masks for trace synthesis: area, share and distance in metres.
 
-Same conventions as the engine's measurements of predicted masks: area = pixel count x pixel area
-(geodesic pixel area per row for geographic grids), share = mask pixels / valid pixels of the area of
+Same conventions as the engine's measurements of predicted masks (``engine.geo.measure``): area = sum
+of geodesic pixel areas (the geo layer's ``cell_areas``), share = mask pixels / valid pixels of the area of
 interest, distance = smallest gap between the two masks' pixel squares (0 when they touch, corners
 included), so it equals the distance between the vectorised polygons.
 """
@@ -16,6 +16,16 @@ from scipy import ndimage
 from ..trace_format import Measurement
 
 
+def cell_area_m2(transform: Affine, crs: str | None, shape: tuple[int, int]) -> np.ndarray:
+    """Area in m2 of each pixel, broadcastable to ``shape`` (geodesic, as the engine's geo layer measures:
+    per row for geographic grids, nominal area / areal scale factor for projected ones)."""
+    if not crs:
+        return np.full((1, 1), abs(transform.a * transform.e - transform.b * transform.d))
+    from ..geo.measure import cell_areas
+
+    return np.asarray(cell_areas(transform, crs, shape), dtype=np.float64)
+
+
 @lru_cache(maxsize=64)
 def _geographic(crs: str | None) -> bool:
     if not crs:
@@ -23,23 +33,6 @@ def _geographic(crs: str | None) -> bool:
     from pyproj import CRS
 
     return bool(CRS.from_user_input(crs).is_geographic)
-
-
-def pixel_area_rows_m2(transform: Affine, crs: str | None, height: int) -> np.ndarray:
-    """(H,) float64 area of one pixel of each row in m2 (constant for projected grids)."""
-    if not _geographic(crs):
-        return np.full(height, abs(transform.a * transform.e - transform.b * transform.d))
-    from pyproj import Geod
-
-    geod = Geod(ellps="WGS84")
-    x0, dx = transform.c, transform.a
-    out = np.empty(height)
-    for r in range(height):
-        y_top = transform.f + transform.e * r
-        y_bot = y_top + transform.e
-        area, _ = geod.polygon_area_perimeter([x0, x0 + dx, x0 + dx, x0], [y_top, y_top, y_bot, y_bot])
-        out[r] = abs(area)
-    return out
 
 
 def pixel_size_m(transform: Affine, crs: str | None) -> tuple[float, float]:
@@ -55,9 +48,9 @@ def pixel_size_m(transform: Affine, crs: str | None) -> tuple[float, float]:
     return abs(dy), abs(dx)
 
 
-def mask_area_m2(mask: np.ndarray, row_area_m2: np.ndarray) -> float:
-    """mask: (H, W) bool; row_area_m2: (H,) -> area in m2."""
-    return float(mask.sum(axis=1) @ row_area_m2)
+def mask_area_m2(mask: np.ndarray, cell_area: np.ndarray) -> float:
+    """mask: (H, W) bool; cell_area: pixel areas in m2 broadcastable to (H, W) -> area in m2."""
+    return float((np.broadcast_to(cell_area, mask.shape) * mask).sum())
 
 
 def min_distance_m(a: np.ndarray, b: np.ndarray, pixel_m: tuple[float, float]) -> float:
@@ -74,17 +67,19 @@ def min_distance_m(a: np.ndarray, b: np.ndarray, pixel_m: tuple[float, float]) -
 
 def measure_mask_pixels(mask: np.ndarray, transform: Affine, crs: str | None = None,
                         valid: np.ndarray | None = None, earlier: list[np.ndarray] | None = None,
-                        ) -> Measurement:
+                        cell_area: np.ndarray | None = None) -> Measurement:
     """Measurement of a (H, W) bool mask in the grid of ``transform``: area_m2, share of the valid area,
-    and the distance in metres to each earlier non-empty mask (1-based step numbers)."""
+    and the distance in metres to each earlier non-empty mask (1-based step numbers). ``cell_area``:
+    precomputed ``cell_area_m2(transform, crs, mask.shape)`` when measuring many masks of one grid."""
     mask = np.asarray(mask, bool)
     if valid is not None:
         mask = mask & valid
-    rows = pixel_area_rows_m2(transform, crs, mask.shape[0])
-    area = mask_area_m2(mask, rows)
-    total = mask_area_m2(valid, rows) if valid is not None else float(rows.sum() * mask.shape[1])
+    if cell_area is None:
+        cell_area = cell_area_m2(transform, crs, mask.shape)
+    area = mask_area_m2(mask, cell_area)
     if area <= 0:
         return Measurement(0.0, 0.0)
+    total = mask_area_m2(valid if valid is not None else np.ones(mask.shape, bool), cell_area)
     dists = []
     if earlier:
         pm = pixel_size_m(transform, crs)

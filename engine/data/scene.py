@@ -148,8 +148,8 @@ def make_scene(seed: int, size: int = 256, config: SceneConfig | None = None, da
         sar[t] = render_sar(np.random.default_rng(look_seed_sar), lay_t, cfg.sar,
                             date_rng=np.random.default_rng([seed, t, 8]))  # own stream: clouds never touch SAR
     epsg = int(rng.choice(UTM_ZONES))
-    x0 = float(np.round(rng.uniform(300_000, 700_000), -1))
-    y0 = float(np.round(rng.uniform(1_000_000, 6_500_000), -1))
+    x0 = float(np.round(rng.uniform(380_000, 600_000), -1))  # well inside the zone
+    y0 = float(np.round(rng.uniform(1_000_000, 6_000_000), -1))
     transform = Affine(pixel_m, 0.0, x0, 0.0, -pixel_m, y0)
     return Scene(labels=labels, optical=optical, sar=sar, cloud_mask=cloud, transform=transform,
                  crs=f"EPSG:{epsg}", pixel_m=pixel_m, events=events, seed=seed)

@@ -72,9 +72,9 @@ def run_one(opt_path: str, sar_path: str, tile: int, overlap: int) -> dict:
     from engine.geo.vectorize import vectorize
 
     t0 = time.perf_counter()
-    stack = open_stack(optical=opt_path, sar=sar_path)
+    stack = open_stack(optical=opt_path, sar=sar_path, check_size=448)
     t_open = time.perf_counter()
-    stack.overview(448)
+    stack.overview(448)  # cached by the check in open_stack, as in the engine
     t_overview = time.perf_counter()
 
     def predict(arrays):  # stands in for the model: cheap threshold on the red band

@@ -21,7 +21,7 @@ from . import normalize
 log = logging.getLogger(__name__)
 
 OPTICAL, SAR = "optical", "sar"
-GDAL_CACHE_MB = 256  # bounds the block cache so memory does not grow with the raster size
+GDAL_CACHE_MB = 64  # bounds the block cache so memory does not grow with the raster size
 
 
 def gdal_env():

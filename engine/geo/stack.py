@@ -31,6 +31,7 @@ class StackArrays:
     sar: np.ndarray | None
     valid: np.ndarray
     aoi: np.ndarray
+    transform: Affine | None = None  # grid of these arrays (in the stack's CRS)
 
     @property
     def usable(self) -> np.ndarray:
@@ -119,7 +120,7 @@ class InputStack:
             if date.sar is not None:
                 sar[i], ok = date.sar.read(self.crs, transform, shape, downsample)
                 valid[i] |= ok
-        return StackArrays(optical, sar, valid, aoi_mask(self.aoi, transform, shape))
+        return StackArrays(optical, sar, valid, aoi_mask(self.aoi, transform, shape), transform)
 
     def overview(self, size_px: int) -> tuple[StackArrays, Affine]:
         """The whole grid resampled so its longer side is ``size_px``, padded at the right/bottom with invalid
@@ -153,7 +154,7 @@ def _pad(a: StackArrays, size: int) -> StackArrays:
         out[..., :h, :w] = x
         return out
 
-    return StackArrays(pad(a.optical), pad(a.sar), pad(a.valid), pad(a.aoi))
+    return StackArrays(pad(a.optical), pad(a.sar), pad(a.valid), pad(a.aoi), a.transform)
 
 
 def _date_inputs(optical, sar, dates, optical_bands, sar_bands) -> list[DateInput]:
@@ -179,12 +180,14 @@ def _date_inputs(optical, sar, dates, optical_bands, sar_bands) -> list[DateInpu
                       sar is not None and open_source(sar, SAR, sar_bands) or None)]
 
 
-def open_stack(optical=None, sar=None, dates=None, aoi=None, optical_bands=None, sar_bands=None) -> InputStack:
+def open_stack(optical=None, sar=None, dates=None, aoi=None, optical_bands=None, sar_bands=None,
+               check_size: int = 256) -> InputStack:
     """Open and co-register the inputs.
 
     ``optical``/``sar``: paths of one date; ``dates``: list of paths (kind guessed per file) or of
     ``{"optical": path, "sar": path}`` dicts, the first being ``<t1>``. ``aoi``: see :func:`parse_aoi`.
-    Band lists are 1-based. Raises :class:`InputError` for any unusable input.
+    Band lists are 1-based. The overview at ``check_size`` px (kept for later use) is read to check that the
+    AOI holds data. Raises :class:`InputError` for any unusable input.
     """
     from rasterio.warp import transform_bounds
     from rasterio.windows import Window, from_bounds
@@ -225,7 +228,7 @@ def open_stack(optical=None, sar=None, dates=None, aoi=None, optical_bands=None,
             where = "the area of interest" if area is not None else ref.name
             raise InputError(f"{src.name} does not overlap {where}")
     stack = InputStack(date_inputs, ref.crs, transform, width, height, area_ref)
-    stack.check_usable()
+    stack.check_usable(check_size)
     log.info("stack: %d date(s) on %s grid %dx%d (%s)", stack.n_dates, os.path.basename(ref.path), width,
              height, ref.crs.to_string())
     return stack

@@ -1,33 +1,477 @@
-"""The "Ask TerraScope" dock panel (objectName ``TerraScopeAskDock``)."""
+"""The "Ask TerraScope" dock panel (objectName ``TerraScopeAskDock``).
+
+It freezes its widgets into an :class:`AskRequest` and emits ``askRequested``; it never runs the engine.
+Results come back through :meth:`AskDock.show_outcome`."""
 from __future__ import annotations
 
-from qgis.PyQt.QtCore import QCoreApplication
-from qgis.PyQt.QtWidgets import QDockWidget, QLabel, QVBoxLayout, QWidget
+import os
+
+from qgis.core import (
+    Qgis,
+    QgsCoordinateTransform,
+    QgsMapLayerProxyModel,
+    QgsProject,
+)
+from qgis.gui import QgsMapLayerComboBox
+from qgis.PyQt.QtCore import Qt, pyqtSignal
+from qgis.PyQt.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .aoi import AOI_MODES, RectangleTool, aoi_geometry, aoi_mode_labels, check_inside
+from .dates_widget import DatesWidget
+from .devices import gpu_probe
+from .i18n import tr
+from .layer_sources import RequestError, check_overlap, raster_input
+from .request import AskRequest, ModelChoice
+from .runner import Canceled, Failed, Success
+from .settings import DEVICES, Settings
+
+STEP_ROLE = Qt.UserRole
+
+
+def example_questions() -> list[str]:
+    return [
+        tr("What share of this area is flooded cropland?"),
+        tr("How far is the nearest building from the river?"),
+        tr("How many buildings were destroyed between the two dates?"),
+        tr("Which covers more area, forest or cropland?"),
+        tr("Where is the water?"),
+    ]
 
 
 class AskDock(QDockWidget):
-    """The dock: layer pickers, area of interest, question, results. Emits requests; never runs the engine."""
+    """Layer pickers, area of interest, question, model and device, progress, and the results."""
+
+    askRequested = pyqtSignal(object)  # AskRequest
+    cancelRequested = pyqtSignal()
+    exportRequested = pyqtSignal(str)  # "gpkg" | "shp"
 
     def __init__(self, iface, parent=None):
-        super().__init__(self.tr("Ask TerraScope"), parent)
+        super().__init__(tr("Ask TerraScope"), parent)
         self.iface = iface
+        self.settings = Settings()
         self.setObjectName("TerraScopeAskDock")
-        body = QWidget(self)
+        self._drawn = None  # (QgsRectangle, QgsCoordinateReferenceSystem) of the last drawn rectangle
+        self._map_tool: RectangleTool | None = None
+        self._running = False
+        self._gpu_asked = False
+
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        body = QWidget(scroll)
         layout = QVBoxLayout(body)
         self.dependency_label = QLabel(body)
         self.dependency_label.setObjectName("dependencyWarning")
         self.dependency_label.setWordWrap(True)
         self.dependency_label.hide()
         layout.addWidget(self.dependency_label)
+        layout.addWidget(self._build_inputs(body))
+        layout.addWidget(self._build_aoi(body))
+        layout.addWidget(self._build_question(body))
+        layout.addWidget(self._build_run(body))
+        layout.addWidget(self._build_results(body))
         layout.addStretch(1)
-        self.setWidget(body)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
+        self._update_enabled()
 
-    def tr(self, text: str) -> str:
-        return QCoreApplication.translate("AskDock", text)
+    # ---- construction -------------------------------------------------------------------------------
+    def _raster_combo(self, name: str, parent) -> QgsMapLayerComboBox:
+        combo = QgsMapLayerComboBox(parent)
+        combo.setObjectName(name)
+        combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        combo.setAllowEmptyLayer(True)
+        combo.setLayer(None)
+        return combo
+
+    def _build_inputs(self, parent) -> QGroupBox:
+        box = QGroupBox(tr("Imagery"), parent)
+        form = QFormLayout(box)
+        self.optical_combo = self._raster_combo("opticalLayerCombo", box)
+        self.sar_combo = self._raster_combo("sarLayerCombo", box)
+        form.addRow(tr("Optical"), self.optical_combo)
+        form.addRow(tr("SAR"), self.sar_combo)
+        self.dates = DatesWidget(box)
+        self.dates_list = self.dates.table
+        form.addRow(QLabel(tr("Dated layers (before/after, time series) instead:"), box))
+        form.addRow(self.dates)
+        return box
+
+    def _build_aoi(self, parent) -> QGroupBox:
+        box = QGroupBox(tr("Area of interest"), parent)
+        form = QFormLayout(box)
+        self.aoi_mode_combo = QComboBox(box)
+        self.aoi_mode_combo.setObjectName("aoiModeCombo")
+        for mode, label in aoi_mode_labels().items():
+            self.aoi_mode_combo.addItem(label, mode)
+        self.aoi_mode_combo.currentIndexChanged.connect(self._update_enabled)
+        form.addRow(tr("Area"), self.aoi_mode_combo)
+        row = QHBoxLayout()
+        self.aoi_layer_combo = QgsMapLayerComboBox(box)
+        self.aoi_layer_combo.setObjectName("aoiLayerCombo")
+        self.aoi_layer_combo.setFilters(QgsMapLayerProxyModel.RasterLayer | QgsMapLayerProxyModel.PolygonLayer)
+        row.addWidget(self.aoi_layer_combo, 1)
+        self.draw_button = QPushButton(tr("Draw"), box)
+        self.draw_button.setObjectName("drawAoiButton")
+        self.draw_button.setToolTip(tr("Drag a rectangle on the map"))
+        self.draw_button.clicked.connect(self.start_drawing)
+        row.addWidget(self.draw_button)
+        form.addRow(tr("Layer"), row)
+        return box
+
+    def _build_question(self, parent) -> QGroupBox:
+        box = QGroupBox(tr("Question"), parent)
+        form = QFormLayout(box)
+        self.question_edit = QComboBox(box)
+        self.question_edit.setObjectName("questionEdit")
+        self.question_edit.setEditable(True)
+        self.question_edit.setInsertPolicy(QComboBox.NoInsert)
+        self.question_edit.addItems(example_questions())
+        self.question_edit.setCurrentIndex(-1)
+        self.question_edit.lineEdit().setPlaceholderText(tr("Ask about the area, e.g. an example from the list"))
+        form.addRow(self.question_edit)
+        model_row = QHBoxLayout()
+        self.model_combo = QComboBox(box)
+        self.model_combo.setObjectName("modelCombo")
+        self.browse_model_button = QToolButton(box)
+        self.browse_model_button.setObjectName("browseModelButton")
+        self.browse_model_button.setText("…")
+        self.browse_model_button.setToolTip(tr("Choose a local model folder"))
+        self.browse_model_button.clicked.connect(self.browse_model_folder)
+        model_row.addWidget(self.model_combo, 1)
+        model_row.addWidget(self.browse_model_button)
+        form.addRow(tr("Model"), model_row)
+        self.device_combo = QComboBox(box)
+        self.device_combo.setObjectName("deviceCombo")
+        self.device_combo.addItem(tr("Automatic"), "auto")
+        self.device_combo.addItem(tr("CPU"), "cpu")
+        self.device_combo.addItem(tr("CUDA (detecting…)"), "cuda")
+        self.device_combo.setCurrentIndex(max(0, DEVICES.index(self.settings.device)))
+        form.addRow(tr("Device"), self.device_combo)
+        self.refresh_models()
+        return box
+
+    def _build_run(self, parent) -> QWidget:
+        box = QWidget(parent)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.ask_button = QPushButton(tr("Ask TerraScope"), box)
+        self.ask_button.setObjectName("askButton")
+        self.ask_button.setDefault(True)
+        self.ask_button.clicked.connect(self.ask)
+        self.cancel_button = QPushButton(tr("Cancel"), box)
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        row.addWidget(self.ask_button, 1)
+        row.addWidget(self.cancel_button)
+        layout.addLayout(row)
+        self.progress_bar = QProgressBar(box)
+        self.progress_bar.setObjectName("progressBar")
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(0)
+        layout.addWidget(self.progress_bar)
+        self.status_label = QLabel(box)
+        self.status_label.setObjectName("statusLabel")
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.status_label)
+        return box
+
+    def _build_results(self, parent) -> QGroupBox:
+        box = QGroupBox(tr("Answer"), parent)
+        layout = QVBoxLayout(box)
+        self.answer_text = QPlainTextEdit(box)
+        self.answer_text.setObjectName("answerText")
+        self.answer_text.setReadOnly(True)
+        self.answer_text.setMaximumHeight(80)
+        layout.addWidget(self.answer_text)
+        layout.addWidget(QLabel(tr("Reasoning steps (click one to show its area):"), box))
+        self.trace_list = QListWidget(box)
+        self.trace_list.setObjectName("traceList")
+        self.trace_list.setWordWrap(True)
+        self.trace_list.currentItemChanged.connect(lambda item, _prev: self.show_step(item))
+        self.trace_list.itemClicked.connect(self.show_step)
+        layout.addWidget(self.trace_list)
+        layout.addWidget(QLabel(tr("Distances between steps:"), box))
+        self.distances_table = QTableWidget(0, 3, box)
+        self.distances_table.setObjectName("distancesTable")
+        self.distances_table.setHorizontalHeaderLabels([tr("From step"), tr("To step"), tr("Distance (m)")])
+        self.distances_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.distances_table.verticalHeader().setVisible(False)
+        self.distances_table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.distances_table.setMaximumHeight(110)
+        layout.addWidget(self.distances_table)
+        row = QHBoxLayout()
+        self.export_gpkg_button = QPushButton(tr("Export as GeoPackage…"), box)
+        self.export_gpkg_button.setObjectName("exportGpkgButton")
+        self.export_gpkg_button.clicked.connect(lambda: self.exportRequested.emit("gpkg"))
+        self.export_shp_button = QPushButton(tr("Export as Shapefiles…"), box)
+        self.export_shp_button.setObjectName("exportShpButton")
+        self.export_shp_button.clicked.connect(lambda: self.exportRequested.emit("shp"))
+        row.addWidget(self.export_gpkg_button)
+        row.addWidget(self.export_shp_button)
+        layout.addLayout(row)
+        self._step_layers: dict[int, str] = {}  # step index -> layer id
+        return box
+
+    # ---- state --------------------------------------------------------------------------------------
+    def showEvent(self, event):  # noqa: N802 (Qt)
+        super().showEvent(event)
+        if not self._gpu_asked:  # detect the GPU on first open, not at plugin start
+            self._gpu_asked = True
+            probe = gpu_probe()
+            probe.found.connect(self._gpu_found)
+            probe.start()
+
+    def _gpu_found(self, name: str) -> None:
+        index = self.device_combo.findData("cuda")
+        if index < 0:
+            return
+        item = self.device_combo.model().item(index)
+        if name:
+            self.device_combo.setItemText(index, tr("CUDA: {gpu}").format(gpu=name))
+            item.setEnabled(True)
+        else:
+            self.device_combo.setItemText(index, tr("CUDA (no GPU found)"))
+            item.setEnabled(False)
+            if self.device_combo.currentIndex() == index:
+                self.device_combo.setCurrentIndex(self.device_combo.findData("auto"))
+
+    def refresh_models(self) -> None:
+        """Embedded default, the configured model folder, and the adapters in the adapters folder."""
+        current = self.model_combo.currentData()
+        self.model_combo.clear()
+        self.model_combo.addItem(tr("Embedded default model"), ModelChoice())
+        if self.settings.model_dir:
+            self.add_model_choice(tr("Folder: {path}").format(path=self.settings.model_dir),
+                                  ModelChoice(model_dir=self.settings.model_dir), select=False)
+        for adapter in self.settings.adapters():
+            self.add_model_choice(tr("Adapter: {name}").format(name=adapter.name),
+                                  ModelChoice(adapter=str(adapter)), select=False)
+        if current is not None:
+            for i in range(self.model_combo.count()):
+                if self.model_combo.itemData(i) == current:
+                    self.model_combo.setCurrentIndex(i)
+
+    def add_model_choice(self, label: str, choice: ModelChoice, select: bool = True) -> None:
+        self.model_combo.addItem(label, choice)
+        if select:
+            self.model_combo.setCurrentIndex(self.model_combo.count() - 1)
+
+    def browse_model_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, tr("Model folder"), self.settings.model_dir)
+        if folder:
+            self.settings.model_dir = folder
+            self.add_model_choice(tr("Folder: {path}").format(path=folder), ModelChoice(model_dir=folder))
+
+    def _update_enabled(self, *_):
+        mode = self.aoi_mode_combo.currentData()
+        self.aoi_layer_combo.setEnabled(mode in ("layer", "selection") and not self._running)
+        self.draw_button.setEnabled(mode == "drawn" and not self._running)
+        self.ask_button.setEnabled(not self._running)
+        self.cancel_button.setEnabled(self._running)
+        has_results = bool(self._step_layers) if hasattr(self, "_step_layers") else False
+        self.export_gpkg_button.setEnabled(has_results and not self._running)
+        self.export_shp_button.setEnabled(has_results and not self._running)
+
+    def set_running(self, running: bool) -> None:
+        self._running = running
+        if running:
+            self.progress_bar.setValue(0)
+            self.status_label.setText(tr("Starting…"))
+        self._update_enabled()
+
+    def set_progress(self, percent: float) -> None:
+        self.progress_bar.setValue(int(round(percent)))
+
+    def set_status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def show_error(self, text: str) -> None:
+        """One message-bar line that says what to fix (never a traceback dialog)."""
+        self.iface.messageBar().pushMessage("TerraScope", text, Qgis.Warning, 10)
+        self.status_label.setText(text)
 
     def show_dependency_warning(self, text: str) -> None:
         self.dependency_label.setText(text)
         self.dependency_label.show()
 
+    # ---- drawing ------------------------------------------------------------------------------------
+    def start_drawing(self) -> None:
+        canvas = self.iface.mapCanvas()
+        if self._map_tool is None:
+            self._map_tool = RectangleTool(canvas)
+            self._map_tool.drawn.connect(self.set_drawn_rectangle)
+        canvas.setMapTool(self._map_tool)
+
+    def set_drawn_rectangle(self, rect) -> None:
+        """The drawn area (``rect`` in the canvas CRS); switches the area mode to "drawn"."""
+        self._drawn = (rect, self.iface.mapCanvas().mapSettings().destinationCrs())
+        self.aoi_mode_combo.setCurrentIndex(self.aoi_mode_combo.findData("drawn"))
+        self.status_label.setText(tr("Area drawn."))
+        canvas = self.iface.mapCanvas()
+        if self._map_tool is not None and canvas.mapTool() is self._map_tool:
+            canvas.unsetMapTool(self._map_tool)
+
+    # ---- request ------------------------------------------------------------------------------------
+    def build_request(self) -> AskRequest:
+        """Freeze the panel into an :class:`AskRequest`; raises :class:`RequestError` (one line) on bad input.
+        Non-file layers are exported to temporary GeoTIFFs here, on the main thread."""
+        question = self.question_edit.currentText().strip()
+        if not question:
+            raise RequestError(tr("Type a question first (or pick an example from the list)."))
+        project = QgsProject.instance()
+        optical, sar = self.optical_combo.currentLayer(), self.sar_combo.currentLayer()
+        dated = [(project.mapLayer(lid), date) for lid, date in self.dates.entries()]
+        dated = [(layer, date) for layer, date in dated if layer is not None]
+        if dated and (optical or sar):
+            raise RequestError(tr("Use either the optical/SAR pickers or the dated layers, not both: set the "
+                                  "pickers to none or clear the dated list."))
+        if not (optical or sar or dated):
+            raise RequestError(tr("Pick an optical or a SAR layer (or add dated layers) first."))
+        layers = [lyr for lyr in (optical, sar) if lyr] or [lyr for lyr, _ in dated]
+        for layer in layers:
+            if not layer.isValid():
+                raise RequestError(tr("Layer {name} is not valid; fix its source.").format(name=layer.name()))
+        check_overlap(layers)
+        reference = layers[0]
+        mode = self.aoi_mode_combo.currentData()
+        drawn_rect, drawn_crs = self._drawn if self._drawn else (None, None)
+        geom = aoi_geometry(mode, reference.crs(), canvas=self.iface.mapCanvas(),
+                            layer=self.aoi_layer_combo.currentLayer(), drawn=drawn_rect, drawn_crs=drawn_crs)
+        check_inside(geom, reference)
+        aoi_wkt, aoi_crs = None, None
+        if geom is not None:
+            if reference.crs().authid():
+                aoi_wkt, aoi_crs = geom.asWkt(), reference.crs().authid()
+            else:  # a custom CRS has no code the engine can parse: hand the area over in EPSG:4326
+                from qgis.core import QgsCoordinateReferenceSystem
+
+                wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
+                geom.transform(QgsCoordinateTransform(reference.crs(), wgs84, project))
+                aoi_wkt, aoi_crs = geom.asWkt(), "EPSG:4326"
+        model = self.model_combo.currentData() or ModelChoice()
+        for folder in (model.model_dir, model.adapter):
+            if folder and not os.path.isdir(folder):
+                raise RequestError(tr("Model folder {path} does not exist: choose another with \"…\" or pick the "
+                                      "embedded default model.").format(path=folder))
+        temporary: list[str] = []
+        optical_in = raster_input(optical, temporary=temporary) if optical else None
+        sar_in = raster_input(sar, temporary=temporary) if sar else None
+        dates_in = tuple(raster_input(layer, date=date, temporary=temporary) for layer, date in dated)
+        return AskRequest(
+            question=question, optical=optical_in, sar=sar_in, dates=dates_in, crs=reference.crs().authid(),
+            aoi_wkt=aoi_wkt, aoi_crs=aoi_crs, model=model, device=self.device_combo.currentData() or "auto",
+            results_dir=str(self.settings.effective_results_dir()), tile_size=self.settings.tile_size,
+            temporary_files=tuple(temporary))
+
+    def ask(self) -> None:
+        """The Ask button: emit a request, or say in the message bar what to fix."""
+        if self._running:
+            return
+        try:
+            request = self.build_request()
+        except RequestError as err:
+            self.show_error(str(err))
+            return
+        self.askRequested.emit(request)
+
+    # ---- results ------------------------------------------------------------------------------------
+    def show_outcome(self, outcome, step_layers: dict | None = None) -> None:
+        """Show a task outcome: the answer, the trace (``step_layers``: step index -> layer), distances."""
+        self.set_running(False)
+        if isinstance(outcome, Failed):
+            self.progress_bar.setValue(0)
+            self.show_error(outcome.message)
+            return
+        if isinstance(outcome, Canceled):
+            self.progress_bar.setValue(0)
+            self.status_label.setText(tr("Cancelled; nothing was added."))
+            return
+        assert isinstance(outcome, Success)
+        self.progress_bar.setValue(100)
+        self.status_label.setText(tr("Done in {s:.1f} s; step layers in {path}").format(
+            s=outcome.seconds, path=outcome.gpkg_path))
+        text = outcome.answer
+        if outcome.choice:
+            text = tr("({choice}) {answer}").format(choice=outcome.choice, answer=outcome.answer)
+        self.answer_text.setPlainText(text)
+        self._step_layers = {i: layer.id() for i, layer in (step_layers or {}).items()}
+        self.trace_list.clear()
+        for step in outcome.steps:
+            line = f"{step.index}. {step.text}"
+            facts = []
+            if step.area_m2 is not None and step.layer:
+                facts.append(tr("{area:,.0f} m²").format(area=step.area_m2))
+            if step.share is not None and step.layer:
+                facts.append(tr("{share:.1%} of the area").format(share=step.share))
+            if step.confidence is not None and step.layer:
+                facts.append(tr("confidence {c:.2f}").format(c=step.confidence))
+            if facts:
+                line += "  [" + ", ".join(facts) + "]"
+            item = QListWidgetItem(line)
+            item.setData(STEP_ROLE, step.index)
+            self.trace_list.addItem(item)
+        self.distances_table.setRowCount(0)
+        for d in outcome.distances:
+            row = self.distances_table.rowCount()
+            self.distances_table.insertRow(row)
+            for col, value in enumerate((str(d["from"]), str(d["to"]), f"{d['metres']:,.1f}")):
+                cell = QTableWidgetItem(value)
+                cell.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                self.distances_table.setItem(row, col, cell)
+        self._update_enabled()
+
+    def show_step(self, item) -> None:
+        """Select the step's features and zoom the map to them."""
+        if item is None:
+            return
+        layer = QgsProject.instance().mapLayer(self._step_layers.get(item.data(STEP_ROLE), ""))
+        if layer is None:
+            return
+        layer.selectAll()
+        canvas = self.iface.mapCanvas()
+        extent = layer.extent()
+        dest = canvas.mapSettings().destinationCrs()
+        if dest.isValid() and dest != layer.crs():
+            extent = QgsCoordinateTransform(layer.crs(), dest, QgsProject.instance()).transformBoundingBox(extent)
+        if not extent.isEmpty():
+            extent.scale(1.1)
+            canvas.setExtent(extent)
+            canvas.refresh()
+        if hasattr(self.iface, "setActiveLayer"):
+            self.iface.setActiveLayer(layer)
+
+    def step_layer_id(self, step_index: int) -> str | None:
+        return self._step_layers.get(step_index)
+
     def shutdown(self) -> None:
-        """Cancel running work before the plugin unloads."""
+        """Disconnect from project and probe signals before the plugin unloads."""
+        self.dates.shutdown()
+        try:
+            gpu_probe().found.disconnect(self._gpu_found)
+        except TypeError:
+            pass
+        canvas = self.iface.mapCanvas()
+        if self._map_tool is not None and canvas.mapTool() is self._map_tool:
+            canvas.unsetMapTool(self._map_tool)
+        self._map_tool = None

@@ -1,0 +1,91 @@
+"""Typed access to the plugin's settings in ``QgsSettings`` (section ``terrascope_reasoning/``)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.core import QgsProject, QgsSettings
+
+SECTION = "terrascope_reasoning"
+DEVICES = ("auto", "cpu", "cuda")
+DEFAULT_TILE_SIZE = 512
+RESULTS_SUBFOLDER = "terrascope_results"
+
+
+class Settings:
+    """Model folder, device, tile size, results and adapters folders; every getter returns a typed default.
+
+    ``model_dir``: "" means the embedded default model. ``results_dir``: "" means a folder
+    ``terrascope_results`` beside the saved project (or the user's home folder for an unsaved project)."""
+
+    def __init__(self, qsettings: QgsSettings | None = None):
+        self._s = qsettings or QgsSettings()
+
+    def _get(self, key: str, default):
+        return self._s.value(f"{SECTION}/{key}", default)
+
+    def _set(self, key: str, value) -> None:
+        self._s.setValue(f"{SECTION}/{key}", value)
+
+    @property
+    def model_dir(self) -> str:
+        return str(self._get("model_dir", "") or "")
+
+    @model_dir.setter
+    def model_dir(self, value: str) -> None:
+        self._set("model_dir", str(value or ""))
+
+    @property
+    def device(self) -> str:
+        value = str(self._get("device", "auto") or "auto").lower()
+        return value if value in DEVICES else "auto"
+
+    @device.setter
+    def device(self, value: str) -> None:
+        if value not in DEVICES:
+            raise ValueError(f"device must be one of {', '.join(DEVICES)}, not {value!r}")
+        self._set("device", value)
+
+    @property
+    def tile_size(self) -> int:
+        """Tile edge in pixels for the native-resolution mask refinement."""
+        try:
+            value = int(self._get("tile_size", DEFAULT_TILE_SIZE))
+        except (TypeError, ValueError):
+            return DEFAULT_TILE_SIZE
+        return value if 64 <= value <= 8192 else DEFAULT_TILE_SIZE
+
+    @tile_size.setter
+    def tile_size(self, value: int) -> None:
+        self._set("tile_size", int(value))
+
+    @property
+    def results_dir(self) -> str:
+        return str(self._get("results_dir", "") or "")
+
+    @results_dir.setter
+    def results_dir(self, value: str) -> None:
+        self._set("results_dir", str(value or ""))
+
+    @property
+    def adapters_dir(self) -> str:
+        """Folder whose sub-folders are fine-tuned adapters (each made by ``terrascope finetune``)."""
+        return str(self._get("adapters_dir", "") or "")
+
+    @adapters_dir.setter
+    def adapters_dir(self, value: str) -> None:
+        self._set("adapters_dir", str(value or ""))
+
+    def effective_results_dir(self) -> Path:
+        """Where step GeoPackages go: the configured folder, else beside the project, else in the home folder."""
+        if self.results_dir:
+            return Path(self.results_dir)
+        home = QgsProject.instance().homePath()
+        base = Path(home) if home else Path.home()
+        return base / RESULTS_SUBFOLDER
+
+    def adapters(self) -> list[Path]:
+        """Adapter folders found in :attr:`adapters_dir` (folders holding an ``adapter_config.json``)."""
+        root = Path(self.adapters_dir) if self.adapters_dir else None
+        if root is None or not root.is_dir():
+            return []
+        return sorted(p for p in root.iterdir() if (p / "adapter_config.json").is_file())

@@ -1,0 +1,55 @@
+"""A small dialog over :class:`Settings`: model folder, device, tile size, results and adapters folders."""
+from __future__ import annotations
+
+from qgis.gui import QgsFileWidget
+from qgis.PyQt.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QSpinBox
+
+from .i18n import tr
+from .settings import DEVICES, Settings
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, parent=None, settings: Settings | None = None):
+        super().__init__(parent)
+        self.setObjectName("TerraScopeSettingsDialog")
+        self.setWindowTitle(tr("TerraScope settings"))
+        self.settings = settings or Settings()
+        form = QFormLayout(self)
+        self.model_dir = self._folder("modelDirWidget", self.settings.model_dir)
+        self.results_dir = self._folder("resultsDirWidget", self.settings.results_dir)
+        self.adapters_dir = self._folder("adaptersDirWidget", self.settings.adapters_dir)
+        self.device = QComboBox(self)
+        self.device.setObjectName("deviceSetting")
+        for value, label in zip(DEVICES, (tr("Automatic"), tr("CPU"), tr("CUDA"))):
+            self.device.addItem(label, value)
+        self.device.setCurrentIndex(DEVICES.index(self.settings.device))
+        self.tile_size = QSpinBox(self)
+        self.tile_size.setObjectName("tileSizeSetting")
+        self.tile_size.setRange(64, 8192)
+        self.tile_size.setSingleStep(64)
+        self.tile_size.setSuffix(tr(" px"))
+        self.tile_size.setValue(self.settings.tile_size)
+        form.addRow(tr("Model folder (empty: embedded default)"), self.model_dir)
+        form.addRow(tr("Device"), self.device)
+        form.addRow(tr("Tile size"), self.tile_size)
+        form.addRow(tr("Results folder (empty: beside the project)"), self.results_dir)
+        form.addRow(tr("Fine-tuned adapters folder"), self.adapters_dir)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _folder(self, name: str, value: str) -> QgsFileWidget:
+        widget = QgsFileWidget(self)
+        widget.setObjectName(name)
+        widget.setStorageMode(QgsFileWidget.GetDirectory)
+        widget.setFilePath(value)
+        return widget
+
+    def accept(self) -> None:
+        self.settings.model_dir = self.model_dir.filePath()
+        self.settings.results_dir = self.results_dir.filePath()
+        self.settings.adapters_dir = self.adapters_dir.filePath()
+        self.settings.device = self.device.currentData()
+        self.settings.tile_size = self.tile_size.value()
+        super().accept()

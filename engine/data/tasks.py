@@ -22,7 +22,7 @@ AREA_Q = ("What is the total area of {n}?", "How large is the area covered by {n
           "How many hectares of {n} are there?", "Estimate the area of {n} in this scene.")
 AREA_PATCH_Q = ("How large is the largest single patch of {n}?", "What is the area of the biggest single patch of {n}?")
 DISTANCE_Q = ("How far is the nearest {b} from the {a}?", "What is the shortest distance between the {a} and the {b}?",
-              "How close do the {b} come to the {a}?")
+              "How close does the {b} come to the {a}?", "What is the gap between the {a} and the {b}?")
 RANK3_Q = ("Rank {a}, {b} and {c} by area, largest first.", "Order {a}, {b} and {c} from largest to smallest area.")
 RANK2_Q = ("Which covers more area: {a} or {b}?", "Is there more {a} or more {b} in this area?")
 BOUNDARY_Q = ("How do the {a} and the {b} lie relative to each other?", "Do the {a} and the {b} touch?",
@@ -150,7 +150,8 @@ def distance(ctx: LabelContext, rng, t: int, absent: bool = False) -> QuestionRe
     b_ch = bin_choices(d, DISTANCE_LADDER, rng, fmt_distance, n=4, abs_margin=1.5 * ctx.pixel_m())
     if b_ch is None:
         return None
-    q = _pick(rng, DISTANCE_Q).format(a=steps[0].phrase, b=steps[1].phrase)
+    templates = DISTANCE_Q[1:] if steps[1].phrase.startswith("largest") else DISTANCE_Q
+    q = _pick(rng, templates).format(a=steps[0].phrase, b=steps[1].phrase)
     return QuestionRecord("distance", q, b_ch[0], LETTERS[b_ch[1]], steps, dates=[t], meta={"distance_m": d})
 
 

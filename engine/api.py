@@ -1,0 +1,164 @@
+"""The Python API: load a model once, ask questions about rasters, get georeferenced answers.
+
+    eng = Engine.load()                                   # the embedded default model
+    ans = eng.ask("What share of the area is water?", optical="s2.tif", sar="s1.tif", aoi="POLYGON((...))")
+    ans.to_geopackage("answer.gpkg")
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Callable
+
+from .answer import Answer, Step
+from .errors import DeviceOutOfMemory, InputError, ModelError
+
+log = logging.getLogger(__name__)
+__all__ = ["Engine", "Answer", "Step", "DEFAULT_MODEL_DIR"]
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "resources" / "models" / "terrascope-tiny"
+
+
+class Engine:
+    """A loaded TerraScope model and its grounded predictor (images are encoded once per question)."""
+
+    def __init__(self, model, tokenizer, device=None, predictor=None, name: str = ""):
+        self.model, self.tokenizer = model, tokenizer
+        self.name = name
+        if predictor is None:
+            from .model.predictor import GroundedPredictor
+
+            predictor = GroundedPredictor(model, tokenizer)
+        self.predictor = predictor
+        self.device = device if device is not None else _model_device(model)
+
+    @classmethod
+    def load(cls, model_dir=None, device: str = "auto", adapter=None, model_name: str | None = None) -> "Engine":
+        """Load weights from ``model_dir`` (None: the embedded default), optionally a LoRA ``adapter`` folder,
+        onto ``device`` ("auto", "cpu", "cuda", "cuda:1"). ``model_name`` builds a registered size with random
+        weights instead (``"tiny-test"`` for tests). Raises :class:`ModelError` with what to fix."""
+        from .model.device import resolve_device
+
+        dev = resolve_device(device)
+        if model_name:
+            from .model.registry import build_model
+
+            try:
+                model, tokenizer = build_model(model_name)
+            except KeyError:
+                raise ModelError(f"unknown model name {model_name!r}")
+            name = model_name
+        else:
+            folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
+            if not folder.is_dir():
+                hint = ("the embedded default model is missing: run `make train-tiny`, or pass --model DIR"
+                        if model_dir is None else "pass the folder that holds the model's config and weights")
+                raise ModelError(f"model folder not found: {folder} ({hint})")
+            model, tokenizer = _load_folder(folder, dev)
+            name = folder.name
+        if adapter is not None:
+            model = _load_adapter(model, adapter)
+        model = model.to(dev).eval()
+        return cls(model, tokenizer, dev, name=name)
+
+    @property
+    def image_size(self) -> int:
+        """Side in pixels of the model's square input images."""
+        for obj in (self.predictor, self.model, getattr(self.model, "config", None)):
+            size = getattr(obj, "image_size", None)
+            if size:
+                return int(size[0] if isinstance(size, (tuple, list)) else size)
+        cfg = getattr(self.model, "config", None)
+        vision = getattr(cfg, "vision_config", None) or getattr(cfg, "vision", None)
+        size = getattr(vision, "image_size", None)
+        if size:
+            return int(size[0] if isinstance(size, (tuple, list)) else size)
+        return 224
+
+    def ask(self, question: str, optical=None, sar=None, dates=None, aoi=None, choices=None,
+            optical_bands=None, sar_bands=None, progress: Callable[[float, str], None] | None = None,
+            cancelled: Callable[[], bool] | None = None, tile_size: int = 512, overview_size: int | None = None,
+            overlap: int = 64) -> Answer:
+        """Answer ``question`` about the rasters.
+
+        ``optical``/``sar``: paths of one date; ``dates``: paths (or ``{"optical", "sar"}`` dicts) of a time
+        series, the first being ``<t1>``. ``aoi``: WKT in EPSG:4326, ``"EPSG:xxxx;WKT"`` or a vector file.
+        ``choices``: options for a multiple-choice answer (lettered A, B, ...). Band lists are 1-based.
+        ``progress(fraction, message)``; ``cancelled()`` is polled between steps and tiles.
+        Raises :class:`InputError` for unusable inputs, :class:`Cancelled`, :class:`DeviceOutOfMemory`.
+        """
+        from .geo.stack import open_stack
+        from .pipeline import AskConfig
+        from .pipeline import ask as run
+
+        question = (question or "").strip()
+        if not question:
+            raise InputError("the question is empty; ask something, e.g. \"What share of the area is water?\"")
+        if choices is not None:
+            choices = [c.strip() for c in choices if c and c.strip()]
+            if len(choices) == 1:
+                raise InputError("give at least two choices, or none for a free answer")
+            if len(choices) > 8:
+                raise InputError(f"{len(choices)} choices given; at most 8 are supported")
+        if tile_size < 32 or not 0 <= overlap < tile_size // 2:
+            raise InputError(f"tile size must be >= 32 px and overlap below half of it (got {tile_size}, {overlap})")
+        if progress:
+            progress(0.0, "reading inputs")
+        stack = open_stack(optical=optical, sar=sar, dates=dates, aoi=aoi, optical_bands=_bands(optical_bands),
+                           sar_bands=_bands(sar_bands), check_size=overview_size or self.image_size)
+        cfg = AskConfig(tile_size=tile_size, overlap=overlap, overview_size=overview_size)
+        try:
+            import torch
+
+            with torch.inference_mode():
+                return run(self.predictor, self.image_size, question, stack, choices or None, cfg, progress,
+                           cancelled, self.device)
+        except RuntimeError as err:
+            if "out of memory" in str(err).lower():
+                raise DeviceOutOfMemory("the GPU ran out of memory: choose a smaller area of interest, a smaller "
+                                        "tile size, or device='cpu'")
+            raise
+
+
+def _bands(bands):
+    """"4,3,2" or [4, 3, 2] -> [4, 3, 2] (1-based)."""
+    if bands is None or bands == "":
+        return None
+    if isinstance(bands, str):
+        try:
+            bands = [int(b) for b in bands.replace(" ", "").split(",") if b]
+        except ValueError:
+            raise InputError(f"band list {bands!r} is not comma-separated band numbers such as 4,3,2")
+    bands = [int(b) for b in bands]
+    if any(b < 1 for b in bands):
+        raise InputError("band numbers start at 1 (as in GDAL)")
+    return bands
+
+
+def _model_device(model):
+    try:
+        return next(model.parameters()).device
+    except (AttributeError, StopIteration, TypeError):
+        return None
+
+
+def _load_folder(folder: Path, device):
+    from .model import checkpoint
+
+    try:
+        return checkpoint.load(os.fspath(folder), device=device)
+    except (FileNotFoundError, OSError, ValueError, KeyError) as err:
+        raise ModelError(f"cannot load the model in {folder}: {str(err).splitlines()[0] if str(err) else err!r}")
+
+
+def _load_adapter(model, adapter):
+    folder = Path(adapter)
+    if not folder.is_dir():
+        raise ModelError(f"adapter folder not found: {folder}")
+    from .model import checkpoint
+
+    try:
+        return checkpoint.load_adapter(model, os.fspath(folder))
+    except (FileNotFoundError, OSError, ValueError, KeyError) as err:
+        raise ModelError(f"cannot load the adapter in {folder}: {str(err).splitlines()[0] if str(err) else err!r}")

@@ -1,0 +1,118 @@
+"""The question flow with a deterministic stand-in predictor: overview -> measured steps -> tile refinement ->
+polygons, measurements, distances, GeoPackage, JSON, preview."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from affine import Affine
+
+from terrascope_reasoning.engine.errors import Cancelled
+from terrascope_reasoning.engine.geo.measure import mask_area_m2
+from terrascope_reasoning.engine.geo.raster_io import write_raster
+from terrascope_reasoning.engine.geo.stack import open_stack
+from terrascope_reasoning.engine.pipeline import AskConfig, ask
+
+T = Affine(10, 0, 500000, 0, -10, 5000000)
+CRS = "EPSG:32633"
+
+
+def scene(tmp_path, h=300, w=420):
+    """Band 1 bright on a 'lake' (rows 40-160, cols 40-200), band 2 bright on a 'field' 100 m east of it."""
+    data = np.full((3, h, w), 500, np.uint16)
+    lake = np.zeros((h, w), bool)
+    lake[40:160, 40:200] = True
+    field = np.zeros((h, w), bool)
+    field[60:240, 210:380] = True
+    data[0, lake] = 2500
+    data[1, field] = 2500
+    return write_raster(tmp_path / "opt.tif", data, T, CRS, nodata=0), lake, field
+
+
+class BandPredictor:
+    """Stands in for GroundedPredictor: step k's mask is band k of the chosen date above half range."""
+
+    def __init__(self):
+        self.images = None
+        self.measured: list[str] = []
+        self.tiles = 0
+
+    def set_images(self, images):
+        self.images = images
+
+    def _prob(self, band, date_index, images):
+        return (images.optical[date_index, band] > 0.5).astype(np.float32) * 0.9
+
+    def answer(self, question, choices, measure, progress=None, cancelled=None):
+        steps = []
+        for k, label in enumerate(["lake", "field", "glacier"]):
+            prob = self._prob(k, 0, self.images) if label != "glacier" else np.zeros_like(self._prob(0, 0, self.images))
+            text = f"Step {k + 1}: {label}. <t1> [SEG]"
+            self.measured.append(measure(prob, 0))
+            steps.append(SimpleNamespace(index=k + 1, text=text, label=label, date_index=0, mask_prob=prob,
+                                         modalities=["optical"], confidence=0.8, iou_pred=0.7, seg_embedding=k))
+            if progress:
+                progress(k + 1, 3)
+        trace = "\n".join(f"{s.text} {m}" for s, m in zip(steps, self.measured)) + "\nAnswer: B"
+        return SimpleNamespace(text=trace, answer="B", choice="B", steps=steps)
+
+    def predict_mask(self, seg_embedding, date_index, images):
+        self.tiles += 1
+        return self._prob(seg_embedding, date_index, images)
+
+
+def identity_images(arrays, has_optical, has_sar, device):
+    return arrays
+
+
+def test_pipeline_measures_refines_and_exports(tmp_path):
+    import pyogrio
+
+    path, lake, field = scene(tmp_path)
+    stack = open_stack(optical=path)
+    pred = BandPredictor()
+    seen = []
+    ans = ask(pred, 64, "Which is larger?", stack, ["lake", "field"], AskConfig(tile_size=128, overlap=16),
+              progress=lambda f, m: seen.append(f), make_images=identity_images)
+    # measurements fed back to the model, in the trace grammar, with the distance to step 1
+    assert pred.measured[0].startswith("[area ") and "share" in pred.measured[0]
+    assert "m from step 1]" in pred.measured[1] and pred.measured[2] == "[no such region]"
+    assert pred.tiles >= 9  # refinement ran tile by tile at native resolution
+    s1, s2, s3 = ans.steps
+    assert s1.area_m2 == pytest.approx(mask_area_m2(lake, T, CRS), rel=0.03)
+    assert s2.area_m2 == pytest.approx(mask_area_m2(field, T, CRS), rel=0.03)
+    assert s1.share == pytest.approx(lake.sum() / lake.size, rel=0.03)
+    assert s3.area_m2 == 0 and len(s3.geometry) == 0 and not s3.mask.any()
+    assert s1.mask.shape == (300, 420) and s1.transform == T and s1.label == "lake" and s1.modality == "optical"
+    assert len(s1.geometry) == 1 and s1.perimeter_m == pytest.approx(2 * (1200 + 1600) / 0.9996, rel=0.03)
+    (d,) = ans.distances
+    assert (d["from"], d["to"]) == (1, 2) and d["metres"] == pytest.approx(100 / 0.9996, abs=12)
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    # GeoPackage: one layer per step (the empty one too) and the trace
+    out = ans.to_geopackage(tmp_path / "a.gpkg")
+    layers = dict(pyogrio.list_layers(out))
+    assert {"step_01", "step_02", "step_03", "trace", "distances", "meta"} <= set(layers)
+    trace = pyogrio.read_dataframe(out, layer="trace")
+    assert list(trace.kind) == ["question", "step", "step", "step", "answer"]
+    assert trace.text.iloc[-1] == "B"
+    j = ans.to_json()
+    assert j["choice"] == "B" and [s["layer"] for s in j["steps"]] == ["step_01", "step_02", "step_03"]
+    assert set(j["steps"][0]) >= {"index", "text", "date", "modality", "layer", "area_m2", "share", "confidence"}
+    assert j["distances_m"][0]["from"] == 1 and j["distances_m"][0]["metres"] > 0
+    png = ans.preview(tmp_path / "p.png")
+    from PIL import Image
+
+    assert Image.open(png).size[0] >= 384
+
+
+def test_pipeline_without_refinement_and_cancel(tmp_path):
+    path, lake, _ = scene(tmp_path)
+    stack = open_stack(optical=path)
+    ans = ask(BandPredictor(), 64, "q", stack, None, AskConfig(tile_size=128, overlap=16, refine=False),
+              make_images=identity_images)
+    assert ans.steps[0].area_m2 == pytest.approx(mask_area_m2(lake, T, CRS), rel=0.08)
+    calls = iter(range(100))
+    with pytest.raises(Cancelled):
+        ask(BandPredictor(), 64, "q", stack, None, AskConfig(tile_size=128, overlap=16),
+            cancelled=lambda: next(calls) > 3, make_images=identity_images)

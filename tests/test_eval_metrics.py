@@ -1,0 +1,62 @@
+"""Bench metrics on hand-made predictions: perfect -> 1, empty -> 0, hand-computed mixed cases."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from terrascope_reasoning.engine.eval.metrics import iou, score_question, summarize
+
+
+def _masks():
+    a = np.zeros((10, 10), bool)
+    a[:5, :5] = True  # 25 px
+    b = np.zeros((10, 10), bool)
+    b[5:, 5:] = True  # 25 px
+    return a, b
+
+
+def test_perfect_predictions_score_one():
+    a, b = _masks()
+    scores = [score_question("distance", [a, b], [a, b], "B", "B"),
+              score_question("referring", [a], [a.astype(np.float32)], multiple_choice=False)]
+    r = summarize(scores)
+    assert r["accuracy"] == 1.0 and r["giou"] == 1.0 and r["ciou"] == 1.0 and r["n"] == 2
+    assert r["per_task"]["referring"]["accuracy"] == 1.0 and r["absent_fp_rate"] is None
+
+
+def test_empty_predictions_score_zero():
+    a, b = _masks()
+    scores = [score_question("coverage", [a], [], "A", None), score_question("area", [b], [np.zeros_like(b)], "C", "D")]
+    r = summarize(scores)
+    assert r["accuracy"] == 0.0 and r["giou"] == 0.0 and r["ciou"] == 0.0
+
+
+def test_mixed_predictions_hand_computed():
+    a, b = _masks()
+    half = np.zeros_like(a)
+    half[:5, :3] = True  # 15 of a's 25 px -> IoU 0.6
+    s1 = score_question("coverage", [a], [half], "A", "A")
+    s2 = score_question("distance", [a, b], [a, np.zeros_like(b)], "B", "C")  # IoUs 1 and 0
+    assert iou(half, a) == pytest.approx(0.6)
+    r = summarize([s1, s2])
+    assert r["accuracy"] == 0.5
+    assert r["giou"] == pytest.approx((0.6 + 0.5) / 2)
+    assert r["ciou"] == pytest.approx((15 + 25 + 0) / (25 + 25 + 25))
+    assert r["per_task"]["distance"] == {"accuracy": 0.0, "giou": 0.5, "ciou": pytest.approx(0.5), "n": 1}
+
+
+def test_absent_false_positive_rate():
+    a, _ = _masks()
+    empty = np.zeros_like(a)
+    s_ok = score_question("coverage", [empty], [empty], "D", "D")  # said "no such region", drew nothing
+    s_fp = score_question("coverage", [empty], [a], "D", "A")  # grounded something that is not there
+    s_change = score_question("change", [a, empty], [a, empty], "D", "D")
+    r = summarize([s_ok, s_fp, s_change])
+    assert r["absent_fp_rate"] == pytest.approx(1 / 3) and r["n_absent"] == 3
+    assert s_ok.iou == 1.0 and s_fp.iou == 0.0
+
+
+def test_shape_mismatch_is_an_error():
+    a, _ = _masks()
+    with pytest.raises(ValueError):
+        iou(a, np.zeros((5, 5), bool))

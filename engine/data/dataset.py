@@ -48,7 +48,7 @@ class DatasetConfig:
     seed_start: int = 0
     seed_stop: int = TEST_SEED_START  # exclusive; keep training below the test split
     scene: SceneConfig = field(default_factory=SceneConfig)
-    with_record: bool = False  # add "record" (the QuestionRecord) to each sample, for evaluation
+    with_record: bool = False  # add "record" (QuestionRecord) and "grid" ((transform, crs)), for evaluation
 
 
 def _model_images(optical, sar, valid, has_optical, has_sar):
@@ -80,6 +80,7 @@ def sample_from_record(scene: Scene, rec: QuestionRecord, modalities: str = "bot
            "mask_dates": [st.date_index for st in rec.steps], "task": rec.task}
     if with_record:
         out["record"] = rec
+        out["grid"] = (scene.transform, scene.crs)
     return out
 
 

@@ -1,0 +1,167 @@
+"""TerraScope bench: ask every question of ``terrascope synth`` folders through the engine and score it.
+
+``run_bench`` reads each ``scene_*/questions.jsonl``, asks the question on the scene's GeoTIFFs
+(``inputs``: optical + SAR of the last date, or the pre/post pair for change questions) through
+``Engine.ask``, and compares the chosen letter and the full-resolution step masks with the truth.
+``evaluate_predictor`` does the same in memory on dataset samples (no GeoTIFF I/O), for validation
+during training. Both return the dict of ``metrics.summarize``.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from ..data.rle import rle_decode
+from ..trace_format import format_measurement, parse_answer
+from .metrics import QuestionScore, score_question, summarize
+
+Progress = Callable[[float, str], None]
+
+
+def scene_folders(data_dir: str | Path) -> list[Path]:
+    """Folders holding a questions.jsonl: ``data_dir`` itself or its ``scene_*`` children, sorted."""
+    root = Path(data_dir)
+    if (root / "questions.jsonl").is_file():
+        return [root]
+    folders = sorted(p.parent for p in root.glob("*/questions.jsonl"))
+    if not folders:
+        from ..errors import InputError
+
+        raise InputError(f"no questions.jsonl under {root}; create a bench with `terrascope synth --out {root}`")
+    return folders
+
+
+def load_questions(data_dir: str | Path, limit: int | None = None) -> list[tuple[Path, dict]]:
+    """(scene folder, question dict) pairs in a stable order, at most ``limit``."""
+    out = []
+    for folder in scene_folders(data_dir):
+        for line in (folder / "questions.jsonl").read_text().splitlines():
+            if line.strip():
+                out.append((folder, json.loads(line)))
+                if limit is not None and len(out) >= limit:
+                    return out
+    return out
+
+
+def _ask_kwargs(folder: Path, q: dict) -> dict:
+    inputs = q.get("inputs") or {"optical": "optical.tif", "sar": "sar.tif"}
+    if "dates" in inputs:
+        sar = inputs.get("sar_dates") or [None] * len(inputs["dates"])
+        return {"dates": [{"optical": str(folder / o), "sar": str(folder / s)} if s else str(folder / o)
+                          for o, s in zip(inputs["dates"], sar)]}
+    kw = {}
+    for key in ("optical", "sar"):
+        if inputs.get(key):
+            kw[key] = str(folder / inputs[key])
+    return kw
+
+
+def _fit(mask, shape) -> np.ndarray:
+    """A predicted mask on the truth's grid (nearest-neighbour if the engine returned another size)."""
+    m = np.asarray(mask)
+    if m.shape == tuple(shape):
+        return m
+    rows = (np.arange(shape[0]) * m.shape[0] / shape[0]).astype(int)
+    cols = (np.arange(shape[1]) * m.shape[1] / shape[1]).astype(int)
+    return m[rows][:, cols]
+
+
+def score_answer(q: dict, choice: str | None, pred_masks: list) -> QuestionScore:
+    """Score one questions.jsonl record against a predicted letter and predicted step masks."""
+    truth = [rle_decode(s["mask"]) for s in q["steps"]]
+    shape = truth[0].shape if truth else None
+    preds = [_fit(m, shape) for m in pred_masks] if shape else []
+    return score_question(q["task"], truth, preds, q["answer"], choice, multiple_choice=bool(q["choices"]))
+
+
+def run_bench(data_dir: str | Path, model_dir=None, adapter=None, progress: Progress | None = None,
+              engine=None, limit: int | None = None, device: str = "auto") -> dict:
+    """Ask every question under ``data_dir`` (see module doc) and score it.
+
+    ``engine``: a loaded ``engine.api.Engine`` (else loaded from ``model_dir``/``adapter``; None = the
+    embedded default). ``progress(fraction, message)``. -> metrics.summarize(...) plus ``seconds``."""
+    if engine is None:
+        from ..api import Engine
+
+        engine = Engine.load(model_dir=model_dir, device=device, adapter=adapter)
+    questions = load_questions(data_dir, limit)
+    t0 = time.perf_counter()
+    scores = []
+    for i, (folder, q) in enumerate(questions):
+        ans = engine.ask(q["question"], choices=q["choices"] or None, **_ask_kwargs(folder, q))
+        scores.append(score_answer(q, ans.choice, [s.mask for s in ans.steps]))
+        if progress is not None:
+            progress((i + 1) / len(questions), f"question {i + 1}/{len(questions)} ({q['task']})")
+    out = summarize(scores)
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def _question_and_choices(sample: dict) -> tuple[str, list[str]]:
+    rec = sample.get("record")
+    if rec is not None:
+        return rec.question, list(rec.choices)
+    lines = sample["prompt"].splitlines()
+    choices = []
+    if len(lines) > 1 and lines[-1].startswith("Options:"):
+        import re
+
+        choices = [c.strip() for c in re.split(r"\s*[A-H]\) ", lines[-1][len("Options:"):]) if c.strip()]
+        lines = lines[:-1]
+    return "\n".join(lines), choices
+
+
+def _predict(predictor, sample: dict, question: str, choices: list[str]) -> tuple[str | None, list]:
+    """(letter, step masks) from a GroundedPredictor-like object or a plain callable(sample)."""
+    if not hasattr(predictor, "answer"):
+        out = predictor(sample)
+        return out.get("choice"), list(out.get("masks", []))
+    predictor.set_images(sample["images"])
+    grid = sample.get("grid")
+    earlier: list = []
+
+    def measure(mask_prob, date_index: int = 0, *_, **__) -> str:
+        from ..data.measure import measure_mask_pixels
+
+        prob = mask_prob.detach().float().cpu().numpy() if hasattr(mask_prob, "detach") else np.asarray(mask_prob)
+        mask = prob >= 0.5
+        transform, crs = grid if grid else (None, None)
+        if transform is None:  # no grid: areas in pixels of 1 m2 (relative measurements only)
+            from affine import Affine
+
+            transform = Affine.identity()
+        m = measure_mask_pixels(mask, transform, crs, earlier=list(earlier))
+        earlier.append(mask)
+        return format_measurement(m)
+
+    out = predictor.answer(question, choices or None, measure=measure)
+    masks = [s.mask_prob for s in out.steps]
+    choice = getattr(out, "choice", None)
+    if choice is None and getattr(out, "text", None):
+        choice = parse_answer(out.text, len(choices))[1]
+    return choice, masks
+
+
+def evaluate_predictor(predictor, samples: Iterable[dict], progress: Progress | None = None) -> dict:
+    """Score a predictor on dataset samples (from ``engine.data.dataset`` with ``with_record=True``, or
+    any dicts with "images", "prompt", "trace", "masks", "task"). ``predictor``: an object with
+    ``set_images(images)`` and ``answer(question, choices, measure=...)`` (the model's grounded predictor),
+    or a callable(sample) -> {"choice": letter or None, "masks": [(S, S) masks]}."""
+    samples = list(samples)
+    scores = []
+    for i, sample in enumerate(samples):
+        question, choices = _question_and_choices(sample)
+        choice, masks = _predict(predictor, sample, question, choices)
+        truth = [m for m in sample["masks"]]
+        true_letter = parse_answer(sample["trace"], len(choices))[1] if choices else None
+        shape = tuple(truth[0].shape) if truth else None
+        masks = [_fit(m.detach().float().cpu().numpy() if hasattr(m, "detach") else m, shape) for m in masks] \
+            if shape else []
+        scores.append(score_question(sample["task"], truth, masks, true_letter, choice, multiple_choice=bool(choices)))
+        if progress is not None:
+            progress((i + 1) / len(samples), f"sample {i + 1}/{len(samples)}")
+    return summarize(scores)

@@ -38,6 +38,16 @@ class Engine:
         """Load weights from ``model_dir`` (None: the embedded default), optionally a LoRA ``adapter`` folder,
         onto ``device`` ("auto", "cpu", "cuda", "cuda:1"). ``model_name`` builds a registered size with random
         weights instead (``"tiny-test"`` for tests). Raises :class:`ModelError` with what to fix."""
+        folder = None
+        if not model_name:
+            folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
+            if not folder.is_dir():
+                hint = ("the embedded default model is missing: run `make train-tiny`, or pass --model DIR"
+                        if model_dir is None else "pass the folder that holds the model's config and weights")
+                raise ModelError(f"model folder not found: {folder} ({hint})")
+            _check_folder(folder)
+        if adapter is not None and not Path(adapter).is_dir():
+            raise ModelError(f"adapter folder not found: {adapter}")
         from .model.device import resolve_device
 
         dev = resolve_device(device)
@@ -50,11 +60,6 @@ class Engine:
                 raise ModelError(f"unknown model name {model_name!r}")
             name = model_name
         else:
-            folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
-            if not folder.is_dir():
-                hint = ("the embedded default model is missing: run `make train-tiny`, or pass --model DIR"
-                        if model_dir is None else "pass the folder that holds the model's config and weights")
-                raise ModelError(f"model folder not found: {folder} ({hint})")
             model, tokenizer = _load_folder(folder, dev)
             name = folder.name
         if adapter is not None:
@@ -89,12 +94,21 @@ class Engine:
         Raises :class:`InputError` for unusable inputs, :class:`Cancelled`, :class:`DeviceOutOfMemory`.
         """
         from .geo.stack import open_stack
+
+        _check_question(question)
+        if progress:
+            progress(0.0, "reading inputs")
+        stack = open_stack(optical=optical, sar=sar, dates=dates, aoi=aoi, optical_bands=_bands(optical_bands),
+                           sar_bands=_bands(sar_bands), check_size=overview_size or self.image_size)
+        return self.ask_stack(question, stack, choices, progress, cancelled, tile_size, overview_size, overlap)
+
+    def ask_stack(self, question: str, stack, choices=None, progress=None, cancelled=None, tile_size: int = 512,
+                  overview_size: int | None = None, overlap: int = 64) -> Answer:
+        """:meth:`ask` on inputs already opened with :func:`engine.geo.stack.open_stack`."""
         from .pipeline import AskConfig
         from .pipeline import ask as run
 
-        question = (question or "").strip()
-        if not question:
-            raise InputError("the question is empty; ask something, e.g. \"What share of the area is water?\"")
+        question = _check_question(question)
         if choices is not None:
             choices = [c.strip() for c in choices if c and c.strip()]
             if len(choices) == 1:
@@ -103,10 +117,6 @@ class Engine:
                 raise InputError(f"{len(choices)} choices given; at most 8 are supported")
         if tile_size < 32 or not 0 <= overlap < tile_size // 2:
             raise InputError(f"tile size must be >= 32 px and overlap below half of it (got {tile_size}, {overlap})")
-        if progress:
-            progress(0.0, "reading inputs")
-        stack = open_stack(optical=optical, sar=sar, dates=dates, aoi=aoi, optical_bands=_bands(optical_bands),
-                           sar_bands=_bands(sar_bands), check_size=overview_size or self.image_size)
         cfg = AskConfig(tile_size=tile_size, overlap=overlap, overview_size=overview_size)
         try:
             import torch
@@ -119,6 +129,13 @@ class Engine:
                 raise DeviceOutOfMemory("the GPU ran out of memory: choose a smaller area of interest, a smaller "
                                         "tile size, or device='cpu'")
             raise
+
+
+def _check_question(question) -> str:
+    question = (question or "").strip()
+    if not question:
+        raise InputError('the question is empty; ask something, e.g. "What share of the area is water?"')
+    return question
 
 
 def _bands(bands):
@@ -141,6 +158,12 @@ def _model_device(model):
         return next(model.parameters()).device
     except (AttributeError, StopIteration, TypeError):
         return None
+
+
+def _check_folder(folder: Path) -> None:
+    if not any(folder.glob("*.json")) or not any(p.suffix in (".safetensors", ".bin", ".pt") for p in folder.iterdir()):
+        raise ModelError(f"{folder} holds no model (expected a config .json and .safetensors weights); "
+                         "pass the folder written by `terrascope train`")
 
 
 def _load_folder(folder: Path, device):

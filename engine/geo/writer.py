@@ -59,9 +59,17 @@ def check_output(path, overwrite: bool = False) -> str:
         raise InputError(f"output {path} already exists; use --overwrite (overwrite=True) to replace it")
     if not os.path.isdir(folder):
         raise InputError(f"output folder {folder} does not exist; create it first")
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if not os.access(folder, os.W_OK | os.X_OK) or not _can_create(folder):
         raise InputError(f"output folder {folder} is not writable; choose another --out location")
     return path
+
+
+def _can_create(folder: str) -> bool:
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
 
 
 @contextmanager

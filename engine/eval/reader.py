@@ -1,0 +1,95 @@
+"""Read the answer off a trace's measurements: proves that every synthesised answer follows from the
+measurement text, and gives a rule-based answer to compare a model's letter with.
+
+``answer_from_measurements(choices, trace)`` understands the option styles of trace synthesis: value
+bins ("under 5 %", "5 % to 10 %", "over 2.0 ha", "under 50 m"), boundary relations ("adjacent ...",
+"separated by less than 100 m"), orderings ("a > b > c"), two names (which is larger), and
+"no such region".
+"""
+from __future__ import annotations
+
+import re
+
+from ..trace_format import LETTERS, NO_REGION
+
+_UNITS = {"%": 1.0, "m2": 1.0, "ha": 1e4, "km2": 1e6, "m": 1.0, "km": 1e3}
+_NUM = r"(\d+(?:\.\d+)?) (km2|m2|ha|%|km|m)(?!\w)"
+_STEP = re.compile(r"Step\s+\d+:\s*(.*?)\.\s*<t\d+>\s*\[SEG\]\s*(\[[^\]]*\])")
+
+
+def parse_steps(trace: str) -> list[dict]:
+    """Per step: {"phrase", "area_m2", "share" (percent), "distances" {step: metres}, "empty"}."""
+    out = []
+    for phrase, meas in _STEP.findall(trace):
+        if meas == NO_REGION:
+            out.append({"phrase": phrase, "area_m2": 0.0, "share": 0.0, "distances": {}, "empty": True})
+            continue
+        area = re.search(r"area " + _NUM, meas)
+        share = re.search(r"share (\d+(?:\.\d+)?) %", meas)
+        dists = {int(s): float(v) for v, s in re.findall(r"(\d+(?:\.\d+)?) m from step (\d+)", meas)}
+        out.append({"phrase": phrase, "area_m2": float(area.group(1)) * _UNITS[area.group(2)] if area else 0.0,
+                    "share": float(share.group(1)) if share else 0.0, "distances": dists, "empty": False})
+    return out
+
+
+def _bounds(option: str) -> tuple[float, float, str] | None:
+    vals = [(float(v) * _UNITS[u], u) for v, u in re.findall(_NUM, option)]
+    if not vals:
+        return None
+    unit = vals[0][1]
+    if option.startswith("under"):
+        return float("-inf"), vals[0][0], unit
+    if option.startswith("over"):
+        return vals[0][0], float("inf"), unit
+    if len(vals) == 2:
+        return vals[0][0], vals[1][0], unit
+    return None
+
+
+def answer_from_measurements(choices: list[str], trace: str) -> str | None:
+    """The letter the measurements in ``trace`` imply, or None when the options are not understood."""
+    steps = parse_steps(trace)
+    if not steps or not choices:
+        return None
+    last = steps[-1]
+    low = [c.lower() for c in choices]
+    if last["empty"] and "no such region" in low:
+        return LETTERS[low.index("no such region")]
+    if any(c.startswith("adjacent") for c in low):
+        d = min(last["distances"].values()) if last["distances"] else None
+        if d is None:
+            return None
+        for i, c in enumerate(low):
+            b = _bounds(c.replace("separated by less than", "under").replace("separated by more than", "over"))
+            if (c.startswith("adjacent") and d == 0) or (b and d > 0 and b[0] <= d < b[1]):
+                return LETTERS[i]
+        return None
+    if any(" > " in c for c in choices):
+        areas = {s["phrase"]: s["area_m2"] for s in steps}
+        for i, c in enumerate(choices):
+            names = c.split(" > ")
+            if all(n in areas for n in names) and all(areas[a] >= areas[b] for a, b in zip(names, names[1:])):
+                return LETTERS[i]
+        return None
+    if all(_bounds(c) is None for c in choices if c.lower() != "no such region"):
+        areas = {s["phrase"]: s["area_m2"] for s in steps}
+        named = [c for c in choices if c in areas]
+        if named:
+            return LETTERS[choices.index(max(named, key=lambda n: areas[n]))]
+        return None
+    for i, c in enumerate(choices):
+        b = _bounds(c)
+        if b is None:
+            continue
+        lo, hi, unit = b
+        if unit == "%":
+            v = last["share"]
+        elif unit in ("m2", "ha", "km2"):
+            v = last["area_m2"]
+        else:
+            if not last["distances"]:
+                return None
+            v = min(last["distances"].values())
+        if lo <= v < hi:
+            return LETTERS[i]
+    return None

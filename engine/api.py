@@ -23,9 +23,12 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "resources" / "mode
 class Engine:
     """A loaded TerraScope model and its grounded predictor (images are encoded once per question)."""
 
-    def __init__(self, model, tokenizer, device=None, predictor=None, name: str = ""):
+    def __init__(self, model, tokenizer, device=None, predictor=None, name: str = "", make_images=None):
+        """``predictor``: defaults to ``GroundedPredictor(model, tokenizer)``; ``make_images(arrays, has_optical,
+        has_sar, device)``: StackArrays -> the predictor's image input (default ``ModelImages`` tensors)."""
         self.model, self.tokenizer = model, tokenizer
         self.name = name
+        self.make_images = make_images
         if predictor is None:
             from .model.predictor import GroundedPredictor
 
@@ -123,7 +126,7 @@ class Engine:
 
             with torch.inference_mode():
                 return run(self.predictor, self.image_size, question, stack, choices or None, cfg, progress,
-                           cancelled, self.device)
+                           cancelled, self.device, self.make_images)
         except RuntimeError as err:
             if "out of memory" in str(err).lower():
                 raise DeviceOutOfMemory("the GPU ran out of memory: choose a smaller area of interest, a smaller "

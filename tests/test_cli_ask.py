@@ -1,0 +1,66 @@
+"""`terrascope ask` flow with a deterministic stand-in predictor: JSON on stdout, progress on stderr, the
+GeoPackage and preview on disk, --overwrite, other output formats."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import terrascope_reasoning.engine.api as api
+from terrascope_reasoning.engine.cli import main
+from tests.test_api_pipeline import BandPredictor, identity_images, scene
+
+
+@pytest.fixture()
+def stand_in(monkeypatch):
+    made = []
+
+    def load(cls, model_dir=None, device="auto", adapter=None, model_name=None):
+        pred = BandPredictor()
+        pred.image_size = 64
+        made.append(pred)
+        return cls(None, None, "cpu", predictor=pred, make_images=identity_images, name="stand-in")
+
+    monkeypatch.setattr(api.Engine, "load", classmethod(load))
+    return made
+
+
+def test_ask_json_gpkg_preview(tmp_path, capsys, stand_in):
+    import pyogrio
+
+    path, _, _ = scene(tmp_path)
+    out, png = tmp_path / "answer.gpkg", tmp_path / "answer.png"
+    argv = ["ask", "Which is larger, the lake or the field?", "--optical", path, "--out", str(out), "--json",
+            "--preview", str(png), "--choices", "the lake|the field", "--tile-size", "128", "--overlap", "16"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    j = json.loads(captured.out)  # stdout holds exactly one JSON object
+    assert j["choice"] == "B" and j["answer"] == "B" and j["seconds"] >= 0
+    assert [s["layer"] for s in j["steps"]] == ["step_01", "step_02", "step_03"]
+    for s in j["steps"]:
+        assert set(s) >= {"index", "text", "date", "modality", "layer", "area_m2", "share", "confidence"}
+    assert j["distances_m"] and set(j["distances_m"][0]) >= {"from", "to", "metres"}
+    assert "ask" in captured.err  # the progress bar went to stderr
+    assert dict(pyogrio.list_layers(out))["step_01"] == "Polygon"
+    assert png.exists() and png.stat().st_size > 1000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answer.gpkg", "answer.png", "opt.tif"]
+    # the options reached the model's prompt side
+    assert stand_in[0].measured[0].startswith("[area")
+    # again: refused without --overwrite, fine with it
+    assert main(argv) == 1
+    assert "--overwrite" in capsys.readouterr().err
+    assert main(argv + ["--overwrite"]) == 0
+
+
+def test_ask_text_summary_and_other_formats(tmp_path, capsys, stand_in):
+    import pyogrio
+
+    path, _, _ = scene(tmp_path)
+    assert main(["ask", "Where is the lake?", "--optical", path, "--out", str(tmp_path / "a.geojson"), "-q",
+                 "--tile-size", "128", "--overlap", "16"]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("Answer: B") and "step_01" in out.out and out.err == ""
+    assert len(pyogrio.read_dataframe(tmp_path / "a.geojson")) == 2
+    assert main(["ask", "Where is the lake?", "--optical", path, "--out", str(tmp_path / "a.shp"), "-q",
+                 "--tile-size", "128", "--overlap", "16"]) == 0
+    assert (tmp_path / "a_step_01.shp").exists() and (tmp_path / "a_step_03.shp").exists()

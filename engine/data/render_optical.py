@@ -22,9 +22,9 @@ from .noise import fractal_noise, smooth_noise
 SPECTRA: dict[int, tuple[tuple[float, float, float, float], float]] = {
     C.BACKGROUND: ((0, 0, 0, 0), 0.0),
     C.WATER: ((300, 500, 550, 250), 0.35),
-    C.CROPLAND: ((700, 850, 500, 3000), 0.3),  # mixed with bare-soil spectra per parcel (phenology)
+    C.CROPLAND: ((700, 850, 500, 2700), 0.3),  # mixed with bare-soil spectra per parcel (phenology)
     C.FOREST: ((250, 450, 280, 2700), 0.15),
-    C.GRASSLAND: ((550, 800, 450, 2900), 0.15),
+    C.GRASSLAND: ((550, 800, 450, 2600), 0.15),
     C.BUILT_UP: ((1300, 1200, 1100, 1800), 0.15),
     C.BARE_SOIL: ((1900, 1550, 1150, 2400), 0.2),
     C.ROAD: ((1100, 1050, 1000, 1300), 0.1),

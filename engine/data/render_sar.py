@@ -18,7 +18,7 @@ from .noise import smooth_noise
 # Mean backscatter (VV, VH) in dB and per-object spread in dB.
 BACKSCATTER: dict[int, tuple[tuple[float, float], float]] = {
     C.BACKGROUND: ((-25.0, -32.0), 0.0),
-    C.WATER: ((-21.0, -27.5), 2.0),
+    C.WATER: ((-19.5, -26.5), 2.5),
     C.CROPLAND: ((-10.5, -17.0), 2.0),
     C.FOREST: ((-7.5, -13.0), 1.0),
     C.GRASSLAND: ((-12.0, -19.0), 1.5),

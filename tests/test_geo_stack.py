@@ -176,3 +176,25 @@ def test_bad_inputs_raise_one_line(tmp_path, case):
         open_stack(**kw)
     msg = str(err.value)
     assert msg and "\n" not in msg
+
+
+def test_alpha_band_and_internal_mask_are_nodata(tmp_path):
+    import rasterio
+
+    d = np.full((4, 64, 64), 120, np.uint8)
+    d[3] = 255
+    d[3, :, :10] = 0
+    with rasterio.open(tmp_path / "rgba.tif", "w", driver="GTiff", width=64, height=64, count=4, dtype="uint8",
+                       crs=UTM, transform=OPT_T, photometric="RGB", alpha="YES") as ds:
+        ds.write(d)
+    a = open_stack(optical=tmp_path / "rgba.tif").read()
+    assert not a.valid[0, :, :10].any() and a.valid[0, :, 10:].all()
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
+        with rasterio.open(tmp_path / "msk.tif", "w", driver="GTiff", width=64, height=64, count=3, dtype="uint8",
+                           crs=UTM, transform=OPT_T) as ds:
+            ds.write(d[:3])
+            m = np.full((64, 64), 255, np.uint8)
+            m[:, :20] = 0
+            ds.write_mask(m)
+    a = open_stack(optical=tmp_path / "msk.tif").read()
+    assert not a.valid[0, :, :20].any() and a.valid[0, :, 20:].all()

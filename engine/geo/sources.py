@@ -51,6 +51,7 @@ class RasterSource:
     scale: float = 1.0
     linear: bool = False
     descriptions: tuple = field(default_factory=tuple)
+    alpha_band: int = 0  # 1-based alpha band of the file (0: none); its zeros are nodata
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -77,8 +78,8 @@ class RasterSource:
         resampling = Resampling.average if downsample else Resampling.bilinear
         try:
             with gdal_env(), rasterio.open(self.path) as src:
-                with WarpedVRT(src, crs=crs, transform=transform, width=w, height=h,
-                               resampling=resampling, add_alpha=True) as vrt:
+                with WarpedVRT(src, crs=crs, transform=transform, width=w, height=h, resampling=resampling,
+                               src_alpha=self.alpha_band, add_alpha=not self.alpha_band) as vrt:
                     raw = vrt.read(self.bands + [vrt.count])
         except rasterio.errors.RasterioError as err:
             raise InputError(f"cannot read {self.name}: {_first_line(err)} (file corrupt?)")
@@ -135,7 +136,8 @@ def open_source(path, kind: str | None = None, bands: list[int] | None = None) -
             _check_bands(name, kind, chosen, src.count, explicit=bool(bands))
             source = RasterSource(path=path, kind=kind, bands=chosen, crs=CRS.from_user_input(src.crs),
                                   transform=src.transform, width=src.width, height=src.height,
-                                  dtype=src.dtypes[0], nodata=src.nodata, descriptions=descriptions)
+                                  dtype=src.dtypes[0], nodata=src.nodata, descriptions=descriptions,
+                                  alpha_band=_alpha_band(src))
             sample = _sample(src, chosen)
     except rasterio.errors.RasterioIOError as err:
         raise InputError(f"{name} is not a readable raster: {_first_line(err)}")
@@ -148,6 +150,12 @@ def open_source(path, kind: str | None = None, bands: list[int] | None = None) -
         source.linear = normalize.sar_is_linear(sample)
         log.info("%s: SAR bands %s, values read as %s", name, chosen, "linear power" if source.linear else "dB")
     return source
+
+
+def _alpha_band(src) -> int:
+    from rasterio.enums import ColorInterp
+
+    return next((i + 1 for i, c in enumerate(src.colorinterp) if c == ColorInterp.alpha), 0)
 
 
 def guess_kind(count: int, descriptions: tuple = ()) -> str:

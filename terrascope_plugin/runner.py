@@ -132,7 +132,22 @@ def gpkg_layers(path: str) -> set[str]:
 
 def run_ask(request: AskRequest, output_path: str, progress: ProgressFn | None = None,
             cancelled: CancelFn | None = None, overwrite: bool = False) -> Outcome:
-    """Load the engine, ask, write the step GeoPackage to ``output_path``; never raises."""
+    """Load the engine, ask, write the step GeoPackage to ``output_path``; never raises.
+
+    The work runs in a thread started by Python and this call waits for it: pyproj 3.7 keeps its PROJ context
+    per thread in a way that crashes in threads Qt created (QgsTask and Processing workers) from the second
+    use on (pyproj issue 1509), and a Python-made thread per request avoids that."""
+    box: list[Outcome] = []
+    worker = threading.Thread(target=lambda: box.append(_run_ask(request, output_path, progress, cancelled,
+                                                                 overwrite)),
+                              name="terrascope-ask", daemon=True)
+    worker.start()
+    worker.join()
+    return box[0] if box else Failed(request, tr("The engine stopped unexpectedly; see the TerraScope log."))
+
+
+def _run_ask(request: AskRequest, output_path: str, progress: ProgressFn | None,
+             cancelled: CancelFn | None, overwrite: bool) -> Outcome:
     from ..engine.errors import Cancelled, EngineError
 
     progress = progress or (lambda fraction, message: None)

@@ -70,7 +70,7 @@ class FakeAnswer:
     layers: dict = field(default_factory=dict)
 
     def to_geopackage(self, path, overwrite: bool = False):
-        from terrascope_reasoning.engine.geo import write_geopackage
+        from terrascope_reasoning.engine.geo.writer import write_geopackage
 
         return write_geopackage(path, self.layers, overwrite=overwrite)
 
@@ -89,7 +89,10 @@ class ThresholdEngine:
         import rasterio
 
         from terrascope_reasoning.engine.errors import Cancelled
-        from terrascope_reasoning.engine.geo import mask_area_m2, step_features, vectorize
+        # from the submodules: once imported, `engine.geo.vectorize` names the module, not the function
+        from terrascope_reasoning.engine.geo.measure import mask_area_m2
+        from terrascope_reasoning.engine.geo.vectorize import vectorize
+        from terrascope_reasoning.engine.geo.writer import step_features
 
         self.calls += 1
         self.started.set()

@@ -77,3 +77,22 @@ def test_questions_from_user_labels_geographic_with_nodata(tmp_path):
             assert r.steps[0].measurement.share == pytest.approx(expect, rel=1e-3)
         for s in r.steps:
             assert not s.mask[30:, 30:].any()
+
+
+def test_questions_from_labels_respects_the_aoi_mask(tmp_path):
+    lab = np.zeros((30, 30), np.uint8)
+    lab[:, 10:20] = 1
+    path = tmp_path / "l.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=30, height=30, count=1, dtype="uint8", crs="EPSG:32633",
+                       transform=Affine(10, 0, 500000, 0, -10, 5000000)) as dst:
+        dst.write(lab, 1)
+    aoi = np.zeros((30, 30), bool)
+    aoi[:, :15] = True  # the west half only: water is 5 of 15 columns there
+    recs = questions_from_labels(path, {0: "land", 1: "water"}, seed=2, per_task=3, aoi_mask=aoi,
+                                 tasks=("coverage", "referring"))
+    assert recs
+    for r in recs:
+        for s in r.steps:
+            assert not s.mask[:, 15:].any()
+        if r.task == "coverage" and r.steps[0].phrase == "water":
+            assert r.steps[0].measurement.share == pytest.approx(1 / 3, rel=1e-3)

@@ -73,9 +73,10 @@ def generate_questions(labels_by_date: np.ndarray | Sequence[np.ndarray], transf
 
 def questions_from_labels(label_path: str | Path | Sequence[str | Path], class_names: dict[int, str],
                           seed: int = 0, tasks: Sequence[str] = TASKS, per_task: int = 4,
-                          absent_rate: float = 0.15) -> list[QuestionRecord]:
-    """Questions from label GeoTIFF(s): one path, or one path per date (same grid). Nodata pixels and
-    ids not in ``class_names`` are outside the area of interest."""
+                          absent_rate: float = 0.15, aoi_mask: np.ndarray | None = None) -> list[QuestionRecord]:
+    """Questions from label GeoTIFF(s): one path, or one path per date (same grid). Nodata pixels, ids
+    not in ``class_names`` and pixels outside ``aoi_mask`` ((H, W) bool, e.g. the training blocks of a
+    spatial split) are outside the area of interest."""
     import rasterio
 
     paths = [label_path] if isinstance(label_path, (str, Path)) else list(label_path)
@@ -92,5 +93,7 @@ def questions_from_labels(label_path: str | Path | Sequence[str | Path], class_n
             valid = ok if valid is None else (valid & ok)
     labels = np.stack(arrays)
     valid = valid & np.isin(labels, list(class_names)).all(axis=0)
+    if aoi_mask is not None:
+        valid = valid & np.asarray(aoi_mask, bool)
     return generate_questions(labels, transform, crs, np.random.default_rng(seed), class_names=class_names,
                               valid=valid, tasks=tasks, per_task=per_task, absent_rate=absent_rate)

@@ -25,10 +25,11 @@ def missing_dependencies() -> list[str]:
 
 def install_hint(missing: list[str]) -> str:
     """One sentence telling the user how to make the missing packages visible to QGIS."""
+    from .i18n import tr
+
     pkgs = " ".join(f"'{m}'" for m in missing)
-    return (
-        f"TerraScope needs these Python packages inside QGIS: {', '.join(missing)}. "
-        f"Install them with `{sys.executable} -m pip install --user {pkgs}`, or run `make setup` in the "
-        "plugin folder and start QGIS with PYTHONPATH=<plugin>/.venv/lib/python3.11/site-packages "
-        "(`make run-qgis` does this)."
-    )
+    return tr(
+        "TerraScope needs these Python packages inside QGIS: {names}. Install them with `{python} -m pip "
+        "install --user {pkgs}`, or run `make setup` in the plugin folder and start QGIS with "
+        "PYTHONPATH=<plugin>/.venv/lib/python3.11/site-packages (`make run-qgis` does this)."
+    ).format(names=", ".join(missing), python=sys.executable, pkgs=pkgs)

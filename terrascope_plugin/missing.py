@@ -5,6 +5,7 @@ from qgis.core import Qgis, QgsMessageLog
 from qgis.PyQt.QtWidgets import QAction, QMessageBox
 
 from .dependencies import install_hint, missing_dependencies
+from .i18n import tr
 
 
 class MissingDependencyPlugin:
@@ -19,10 +20,10 @@ class MissingDependencyPlugin:
         missing = missing_dependencies()
         if missing:
             return install_hint(missing)
-        return f"TerraScope could not start: {self.error}"
+        return tr("TerraScope could not start: {error}").format(error=self.error)
 
     def initGui(self) -> None:  # noqa: N802
-        self.action = QAction("TerraScope: why is it not available?", self.iface.mainWindow())
+        self.action = QAction(tr("TerraScope: why is it not available?"), self.iface.mainWindow())
         self.action.triggered.connect(self.explain)
         self.iface.addPluginToMenu("&TerraScope", self.action)
         QgsMessageLog.logMessage(self.message(), "TerraScope", Qgis.Warning)

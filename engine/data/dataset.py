@@ -72,8 +72,9 @@ def sample_from_record(scene: Scene, rec: QuestionRecord, modalities: str = "bot
         opt = torch.from_numpy(np.stack([normalize_optical(scene.optical[d, :3], 1e-4) for d in dates]))
     if modalities in ("both", "sar"):
         sar = torch.from_numpy(np.stack([normalize_sar(scene.sar[d]) for d in dates]))
-    images = _model_images(opt, sar, torch.ones((t, s, s), dtype=torch.bool),
-                           torch.full((t,), opt is not None), torch.full((t,), sar is not None))
+    # numpy-backed: torch.ones/full of bool cost milliseconds each on CPU
+    images = _model_images(opt, sar, torch.from_numpy(np.ones((t, s, s), bool)),
+                           torch.from_numpy(np.full(t, opt is not None)), torch.from_numpy(np.full(t, sar is not None)))
     masks = torch.from_numpy(np.stack([st.mask for st in rec.steps]).astype(np.float32)) if rec.steps \
         else torch.zeros((0, s, s))
     out = {"images": images, "prompt": rec.prompt, "trace": rec.trace, "masks": masks,

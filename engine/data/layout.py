@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage
-from scipy.spatial import cKDTree
 
 from . import classes as C
 from .noise import fractal_noise, smooth_noise
@@ -64,6 +63,23 @@ def _polyline_mask(shape: tuple[int, int], pts: np.ndarray) -> np.ndarray:
     return out
 
 
+def _nearest_seed(seeds: np.ndarray, qr: np.ndarray, qc: np.ndarray, n: int, step: float) -> np.ndarray:
+    """(H, W) int32 index of the nearest seed for jittered-grid seeds ((n*n, 2), seed (i, j) at row-major
+    i * n + j, jitter under half a cell): only the 3 x 3 neighbouring cells can hold the nearest one."""
+    ci = np.clip(np.floor(qr / step).astype(np.int32), 0, n - 1)
+    cj = np.clip(np.floor(qc / step).astype(np.int32), 0, n - 1)
+    best = np.full(qr.shape, np.inf, np.float32)
+    idx = np.zeros(qr.shape, np.int32)
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            k = np.clip(ci + di, 0, n - 1) * n + np.clip(cj + dj, 0, n - 1)
+            d = (seeds[k, 0] - qr) ** 2 + (seeds[k, 1] - qc) ** 2
+            better = d < best
+            best = np.where(better, d, best)
+            idx = np.where(better, k, idx)
+    return idx
+
+
 def _crossing_line(rng: np.random.Generator, size: int, wiggle_px: float, n: int = 64) -> np.ndarray:
     """(n, 2) (row, col) points of a curve crossing the scene from one edge to the opposite one."""
     t = np.linspace(-0.1, 1.1, n)
@@ -97,8 +113,7 @@ def make_layout(rng: np.random.Generator, size: int, pixel_m: float,
     warp = 0.15 * step
     qr = rows + warp * smooth_noise(rng, shape, step)
     qc = cols + warp * smooth_noise(rng, shape, step)
-    _, parcel = cKDTree(seeds).query(np.stack([qr.ravel(), qc.ravel()], 1))
-    parcel = parcel.reshape(shape).astype(np.int32) + 1
+    parcel = _nearest_seed(seeds, qr, qc, g.size, step) + 1
     kinds = np.array(list(cfg.parcel_mix), dtype=np.uint8)
     probs = np.array(list(cfg.parcel_mix.values()), dtype=float)
     parcel_class = rng.choice(kinds, size=len(seeds) + 1, p=probs / probs.sum())

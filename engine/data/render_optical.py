@@ -110,7 +110,7 @@ def render_optical(rng: np.random.Generator, layout: Layout, cfg: OpticalConfig 
     scale_px = max(1.5, 30.0 / layout.pixel_m) if layout.pixel_m < 5 else 2.0
     tex = 1 + tex_std * fractal_noise(rng, shape, scale_px, 3)
     refl *= tex[None]
-    refl *= (1 + 0.02 * rng.standard_normal(refl.shape).astype(np.float32))  # fine-grain texture
+    refl *= (1 + 0.02 * rng.standard_normal(refl.shape, dtype=np.float32))  # fine-grain texture
     refl *= _shadows(rng, layout, cfg)[None]
     if cfg.blur_px > 0:
         refl = ndimage.gaussian_filter(refl, (0, cfg.blur_px, cfg.blur_px))
@@ -128,5 +128,5 @@ def render_optical(rng: np.random.Generator, layout: Layout, cfg: OpticalConfig 
         tex_c = 1 + 0.08 * fractal_noise(rng, shape, 8.0, 3)
         refl = refl * (1 - alpha[None]) + alpha[None] * cloud_refl[:, None, None] * tex_c[None]
         cloud_mask = alpha > 0.3
-    refl += 15.0 * rng.standard_normal(refl.shape).astype(np.float32)  # sensor noise
+    refl += 15.0 * rng.standard_normal(refl.shape, dtype=np.float32)  # sensor noise
     return np.clip(refl, 1, 20000).astype(np.uint16), cloud_mask

@@ -120,7 +120,11 @@ def _predict(predictor, sample: dict, question: str, choices: list[str]) -> tupl
     if not hasattr(predictor, "answer"):
         out = predictor(sample)
         return out.get("choice"), list(out.get("masks", []))
-    predictor.set_images(sample["images"])
+    images = sample["images"]
+    device = getattr(predictor, "device", None)
+    if device is not None and hasattr(images, "to"):
+        images = images.to(device)
+    predictor.set_images(images)
     grid = sample.get("grid")
     earlier: list = []
 
@@ -130,10 +134,10 @@ def _predict(predictor, sample: dict, question: str, choices: list[str]) -> tupl
         prob = mask_prob.detach().float().cpu().numpy() if hasattr(mask_prob, "detach") else np.asarray(mask_prob)
         mask = prob >= 0.5
         transform, crs = grid if grid else (None, None)
-        if transform is None:  # no grid: areas in pixels of 1 m2 (relative measurements only)
+        if transform is None:  # no grid given: 10 m pixels, the scale most training scenes have
             from affine import Affine
 
-            transform = Affine.identity()
+            transform = Affine(10.0, 0.0, 0.0, 0.0, -10.0, 0.0)
         m = measure_mask_pixels(mask, transform, crs, earlier=list(earlier))
         earlier.append(mask)
         return format_measurement(m)

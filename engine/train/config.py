@@ -1,0 +1,141 @@
+"""Training configuration: one dataclass, every field defaulted, saved as JSON beside every checkpoint.
+
+``terrascope train --config FILE`` reads one of these files (unknown keys are an error, so a typo never
+silently falls back to a default); command-line options override single fields.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from ..errors import InputError
+
+STAGES = (1, 2, "both")
+LM_MODES = ("full", "lora", "frozen")
+MIXED_PRECISION = ("auto", "no", "bf16", "fp16")
+
+
+@dataclass
+class TrainConfig:
+    """Two-stage training of a TerraScope model (see ``engine.train.stages`` for what each stage trains)."""
+
+    # -- model ---------------------------------------------------------------------------------------
+    model: str = "tiny"  # registry name of the architecture to build (engine.model.registry)
+    base_dir: str | None = None  # start from this checkpoint folder instead of fresh weights
+    out_dir: str = "build/terrascope-train"  # final save_pretrained() + checkpoint-last/ live here
+    # -- stages --------------------------------------------------------------------------------------
+    stage: int | str = "both"  # 1: grounding pretraining, 2: instruction tuning, "both": 1 then 2
+    stage1_steps: int = 1000  # optimizer steps of stage 1 (referring segmentation only)
+    stage2_steps: int = 3000  # optimizer steps of stage 2 (all task types)
+    # parameter groups that learn in each stage (names resolved by engine.train.stages.GROUPS)
+    stage1_groups: tuple[str, ...] = ("mask_decoder", "seg_projection", "relevance")
+    stage2_groups: tuple[str, ...] = ("projector", "language_model", "mask_decoder", "seg_projection",
+                                      "relevance")
+    lm_mode: str = "lora"  # stage 2 language model: "lora" (peft on q/k/v/o), "full" (from-scratch LMs)
+    lora_rank: int = 16
+    lora_alpha: int = 32
+    # -- optimisation --------------------------------------------------------------------------------
+    batch_size: int = 8  # samples per optimizer step and process
+    grad_accum: int = 1  # micro-batches accumulated per optimizer step
+    lr: float = 3e-4  # peak learning rate (AdamW), after warmup, cosine decay to lr * min_lr_ratio
+    stage1_lr: float | None = None  # stage-1 peak lr; None -> lr
+    min_lr_ratio: float = 0.1
+    weight_decay: float = 0.01  # AdamW decoupled weight decay (not on biases and norms)
+    warmup_steps: int = 100  # linear warmup per stage (capped at 10 % of the stage)
+    grad_clip: float = 1.0  # max global gradient norm; 0 disables clipping
+    seed: int = 0  # weights' initialisation, dropout and data order
+    # -- data ----------------------------------------------------------------------------------------
+    data_dir: str | None = None  # folders written by `terrascope synth`; None -> scenes made on the fly
+    data_seed_start: int = 0  # training scenes use seeds [start, start + count); held-out ones never do
+    data_seed_count: int = 100_000
+    scene_size: int = 256  # pixels of a generated scene (resampled to the model's image size)
+    num_workers: int = 2  # scene-generating worker processes per training process (0: in-process)
+    # -- precision and device ------------------------------------------------------------------------
+    mixed_precision: str = "auto"  # "auto": bf16 on CUDA, fp32 on CPU; or "no", "bf16", "fp16"
+    device: str = "auto"  # "auto", "cpu" or "cuda"
+    # -- bookkeeping ---------------------------------------------------------------------------------
+    log_every: int = 10  # steps between progress metrics
+    checkpoint_every: int = 200  # steps between checkpoint-last/ writes (0: only at the end)
+    eval_every: int = 500  # steps between held-out validations (0: never); logged only
+    eval_samples: int = 16  # held-out samples per validation
+    max_seconds: float | None = None  # stop (and save) after this wall time; None: run every step
+    notes: str = ""  # free text recorded with the recipe (hardware, intent)
+
+    def __post_init__(self):
+        if self.stage not in STAGES:
+            if str(self.stage) in ("1", "2"):
+                self.stage = int(self.stage)
+            else:
+                raise InputError(f"stage must be 1, 2 or \"both\", not {self.stage!r}")
+        if self.lm_mode not in LM_MODES:
+            raise InputError(f"lm_mode must be one of {', '.join(LM_MODES)}, not {self.lm_mode!r}")
+        if self.mixed_precision not in MIXED_PRECISION:
+            raise InputError(f"mixed_precision must be one of {', '.join(MIXED_PRECISION)}, "
+                             f"not {self.mixed_precision!r}")
+        for name in ("stage1_steps", "stage2_steps", "checkpoint_every", "eval_every", "num_workers"):
+            if getattr(self, name) < 0:
+                raise InputError(f"{name} must be >= 0, not {getattr(self, name)}")
+        if self.batch_size < 1 or self.grad_accum < 1:
+            raise InputError("batch_size and grad_accum must be at least 1")
+        self.stage1_groups = tuple(self.stage1_groups)
+        self.stage2_groups = tuple(self.stage2_groups)
+
+    @property
+    def stages(self) -> list[int]:
+        """The stages this run trains, in order."""
+        return [1, 2] if self.stage == "both" else [int(self.stage)]
+
+    def stage_steps(self, stage: int) -> int:
+        return self.stage1_steps if stage == 1 else self.stage2_steps
+
+    def stage_lr(self, stage: int) -> float:
+        return self.stage1_lr if stage == 1 and self.stage1_lr is not None else self.lr
+
+    @property
+    def total_steps(self) -> int:
+        return sum(self.stage_steps(s) for s in self.stages)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["stage1_groups"], d["stage2_groups"] = list(self.stage1_groups), list(self.stage2_groups)
+        return d
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        # keys starting with "_" are comments/records kept in recipe files (e.g. "_measured")
+        unknown = sorted(k for k in d if k not in known and not k.startswith("_"))
+        if unknown:
+            raise InputError(f"unknown training option(s) {', '.join(unknown)}; "
+                             f"valid ones: {', '.join(sorted(known))}")
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TrainConfig":
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"training config {path} not found")
+        try:
+            d = json.loads(path.read_text())
+        except json.JSONDecodeError as err:
+            raise InputError(f"training config {path} is not valid JSON (line {err.lineno}: {err.msg})")
+        if not isinstance(d, dict):
+            raise InputError(f"training config {path} must hold a JSON object")
+        return cls.from_dict(d)
+
+    def replace(self, **changes) -> "TrainConfig":
+        """A copy with ``changes`` applied (None values are ignored, as from unset CLI options)."""
+        d = self.to_dict()
+        d.update({k: v for k, v in changes.items() if v is not None})
+        return TrainConfig.from_dict(d)
+
+
+def field_names() -> list[str]:
+    return [f.name for f in fields(TrainConfig)]
+
+
+__all__ = ["TrainConfig", "STAGES", "LM_MODES", "field_names"]

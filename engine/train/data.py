@@ -1,0 +1,79 @@
+"""Training and validation sample sources for the training loop.
+
+Scenes are generated on the fly (``engine.data.dataset``) in DataLoader worker processes, each process
+of a multi-process run taking its own scenes. Validation samples come from a reserved band of seeds just
+below the held-out test split: never trained on, never the bench's test scenes.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from torch.utils.data import DataLoader
+
+from .config import TrainConfig
+
+VAL_SEEDS = 1000  # seeds [TEST_SEED_START - VAL_SEEDS, TEST_SEED_START) are validation-only
+
+
+def _dataset_module():
+    from ..data import dataset
+
+    return dataset
+
+
+def val_seed_start() -> int:
+    return _dataset_module().TEST_SEED_START - VAL_SEEDS
+
+
+def dataset_config(cfg: TrainConfig, stage: int, image_size: int, skip_samples: int = 0):
+    """The engine.data DatasetConfig of ``stage``'s training stream, starting ``skip_samples`` samples
+    into it (so a resumed run sees new scenes rather than the ones already trained on)."""
+    ds = _dataset_module()
+    stop = min(cfg.data_seed_start + cfg.data_seed_count, val_seed_start())
+    if stop <= cfg.data_seed_start:
+        raise ValueError(f"training seeds [{cfg.data_seed_start}, ...) overlap the validation/test seeds "
+                         f"(>= {val_seed_start()}); lower data_seed_start")
+    dcfg = ds.DatasetConfig(image_size=image_size, stage=stage)
+    n_seeds = stop - cfg.data_seed_start
+    # stage 2 starts half-way through the seed range so the two stages see different scenes
+    offset = (skip_samples // dcfg.questions_per_scene + (n_seeds // 2 if stage == 2 else 0)) % n_seeds
+    dcfg.seed_start = cfg.data_seed_start + offset
+    dcfg.seed_stop = stop
+    return dcfg
+
+
+def train_loader(cfg: TrainConfig, stage: int, image_size: int, rank: int = 0, world_size: int = 1,
+                 skip_samples: int = 0) -> Iterator[list[dict]]:
+    """Endless iterator of batches (lists of ``cfg.batch_size`` samples) for one process."""
+    ds = _dataset_module()
+    dcfg = dataset_config(cfg, stage, image_size, skip_samples)
+    stream = ds.SyntheticQuestionStream(dcfg, rank=rank, world_size=world_size)
+    kw = {"num_workers": cfg.num_workers, "collate_fn": ds.collate_list, "batch_size": cfg.batch_size}
+    if cfg.num_workers > 0:
+        kw.update(prefetch_factor=4, persistent_workers=False)
+    while True:  # the seed range is finite; wrap around rather than stop mid-run
+        yielded = False
+        for batch in DataLoader(stream, **kw):
+            yielded = True
+            yield batch
+        if not yielded:
+            raise RuntimeError("the training stream yielded no sample")
+        dcfg.seed_start = cfg.data_seed_start
+
+
+def validation_samples(n: int, image_size: int, stage: int = 2) -> list[dict]:
+    """``n`` held-out samples (with their QuestionRecord under "record") for periodic validation."""
+    ds = _dataset_module()
+    dcfg = ds.DatasetConfig(image_size=image_size, stage=stage, with_record=True)
+    dcfg.seed_start, dcfg.seed_stop = val_seed_start(), ds.TEST_SEED_START
+    data = ds.SyntheticQuestions(dcfg, length=n)
+    return [data[i] for i in range(n)]
+
+
+def repeat_batch(samples: list[dict]) -> Iterator[list[dict]]:
+    """The same batch forever (overfitting checks)."""
+    while True:
+        yield samples
+
+
+__all__ = ["train_loader", "validation_samples", "dataset_config", "repeat_batch", "val_seed_start"]

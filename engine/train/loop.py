@@ -1,0 +1,298 @@
+"""The training loop: AdamW, warmup + cosine schedule, resumable checkpoints, progress and cancel,
+one or many processes through Accelerate (``accelerate launch`` -> DDP; gloo on CPU, NCCL on GPUs).
+
+``train(config)`` runs the configured stages one after the other. ``checkpoint-last/`` in the output
+folder is rewritten every ``checkpoint_every`` steps, at the end of each stage, on cancel and when the
+time budget runs out; when it exists at start the run resumes from it (same stage, same step). The final
+model is written with ``save_pretrained`` into the output folder itself.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import torch
+from torch import nn
+
+from ..errors import Cancelled, InputError
+from . import model_api, stages
+from .checkpoints import LAST, TrainerState, load_checkpoint, read_state, save_checkpoint
+from .config import TrainConfig
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int, dict], None]  # (global step, total steps, metrics)
+CancelFn = Callable[[], bool]
+
+
+@dataclass
+class TrainResult:
+    """What a run did. ``history``: [[global_step, mean loss over the log window], ...];
+    ``metrics``: the last validation numbers (empty when validation is off)."""
+
+    out_dir: str
+    global_step: int
+    total_steps: int
+    stage: int
+    seconds: float
+    loss: float | None
+    history: list = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)
+    finished: bool = True  # False when the time budget stopped it (run again to continue)
+    checkpoint: str | None = None
+
+
+def make_accelerator(device: str = "auto", mixed_precision: str = "auto"):
+    """An Accelerator for ``device`` ("auto" | "cpu" | "cuda"); "auto" precision = bf16 on CUDA, fp32 on CPU.
+    Under ``accelerate launch`` (or torchrun) the process group comes from the environment."""
+    from accelerate import Accelerator
+    from accelerate.utils import DistributedDataParallelKwargs
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise InputError("device 'cuda' was asked for but no CUDA GPU is available; use device 'cpu' or 'auto'")
+    cpu = device == "cpu" or not torch.cuda.is_available()
+    mp = mixed_precision
+    if mp == "auto":
+        mp = "bf16" if not cpu and torch.cuda.is_bf16_supported() else "no"
+    if cpu and mp == "fp16":
+        mp = "no"  # fp16 autocast with a grad scaler is a GPU feature
+    # frozen parts and steps without SAR leave some trainable parameters unused in a batch
+    ddp = DistributedDataParallelKwargs(find_unused_parameters=True)
+    return Accelerator(cpu=cpu, mixed_precision=mp, kwargs_handlers=[ddp])
+
+
+def cosine_schedule(optimizer, steps: int, warmup: int, min_ratio: float):
+    """Linear warmup over ``warmup`` steps, then cosine decay to ``min_ratio`` of the peak at ``steps``."""
+    warmup = max(1, min(warmup, max(1, steps // 10)))
+
+    def factor(s: int) -> float:
+        if s < warmup:
+            return (s + 1) / warmup
+        p = min(1.0, (s - warmup) / max(1, steps - warmup))
+        return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * p))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def _any_rank(acc, flag: bool) -> bool:
+    """True on every process when ``flag`` is true on any (so all ranks stop at the same step)."""
+    if acc.num_processes == 1:
+        return flag
+    t = torch.tensor([1.0 if flag else 0.0], device=acc.device)
+    return bool(acc.reduce(t, reduction="sum").item() > 0)
+
+
+class StepRunner:
+    """Optimizer steps over a batch iterator for one stage (also used by fine-tuning).
+
+    ``model`` is the raw model, ``wrapped`` what Accelerate prepared (a :class:`model_api.LossModule`);
+    ``batches`` yields lists of samples (one micro-batch each)."""
+
+    def __init__(self, acc, model: nn.Module, tokenizer, wrapped: nn.Module, optimizer, scheduler,
+                 batches: Iterator[list[dict]], grad_accum: int = 1, grad_clip: float = 1.0):
+        self.acc, self.model, self.tokenizer, self.wrapped = acc, model, tokenizer, wrapped
+        self.optimizer, self.scheduler, self.batches = optimizer, scheduler, batches
+        self.grad_accum, self.grad_clip = grad_accum, grad_clip
+        self.params = [p for p in model.parameters() if p.requires_grad]
+
+    def step(self) -> dict:
+        """One optimizer step over ``grad_accum`` micro-batches. -> float metrics of this step."""
+        self.wrapped.train()
+        sums: dict[str, float] = {}
+        n_samples = 0
+        for micro in range(self.grad_accum):
+            samples = next(self.batches)
+            n_samples += len(samples)
+            batch = model_api.collate(self.model, self.tokenizer, samples, self.acc.device)
+            sync = micro == self.grad_accum - 1
+            ctx = contextlib.nullcontext() if sync else self.acc.no_sync(self.wrapped)
+            with ctx:
+                out = self.wrapped(batch)
+                self.acc.backward(out["loss"] / self.grad_accum)
+            for k, v in out.items():
+                if torch.is_tensor(v) and v.numel() == 1:
+                    sums[k] = sums.get(k, 0.0) + float(v.detach()) / self.grad_accum
+        if self.grad_clip and self.grad_clip > 0:
+            sums["grad_norm"] = float(self.acc.clip_grad_norm_(self.params, self.grad_clip))
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        sums["lr"] = float(self.scheduler.get_last_lr()[0])
+        sums["samples"] = n_samples * self.acc.num_processes
+        return sums
+
+
+def build_optimizer(model: nn.Module, lr: float, weight_decay: float, steps: int, warmup: int,
+                    min_ratio: float):
+    opt = torch.optim.AdamW(stages.param_groups(model, weight_decay), lr=lr, betas=(0.9, 0.95), eps=1e-8)
+    return opt, cosine_schedule(opt, steps, warmup, min_ratio)
+
+
+def validate(model: nn.Module, tokenizer, samples: list[dict], acc=None) -> dict:
+    """Held-out numbers through the bench's in-memory path (``evaluate_predictor``); {} when it fails —
+    validation is logged only and must never stop a run."""
+    if not samples:
+        return {}
+    from ..eval.bench import evaluate_predictor
+
+    was_training = model.training
+    model.eval()
+    try:
+        ctx = acc.autocast() if acc is not None else contextlib.nullcontext()
+        with torch.no_grad(), ctx:
+            m = evaluate_predictor(model_api.predictor(model, tokenizer), samples)
+        return {k: m[k] for k in ("accuracy", "giou", "ciou", "absent_fp_rate", "n") if k in m}
+    except Exception as err:  # noqa: BLE001 - logged, training goes on
+        log.warning("validation failed: %s", err)
+        return {}
+    finally:
+        model.train(was_training)
+
+
+def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: CancelFn | None = None,
+          batches: Callable[[int, int], Iterable[list[dict]]] | None = None) -> TrainResult:
+    """Run the stages of ``config``; see the module docstring.
+
+    progress(global_step, total_steps, metrics) is called every ``log_every`` steps (main process);
+    cancelled() is polled before every step: when it turns true the current state is checkpointed and
+    :class:`Cancelled` raised. ``batches(stage, image_size)`` replaces the on-the-fly scene stream (an
+    iterable of sample lists, e.g. one batch repeated for overfitting checks)."""
+    cfg = config
+    acc = make_accelerator(cfg.device, cfg.mixed_precision)
+    out = Path(cfg.out_dir)
+    ck = out / LAST
+    if acc.is_main_process:
+        out.mkdir(parents=True, exist_ok=True)
+    acc.wait_for_everyone()
+    resume = read_state(ck)
+    torch.manual_seed(cfg.seed)  # identical initial weights on every rank (DDP also broadcasts rank 0's)
+    model, tokenizer = model_api.build(cfg.model, cfg.base_dir)
+    size = model_api.image_size(model)
+    val = []
+    if cfg.eval_every and acc.is_main_process:
+        from .data import validation_samples
+
+        val = validation_samples(cfg.eval_samples, size)
+    state = TrainerState(stage=cfg.stages[0])
+    if resume is not None:
+        state = resume
+        log.info("resuming from %s: stage %d, step %d", ck, state.stage, state.step)
+    total = cfg.total_steps
+    t0 = time.time() - state.seconds
+    metrics: dict = {}
+    window: list[float] = []
+    stop_reason = None
+    for stage in cfg.stages:
+        n = cfg.stage_steps(stage)
+        if resume is not None and stage < resume.stage:
+            continue
+        model = stages.prepare_stage(model, stage, cfg)
+        opt, sched = build_optimizer(model, cfg.stage_lr(stage), cfg.weight_decay, n, cfg.warmup_steps,
+                                     cfg.min_lr_ratio)
+        start = 0
+        if resume is not None and stage == resume.stage:
+            load_checkpoint(ck, model, opt, sched)
+            start = resume.step
+        resume_done = resume is not None and stage == resume.stage
+        if resume_done:
+            resume = None
+        state.stage, state.step = stage, start
+        train_n, all_n = stages.count_parameters(model)
+        log.info("stage %d: %d steps, %d of %d parameters learn", stage, n, train_n, all_n)
+        if start >= n:
+            continue
+        wrapped, opt = acc.prepare(model_api.LossModule(model), opt)
+        if batches is not None:
+            it = iter(batches(stage, size))
+        else:
+            from .data import train_loader
+
+            skip = state.global_step * cfg.batch_size * cfg.grad_accum * acc.num_processes
+            it = train_loader(cfg, stage, size, acc.process_index, acc.num_processes, skip)
+        runner = StepRunner(acc, model, tokenizer, wrapped, opt, sched, it, cfg.grad_accum, cfg.grad_clip)
+        t_stage = time.time()
+        for step in range(start, n):
+            over_time = cfg.max_seconds is not None and time.time() - t0 >= cfg.max_seconds
+            want_stop = bool(cancelled and cancelled()) or over_time
+            if _any_rank(acc, want_stop):
+                stop_reason = "time" if over_time else "cancel"
+                break
+            m = runner.step()
+            state.step, state.global_step = step + 1, state.global_step + 1
+            window.append(m["loss"])
+            g = state.global_step
+            last = step + 1 == n
+            if g % max(1, cfg.log_every) == 0 or last:
+                state.history.append([g, sum(window) / len(window)])
+                elapsed = time.time() - t_stage
+                rate = (step + 1 - start) / max(elapsed, 1e-9)
+                metrics = {**m, "loss": sum(window) / len(window), "stage": stage,
+                           "steps_per_s": rate, "eta_s": (total - g) / max(rate, 1e-9)}
+                window = []
+                if progress is not None and acc.is_main_process:
+                    progress(g, total, metrics)
+            if cfg.eval_every and g % cfg.eval_every == 0 and acc.is_main_process:
+                vm = validate(model, tokenizer, val, acc)
+                if vm:
+                    log.info("step %d validation: %s", g, vm)
+                    metrics = {**metrics, **{f"val_{k}": v for k, v in vm.items()}}
+                    if progress is not None:
+                        progress(g, total, metrics)
+            if cfg.checkpoint_every and g % cfg.checkpoint_every == 0 and not last:
+                _save(acc, ck, model, opt, sched, state, t0, cfg)
+        _save(acc, ck, model, opt, sched, state, t0, cfg)
+        # drop this stage's DDP wrapper before the next stage wraps the model again
+        del runner, wrapped, it
+        acc.free_memory()
+        if stop_reason:
+            break
+    state.seconds = time.time() - t0
+    if stop_reason == "cancel":
+        raise Cancelled(f"training cancelled at step {state.global_step} of {total}; "
+                        f"{ck} keeps that step: run again to resume")
+    final_metrics = {}
+    if acc.is_main_process:
+        final_metrics = validate(model, tokenizer, val, acc) if val else {}
+        _save_final(model, tokenizer, out, cfg)
+    if stop_reason is None:
+        state.finished = True
+        _save(acc, ck, model, None, None, state, t0, cfg)
+    acc.wait_for_everyone()
+    loss = state.history[-1][1] if state.history else None
+    return TrainResult(out_dir=str(out), global_step=state.global_step, total_steps=total, stage=state.stage,
+                       seconds=state.seconds, loss=loss, history=list(state.history),
+                       metrics=final_metrics or {k[4:]: v for k, v in metrics.items() if k.startswith("val_")},
+                       finished=stop_reason is None, checkpoint=str(ck))
+
+
+def _save(acc, ck: Path, model, opt, sched, state: TrainerState, t0: float, cfg: TrainConfig) -> None:
+    state.seconds = time.time() - t0
+    if acc.is_main_process:
+        save_checkpoint(ck, model, opt, sched, state, config_json=_config_json(cfg))
+    acc.wait_for_everyone()
+
+
+def _config_json(cfg: TrainConfig) -> str:
+    import json
+
+    return json.dumps(cfg.to_dict(), indent=2)
+
+
+def _save_final(model: nn.Module, tokenizer, out: Path, cfg: TrainConfig) -> None:
+    """save_pretrained into ``out``; LoRA adapters are merged into a copy so the saved model is plain."""
+    import copy
+
+    final = model
+    if stages.has_lora(model):
+        final = model_api.merge_lora(copy.deepcopy(model))
+    model_api.save_pretrained(final, tokenizer, out)
+    cfg.save(out / "train_config.json")
+
+
+__all__ = ["train", "TrainResult", "StepRunner", "make_accelerator", "cosine_schedule", "build_optimizer",
+           "validate"]

@@ -81,3 +81,40 @@ def test_evaluate_predictor_in_memory():
     assert r["accuracy"] in (1.0, None)
     r2 = evaluate_predictor(shifted, samples)
     assert r2["giou"] < 0.9 and r2["accuracy"] == r["accuracy"]
+
+
+class TruthPredictor:
+    """GroundedPredictor-shaped double: set_images + answer(question, choices, measure=...), decoding
+    the true masks; records the measurement text the bench's callback returns for each step."""
+
+    def __init__(self):
+        self.sample = None
+        self.measured = []
+
+    def bind(self, sample):
+        self.sample = sample
+
+    def set_images(self, images):
+        assert images is self.sample["images"]
+
+    def answer(self, question, choices, measure=None):
+        steps = []
+        for m, d in zip(self.sample["masks"], self.sample["mask_dates"]):
+            self.measured.append(measure(m, d))
+            steps.append(SimpleNamespace(mask_prob=m, date_index=d))
+        letter = parse_answer(self.sample["trace"], len(choices or []))[1]
+        return SimpleNamespace(steps=steps, choice=letter, text=self.sample["trace"])
+
+
+def test_evaluate_predictor_measures_like_the_trace():
+    ds = SyntheticQuestions(DatasetConfig(image_size=48, with_record=True), length=8)
+    pred = TruthPredictor()
+    scores = []
+    for i in range(8):
+        sample = ds[i]
+        pred.bind(sample)
+        pred.measured.clear()
+        scores.append(evaluate_predictor(pred, [sample]))
+        expected = [line.split("[SEG] ", 1)[1] for line in sample["trace"].splitlines() if "[SEG]" in line]
+        assert pred.measured == expected
+    assert all(s["giou"] == 1.0 for s in scores)

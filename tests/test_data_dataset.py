@@ -69,3 +69,17 @@ def test_stream_splits_over_workers_without_repeats():
     r1 = {x["trace"] for x in SyntheticQuestionStream(cfg, length=8, rank=1, world_size=2)}
     assert r0.isdisjoint(r1)
     assert r0 and r1
+
+
+def test_padded_scenes_are_invalid_and_empty_outside_the_area():
+    cfg = DatasetConfig(image_size=48, pad_prob=1.0, questions_per_scene=2)
+    for i in range(6):
+        x = make_sample(i, cfg)
+        valid = _field(x["images"], "valid")
+        assert not bool(valid.all()) and bool(valid.any())
+        outside = ~valid[0]
+        for name in ("optical", "sar"):
+            arr = _field(x["images"], name)
+            if arr is not None:
+                assert float(arr[:, :, outside].abs().max()) == 0.0
+        assert not bool(x["masks"][:, outside].any())

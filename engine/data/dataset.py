@@ -48,6 +48,8 @@ class DatasetConfig:
     seed_start: int = 0
     seed_stop: int = TEST_SEED_START  # exclusive; keep training below the test split
     scene: SceneConfig = field(default_factory=SceneConfig)
+    pad_prob: float = 0.15  # scenes cut short at the right or bottom (zeros, valid False), as the
+    pad_fraction: tuple[float, float] = (0.1, 0.5)  # engine pads a non-square area of interest
     with_record: bool = False  # add "record" (QuestionRecord) and "grid" ((transform, crs)), for evaluation
 
 
@@ -61,19 +63,20 @@ def _model_images(optical, sar, valid, has_optical, has_sar):
 
 
 def sample_from_record(scene: Scene, rec: QuestionRecord, modalities: str = "both",
-                       with_record: bool = False) -> dict:
-    """Model inputs for a question on a scene. modalities: "both", "optical" or "sar".
-    rec.dates index the scene's dates."""
+                       with_record: bool = False, valid: np.ndarray | None = None) -> dict:
+    """Model inputs for a question on a scene. modalities: "both", "optical" or "sar"; rec.dates index
+    the scene's dates; valid: (S, S) bool area of interest (images are zero outside it)."""
     dates = list(rec.dates)
     t = len(dates)
     s = scene.labels.shape[-1]
+    valid = np.ones((s, s), bool) if valid is None else np.asarray(valid, bool)
     opt = sar = None
     if modalities in ("both", "optical"):
-        opt = torch.from_numpy(np.stack([normalize_optical(scene.optical[d, :3], 1e-4) for d in dates]))
+        opt = torch.from_numpy(np.stack([normalize_optical(scene.optical[d, :3], 1e-4) * valid for d in dates]))
     if modalities in ("both", "sar"):
-        sar = torch.from_numpy(np.stack([normalize_sar(scene.sar[d]) for d in dates]))
+        sar = torch.from_numpy(np.stack([normalize_sar(scene.sar[d]) * valid for d in dates]))
     # numpy-backed: torch.ones/full of bool cost milliseconds each on CPU
-    images = _model_images(opt, sar, torch.from_numpy(np.ones((t, s, s), bool)),
+    images = _model_images(opt, sar, torch.from_numpy(np.repeat(valid[None], t, axis=0)),
                            torch.from_numpy(np.full(t, opt is not None)), torch.from_numpy(np.full(t, sar is not None)))
     masks = torch.from_numpy(np.stack([st.mask for st in rec.steps]).astype(np.float32)) if rec.steps \
         else torch.zeros((0, s, s))
@@ -86,7 +89,7 @@ def sample_from_record(scene: Scene, rec: QuestionRecord, modalities: str = "bot
 
 
 class SceneCache:
-    """The last scene generated (samples of one scene come in a row)."""
+    """The last scene generated (samples of one scene come in a row) and its area of interest."""
 
     def __init__(self, cfg: DatasetConfig):
         self.cfg = cfg
@@ -99,8 +102,20 @@ class SceneCache:
             sc = make_scene(seed, self.cfg.image_size, self.cfg.scene)
             self.scene, self.seed = sc, seed
             self.ctx = LabelContext(sc.labels, dict(C.CLASS_NAMES), sc.transform, sc.crs,
-                                    np.ones(sc.labels.shape[1:], bool), sc.cloud_mask)
+                                    self._valid(seed, sc.labels.shape[1:]), sc.cloud_mask)
         return self.scene, self.ctx
+
+    def _valid(self, seed: int, shape: tuple[int, int]) -> np.ndarray:
+        """(H, W) bool: everything, or (pad_prob of scenes) all but a strip at the right or bottom."""
+        rng = np.random.default_rng([seed, 4321])
+        valid = np.ones(shape, bool)
+        if rng.random() < self.cfg.pad_prob:
+            cut = int(round(rng.uniform(*self.cfg.pad_fraction) * shape[0]))
+            if rng.random() < 0.5:
+                valid[shape[0] - cut:, :] = False
+            else:
+                valid[:, shape[1] - cut:] = False
+        return valid
 
 
 def make_sample(index: int, cfg: DatasetConfig, cache: SceneCache | None = None) -> dict:
@@ -126,7 +141,7 @@ def make_sample(index: int, cfg: DatasetConfig, cache: SceneCache | None = None)
         rec.dates = [scene.dates - 1]  # single-date questions are asked on the last date
     mix = np.asarray(cfg.modality_mix, float)
     modalities = ("both", "optical", "sar")[int(rng.choice(3, p=mix / mix.sum()))]
-    return sample_from_record(scene, rec, modalities, cfg.with_record)
+    return sample_from_record(scene, rec, modalities, cfg.with_record, ctx.valid)
 
 
 class SyntheticQuestions(Dataset):

@@ -162,6 +162,19 @@ def test_change_destroyed_buildings():
         assert "<t1> [SEG]" in r.trace and "<t2> [SEG]" in r.trace
 
 
+def test_implicit_rescue_question_spans_two_dates():
+    pre = np.full((20, 20), C.GRASSLAND, np.uint8)
+    pre[2:5, 2:5] = C.BUILDING
+    pre[10:14, 10:14] = C.BUILDING
+    post = pre.copy()
+    post[10:14, 10:14] = C.BARE_SOIL
+    ctx = _ctx(np.stack([pre, post]), {C.BUILDING: "buildings", C.GRASSLAND: "grassland", C.BARE_SOIL: "bare soil"})
+    rescue = [r for r in _all("implicit", ctx, n=40) if "rescue" in r.question]
+    assert rescue
+    for r in rescue:
+        assert r.dates == [0, 1] and r.steps[1].mask.sum() == 16 and "<t2> [SEG]" in r.trace
+
+
 def test_absent_targets_answer_no_such_region():
     ctx = _ctx(_grid())
     for task in ("coverage", "area", "referring"):

@@ -96,8 +96,33 @@ IMPLICIT = (
 )
 
 
+RESCUE_Q = "Where should rescue teams search for people trapped in collapsed houses?"
+
+
+def _rescue(ctx: LabelContext, rng, absent: bool) -> QuestionRecord | None:
+    """Two dates: the buildings of the first date, then those gone by the last (a destroyed building)."""
+    b = ctx.canon(C.BUILDING)
+    if b is None or ctx.dates < 2:
+        return None
+    t0, t1 = 0, ctx.dates - 1
+    before = ctx.mask(b, t0)
+    gone = before & ~ctx.mask(b, t1)
+    if not before.any() or (gone.any() if absent else gone.sum() < 4):
+        return None
+    m1 = ctx.measure(before)
+    m2 = ctx.measure(gone, earlier=[before])
+    steps = [TraceStep("buildings", 0, before, m1), TraceStep("destroyed buildings", 1, gone, m2)]
+    return QuestionRecord("implicit", RESCUE_Q, [], free_answer("destroyed buildings", m2), steps,
+                          dates=[t0, t1], absent=absent)
+
+
 def implicit(ctx: LabelContext, rng, t: int, absent: bool = False) -> QuestionRecord | None:
-    """A purpose question whose target is implied; with ``absent`` one whose target is not there."""
+    """A purpose question whose target is implied; with ``absent`` one whose target is not there.
+    With two or more dates, sometimes the rescue question (destroyed buildings, two dates)."""
+    if ctx.dates > 1 and rng.random() < 0.3:
+        rec = _rescue(ctx, rng, absent)
+        if rec is not None:
+            return rec
     cands = []
     for q, fn, phrase in IMPLICIT:
         mask = fn(ctx, t)

@@ -44,11 +44,20 @@ def dataset_config(cfg: TrainConfig, stage: int, image_size: int, skip_samples: 
 
 def train_loader(cfg: TrainConfig, stage: int, image_size: int, rank: int = 0, world_size: int = 1,
                  skip_samples: int = 0) -> Iterator[list[dict]]:
-    """Endless iterator of batches (lists of ``cfg.batch_size`` samples) for one process."""
+    """Endless iterator of batches (lists of ``cfg.batch_size`` samples) for one process: scenes made on
+    the fly, or the `synth` folders of ``cfg.data_dir``."""
     ds = _dataset_module()
+    kw = {"num_workers": cfg.num_workers, "collate_fn": ds.collate_list, "batch_size": cfg.batch_size}
+    if cfg.data_dir:
+        from .samples import FolderStream
+
+        stream = FolderStream(cfg.data_dir, image_size, stage, cfg.seed + skip_samples, rank, world_size)
+        if cfg.num_workers > 0:
+            kw.update(prefetch_factor=4)
+        yield from DataLoader(stream, **kw)
+        return
     dcfg = dataset_config(cfg, stage, image_size, skip_samples)
     stream = ds.SyntheticQuestionStream(dcfg, rank=rank, world_size=world_size)
-    kw = {"num_workers": cfg.num_workers, "collate_fn": ds.collate_list, "batch_size": cfg.batch_size}
     if cfg.num_workers > 0:
         kw.update(prefetch_factor=4, persistent_workers=False)
     while True:  # the seed range is finite; wrap around rather than stop mid-run

@@ -249,31 +249,12 @@ def cut_chips(stack, labels: np.ndarray, blocks: list[Block], size: int, min_fra
     return chips
 
 
-def _model_images(**fields):
-    try:
-        from ..model.inputs import ModelImages
-    except ImportError:  # the model package is not there: the same fields as a dict
-        return dict(fields)
-    return ModelImages(**fields)
+def chip_sample(chip: Chip, record) -> dict:
+    """A sample of ``record`` (asked on the chip's labels) on ``chip``'s imagery at its last date, which
+    the labels describe."""
+    from .samples import sample_from_arrays
 
-
-def chip_sample(chip: Chip, record, crs) -> dict:
-    """A training/validation sample of ``record`` (asked on the chip's labels, one date) on ``chip``'s
-    imagery: the last imagery date, which the labels describe."""
-    import torch
-
-    a = chip.arrays
-    t = a.valid.shape[0] - 1
-    opt = None if a.optical is None else torch.from_numpy(np.ascontiguousarray(a.optical[t:t + 1]))
-    sar = None if a.sar is None else torch.from_numpy(np.ascontiguousarray(a.sar[t:t + 1]))
-    valid = torch.from_numpy(np.ascontiguousarray(a.valid[t:t + 1] & a.aoi[None]))
-    images = _model_images(optical=opt, sar=sar, valid=valid, has_optical=torch.tensor([opt is not None]),
-                           has_sar=torch.tensor([sar is not None]))
-    size = chip.labels.shape[-1]
-    masks = (torch.from_numpy(np.stack([s.mask for s in record.steps]).astype(np.float32)) if record.steps
-             else torch.zeros((0, size, size)))
-    return {"images": images, "prompt": record.prompt, "trace": record.trace, "masks": masks,
-            "mask_dates": [0 for _ in record.steps], "task": record.task, "record": record}
+    return sample_from_arrays(chip.arrays, record, [chip.arrays.valid.shape[0] - 1], chip.labels.shape[-1])
 
 
 def chip_questions(chips: list[Chip], class_names: dict[int, str], crs, tasks, count: int, seed: int,
@@ -340,7 +321,7 @@ def prepare_finetune_data(cfg: FinetuneConfig, image_size: int | None = None,
         if not pairs:
             raise InputError(f"no question could be generated on the {s} blocks; check the class-name "
                              "mapping (at least one class must cover part of each split)")
-        samples[s] = [chip_sample(ch, rec, crs) for ch, rec in pairs]
+        samples[s] = [chip_sample(ch, rec) for ch, rec in pairs]
         if progress:
             progress(0.6 if s == "train" else 1.0, f"{len(samples[s])} {s} questions")
     return FinetuneData(train=samples["train"], val=samples["val"], blocks=blocks, class_names=names,

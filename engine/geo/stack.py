@@ -19,6 +19,7 @@ from .aoi import AreaOfInterest, aoi_mask, parse_aoi
 from .sources import OPTICAL, SAR, RasterSource, open_source
 
 log = logging.getLogger(__name__)
+OVERVIEW_STRIP_PX = 4_000_000
 
 
 @dataclass
@@ -130,8 +131,12 @@ class InputStack:
             w = max(1, min(size_px, round(self.width / scale)))
             h = max(1, min(size_px, round(self.height / scale)))
             transform = self.transform @ Affine.scale(self.width / w, self.height / h)
-            part = self._read_grid(transform, (h, w), downsample=scale > 1)
-            full = _pad(part, size_px)
+            # strips of at most ~4 Mpx of the reference grid each: the warper holds one strip's source window,
+            # so memory does not grow with the raster size
+            rows = max(1, int(OVERVIEW_STRIP_PX / (self.width * (self.height / h))))
+            parts = [self._read_grid(transform @ Affine.translation(0, r0), (min(rows, h - r0), w), scale > 1)
+                     for r0 in range(0, h, rows)]
+            full = _pad(_concat_rows(parts, transform), size_px)
             self._overview[size_px] = (full, transform)
         return self._overview[size_px]
 
@@ -142,6 +147,14 @@ class InputStack:
             raise InputError("the area of interest covers no whole pixel of the raster; draw a larger area")
         if not arrays.usable.any():
             raise InputError("all pixels inside the area of interest are nodata; pick another area or raster")
+
+
+def _concat_rows(parts: list[StackArrays], transform: Affine) -> StackArrays:
+    def cat(name):
+        arrays = [getattr(p, name) for p in parts]
+        return None if arrays[0] is None else np.concatenate(arrays, axis=-2)
+
+    return StackArrays(cat("optical"), cat("sar"), cat("valid"), cat("aoi"), transform)
 
 
 def _pad(a: StackArrays, size: int) -> StackArrays:

@@ -155,6 +155,7 @@ class TerraScopePlugin:
 
     def unload(self) -> None:
         if self.task is not None:
+            self.task.detach()  # its outcome must not reach a dock that is going away
             self.task.cancel()
             self.task = None
         if self.provider is not None:

@@ -49,7 +49,7 @@ def step_layer_name(step: StepSummary) -> str:
 
 def add_result_group(outcome: Success, project: QgsProject | None = None) -> tuple[QgsLayerTreeGroup, dict]:
     """Add a group named after the question (at the top of the layer tree) holding one layer per grounded
-    step. Returns the group and ``{step index: layer}``."""
+    step that found at least one region. Returns the group and ``{step index: layer}``."""
     project = project or QgsProject.instance()
     root = project.layerTreeRoot()
     group = root.insertGroup(0, outcome.request.question)
@@ -59,7 +59,7 @@ def add_result_group(outcome: Success, project: QgsProject | None = None) -> tup
         if not step.layer:
             continue
         layer = QgsVectorLayer(f"{outcome.gpkg_path}|layername={step.layer}", step_layer_name(step), "ogr")
-        if not layer.isValid():
+        if not layer.isValid() or layer.featureCount() == 0:  # a step that found no region: trace only
             continue
         style_step_layer(layer, position)
         layer.setCustomProperty(STEP_LAYER_PROPERTY, step.index)

@@ -159,7 +159,8 @@ def _run_ask(request: AskRequest, output_path: str, progress: ProgressFn | None,
         if cancelled():
             return Canceled(request)
         kwargs = dict(request.engine_inputs(), aoi=request.engine_aoi(), progress=progress,
-                      cancelled=cancelled, tile_size=request.tile_size)
+                      cancelled=cancelled, tile_size=request.tile_size,
+                      overlap=max(8, min(64, request.tile_size // 4)))  # the engine needs overlap < tile/2
         answer = eng.ask(request.question, **_accepted(eng.ask, kwargs))
         if cancelled():
             return Canceled(request)

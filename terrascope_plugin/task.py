@@ -29,6 +29,10 @@ class AskTask(QgsTask):
         self._done = done
         self._runner = runner
 
+    def detach(self) -> None:
+        """Forget the ``done`` callback (the plugin is unloading); the outcome is then dropped."""
+        self._done = None
+
     def _progress(self, fraction: float, text: str = "") -> None:
         self.setProgress(max(0.0, min(1.0, float(fraction))) * 100.0)
         if text:

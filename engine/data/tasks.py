@@ -112,7 +112,7 @@ def _pairs(ctx: LabelContext, rng, t: int) -> list[tuple[int, int]]:
     return [pairs[i] for i in order]
 
 
-def _object_pairs(ctx: LabelContext, rng, t: int, limit: int = 6):
+def _object_pairs(ctx: LabelContext, rng, t: int, limit: int = 8):
     """Candidate (reference phrase, mask, target phrase, mask) pairs, each pair of classes as whole
     classes and as their largest patches (whole classes often touch somewhere; patches have gaps)."""
     for a, b in _pairs(ctx, rng, t)[:limit]:
@@ -143,7 +143,7 @@ def _choose_pair(ctx, rng, t, want_gap: bool):
 
 
 def distance(ctx: LabelContext, rng, t: int, absent: bool = False) -> QuestionRecord | None:
-    found = _choose_pair(ctx, rng, t, want_gap=rng.random() < 0.8)
+    found = _choose_pair(ctx, rng, t, want_gap=rng.random() < 0.92)
     if found is None:
         return None
     steps, d = found

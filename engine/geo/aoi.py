@@ -23,7 +23,7 @@ class AreaOfInterest:
     crs: CRS
 
     def to_crs(self, crs) -> "AreaOfInterest":
-        """The same area in ``crs``; edges are densified first so long straight edges follow the projection."""
+        """The same area in ``crs``; edges are densified first so long edges follow the projection."""
         crs = CRS.from_user_input(crs)
         if crs == self.crs:
             return self
@@ -54,7 +54,8 @@ def parse_aoi(aoi) -> AreaOfInterest | None:
     try:
         crs = CRS.from_user_input(crs_text.strip())
     except Exception:
-        raise InputError(f"area of interest: unknown CRS {crs_text.strip()!r}; use e.g. 'EPSG:32633;POLYGON(...)'")
+        raise InputError(f"area of interest: unknown CRS {crs_text.strip()!r}; "
+                         "use e.g. 'EPSG:32633;POLYGON(...)'")
     try:
         geom = shapely.from_wkt(text)
     except Exception:
@@ -83,7 +84,9 @@ def _read_vector(path: str) -> AreaOfInterest:
     if df.crs is None:
         raise InputError(f"area of interest {path} has no CRS; save it with one (e.g. as GeoPackage)")
     geoms = [g for g in df.geometry.values if g is not None and not g.is_empty]
-    geom = shapely.union_all(shapely.make_valid(np.array(geoms, dtype=object))) if geoms else shapely.Polygon()
+    if not geoms:
+        return AreaOfInterest(shapely.Polygon(), CRS.from_user_input(df.crs))
+    geom = shapely.union_all(shapely.make_valid(np.array(geoms, dtype=object)))
     return AreaOfInterest(geom, CRS.from_user_input(df.crs))
 
 
@@ -97,8 +100,8 @@ def _checked(aoi: AreaOfInterest) -> AreaOfInterest:
 
 
 def aoi_mask(aoi: AreaOfInterest | None, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
-    """(h, w) bool: pixels of the grid ``transform``/``shape`` whose centre lies inside ``aoi`` (which must be in
-    the grid's CRS); all True when ``aoi`` is None."""
+    """(h, w) bool: pixels of the grid ``transform``/``shape`` whose centre lies inside ``aoi`` (which must
+    be in the grid's CRS); all True when ``aoi`` is None."""
     h, w = shape
     if aoi is None:
         return np.ones((h, w), dtype=bool)

@@ -29,8 +29,8 @@ def _to_lonlat(crs) -> Transformer:
 
 def cell_areas(transform: Affine, crs, shape: tuple[int, int], row_off: int = 0) -> np.ndarray:
     """Geodesic area in m² of each pixel of the grid (rows ``row_off .. row_off + h``), broadcastable to
-    ``shape = (h, w)``: ``(h, 1)`` per-row areas for a north-up geographic grid (exact: each cell is measured
-    as a geodesic polygon), ``(h, w)`` for projected grids (pixel area / areal scale factor of the projection)."""
+    ``shape = (h, w)``: ``(h, 1)`` per-row areas for a north-up geographic grid (exact: each cell is
+    measured as a geodesic polygon), ``(h, w)`` for projected grids (pixel area / areal scale factor)."""
     h, w = shape
     crs = _crs(crs)
     north_up = transform.b == 0 and transform.d == 0
@@ -100,7 +100,8 @@ def measure(gdf):
     if gdf.crs is None:
         raise ValueError("measure needs a GeoDataFrame with a CRS")
     geoms = _lonlat(gdf.geometry.values, gdf.crs)
-    vals = [GEOD.geometry_area_perimeter(g) if g is not None and not g.is_empty else (0.0, 0.0) for g in geoms]
+    vals = [GEOD.geometry_area_perimeter(g) if g is not None and not g.is_empty else (0.0, 0.0)
+            for g in geoms]
     arr = np.abs(np.array(vals, dtype=float).reshape(-1, 2))
     return pd.DataFrame({"area_m2": arr[:, 0], "perimeter_m": arr[:, 1]}, index=gdf.index)
 

@@ -94,7 +94,9 @@ def _label_point(m: np.ndarray) -> tuple[float, float]:
 def _font(size: int):
     from PIL import ImageFont
 
-    for name in ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "LiberationSans-Regular.ttf"):
+    names = ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+             "LiberationSans-Regular.ttf")
+    for name in names:
         try:
             return ImageFont.truetype(name, size)
         except OSError:

@@ -109,7 +109,7 @@ def _first_line(err: Exception) -> str:
 
 
 def open_source(path, kind: str | None = None, bands: list[int] | None = None) -> RasterSource:
-    """Open and validate ``path``. ``kind``: "optical", "sar" or None (guess: 1-2 bands or VV/VH names -> SAR).
+    """Open and validate ``path``. ``kind``: "optical", "sar" or None (guess: 1-2 bands or VV/VH -> SAR).
 
     ``bands``: 1-based band list (3 for optical, 1-2 for SAR); None -> defaults (see :func:`default_bands`).
     Raises :class:`InputError` for a missing, non-raster or corrupt file, no CRS, or too few bands.
@@ -127,7 +127,8 @@ def open_source(path, kind: str | None = None, bands: list[int] | None = None) -
             if src.count == 0 or src.width == 0 or src.height == 0:
                 raise InputError(f"{name} is not a raster (no bands)")
             if src.crs is None:
-                raise InputError(f"{name} has no CRS: assign one (e.g. gdal_edit.py -a_srs EPSG:xxxx) and retry")
+                raise InputError(f"{name} has no CRS: assign one (e.g. gdal_edit.py -a_srs EPSG:xxxx) "
+                                 "and retry")
             if src.transform == Affine.identity() and not src.gcps[0]:
                 raise InputError(f"{name} has no georeferencing (identity transform)")
             descriptions = tuple(d or "" for d in src.descriptions)
@@ -148,7 +149,8 @@ def open_source(path, kind: str | None = None, bands: list[int] | None = None) -
         log.info("%s: optical bands %s, %s, reflectance scale %g", name, chosen, source.dtype, source.scale)
     else:
         source.linear = normalize.sar_is_linear(sample)
-        log.info("%s: SAR bands %s, values read as %s", name, chosen, "linear power" if source.linear else "dB")
+        log.info("%s: SAR bands %s, values read as %s", name, chosen,
+                 "linear power" if source.linear else "dB")
     return source
 
 

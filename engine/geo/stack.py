@@ -81,7 +81,7 @@ class InputStack:
         return float(np.sqrt(abs(self.transform.a * self.transform.e - self.transform.b * self.transform.d)))
 
     def window_transform(self, window, out_shape: tuple[int, int] | None = None) -> Affine:
-        """Affine of ``window`` (a rasterio Window in this grid), rescaled when read at ``out_shape=(h, w)``."""
+        """Affine of ``window`` (a Window of this grid), rescaled when read at ``out_shape=(h, w)``."""
         from rasterio.windows import transform as win_transform
 
         t = win_transform(window, self.transform)
@@ -101,7 +101,7 @@ class InputStack:
         return Window(0, 0, self.width, self.height)
 
     def read(self, window=None, out_shape: tuple[int, int] | None = None) -> StackArrays:
-        """Read ``window`` of the grid (None: all of it) at native resolution or resampled to ``out_shape``."""
+        """Read ``window`` (None: the whole grid) at native resolution or resampled to ``out_shape``."""
         window = window or self.full_window()
         shape = out_shape or (int(window.height), int(window.width))
         transform = self.window_transform(window, out_shape)

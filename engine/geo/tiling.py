@@ -40,7 +40,7 @@ class TileGrid:
 
     def __post_init__(self):
         if self.tile <= 0 or not 0 <= self.overlap < self.tile:
-            raise ValueError(f"need tile > 0 and 0 <= overlap < tile, got tile={self.tile} overlap={self.overlap}")
+            raise ValueError(f"need tile > 0 and 0 <= overlap < tile, got {self.tile}, {self.overlap}")
 
     @property
     def xs(self) -> list[int]:
@@ -216,7 +216,8 @@ class Stitcher:
         if self._ds is not None:
             self._ds.close()
             self._ds = None
-        return MaskRaster(self.grid.width, self.grid.height, self.transform, self.crs, self._array, self._path)
+        g = self.grid
+        return MaskRaster(g.width, g.height, self.transform, self.crs, self._array, self._path)
 
     @property
     def share(self) -> float:

@@ -61,7 +61,7 @@ def _clean(geoms: np.ndarray, tolerance: float, min_area: float) -> np.ndarray:
     if tolerance > 0:
         geoms = shapely.make_valid(shapely.simplify(geoms, tolerance, preserve_topology=True))
     parts = shapely.get_parts(geoms)
-    polys = parts[np.isin(shapely.get_type_id(parts), [3])]  # Polygon; lines/points from make_valid are slivers
+    polys = parts[shapely.get_type_id(parts) == 3]  # Polygon; lines/points from make_valid are slivers
     multi = parts[shapely.get_type_id(parts) == 6]
     if multi.size:
         polys = np.concatenate([polys, shapely.get_parts(multi)])

@@ -54,7 +54,8 @@ def check_output(path, overwrite: bool = False) -> str:
     path = os.path.abspath(os.fspath(path))
     folder = os.path.dirname(path)
     if os.path.isdir(path):
-        raise InputError(f"output {path} is a folder; give a file name such as {os.path.join(path, 'answer.gpkg')}")
+        raise InputError(f"output {path} is a folder; give a file name such as "
+                         f"{os.path.join(path, 'answer.gpkg')}")
     if os.path.exists(path) and not overwrite:
         raise InputError(f"output {path} already exists; use --overwrite (overwrite=True) to replace it")
     if not os.path.isdir(folder):
@@ -74,7 +75,7 @@ def _can_create(folder: str) -> bool:
 
 @contextmanager
 def atomic_path(path: str, overwrite: bool = False):
-    """Yields a temporary path beside ``path`` (same suffix); moved onto ``path`` only if the block succeeds."""
+    """Yields a temporary path beside ``path`` (same suffix), moved onto ``path`` if the block succeeds."""
     path = check_output(path, overwrite)
     folder, name = os.path.split(path)
     stem, ext = os.path.splitext(name)
@@ -113,9 +114,11 @@ def write_geojson(path, layers: dict, overwrite: bool = False) -> str:
     if frames:
         gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
     else:
-        gdf = (first if first is not None else gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")).to_crs("EPSG:4326")
+        empty = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+        gdf = (first if first is not None else empty).to_crs("EPSG:4326")
     with atomic_path(path, overwrite) as tmp:
-        pyogrio.write_dataframe(gdf, tmp, driver="GeoJSON", geometry_type="Polygon", layer_options={"RFC7946": "YES"})
+        pyogrio.write_dataframe(gdf, tmp, driver="GeoJSON", geometry_type="Polygon",
+                                layer_options={"RFC7946": "YES"})
     return os.path.abspath(os.fspath(path))
 
 
@@ -136,8 +139,9 @@ def write_shapefiles(path, layers: dict, overwrite: bool = False) -> list[str]:
     try:
         for name, gdf in layers.items():
             out = os.path.join(tmpdir, os.path.basename(targets[name]))
-            pyogrio.write_dataframe(gdf.rename(columns={"perimeter_m": "perim_m"}), out, driver="ESRI Shapefile",
-                                    geometry_type="Polygon", encoding="UTF-8")
+            shp = gdf.rename(columns={"perimeter_m": "perim_m"})
+            pyogrio.write_dataframe(shp, out, driver="ESRI Shapefile", geometry_type="Polygon",
+                                    encoding="UTF-8")
         for name in layers:
             base = os.path.splitext(os.path.basename(targets[name]))[0]
             for f in sorted(os.listdir(tmpdir)):

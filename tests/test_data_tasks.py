@@ -162,6 +162,21 @@ def test_change_destroyed_buildings():
         assert "<t1> [SEG]" in r.trace and "<t2> [SEG]" in r.trace
 
 
+def test_change_over_a_series_of_dates():
+    pre = np.full((20, 20), C.GRASSLAND, np.uint8)
+    pre[:, :4] = C.WATER
+    mid = pre.copy()
+    mid[:, 4:6] = C.WATER
+    last = mid.copy()
+    last[:, 6:9] = C.WATER  # flooded by the last date: columns 4-8, 100 px = 1 ha
+    ctx = _ctx(np.stack([pre, mid, last]), {C.WATER: "water", C.GRASSLAND: "grassland"})
+    recs = _all("change", ctx, n=20)
+    assert {len(r.dates) for r in recs} == {2, 3}
+    for r in recs:
+        assert r.steps[1].date_index == len(r.dates) - 1 and r.steps[1].mask.sum() == 100
+        assert f"<t{len(r.dates)}> [SEG]" in r.trace
+
+
 def test_implicit_rescue_question_spans_two_dates():
     pre = np.full((20, 20), C.GRASSLAND, np.uint8)
     pre[2:5, 2:5] = C.BUILDING

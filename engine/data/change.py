@@ -54,8 +54,16 @@ def change_mask(ctx: LabelContext, kind: str, t0: int, t1: int) -> tuple[np.ndar
     return None
 
 
-def change(ctx: LabelContext, rng, t0: int, t1: int, absent: bool = False) -> QuestionRecord | None:
-    """A change question between dates t0 < t1. ``absent`` asks for a change that did not happen."""
+def _span(t0: int, t1: int, series: bool) -> tuple[list[int], int]:
+    """(the question's dates, index of t1 among them): [t0, t1], or every date t0..t1 for a series."""
+    return (list(range(t0, t1 + 1)), t1 - t0) if series else ([t0, t1], 1)
+
+
+def change(ctx: LabelContext, rng, t0: int, t1: int, absent: bool = False, series: bool = False
+           ) -> QuestionRecord | None:
+    """A change question between dates t0 < t1. ``absent`` asks for a change that did not happen;
+    ``series`` asks it on every date from t0 to t1 (the steps still look at the first and the last)."""
+    dates, last = _span(t0, t1, series)
     options = []
     for kind, ref_cls, qs, ref_phrase, phrase in CHANGES:
         pair = change_mask(ctx, kind, t0, t1)
@@ -65,11 +73,11 @@ def change(ctx: LabelContext, rng, t0: int, t1: int, absent: bool = False) -> Qu
         if (not pair[1].any()) if absent else big_enough:
             options.append((kind, qs, ref_phrase, phrase, pair))
     if not options:
-        return _generic_change(ctx, rng, t0, t1) if not absent else None
+        return _generic_change(ctx, rng, t0, t1, series) if not absent else None
     kind, qs, ref_phrase, phrase, (ref, diff) = _pick(rng, options)
     m1 = ctx.measure(ref)
     m2 = ctx.measure(diff, earlier=[ref])
-    steps = [TraceStep(ref_phrase, 0, ref, m1), TraceStep(phrase, 1, diff, m2)]
+    steps = [TraceStep(ref_phrase, 0, ref, m1), TraceStep(phrase, last, diff, m2)]
     if kind in SHARE_Q and rng.random() < 0.4:
         q, ch = SHARE_Q[kind], _binned(rng, 100 * m2.share, SHARE_LADDER, fmt_share, absent)
     else:
@@ -77,11 +85,11 @@ def change(ctx: LabelContext, rng, t0: int, t1: int, absent: bool = False) -> Qu
         ch = _binned(rng, m2.area_m2, AREA_LADDER, fmt_area, absent, abs_margin=4 * ctx.pixel_m() ** 2)
     if ch is None:
         return None
-    return QuestionRecord("change", q, ch[0], ch[1], steps, dates=[t0, t1], absent=absent,
+    return QuestionRecord("change", q, ch[0], ch[1], steps, dates=dates, absent=absent,
                           meta={"change": kind})
 
 
-def _generic_change(ctx: LabelContext, rng, t0: int, t1: int) -> QuestionRecord | None:
+def _generic_change(ctx: LabelContext, rng, t0: int, t1: int, series: bool = False) -> QuestionRecord | None:
     """Loss of any named class between the dates (for label rasters without the synthetic classes)."""
     cands = []
     for cid in ctx.class_names:
@@ -97,6 +105,7 @@ def _generic_change(ctx: LabelContext, rng, t0: int, t1: int) -> QuestionRecord 
     ch = _binned(rng, m2.area_m2, AREA_LADDER, fmt_area, False, abs_margin=4 * ctx.pixel_m() ** 2)
     if ch is None:
         return None
-    steps = [TraceStep(name, 0, a0, m1), TraceStep(f"{name} lost", 1, lost, m2)]
+    dates, last = _span(t0, t1, series)
+    steps = [TraceStep(name, 0, a0, m1), TraceStep(f"{name} lost", last, lost, m2)]
     return QuestionRecord("change", f"How much {name} was lost between the two dates?", ch[0], ch[1], steps,
-                          dates=[t0, t1], meta={"change": "loss"})
+                          dates=dates, meta={"change": "loss"})

@@ -48,6 +48,7 @@ class DatasetConfig:
     seed_start: int = 0
     seed_stop: int = TEST_SEED_START  # exclusive; keep training below the test split
     scene: SceneConfig = field(default_factory=SceneConfig)
+    dates: tuple[int, ...] = (2, 2, 2, 3)  # dates per scene, drawn per seed (3: series questions)
     pad_prob: float = 0.15  # scenes cut short at the right or bottom (zeros, valid False), as the
     pad_fraction: tuple[float, float] = (0.1, 0.5)  # engine pads a non-square area of interest
     with_record: bool = False  # add "record" (QuestionRecord) and "grid" ((transform, crs)), for evaluation
@@ -99,7 +100,8 @@ class SceneCache:
 
     def get(self, seed: int) -> tuple[Scene, LabelContext]:
         if seed != self.seed:
-            sc = make_scene(seed, self.cfg.image_size, self.cfg.scene)
+            n_dates = int(np.random.default_rng([seed, 555]).choice(self.cfg.dates))
+            sc = make_scene(seed, self.cfg.image_size, self.cfg.scene, dates=n_dates)
             self.scene, self.seed = sc, seed
             self.ctx = LabelContext(sc.labels, dict(C.CLASS_NAMES), sc.transform, sc.crs,
                                     self._valid(seed, sc.labels.shape[1:]), sc.cloud_mask)

@@ -29,11 +29,12 @@ def generate_question(ctx: LabelContext, task: str, rng: np.random.Generator, ab
     """One question of ``task`` (see traces.TASKS), or None when the labels cannot support it.
 
     Single-date questions are asked on ``date`` (default: the last date); change questions on the
-    first and the last date."""
+    first and the last date, or (half of the time with three or more dates) on the whole series."""
     if task == "change":
         if ctx.dates < 2:
             return None
-        return change(ctx, rng, 0, ctx.dates - 1, absent=absent)
+        series = ctx.dates > 2 and rng.random() < 0.5
+        return change(ctx, rng, 0, ctx.dates - 1, absent=absent, series=series)
     if task not in SINGLE_DATE:
         raise ValueError(f"unknown task {task!r}; use one of {', '.join(TASKS)}")
     t = ctx.dates - 1 if date is None else date

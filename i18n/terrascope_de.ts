@@ -99,254 +99,284 @@
       <translation>TerraScope braucht diese Python-Pakete in QGIS: {names}. Installieren Sie sie mit `{python} -m pip install --user {pkgs}` oder führen Sie `make setup` im Pluginordner aus und starten Sie QGIS mit PYTHONPATH=&lt;plugin&gt;/.venv/lib/python3.11/site-packages (`make run-qgis` erledigt das).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="53" />
+      <location filename="../terrascope_plugin/dock.py" line="62" />
       <source>What share of this area is flooded cropland?</source>
       <translation>Welcher Anteil dieses Gebiets ist überflutetes Ackerland?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="54" />
+      <location filename="../terrascope_plugin/dock.py" line="63" />
       <source>How far is the nearest building from the river?</source>
       <translation>Wie weit ist das nächste Gebäude vom Fluss entfernt?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="55" />
+      <location filename="../terrascope_plugin/dock.py" line="64" />
       <source>How many buildings were destroyed between the two dates?</source>
       <translation>Wie viele Gebäude wurden zwischen den beiden Zeitpunkten zerstört?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="56" />
+      <location filename="../terrascope_plugin/dock.py" line="65" />
       <source>Which covers more area, forest or cropland?</source>
       <translation>Was bedeckt mehr Fläche, Wald oder Ackerland?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="57" />
+      <location filename="../terrascope_plugin/dock.py" line="66" />
       <source>Where is the water?</source>
       <translation>Wo ist das Wasser?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="69" />
+      <location filename="../terrascope_plugin/dock.py" line="78" />
       <source>Ask TerraScope</source>
       <translation>TerraScope fragen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="107" />
+      <location filename="../terrascope_plugin/dock.py" line="117" />
       <source>Imagery</source>
       <translation>Bilddaten</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="111" />
+      <location filename="../terrascope_plugin/dock.py" line="121" />
       <source>Optical</source>
       <translation>Optisch</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="112" />
+      <location filename="../terrascope_plugin/dock.py" line="122" />
       <source>SAR</source>
       <translation>SAR</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="115" />
-      <source>Dated layers (before/after, time series) instead:</source>
-      <translation>Stattdessen datierte Layer (vorher/nachher, Zeitreihe):</translation>
+      <location filename="../terrascope_plugin/dock.py" line="124" />
+      <source>Dated layers (before/after, time series) instead</source>
+      <translation>Stattdessen datierte Layer (vorher/nachher, Zeitreihe)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="120" />
+      <location filename="../terrascope_plugin/dock.py" line="135" />
       <source>Area of interest</source>
       <translation>Untersuchungsgebiet</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="127" />
+      <location filename="../terrascope_plugin/dock.py" line="142" />
       <source>Area</source>
       <translation>Gebiet</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="133" />
+      <location filename="../terrascope_plugin/dock.py" line="148" />
       <source>Draw</source>
       <translation>Zeichnen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="135" />
+      <location filename="../terrascope_plugin/dock.py" line="150" />
       <source>Drag a rectangle on the map</source>
       <translation>Ziehen Sie ein Rechteck auf der Karte auf</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="142" />
+      <location filename="../terrascope_plugin/dock.py" line="157" />
       <source>Question</source>
       <translation>Frage</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="150" />
+      <location filename="../terrascope_plugin/dock.py" line="165" />
       <source>Ask about the area, e.g. an example from the list</source>
       <translation>Fragen Sie zum Gebiet, z. B. ein Beispiel aus der Liste</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="158" />
+      <location filename="../terrascope_plugin/dock.py" line="173" />
       <source>Choose a local model folder</source>
       <translation>Lokalen Modellordner wählen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="162" />
+      <location filename="../terrascope_plugin/dock.py" line="177" />
       <source>Model</source>
       <translation>Modell</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="165" />
+      <location filename="../terrascope_plugin/dock.py" line="180" />
       <source>Automatic</source>
       <translation>Automatisch</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="166" />
+      <location filename="../terrascope_plugin/dock.py" line="181" />
       <source>CPU</source>
       <translation>CPU</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="167" />
+      <location filename="../terrascope_plugin/dock.py" line="182" />
       <source>CUDA (detecting…)</source>
       <translation>CUDA (wird erkannt…)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="169" />
+      <location filename="../terrascope_plugin/dock.py" line="184" />
       <source>Device</source>
       <translation>Gerät</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="182" />
+      <location filename="../terrascope_plugin/dock.py" line="197" />
       <source>Cancel</source>
       <translation>Abbrechen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="200" />
+      <location filename="../terrascope_plugin/dock.py" line="215" />
       <source>Answer</source>
       <translation>Antwort</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="207" />
+      <location filename="../terrascope_plugin/dock.py" line="222" />
       <source>Reasoning steps (click one to show its area):</source>
       <translation>Denkschritte (klicken Sie einen an, um sein Gebiet zu zeigen):</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="214" />
+      <location filename="../terrascope_plugin/dock.py" line="229" />
       <source>Distances between steps:</source>
       <translation>Abstände zwischen den Schritten:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="217" />
+      <location filename="../terrascope_plugin/dock.py" line="232" />
       <source>From step</source>
       <translation>Von Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="217" />
+      <location filename="../terrascope_plugin/dock.py" line="232" />
       <source>To step</source>
       <translation>Zu Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="217" />
+      <location filename="../terrascope_plugin/dock.py" line="232" />
       <source>Distance (m)</source>
       <translation>Abstand (m)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="224" />
+      <location filename="../terrascope_plugin/dock.py" line="239" />
       <source>Export as GeoPackage…</source>
       <translation>Als GeoPackage exportieren…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="227" />
+      <location filename="../terrascope_plugin/dock.py" line="242" />
       <source>Export as Shapefiles…</source>
       <translation>Als Shapefiles exportieren…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="251" />
+      <location filename="../terrascope_plugin/dock.py" line="266" />
       <source>CUDA: {gpu}</source>
       <translation>CUDA: {gpu}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="254" />
+      <location filename="../terrascope_plugin/dock.py" line="269" />
       <source>CUDA (no GPU found)</source>
       <translation>CUDA (keine GPU gefunden)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="263" />
+      <location filename="../terrascope_plugin/dock.py" line="278" />
       <source>Embedded default model</source>
       <translation>Eingebautes Standardmodell</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="265" />
+      <location filename="../terrascope_plugin/dock.py" line="280" />
       <source>Folder: {path}</source>
       <translation>Ordner: {path}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="268" />
+      <location filename="../terrascope_plugin/dock.py" line="283" />
       <source>Adapter: {name}</source>
       <translation>Adapter: {name}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="281" />
+      <location filename="../terrascope_plugin/dock.py" line="296" />
       <source>Model folder</source>
       <translation>Modellordner</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="300" />
+      <location filename="../terrascope_plugin/dock.py" line="315" />
       <source>Starting…</source>
       <translation>Wird gestartet…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="330" />
+      <location filename="../terrascope_plugin/dock.py" line="345" />
       <source>Area drawn.</source>
       <translation>Gebiet gezeichnet.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="341" />
+      <location filename="../terrascope_plugin/dock.py" line="356" />
       <source>Type a question first (or pick an example from the list).</source>
       <translation>Geben Sie zuerst eine Frage ein (oder wählen Sie ein Beispiel aus der Liste).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="347" />
+      <location filename="../terrascope_plugin/dock.py" line="362" />
       <source>Use either the optical/SAR pickers or the dated layers, not both: set the pickers to none or clear the dated list.</source>
       <translation>Verwenden Sie entweder die Auswahl optisch/SAR oder die datierten Layer, nicht beides: setzen Sie die Auswahl auf leer oder leeren Sie die datierte Liste.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="350" />
+      <location filename="../terrascope_plugin/dock.py" line="365" />
       <source>Pick an optical or a SAR layer (or add dated layers) first.</source>
       <translation>Wählen Sie zuerst einen optischen oder einen SAR-Layer (oder fügen Sie datierte Layer hinzu).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="354" />
+      <location filename="../terrascope_plugin/dock.py" line="369" />
       <source>Layer {name} is not valid; fix its source.</source>
       <translation>Layer {name} ist ungültig; korrigieren Sie seine Quelle.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="375" />
+      <location filename="../terrascope_plugin/dock.py" line="390" />
       <source>Model folder {path} does not exist: choose another with "…" or pick the embedded default model.</source>
       <translation>Der Modellordner {path} existiert nicht: wählen Sie mit „…“ einen anderen oder das eingebaute Standardmodell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="408" />
+      <location filename="../terrascope_plugin/dock.py" line="423" />
       <source>Cancelled; nothing was added.</source>
       <translation>Abgebrochen; nichts wurde hinzugefügt.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="412" />
+      <location filename="../terrascope_plugin/dock.py" line="427" />
       <source>Done in {s:.1f} s; step layers in {path}</source>
       <translation>Fertig in {s:.1f} s; Schrittlayer in {path}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="416" />
+      <location filename="../terrascope_plugin/dock.py" line="431" />
       <source>({choice}) {answer}</source>
       <translation>({choice}) {answer}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="424" />
+      <location filename="../terrascope_plugin/dock.py" line="439" />
       <source>{area:,.0f} m²</source>
       <translation>{area:,.0f} m²</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="426" />
+      <location filename="../terrascope_plugin/dock.py" line="441" />
       <source>{share:.1%} of the area</source>
       <translation>{share:.1%} des Gebiets</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="428" />
+      <location filename="../terrascope_plugin/dock.py" line="443" />
       <source>confidence {c:.2f}</source>
       <translation>Konfidenz {c:.2f}</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/blocks_layer.py" line="35" />
+      <source>Fine-tune split (train / validation)</source>
+      <translation>Aufteilung für das Feintuning (Training / Validierung)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/blocks_layer.py" line="49" />
+      <source>train</source>
+      <translation>Training</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/blocks_layer.py" line="49" />
+      <source>validation</source>
+      <translation>Validierung</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/inputs.py" line="79" />
+      <source>Layer {name} could not be written to a temporary GeoPackage; save it as a GeoPackage and pick that.</source>
+      <translation>Layer {name} konnte nicht in ein temporäres GeoPackage geschrieben werden; speichern Sie ihn als GeoPackage und wählen Sie dieses.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/loss_curve.py" line="58" />
+      <source>The loss curve appears when training starts.</source>
+      <translation>Die Verlustkurve erscheint, sobald das Training beginnt.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/loss_curve.py" line="69" />
+      <source>loss {loss:.3f} at step {step}</source>
+      <translation>Verlust {loss:.3f} bei Schritt {step}</translation>
     </message>
     <message>
       <location filename="../terrascope_plugin/layer_sources.py" line="38" />
@@ -564,12 +594,12 @@
       <translation>Modell wird geladen…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/runner.py" line="179" />
+      <location filename="../terrascope_plugin/runner.py" line="180" />
       <source>Out of memory: draw a smaller area of interest or pick a smaller model.</source>
       <translation>Kein Speicher mehr frei: zeichnen Sie ein kleineres Untersuchungsgebiet oder wählen Sie ein kleineres Modell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/runner.py" line="182" />
+      <location filename="../terrascope_plugin/runner.py" line="183" />
       <source>The engine failed: {reason} (details in the TerraScope log).</source>
       <translation>Die Berechnung ist fehlgeschlagen: {reason} (Einzelheiten im TerraScope-Protokoll).</translation>
     </message>

@@ -12,7 +12,7 @@ from qgis.core import (
     QgsMapLayerProxyModel,
     QgsProject,
 )
-from qgis.gui import QgsMapLayerComboBox
+from qgis.gui import QgsCollapsibleGroupBox, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (
     QComboBox,
@@ -48,6 +48,15 @@ from .settings import DEVICES, Settings
 STEP_ROLE = Qt.UserRole
 
 
+def display_text(step_text: str) -> str:
+    """A trace step without the model's special tokens (``[SEG]``, ``<t1>``, ``<optical>``...)."""
+    from ..engine.trace_format import SPECIAL_TOKENS
+
+    for token in SPECIAL_TOKENS:
+        step_text = step_text.replace(token, " ")
+    return " ".join(step_text.split())
+
+
 def example_questions() -> list[str]:
     return [
         tr("What share of this area is flooded cropland?"),
@@ -77,6 +86,7 @@ class AskDock(QDockWidget):
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         body = QWidget(scroll)
         layout = QVBoxLayout(body)
         self.dependency_label = QLabel(body)
@@ -110,10 +120,15 @@ class AskDock(QDockWidget):
         self.sar_combo = self._raster_combo("sarLayerCombo", box)
         form.addRow(tr("Optical"), self.optical_combo)
         form.addRow(tr("SAR"), self.sar_combo)
-        self.dates = DatesWidget(box)
+        # collapsed by default: most questions are about one date
+        self.dates_box = QgsCollapsibleGroupBox(tr("Dated layers (before/after, time series) instead"), box)
+        self.dates_box.setObjectName("datesGroup")
+        self.dates_box.setCollapsed(True)
+        inner = QVBoxLayout(self.dates_box)
+        self.dates = DatesWidget(self.dates_box)
         self.dates_list = self.dates.table
-        form.addRow(QLabel(tr("Dated layers (before/after, time series) instead:"), box))
-        form.addRow(self.dates)
+        inner.addWidget(self.dates)
+        form.addRow(self.dates_box)
         return box
 
     def _build_aoi(self, parent) -> QGroupBox:
@@ -418,7 +433,7 @@ class AskDock(QDockWidget):
         self._step_layers = {i: layer.id() for i, layer in (step_layers or {}).items()}
         self.trace_list.clear()
         for step in outcome.steps:
-            line = f"{step.index}. {step.text}"
+            line = f"{step.index}. {display_text(step.text)}"
             facts = []
             if step.area_m2 is not None and step.layer:
                 facts.append(tr("{area:,.0f} m²").format(area=step.area_m2))

@@ -19,7 +19,7 @@ from .runner import StepSummary, Success
 
 # distinct hues that stay readable over imagery (colour-blind friendly Okabe-Ito order)
 PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999")
-FILL_ALPHA = 110  # of 255: the imagery stays visible under the masks
+FILL_ALPHA = 90  # of 255: the imagery stays visible under the masks
 STEP_LAYER_PROPERTY = "terrascope/step"
 
 
@@ -33,7 +33,7 @@ def style_step_layer(layer: QgsVectorLayer, position: int) -> None:
     fill.setAlpha(FILL_ALPHA)
     symbol = QgsFillSymbol.createSimple({
         "color": f"{fill.red()},{fill.green()},{fill.blue()},{fill.alpha()}",
-        "outline_color": colour.name(), "outline_width": "0.6", "outline_style": "solid"})
+        "outline_color": colour.name(), "outline_width": "0.8", "outline_style": "solid"})
     layer.renderer().setSymbol(symbol)
 
 

@@ -92,15 +92,15 @@ class Answer:
         """Non-spatial tables of the GeoPackage: ``trace``, ``distances`` and ``meta``."""
         import pandas as pd
 
-        rows = [{"step": 0, "kind": "question", "text": self.question, "label": "", "date": "", "modality": "",
-                 "area_m2": 0.0, "perimeter_m": 0.0, "share": 0.0, "confidence": 0.0}]
+        blank = {"label": "", "date": "", "modality": "", "area_m2": 0.0, "perimeter_m": 0.0, "share": 0.0,
+                 "confidence": 0.0}
+        rows = [{"step": 0, "kind": "question", "text": self.question, **blank}]
         for s in self.steps:
             rows.append({"step": s.index, "kind": "step", "text": s.text, "label": s.label, "date": s.date,
                          "modality": s.modality, "area_m2": s.area_m2, "perimeter_m": s.perimeter_m,
                          "share": s.share, "confidence": s.confidence})
-        rows.append({"step": len(self.steps) + 1, "kind": "answer", "text": self.answer,
-                     "label": self.choice or "", "date": "", "modality": "", "area_m2": 0.0, "perimeter_m": 0.0,
-                     "share": 0.0, "confidence": 0.0})
+        rows.append({"step": len(self.steps) + 1, "kind": "answer", "text": self.answer, **blank,
+                     "label": self.choice or ""})
         dist = pd.DataFrame(self.distances or [], columns=["from", "to", "metres", "centroid_m", "adjacent",
                                                           "shared_boundary_m"])
         dist = dist.rename(columns={"from": "from_step", "to": "to_step"})
@@ -112,7 +112,7 @@ class Answer:
                 "meta": pd.DataFrame({"key": list(meta), "value": list(meta.values())})}
 
     def to_geopackage(self, path, overwrite: bool = False) -> str:
-        """One GeoPackage with layers ``step_01``… and tables ``trace``, ``distances``, ``meta`` (atomic)."""
+        """One GeoPackage: layers ``step_01``…, tables ``trace``, ``distances``, ``meta`` (atomic write)."""
         from .geo.writer import write_geopackage
 
         return write_geopackage(path, self.layers(), self.tables(), overwrite)

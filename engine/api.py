@@ -24,8 +24,8 @@ class Engine:
     """A loaded TerraScope model and its grounded predictor (images are encoded once per question)."""
 
     def __init__(self, model, tokenizer, device=None, predictor=None, name: str = "", make_images=None):
-        """``predictor``: defaults to ``GroundedPredictor(model, tokenizer)``; ``make_images(arrays, has_optical,
-        has_sar, device)``: StackArrays -> the predictor's image input (default ``ModelImages`` tensors)."""
+        """``predictor``: defaults to ``GroundedPredictor(model, tokenizer)``; ``make_images(arrays,
+        has_optical, has_sar, device)``: StackArrays -> the predictor's image input (default ModelImages)."""
         self.model, self.tokenizer = model, tokenizer
         self.name = name
         self.make_images = make_images
@@ -37,7 +37,8 @@ class Engine:
         self.device = device if device is not None else _model_device(model)
 
     @classmethod
-    def load(cls, model_dir=None, device: str = "auto", adapter=None, model_name: str | None = None) -> "Engine":
+    def load(cls, model_dir=None, device: str = "auto", adapter=None,
+             model_name: str | None = None) -> "Engine":
         """Load weights from ``model_dir`` (None: the embedded default), optionally a LoRA ``adapter`` folder,
         onto ``device`` ("auto", "cpu", "cuda", "cuda:1"). ``model_name`` builds a registered size with random
         weights instead (``"tiny-test"`` for tests). Raises :class:`ModelError` with what to fix."""
@@ -86,8 +87,8 @@ class Engine:
 
     def ask(self, question: str, optical=None, sar=None, dates=None, aoi=None, choices=None,
             optical_bands=None, sar_bands=None, progress: Callable[[float, str], None] | None = None,
-            cancelled: Callable[[], bool] | None = None, tile_size: int = 512, overview_size: int | None = None,
-            overlap: int = 64) -> Answer:
+            cancelled: Callable[[], bool] | None = None, tile_size: int = 512,
+            overview_size: int | None = None, overlap: int = 64) -> Answer:
         """Answer ``question`` about the rasters.
 
         ``optical``/``sar``: paths of one date; ``dates``: paths (or ``{"optical", "sar"}`` dicts) of a time
@@ -101,12 +102,14 @@ class Engine:
         _check_question(question)
         if progress:
             progress(0.0, "reading inputs")
-        stack = open_stack(optical=optical, sar=sar, dates=dates, aoi=aoi, optical_bands=_bands(optical_bands),
-                           sar_bands=_bands(sar_bands), check_size=overview_size or self.image_size)
-        return self.ask_stack(question, stack, choices, progress, cancelled, tile_size, overview_size, overlap)
+        stack = open_stack(optical=optical, sar=sar, dates=dates, aoi=aoi,
+                           optical_bands=_bands(optical_bands), sar_bands=_bands(sar_bands),
+                           check_size=overview_size or self.image_size)
+        return self.ask_stack(question, stack, choices, progress, cancelled, tile_size, overview_size,
+                              overlap)
 
-    def ask_stack(self, question: str, stack, choices=None, progress=None, cancelled=None, tile_size: int = 512,
-                  overview_size: int | None = None, overlap: int = 64) -> Answer:
+    def ask_stack(self, question: str, stack, choices=None, progress=None, cancelled=None,
+                  tile_size: int = 512, overview_size: int | None = None, overlap: int = 64) -> Answer:
         """:meth:`ask` on inputs already opened with :func:`engine.geo.stack.open_stack`."""
         from .pipeline import AskConfig
         from .pipeline import ask as run
@@ -119,7 +122,8 @@ class Engine:
             if len(choices) > 8:
                 raise InputError(f"{len(choices)} choices given; at most 8 are supported")
         if tile_size < 32 or not 0 <= overlap < tile_size // 2:
-            raise InputError(f"tile size must be >= 32 px and overlap below half of it (got {tile_size}, {overlap})")
+            raise InputError(f"tile size must be >= 32 px and the overlap below half of it "
+                             f"(got {tile_size}, {overlap})")
         cfg = AskConfig(tile_size=tile_size, overlap=overlap, overview_size=overview_size)
         try:
             import torch
@@ -129,8 +133,8 @@ class Engine:
                            cancelled, self.device, self.make_images)
         except RuntimeError as err:
             if "out of memory" in str(err).lower():
-                raise DeviceOutOfMemory("the GPU ran out of memory: choose a smaller area of interest, a smaller "
-                                        "tile size, or device='cpu'")
+                raise DeviceOutOfMemory("the GPU ran out of memory: choose a smaller area of interest, a "
+                                        "smaller tile size, or device='cpu'")
             raise
 
 
@@ -164,7 +168,8 @@ def _model_device(model):
 
 
 def _check_folder(folder: Path) -> None:
-    if not any(folder.glob("*.json")) or not any(p.suffix in (".safetensors", ".bin", ".pt") for p in folder.iterdir()):
+    weights = any(p.suffix in (".safetensors", ".bin", ".pt") for p in folder.iterdir())
+    if not any(folder.glob("*.json")) or not weights:
         raise ModelError(f"{folder} holds no model (expected a config .json and .safetensors weights); "
                          "pass the folder written by `terrascope train`")
 
@@ -175,7 +180,12 @@ def _load_folder(folder: Path, device):
     try:
         return checkpoint.load(os.fspath(folder), device=device)
     except (FileNotFoundError, OSError, ValueError, KeyError) as err:
-        raise ModelError(f"cannot load the model in {folder}: {str(err).splitlines()[0] if str(err) else err!r}")
+        raise ModelError(f"cannot load the model in {folder}: {_first_line(err)}")
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else repr(err)
 
 
 def _load_adapter(model, adapter):
@@ -187,4 +197,4 @@ def _load_adapter(model, adapter):
     try:
         return checkpoint.load_adapter(model, os.fspath(folder))
     except (FileNotFoundError, OSError, ValueError, KeyError) as err:
-        raise ModelError(f"cannot load the adapter in {folder}: {str(err).splitlines()[0] if str(err) else err!r}")
+        raise ModelError(f"cannot load the adapter in {folder}: {_first_line(err)}")

@@ -19,9 +19,11 @@ EXIT_ERROR, EXIT_CANCELLED, EXIT_INTERNAL = 1, 130, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description="Pixel-grounded reasoning over Earth-observation rasters.")
+    p = argparse.ArgumentParser(prog=PROG, description="Pixel-grounded reasoning over Earth-observation "
+                                "rasters.")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-v", "--verbose", action="store_true", help="more log lines; tracebacks for internal errors")
+    common.add_argument("-v", "--verbose", action="store_true",
+                        help="more log lines; tracebacks for internal errors")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or log lines")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -32,11 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--sar", metavar="PATH", help="SAR raster (VV, VH or one band; dB or linear)")
     a.add_argument("--date", metavar="PATH", action="append", dest="dates",
                    help="a date of a time series (repeat; the first is <t1>); optical or SAR per file")
-    a.add_argument("--aoi", metavar="WKT|PATH", help="area of interest: WKT in EPSG:4326, 'EPSG:xxxx;WKT', or a "
-                   "vector file")
+    a.add_argument("--aoi", metavar="WKT|PATH",
+                   help="area of interest: WKT in EPSG:4326, 'EPSG:xxxx;WKT', or a vector file")
     a.add_argument("--optical-bands", metavar="4,3,2", help="1-based optical bands read as R,G,B")
     a.add_argument("--sar-bands", metavar="1,2", help="1-based SAR bands read as VV,VH")
-    a.add_argument("--choices", metavar="'a|b|c'", help="options of a multiple-choice question, '|'-separated")
+    a.add_argument("--choices", metavar="'a|b|c'",
+                   help="options of a multiple-choice question, '|'-separated")
     a.add_argument("--preview", metavar="PNG", help="also write a picture of the masks and the answer")
     a.add_argument("--model", metavar="DIR", help="model folder (default: the embedded model)")
     a.add_argument("--model-name", help=argparse.SUPPRESS)  # registered random-weight sizes, for tests
@@ -44,8 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
     a.add_argument("--tile-size", type=int, default=512, help="native-resolution tile in px (default 512)")
     a.add_argument("--overlap", type=int, default=64, help="overlap between tiles in px (default 64)")
-    a.add_argument("--out", required=True, metavar="OUT.gpkg", help="output GeoPackage (.gpkg; .geojson, .shp "
-                   "also accepted)")
+    a.add_argument("--out", required=True, metavar="OUT.gpkg",
+                   help="output GeoPackage (.gpkg; .geojson, .shp also accepted)")
     a.add_argument("--overwrite", action="store_true", help="replace existing output files")
     a.add_argument("--json", action="store_true", help="print the answer as one JSON object on stdout")
 
@@ -149,7 +152,8 @@ def _setup_logging(args) -> None:
 
 
 def _progress_bar(args, desc: str):
-    """A tqdm bar on stderr driven by ``progress(fraction 0..1, message)`` (or (done, total)); None when quiet."""
+    """A tqdm bar on stderr driven by ``progress(fraction 0..1, message)`` or ``(done, total)``; None when
+    quiet."""
     if args.quiet:
         return None, lambda: None
     from tqdm import tqdm
@@ -226,11 +230,12 @@ def cmd_ask(args) -> int:
 def _summary(ans, out: str, preview: str | None) -> str:
     from .trace_format import format_area
 
-    lines = [f"Answer: {ans.answer}" + (f" ({ans.choice})" if ans.choice and ans.choice != ans.answer else "")]
+    choice = f" ({ans.choice})" if ans.choice and ans.choice != ans.answer else ""
+    lines = [f"Answer: {ans.answer}{choice}"]
     for s in ans.steps:
         area = format_area(s.area_m2) if s.area_m2 > 0 else "no region"
-        lines.append(f"  {s.index}. {s.label} [{s.date}, {s.modality}]: {area}, {100 * s.share:.1f} % of the area, "
-                     f"confidence {s.confidence:.2f} -> layer {s.layer}")
+        lines.append(f"  {s.index}. {s.label} [{s.date}, {s.modality}]: {area}, {100 * s.share:.1f} % of the "
+                     f"area, confidence {s.confidence:.2f} -> layer {s.layer}")
     for d in ans.distances:
         lines.append(f"  step {d['from']} to step {d['to']}: {d['metres']:.0f} m")
     lines.append(f"Written: {out}" + (f" and {preview}" if preview else "") + f" ({ans.seconds:.1f} s)")
@@ -280,8 +285,9 @@ def cmd_bench(args) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"accuracy {result.get('accuracy', float('nan')):.3f}  gIoU {result.get('giou', float('nan')):.3f}  "
-              f"cIoU {result.get('ciou', float('nan')):.3f}  n={result.get('n')}")
+        nan = float("nan")
+        print(f"accuracy {result.get('accuracy', nan):.3f}  gIoU {result.get('giou', nan):.3f}  "
+              f"cIoU {result.get('ciou', nan):.3f}  n={result.get('n')}")
         for task, r in (result.get("per_task") or {}).items():
             print(f"  {task}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
                                             for k, v in r.items()))
@@ -296,7 +302,8 @@ def cmd_finetune(args) -> int:
     return int(_import("train", "cli_finetune", "finetune")(args) or 0)
 
 
-COMMANDS = {"ask": cmd_ask, "synth": cmd_synth, "bench": cmd_bench, "train": cmd_train, "finetune": cmd_finetune}
+COMMANDS = {"ask": cmd_ask, "synth": cmd_synth, "bench": cmd_bench, "train": cmd_train,
+            "finetune": cmd_finetune}
 
 if __name__ == "__main__":
     sys.exit(main())

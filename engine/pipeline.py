@@ -48,7 +48,8 @@ def to_model_images(arrays: StackArrays, has_optical: np.ndarray, has_sar: np.nd
         return None if x is None else torch.from_numpy(np.ascontiguousarray(x)).to(device=device, dtype=dtype)
 
     return ModelImages(optical=t(arrays.optical), sar=t(arrays.sar), valid=t(arrays.valid, torch.bool),
-                       has_optical=t(np.asarray(has_optical), torch.bool), has_sar=t(np.asarray(has_sar), torch.bool))
+                       has_optical=t(np.asarray(has_optical), torch.bool),
+                       has_sar=t(np.asarray(has_sar), torch.bool))
 
 
 def _progress(progress: Progress | None, lo: float, hi: float, message: str) -> Callable[..., None]:
@@ -58,7 +59,8 @@ def _progress(progress: Progress | None, lo: float, hi: float, message: str) -> 
         if progress is None or not args:
             return
         try:
-            frac = float(args[0]) / float(args[1]) if len(args) > 1 and not isinstance(args[1], str) else float(args[0])
+            pair = len(args) > 1 and not isinstance(args[1], str)
+            frac = float(args[0]) / float(args[1]) if pair else float(args[0])
         except (TypeError, ValueError, ZeroDivisionError):
             return
         progress(lo + (hi - lo) * min(max(frac, 0.0), 1.0), message)
@@ -67,7 +69,7 @@ def _progress(progress: Progress | None, lo: float, hi: float, message: str) -> 
 
 
 def _modality(mods, has_optical: bool, has_sar: bool) -> str:
-    """Summary of the modalities a step's injected tokens came from: ``optical``, ``sar`` or ``optical+sar``."""
+    """Which modalities a step's injected tokens came from: ``optical``, ``sar`` or ``optical+sar``."""
     if isinstance(mods, str):
         return mods
     names = []
@@ -77,7 +79,8 @@ def _modality(mods, has_optical: bool, has_sar: bool) -> str:
             names.append(m)
     except (TypeError, ValueError):
         names = []
-    used = sorted(set(names), key=["optical", "sar"].index) if set(names) <= {"optical", "sar"} else sorted(set(names))
+    order = {"optical": 0, "sar": 1}
+    used = sorted(set(names), key=lambda n: (order.get(n, 2), n))
     if used:
         return "+".join(used)
     return "+".join(n for n, ok in (("optical", has_optical), ("sar", has_sar)) if ok)
@@ -86,8 +89,8 @@ def _modality(mods, has_optical: bool, has_sar: bool) -> str:
 def ask(predictor, image_size: int, question: str, stack: InputStack, choices: list[str] | None = None,
         config: AskConfig | None = None, progress: Progress | None = None,
         cancelled: Callable[[], bool] | None = None, device=None, make_images=None) -> Answer:
-    """Answer ``question`` over ``stack``. ``progress(fraction 0..1, message)``; ``cancelled()`` polled between
-    steps and tiles (raises :class:`Cancelled`). ``make_images(arrays, has_optical, has_sar, device)`` turns
+    """Answer ``question`` over ``stack``. ``progress(fraction 0..1, message)``; ``cancelled()`` is polled
+    between steps and tiles (raises :class:`Cancelled`). ``make_images(arrays, has_optical, has_sar, device)`` turns
     StackArrays into the predictor's image input (default :func:`to_model_images`). Returns an
     :class:`Answer` whose steps hold full-resolution masks, polygons and geodesic measurements."""
     cfg = config or AskConfig()
@@ -115,8 +118,8 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         earlier.append((len(earlier) + 1, mask & aoi_valid))
         return format_measurement(m)
 
-    out = predictor.answer(question, choices, measure=measure, progress=_progress(progress, 0.05, 0.5, "reasoning"),
-                           cancelled=cancelled)
+    out = predictor.answer(question, choices, measure=measure,
+                           progress=_progress(progress, 0.05, 0.5, "reasoning"), cancelled=cancelled)
     _check(cancelled)
     steps: list[Step] = []
     n = max(1, len(out.steps))
@@ -132,21 +135,24 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
                 images = make_images(arrays, has_opt, has_sar, device)
                 return _numpy(predictor.predict_mask(_gs.seg_embedding, _d, images))
 
-            mask, stitched = refine_tiles(stack, predict, d, cfg.tile_size, cfg.overlap, model_size=image_size,
-                                          threshold=cfg.threshold, progress=tick, cancelled=cancelled)
-        else:
-            mask, stitched = refine_tiles(stack, _OverviewSampler(prob if has_region else None, ov_t),
-                                          d, cfg.tile_size, cfg.overlap, threshold=cfg.threshold, progress=tick,
+            mask, stitched = refine_tiles(stack, predict, d, cfg.tile_size, cfg.overlap,
+                                          model_size=image_size, threshold=cfg.threshold, progress=tick,
                                           cancelled=cancelled)
+        else:
+            sampler = _OverviewSampler(prob if has_region else None, ov_t)
+            mask, stitched = refine_tiles(stack, sampler, d, cfg.tile_size, cfg.overlap,
+                                          threshold=cfg.threshold, progress=tick, cancelled=cancelled)
         polys = vectorize(mask)
         label = (getattr(gs, "label", None) or parse_step_label(gs.text)).strip()
         date = f"t{d + 1}"
         conf = stitched.confidence if stitched.pixel_count else float(getattr(gs, "confidence", 0.0) or 0.0)
         feats = step_features(polys, gs.index, label, date, stitched.area_m2, stitched.share, conf)
         steps.append(Step(index=int(gs.index), text=gs.text, label=label, date=date,
-                          modality=_modality(getattr(gs, "modalities", None), bool(has_opt[d]), bool(has_sar[d])),
+                          modality=_modality(getattr(gs, "modalities", None), bool(has_opt[d]),
+                                             bool(has_sar[d])),
                           transform=stack.transform, crs=stack.crs, area_m2=stitched.area_m2,
-                          perimeter_m=float(feats["perimeter_m"].sum()), share=stitched.share, confidence=conf,
+                          perimeter_m=float(feats["perimeter_m"].sum()), share=stitched.share,
+                          confidence=conf,
                           geometry=feats, probability=prob[:h0, :w0] if prob.ndim == 2 else prob,
                           overview_transform=ov_t, date_index=d,
                           iou_pred=_float(getattr(gs, "iou_pred", None)), mask_raster=mask))
@@ -155,8 +161,9 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         for b in steps[i + 1:]:
             if len(a.geometry) and len(b.geometry):
                 dist = distances(a.geometry, b.geometry)
-                pairs.append({"from": a.index, "to": b.index, "metres": dist["min_m"], "centroid_m": dist["centroid_m"],
-                              "adjacent": dist["adjacent"], "shared_boundary_m": dist["shared_boundary_m"]})
+                pairs.append({"from": a.index, "to": b.index, "metres": dist["min_m"],
+                              "centroid_m": dist["centroid_m"], "adjacent": dist["adjacent"],
+                              "shared_boundary_m": dist["shared_boundary_m"]})
     if progress:
         progress(1.0, "done")
     rgb = _overview_rgb(ov, h0, w0)

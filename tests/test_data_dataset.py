@@ -5,8 +5,8 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from terrascope_reasoning.engine.data.dataset import (DatasetConfig, SyntheticQuestions, SyntheticQuestionStream,
-                                                      collate_list, make_sample)
+from terrascope_reasoning.engine.data.dataset import (DatasetConfig, SyntheticQuestions,
+                                                      SyntheticQuestionStream, collate_list, make_sample)
 from terrascope_reasoning.engine.data.writer import TEST_SEED_START
 from terrascope_reasoning.engine.trace_format import SEG_TOKEN
 
@@ -59,7 +59,8 @@ def test_train_split_never_reaches_test_seeds():
 
 def test_stream_splits_over_workers_without_repeats():
     cfg = DatasetConfig(image_size=40, questions_per_scene=2)
-    loader = DataLoader(SyntheticQuestionStream(cfg, length=16), batch_size=4, num_workers=2, collate_fn=collate_list)
+    loader = DataLoader(SyntheticQuestionStream(cfg, length=16), batch_size=4, num_workers=2,
+                        collate_fn=collate_list)
     traces = [x["prompt"] + x["trace"] for batch in loader for x in batch]
     assert len(traces) == 16
     serial = [make_sample(i, cfg)["prompt"] + make_sample(i, cfg)["trace"] for i in range(16)]

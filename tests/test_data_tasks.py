@@ -28,7 +28,8 @@ def _grid() -> np.ndarray:
 
 def _ctx(labels, names=None) -> LabelContext:
     labels = labels if labels.ndim == 3 else labels[None]
-    return LabelContext(labels, names or dict(C.CLASS_NAMES), T10, "EPSG:32633", np.ones(labels.shape[1:], bool))
+    valid = np.ones(labels.shape[1:], bool)
+    return LabelContext(labels, names or dict(C.CLASS_NAMES), T10, "EPSG:32633", valid)
 
 
 def _value(text: str) -> float:
@@ -49,6 +50,9 @@ def _in_option(value: float, option: str) -> bool:
 def _all(task, ctx, n=25, **kw) -> list[QuestionRecord]:
     out = [generate_question(ctx, task, np.random.default_rng(s), **kw) for s in range(n)]
     return [r for r in out if r is not None]
+
+
+BUILDING_NAMES = {C.BUILDING: "buildings", C.GRASSLAND: "grassland", C.BARE_SOIL: "bare soil"}
 
 
 def test_measurements_of_hand_made_masks():
@@ -115,7 +119,8 @@ def test_distance_and_boundary():
     ctx = _ctx(_grid(), {C.WATER: "water", C.FOREST: "forest"})
     for r in _all("distance", ctx):
         assert [s.phrase for s in r.steps] in (["water", "forest"], ["forest", "water"],
-                                               ["largest water body", "forest"], ["largest forest patch", "water"],
+                                               ["largest water body", "forest"],
+                                               ["largest forest patch", "water"],
                                                ["largest water body", "largest forest patch"],
                                                ["largest forest patch", "largest water body"])
         assert r.steps[1].measurement.distances_m == ((1, 60.0),)
@@ -148,7 +153,7 @@ def test_change_destroyed_buildings():
     pre[15:18, 2:6] = C.BUILDING
     post = pre.copy()
     post[10:14, 10:14] = C.BARE_SOIL  # 16 px = 1600 m2 destroyed
-    ctx = _ctx(np.stack([pre, post]), {C.BUILDING: "buildings", C.GRASSLAND: "grassland", C.BARE_SOIL: "bare soil"})
+    ctx = _ctx(np.stack([pre, post]), BUILDING_NAMES)
     recs = _all("change", ctx)
     assert recs
     for r in recs:
@@ -183,7 +188,7 @@ def test_implicit_rescue_question_spans_two_dates():
     pre[10:14, 10:14] = C.BUILDING
     post = pre.copy()
     post[10:14, 10:14] = C.BARE_SOIL
-    ctx = _ctx(np.stack([pre, post]), {C.BUILDING: "buildings", C.GRASSLAND: "grassland", C.BARE_SOIL: "bare soil"})
+    ctx = _ctx(np.stack([pre, post]), BUILDING_NAMES)
     rescue = [r for r in _all("implicit", ctx, n=40) if "rescue" in r.question]
     assert rescue
     for r in rescue:

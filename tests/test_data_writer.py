@@ -45,8 +45,9 @@ def test_write_scenes_files_open_with_rasterio(tmp_path):
             mask = rle_decode(step["mask"])
             assert mask.shape == labels.shape
             assert step["area_m2"] == pytest.approx(mask.sum() * meta["pixel_m"] ** 2, rel=3e-3)
-        if q["task"] in ("coverage", "referring") and not q["absent"] and "half" not in q["steps"][0]["phrase"] \
-                and "largest" not in q["steps"][0]["phrase"]:
+        phrase = q["steps"][0]["phrase"]
+        if q["task"] in ("coverage", "referring") and not q["absent"] and "half" not in phrase \
+                and "largest" not in phrase:
             mask = rle_decode(q["steps"][0]["mask"])
             ids = np.unique(labels[mask])
             assert len(ids) == 1 and (labels == ids[0]).sum() == mask.sum()
@@ -64,8 +65,8 @@ def test_questions_from_user_labels_geographic_with_nodata(tmp_path):
     lab[30:, 30:] = -1  # nodata corner: outside the area
     path = tmp_path / "labels.tif"
     t = Affine(1e-4, 0, -1.0, 0, -1e-4, 40.0)
-    with rasterio.open(path, "w", driver="GTiff", width=40, height=40, count=1, dtype="int16", crs="EPSG:4326",
-                       transform=t, nodata=-1) as dst:
+    with rasterio.open(path, "w", driver="GTiff", width=40, height=40, count=1, dtype="int16",
+                       crs="EPSG:4326", transform=t, nodata=-1) as dst:
         dst.write(lab, 1)
     recs = questions_from_labels(path, {0: "dry land", 1: "flood water"}, seed=1, per_task=3)
     tasks = {r.task for r in recs}
@@ -83,8 +84,8 @@ def test_questions_from_labels_respects_the_aoi_mask(tmp_path):
     lab = np.zeros((30, 30), np.uint8)
     lab[:, 10:20] = 1
     path = tmp_path / "l.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=30, height=30, count=1, dtype="uint8", crs="EPSG:32633",
-                       transform=Affine(10, 0, 500000, 0, -10, 5000000)) as dst:
+    with rasterio.open(path, "w", driver="GTiff", width=30, height=30, count=1, dtype="uint8",
+                       crs="EPSG:32633", transform=Affine(10, 0, 500000, 0, -10, 5000000)) as dst:
         dst.write(lab, 1)
     aoi = np.zeros((30, 30), bool)
     aoi[:, :15] = True  # the west half only: water is 5 of 15 columns there

@@ -62,19 +62,23 @@ def test_bench_oracle_scores_one(bench_dir):
 def test_bench_empty_model_scores_zero_and_limit(bench_dir):
     r = run_bench(bench_dir, engine=OracleEngine(bench_dir, perfect=False), limit=5)
     assert r["n"] == 5 and r["accuracy"] in (0.0, None)
-    nonempty = [q for _, q in load_questions(bench_dir, 5) if all(rle_decode(s["mask"]).any() for s in q["steps"])]
+    nonempty = [q for _, q in load_questions(bench_dir, 5)
+                if all(rle_decode(s["mask"]).any() for s in q["steps"])]
     if len(nonempty) == 5:
         assert r["giou"] == 0.0 and r["ciou"] == 0.0
 
 
 def test_evaluate_predictor_in_memory():
-    samples = [SyntheticQuestions(DatasetConfig(image_size=48, with_record=True), length=12)[i] for i in range(12)]
+    ds = SyntheticQuestions(DatasetConfig(image_size=48, with_record=True), length=12)
+    samples = [ds[i] for i in range(12)]
 
     def oracle(sample):
-        return {"choice": parse_answer(sample["trace"], len(sample["record"].choices))[1], "masks": list(sample["masks"])}
+        letter = parse_answer(sample["trace"], len(sample["record"].choices))[1]
+        return {"choice": letter, "masks": list(sample["masks"])}
 
     def shifted(sample):  # masks moved by a quarter of the image: IoU drops, answers stay right
-        return {"choice": oracle(sample)["choice"], "masks": [np.roll(m.numpy() > 0.5, 12, axis=1) for m in sample["masks"]]}
+        moved = [np.roll(m.numpy() > 0.5, 12, axis=1) for m in sample["masks"]]
+        return {"choice": oracle(sample)["choice"], "masks": moved}
 
     r = evaluate_predictor(oracle, samples)
     assert r["giou"] == 1.0 and r["n"] == 12

@@ -26,7 +26,8 @@ def test_perfect_predictions_score_one():
 
 def test_empty_predictions_score_zero():
     a, b = _masks()
-    scores = [score_question("coverage", [a], [], "A", None), score_question("area", [b], [np.zeros_like(b)], "C", "D")]
+    scores = [score_question("coverage", [a], [], "A", None),
+              score_question("area", [b], [np.zeros_like(b)], "C", "D")]
     r = summarize(scores)
     assert r["accuracy"] == 0.0 and r["giou"] == 0.0 and r["ciou"] == 0.0
 

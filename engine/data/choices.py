@@ -30,7 +30,8 @@ def fmt_distance(v: float) -> str:
 
 
 def bin_choices(value: float, ladder: tuple, rng: np.random.Generator, fmt: Callable[[float], str],
-                n: int = 4, rel_margin: float = 0.15, abs_margin: float = 0.0) -> tuple[list[str], int] | None:
+                n: int = 4, rel_margin: float = 0.15, abs_margin: float = 0.0,
+                ) -> tuple[list[str], int] | None:
     """n contiguous bins with n-1 inner edges taken from the ladder at a regular stride, one bin
     holding ``value`` with a margin from its edges (relative and absolute).
 

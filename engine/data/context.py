@@ -59,7 +59,8 @@ class LabelContext:
 
     def patch_phrase(self, cid: int) -> str:
         """Phrase for the largest connected patch of a class ("largest water body")."""
-        special = {C.WATER: "largest water body", C.BUILDING: "largest building", C.ROAD: "largest road section"}
+        special = {C.WATER: "largest water body", C.BUILDING: "largest building",
+                   C.ROAD: "largest road section"}
         canon = C.canonical_class(self.name(cid))
         return special.get(canon, f"largest {self.name(cid)} patch")
 

@@ -59,7 +59,8 @@ def _model_images(optical, sar, valid, has_optical, has_sar):
     try:
         from ..model.inputs import ModelImages
     except ImportError:  # model package not installed in this checkout: same fields as a dict
-        return {"optical": optical, "sar": sar, "valid": valid, "has_optical": has_optical, "has_sar": has_sar}
+        return {"optical": optical, "sar": sar, "valid": valid, "has_optical": has_optical,
+                "has_sar": has_sar}
     return ModelImages(optical=optical, sar=sar, valid=valid, has_optical=has_optical, has_sar=has_sar)
 
 
@@ -73,12 +74,14 @@ def sample_from_record(scene: Scene, rec: QuestionRecord, modalities: str = "bot
     valid = np.ones((s, s), bool) if valid is None else np.asarray(valid, bool)
     opt = sar = None
     if modalities in ("both", "optical"):
-        opt = torch.from_numpy(np.stack([normalize_optical(scene.optical[d, :3], 1e-4) * valid for d in dates]))
+        opt = torch.from_numpy(np.stack([normalize_optical(scene.optical[d, :3], 1e-4) * valid
+                                         for d in dates]))
     if modalities in ("both", "sar"):
         sar = torch.from_numpy(np.stack([normalize_sar(scene.sar[d]) * valid for d in dates]))
     # numpy-backed: torch.ones/full of bool cost milliseconds each on CPU
     images = _model_images(opt, sar, torch.from_numpy(np.repeat(valid[None], t, axis=0)),
-                           torch.from_numpy(np.full(t, opt is not None)), torch.from_numpy(np.full(t, sar is not None)))
+                           torch.from_numpy(np.full(t, opt is not None)),
+                           torch.from_numpy(np.full(t, sar is not None)))
     masks = torch.from_numpy(np.stack([st.mask for st in rec.steps]).astype(np.float32)) if rec.steps \
         else torch.zeros((0, s, s))
     out = {"images": images, "prompt": rec.prompt, "trace": rec.trace, "masks": masks,
@@ -125,7 +128,8 @@ def make_sample(index: int, cfg: DatasetConfig, cache: SceneCache | None = None)
     cache = cache or SceneCache(cfg)
     seed = cfg.seed_start + index // cfg.questions_per_scene
     if not cfg.seed_start <= seed < cfg.seed_stop:
-        raise IndexError(f"sample {index} needs scene seed {seed}, outside [{cfg.seed_start}, {cfg.seed_stop})")
+        raise IndexError(f"sample {index} needs scene seed {seed}, "
+                         f"outside [{cfg.seed_start}, {cfg.seed_stop})")
     rng = np.random.default_rng([seed, index % cfg.questions_per_scene, 1234])
     scene, ctx = cache.get(seed)
     tasks = ("referring",) if cfg.stage == 1 else tuple(cfg.tasks)

@@ -74,7 +74,8 @@ def generate_questions(labels_by_date: np.ndarray | Sequence[np.ndarray], transf
 
 def questions_from_labels(label_path: str | Path | Sequence[str | Path], class_names: dict[int, str],
                           seed: int = 0, tasks: Sequence[str] = TASKS, per_task: int = 4,
-                          absent_rate: float = 0.15, aoi_mask: np.ndarray | None = None) -> list[QuestionRecord]:
+                          absent_rate: float = 0.15, aoi_mask: np.ndarray | None = None,
+                          ) -> list[QuestionRecord]:
     """Questions from label GeoTIFF(s): one path, or one path per date (same grid). Nodata pixels, ids
     not in ``class_names`` and pixels outside ``aoi_mask`` ((H, W) bool, e.g. the training blocks of a
     spatial split) are outside the area of interest."""

@@ -55,7 +55,8 @@ def render_sar(rng: np.random.Generator, layout: Layout, cfg: SarConfig | None =
             db[:, sel] = vals[pid[sel]].T
     db += 1.0 * smooth_noise(rng, shape, 6.0)[None]
     rng = date_rng or rng
-    grad = rng.uniform(*cfg.incidence_gradient_db) * (np.linspace(0.5, -0.5, shape[1], dtype=np.float32)[None, :])
+    ramp = np.linspace(0.5, -0.5, shape[1], dtype=np.float32)[None, :]
+    grad = rng.uniform(*cfg.incidence_gradient_db) * ramp
     db += grad[None]
     looks = rng.uniform(*cfg.looks)
     speckle = rng.gamma(looks, 1.0 / looks, db.shape).astype(np.float32)

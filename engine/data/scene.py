@@ -145,8 +145,9 @@ def make_scene(seed: int, size: int = 256, config: SceneConfig | None = None, da
         want_clouds = None if clouds is None else (bool(clouds) and t == n_dates - 1)
         optical[t], cloud[t] = render_optical(np.random.default_rng(look_seed_opt), lay_t, cfg.optical,
                                               clouds=want_clouds, date_rng=date_rng)
+        # SAR speckle has its own stream, so clouds (drawn for the optical image) never change SAR.
         sar[t] = render_sar(np.random.default_rng(look_seed_sar), lay_t, cfg.sar,
-                            date_rng=np.random.default_rng([seed, t, 8]))  # own stream: clouds never touch SAR
+                            date_rng=np.random.default_rng([seed, t, 8]))
     epsg = int(rng.choice(UTM_ZONES))
     x0 = float(np.round(rng.uniform(380_000, 600_000), -1))  # well inside the zone
     y0 = float(np.round(rng.uniform(1_000_000, 6_000_000), -1))

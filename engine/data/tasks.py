@@ -17,13 +17,17 @@ from .context import LabelContext, largest_component
 from .traces import NO_REGION_CHOICE, QuestionRecord, TraceStep
 
 COVERAGE_Q = ("What share of the area is covered by {n}?", "What percentage of this scene is {n}?",
-              "How much of the area of interest, in percent, is {n}?", "What fraction of the image shows {n}?")
+              "How much of the area of interest, in percent, is {n}?",
+              "What fraction of the image shows {n}?")
 AREA_Q = ("What is the total area of {n}?", "How large is the area covered by {n}?",
           "How many hectares of {n} are there?", "Estimate the area of {n} in this scene.")
-AREA_PATCH_Q = ("How large is the largest single patch of {n}?", "What is the area of the biggest single patch of {n}?")
-DISTANCE_Q = ("How far is the nearest {b} from the {a}?", "What is the shortest distance between the {a} and the {b}?",
+AREA_PATCH_Q = ("How large is the largest single patch of {n}?",
+                "What is the area of the biggest single patch of {n}?")
+DISTANCE_Q = ("How far is the nearest {b} from the {a}?",
+              "What is the shortest distance between the {a} and the {b}?",
               "How close does the {b} come to the {a}?", "What is the gap between the {a} and the {b}?")
-RANK3_Q = ("Rank {a}, {b} and {c} by area, largest first.", "Order {a}, {b} and {c} from largest to smallest area.")
+RANK3_Q = ("Rank {a}, {b} and {c} by area, largest first.",
+           "Order {a}, {b} and {c} from largest to smallest area.")
 RANK2_Q = ("Which covers more area: {a} or {b}?", "Is there more {a} or more {b} in this area?")
 BOUNDARY_Q = ("How do the {a} and the {b} lie relative to each other?", "Do the {a} and the {b} touch?",
               "Is the {a} adjacent to the {b}?")
@@ -198,7 +202,8 @@ def boundary(ctx: LabelContext, rng, t: int, absent: bool = False) -> QuestionRe
     else:  # the threshold lies above (answer "less than") or below (answer "more than") the distance
         sides = [side for side in ([x for x in cands if x > d][:3], [x for x in cands if x < d][-3:]) if side]
         thr = float(_pick(rng, _pick(rng, sides)))
-    opts = [ADJACENT, f"separated by less than {fmt_distance(thr)}", f"separated by more than {fmt_distance(thr)}"]
+    opts = [ADJACENT, f"separated by less than {fmt_distance(thr)}",
+            f"separated by more than {fmt_distance(thr)}"]
     idx = 0 if d == 0 else (1 if d < thr else 2)
     q = _pick(rng, BOUNDARY_Q).format(a=a, b=b)
     return QuestionRecord("boundary", q, opts, LETTERS[idx], steps, dates=[t], meta={"distance_m": d})

@@ -58,7 +58,8 @@ def write_scene(folder: Path, scene: Scene, questions_per_task: int = 1) -> int:
         _write(folder / name, scene.sar[t], scene, sar_desc)
     for name, t in (("labels.tif", last), ("labels_pre.tif", 0), ("labels_post.tif", last)):
         _write(folder / name, scene.labels[t], scene, ("class",), nodata=0)
-    _write(folder / "clouds.tif", scene.cloud_mask[[0, last]].astype(np.uint8), scene, ("first date", "last date"))
+    _write(folder / "clouds.tif", scene.cloud_mask[[0, last]].astype(np.uint8), scene,
+           ("first date", "last date"))
     # Questions use the first and the last date, the ones written to disk.
     labels = scene.labels[[0, last]] if scene.dates > 1 else scene.labels
     clouds = scene.cloud_mask[[0, last]] if scene.dates > 1 else scene.cloud_mask

@@ -31,7 +31,8 @@ def scene_folders(data_dir: str | Path) -> list[Path]:
     if not folders:
         from ..errors import InputError
 
-        raise InputError(f"no questions.jsonl under {root}; create a bench with `terrascope synth --out {root}`")
+        raise InputError(f"no questions.jsonl under {root}; "
+                         f"create a bench with `terrascope synth --out {root}`")
     return folders
 
 
@@ -101,6 +102,10 @@ def run_bench(data_dir: str | Path, model_dir=None, adapter=None, progress: Prog
     return out
 
 
+def _numpy(x) -> np.ndarray:
+    return x.detach().float().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
+
+
 def _question_and_choices(sample: dict) -> tuple[str, list[str]]:
     rec = sample.get("record")
     if rec is not None:
@@ -131,8 +136,7 @@ def _predict(predictor, sample: dict, question: str, choices: list[str]) -> tupl
     def measure(mask_prob, date_index: int = 0, *_, **__) -> str:
         from ..data.measure import measure_mask_pixels
 
-        prob = mask_prob.detach().float().cpu().numpy() if hasattr(mask_prob, "detach") else np.asarray(mask_prob)
-        mask = prob >= 0.5
+        mask = _numpy(mask_prob) >= 0.5
         transform, crs = grid if grid else (None, None)
         if transform is None:  # no grid given: 10 m pixels, the scale most training scenes have
             from affine import Affine
@@ -163,9 +167,9 @@ def evaluate_predictor(predictor, samples: Iterable[dict], progress: Progress | 
         truth = [m for m in sample["masks"]]
         true_letter = parse_answer(sample["trace"], len(choices))[1] if choices else None
         shape = tuple(truth[0].shape) if truth else None
-        masks = [_fit(m.detach().float().cpu().numpy() if hasattr(m, "detach") else m, shape) for m in masks] \
-            if shape else []
-        scores.append(score_question(sample["task"], truth, masks, true_letter, choice, multiple_choice=bool(choices)))
+        masks = [_fit(_numpy(m), shape) for m in masks] if shape else []
+        scores.append(score_question(sample["task"], truth, masks, true_letter, choice,
+                                     multiple_choice=bool(choices)))
         if progress is not None:
             progress((i + 1) / len(samples), f"sample {i + 1}/{len(samples)}")
     return summarize(scores)

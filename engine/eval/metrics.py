@@ -61,7 +61,8 @@ def score_question(task: str, true_masks: list, pred_masks: list, true_answer: s
     empty_truth = fp = False
     for i, t in enumerate(true_masks):
         tb = _as_bool(t)
-        p = _as_bool(pred_masks[i]) if i < len(pred_masks) and pred_masks[i] is not None else np.zeros_like(tb)
+        given = pred_masks[i] if i < len(pred_masks) else None
+        p = _as_bool(given) if given is not None else np.zeros_like(tb)
         inter, union = step_counts(p, tb)
         ious.append(1.0 if union == 0 else inter / union)
         inter_sum += inter

@@ -27,7 +27,8 @@ def parse_steps(trace: str) -> list[dict]:
         area = re.search(r"area " + _NUM, meas)
         share = re.search(r"share (\d+(?:\.\d+)?) %", meas)
         dists = {int(s): float(v) for v, s in re.findall(r"(\d+(?:\.\d+)?) m from step (\d+)", meas)}
-        out.append({"phrase": phrase, "area_m2": float(area.group(1)) * _UNITS[area.group(2)] if area else 0.0,
+        area_m2 = float(area.group(1)) * _UNITS[area.group(2)] if area else 0.0
+        out.append({"phrase": phrase, "area_m2": area_m2,
                     "share": float(share.group(1)) if share else 0.0, "distances": dists, "empty": False})
     return out
 
@@ -60,7 +61,8 @@ def answer_from_measurements(choices: list[str], trace: str) -> str | None:
         if d is None:
             return None
         for i, c in enumerate(low):
-            b = _bounds(c.replace("separated by less than", "under").replace("separated by more than", "over"))
+            as_bin = c.replace("separated by less than", "under").replace("separated by more than", "over")
+            b = _bounds(as_bin)
             if (c.startswith("adjacent") and d == 0) or (b and d > 0 and b[0] <= d < b[1]):
                 return LETTERS[i]
         return None

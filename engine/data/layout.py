@@ -34,6 +34,8 @@ class LayoutConfig:
     lot_m: tuple[float, float] = (16.0, 34.0)
     building_fill: tuple[float, float] = (0.45, 0.8)  # building side / lot side
     building_prob: float = 0.8  # share of lots that hold a building
+    coarse_lot_m: tuple[float, float] = (40.0, 70.0)  # lots at pixels of 5 m or more
+    coarse_building_prob: float = 0.5
 
 
 @dataclass
@@ -183,7 +185,8 @@ def _add_town(rng, labels, parcel, next_id, pixel_m, cfg, building_scene, rows, 
     spacing = rng.uniform(*cfg.street_spacing_m)
     street_w = max(pixel_m, rng.uniform(6.0, 12.0))
     streets = town & ((np.mod(u, spacing) < street_w) | (np.mod(v, spacing) < street_w))
-    lot = rng.uniform(*cfg.lot_m)
+    coarse = pixel_m >= 5.0  # Sentinel-2-like pixels: only large buildings (halls, farms) are resolved
+    lot = rng.uniform(*cfg.coarse_lot_m) if coarse else rng.uniform(*cfg.lot_m)
     iu, iv = np.floor(u / lot).astype(np.int64), np.floor(v / lot).astype(np.int64)
     fu, fv = (u - iu * lot) / lot, (v - iv * lot) / lot
     # Per-lot randomness from a lookup table hashed by lot index (neighbouring lots never collide).
@@ -195,7 +198,7 @@ def _add_town(rng, labels, parcel, next_id, pixel_m, cfg, building_scene, rows, 
     ou = (1 - bw) * r[..., 2]
     ov = (1 - bh) * r[..., 3]
     inside = (fu >= ou) & (fu < ou + bw) & (fv >= ov) & (fv < ov + bh)
-    present = r[..., 4] < cfg.building_prob
+    present = r[..., 4] < (cfg.coarse_building_prob if coarse else cfg.building_prob)
     buildings = town & inside & present & ~streets
     # Buildings cut by a street edge shrink to slivers: drop those under a third of a typical footprint.
     lab, n = ndimage.label(buildings)

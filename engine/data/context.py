@@ -81,6 +81,11 @@ class LabelContext:
         """Named classes with no pixel at date t."""
         return [c for c in self.class_names if not self.mask(c, t).any()]
 
+    def big_enough(self, mask: np.ndarray) -> bool:
+        """Whether a target mask covers at least ``min_share`` of the valid area (smaller targets are
+        a few pixels at the model's resolution: no fair grounding target)."""
+        return bool(mask.sum() >= self.min_share * self.valid.sum())
+
     def measure(self, mask: np.ndarray, earlier: list[np.ndarray] | None = None) -> Measurement:
         return measure_mask_pixels(mask, self.transform, self.crs, self.valid, earlier, self._cell_area)
 

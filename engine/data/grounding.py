@@ -39,13 +39,15 @@ def referring(ctx: LabelContext, rng, t: int, absent: bool = False) -> QuestionR
     name = ctx.name(cid)
     mask = ctx.mask(cid, t)
     r = rng.random()
+    which = _pick(rng, list(HALVES))
+    patch, in_half = largest_component(mask), mask & _half(mask.shape, which)
+    phrase = name
     if absent or r < 0.6:
-        phrase = name
-    elif r < 0.8:
-        mask, phrase = largest_component(mask), ctx.patch_phrase(cid)
-    else:
-        which = _pick(rng, list(HALVES))
-        mask, phrase = mask & _half(mask.shape, which), f"{name} in the {which} half"
+        pass
+    elif r < 0.8 and ctx.big_enough(patch):
+        mask, phrase = patch, ctx.patch_phrase(cid)
+    elif r >= 0.8 and ctx.big_enough(in_half):
+        mask, phrase = in_half, f"{name} in the {which} half"
     m = ctx.measure(mask)
     q = _pick(rng, REFER_Q).format(n=phrase)
     return QuestionRecord("referring", q, [], free_answer(phrase, m), [TraceStep(phrase, 0, mask, m)],

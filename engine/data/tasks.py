@@ -92,7 +92,7 @@ def area(ctx: LabelContext, rng, t: int, absent: bool = False) -> QuestionRecord
         return None
     name = ctx.name(cid)
     mask = ctx.mask(cid, t)
-    if not absent and rng.random() < 0.3:
+    if not absent and rng.random() < 0.3 and ctx.big_enough(largest_component(mask)):
         mask = largest_component(mask)
         phrase = ctx.patch_phrase(cid)
         question = _pick(rng, AREA_PATCH_Q).format(n=name)
@@ -125,7 +125,8 @@ def _object_pairs(ctx: LabelContext, rng, t: int, limit: int = 8):
         na, nb, pa, pb = ctx.name(a), ctx.name(b), ctx.patch_phrase(a), ctx.patch_phrase(b)
         variants = [(na, ma, nb, mb), (pa, la, nb, mb), (pa, la, pb, lb)]
         for i in rng.permutation(3):
-            yield variants[i]
+            if ctx.big_enough(variants[i][1]) and ctx.big_enough(variants[i][3]):
+                yield variants[i]
 
 
 def _measured_pair(ctx, pa, ma, pb, mb):

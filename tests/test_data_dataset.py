@@ -84,3 +84,12 @@ def test_padded_scenes_are_invalid_and_empty_outside_the_area():
             if arr is not None:
                 assert float(arr[:, :, outside].abs().max()) == 0.0
         assert not bool(x["masks"][:, outside].any())
+
+
+def test_held_out_samples_come_from_test_seeds():
+    from terrascope_reasoning.engine.data.dataset import held_out_samples
+
+    xs = held_out_samples(4, image_size=32)
+    assert len(xs) == 4 and all("record" in x and "grid" in x for x in xs)
+    train = make_sample(0, DatasetConfig(image_size=32, with_record=True))
+    assert train["grid"][0] != xs[0]["grid"][0] or train["trace"] != xs[0]["trace"]

@@ -194,3 +194,12 @@ class SyntheticQuestionStream(IterableDataset):
 def collate_list(batch: list[dict]) -> list[dict]:
     """DataLoader collate that keeps samples as a list (variable T, N_seg and text per sample)."""
     return batch
+
+
+def held_out_samples(count: int, image_size: int = 224, stage: int = 2, **overrides) -> list[dict]:
+    """``count`` samples of the held-out test split (scene seeds from TEST_SEED_START, never trained on),
+    each with its record and grid, for ``engine.eval.bench.evaluate_predictor``."""
+    cfg = DatasetConfig(image_size=image_size, stage=stage, seed_start=TEST_SEED_START,
+                        seed_stop=2 * TEST_SEED_START, with_record=True, **overrides)
+    ds = SyntheticQuestions(cfg, length=count)
+    return [ds[i] for i in range(count)]

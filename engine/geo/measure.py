@@ -69,14 +69,18 @@ def mask_area_m2(mask, transform: Affine | None = None, crs=None) -> float:
     return float(sum(_blocks_sum(mask, transform, crs)))
 
 
-def _blocks_sum(mask, transform, crs, rows: int = 1024):
+BLOCK_PX = 1 << 20  # pixels per strip: the per-pixel area arrays stay a few MB whatever the raster width
+
+
+def _blocks_sum(mask, transform, crs):
     from .tiling import MaskRaster
 
     if isinstance(mask, MaskRaster):
         transform, crs = mask.transform, mask.crs
-        blocks = mask.blocks(rows)
+        blocks = mask.blocks(max(1, BLOCK_PX // max(mask.width, 1)))
     else:
         mask = np.asarray(mask, dtype=bool)
+        rows = max(1, BLOCK_PX // max(mask.shape[1], 1))
         blocks = ((r, mask[r:r + rows]) for r in range(0, mask.shape[0], rows))
     for r, block in blocks:
         if block.any():

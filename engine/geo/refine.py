@@ -7,6 +7,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import Cancelled
+from .sources import gdal_env
 from .stack import InputStack, StackArrays
 from .tiling import MaskRaster, Stitcher, TileGrid
 
@@ -47,8 +48,14 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     ``usable_area_m2`` and ``share``.
     """
     grid = TileGrid(stack.width, stack.height, tile, overlap)
-    stitcher = Stitcher(grid, stack.transform, stack.crs, threshold, tmpdir=tmpdir)
     total = len(grid)
+    with gdal_env():  # the bounded block cache also covers the mask written to disk
+        stitcher = Stitcher(grid, stack.transform, stack.crs, threshold, tmpdir=tmpdir)
+        _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total)
+        return stitcher.finish(), stitcher
+
+
+def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total) -> None:
     try:
         for k, win in enumerate(grid.windows()):
             if cancelled is not None and cancelled():
@@ -67,4 +74,3 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     except BaseException:
         stitcher.abort()
         raise
-    return stitcher.finish(), stitcher

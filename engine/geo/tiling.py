@@ -16,6 +16,8 @@ from typing import Iterator
 import numpy as np
 from affine import Affine
 
+from .sources import gdal_env
+
 DISK_THRESHOLD_PX = 4096 * 4096  # masks larger than this are kept on disk
 BLOCK = 256
 
@@ -109,7 +111,7 @@ class MaskRaster:
         if self._array is None:
             import rasterio
 
-            with rasterio.open(self.path) as ds:
+            with gdal_env(), rasterio.open(self.path) as ds:
                 self._array = ds.read(1).astype(bool)
         return self._array
 
@@ -122,7 +124,7 @@ class MaskRaster:
         import rasterio
         from rasterio.windows import Window
 
-        with rasterio.open(self.path) as ds:
+        with gdal_env(), rasterio.open(self.path) as ds:
             for r in range(0, self.height, rows):
                 yield r, ds.read(1, window=Window(0, r, self.width, min(rows, self.height - r))).astype(bool)
 
@@ -135,7 +137,7 @@ class MaskRaster:
         import rasterio
         from rasterio.enums import Resampling
 
-        with rasterio.open(self.path) as ds:
+        with gdal_env(), rasterio.open(self.path) as ds:
             return ds.read(1, out_shape=shape, resampling=Resampling.nearest).astype(bool)
 
     def close(self) -> None:

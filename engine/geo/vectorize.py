@@ -47,7 +47,9 @@ def _shapes_from_raster(mask, transform: Affine) -> list:
         arr = mask.array()
         return [shapely.geometry.shape(g) for g, v in shapes(arr.view(np.uint8), mask=arr,
                                                              transform=transform, connectivity=8) if v]
-    with rasterio.open(mask.path) as ds:
+    from .sources import gdal_env
+
+    with gdal_env(), rasterio.open(mask.path) as ds:
         band = rasterio.band(ds, 1)
         # GDAL polygonises straight from the file, a few lines at a time
         return [shapely.geometry.shape(g) for g, v in shapes(band, mask=band, transform=transform,

@@ -1,0 +1,134 @@
+"""``FinetuneTask``: one regional fine-tune in QGIS's task manager.
+
+``run()`` (worker thread) calls the engine's ``run_finetune`` with paths only and turns its progress into
+signals (loss points, phase text, ETA); the outcome comes back as a value (:class:`Trained`,
+:class:`TrainFailed`, :class:`TrainCanceled`), never as an exception across threads. Like the Ask task, the
+engine call runs in a thread made by Python: pyproj's per-thread context crashes in Qt-made threads."""
+from __future__ import annotations
+
+import threading
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable
+
+from qgis.core import Qgis, QgsMessageLog, QgsTask
+from qgis.PyQt.QtCore import pyqtSignal
+
+from ..i18n import tr
+from .page_base import one_line
+
+# share of the progress bar per phase: (start %, end %)
+PHASES = {"evaluate-before": (0.0, 8.0), "train": (8.0, 90.0), "evaluate-after": (90.0, 98.0),
+          "save": (98.0, 100.0)}
+
+
+@dataclass(frozen=True)
+class Trained:
+    """adapter_dir: the saved adapter; before/after: validation metrics ({"accuracy", "giou", "ciou",
+    "per_task", ...}); seconds: wall time; history: [[step, loss], ...]; data: the data summary."""
+
+    adapter_dir: str
+    before: dict
+    after: dict
+    seconds: float
+    steps: int = 0
+    history: tuple = ()
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrainFailed:
+    message: str  # one line, says what to fix
+    details: str = field(default="", compare=False)  # traceback for the log
+
+
+@dataclass(frozen=True)
+class TrainCanceled:
+    message: str = ""
+
+
+TrainOutcome = Trained | TrainFailed | TrainCanceled
+
+
+def _default_runner(cfg, base, out_dir, progress, cancelled, resume):
+    from ...engine.train.finetune import run_finetune
+
+    return run_finetune(cfg, base, out_dir, progress=progress, cancelled=cancelled, resume=resume)
+
+
+class FinetuneTask(QgsTask):
+    """Trains ``cfg`` (an engine FinetuneConfig) on ``base`` into ``out_dir``.
+
+    Signals: ``loss(step, value)`` per logged step, ``status(text)`` per phase, ``eta(seconds)`` while
+    training. ``done(outcome)`` is called in ``finished()`` (main thread)."""
+
+    loss = pyqtSignal(int, float)
+    status = pyqtSignal(str)
+    eta = pyqtSignal(float)
+
+    def __init__(self, cfg, base: str, out_dir: str, resume: bool = True,
+                 done: Callable[[TrainOutcome], None] | None = None, runner=None):
+        super().__init__(tr("TerraScope fine-tune: {name}").format(name=str(out_dir).rstrip("/").split("/")[-1]),
+                         QgsTask.CanCancel)
+        self.cfg, self.base, self.out_dir, self.resume = cfg, str(base), str(out_dir), bool(resume)
+        self.outcome: TrainOutcome | None = None
+        self._done = done
+        self._runner = runner or _default_runner
+        self._phase = ""
+
+    def detach(self) -> None:
+        """Forget the ``done`` callback (the wizard closed); the outcome is then only logged."""
+        self._done = None
+
+    def _progress(self, step: int, total: int, metrics: dict) -> None:
+        phase = str(metrics.get("phase", "train"))
+        lo, hi = PHASES.get(phase, (0.0, 100.0))
+        frac = step / total if phase == "train" and total else 0.0
+        self.setProgress(lo + (hi - lo) * min(1.0, max(0.0, frac)))
+        if phase != self._phase:
+            self._phase = phase
+            self.status.emit({"evaluate-before": tr("Measuring the base model on the validation blocks…"),
+                              "train": tr("Training…"),
+                              "evaluate-after": tr("Measuring the fine-tuned model on the validation blocks…"),
+                              "save": tr("Saving the adapter…")}.get(phase, phase))
+        if phase == "train" and "loss" in metrics and step > 0:
+            self.loss.emit(int(step), float(metrics["loss"]))
+        if "eta_s" in metrics:
+            self.eta.emit(float(metrics["eta_s"]))
+
+    def _work(self) -> TrainOutcome:
+        from ...engine.errors import Cancelled, EngineError
+
+        try:
+            res = self._runner(self.cfg, self.base, self.out_dir, self._progress, self.isCanceled, self.resume)
+        except Cancelled as err:
+            return TrainCanceled(one_line(err))
+        except EngineError as err:
+            return TrainFailed(one_line(err))
+        except MemoryError:
+            return TrainFailed(tr("Out of memory: lower the batch size or pick a smaller base model."))
+        except Exception as err:  # a bug or a broken environment: one line for the page, details for the log
+            return TrainFailed(tr("Fine-tuning failed: {reason} (details in the TerraScope log).").format(
+                reason=one_line(err)), traceback.format_exc())
+        return Trained(str(res.adapter_dir), dict(res.before), dict(res.after), float(res.seconds),
+                       int(getattr(res, "steps", 0)), tuple(tuple(p) for p in getattr(res, "history", [])),
+                       dict(getattr(res, "data", {}) or {}))
+
+    def run(self) -> bool:  # worker thread: no layers, no widgets
+        box: list[TrainOutcome] = []
+        worker = threading.Thread(target=lambda: box.append(self._work()), name="terrascope-finetune",
+                                  daemon=True)
+        worker.start()
+        worker.join()
+        self.outcome = box[0] if box else TrainFailed(tr("Fine-tuning stopped unexpectedly; see the "
+                                                         "TerraScope log."))
+        if isinstance(self.outcome, TrainFailed) and self.outcome.details:
+            QgsMessageLog.logMessage(self.outcome.details, "TerraScope", Qgis.Critical)
+        return isinstance(self.outcome, Trained)
+
+    def finished(self, result: bool) -> None:  # main thread
+        if self.outcome is None:  # cancelled before run() started
+            self.outcome = TrainCanceled(tr("Cancelled before training started; the previous adapter is "
+                                            "unchanged."))
+        if self._done is not None:
+            self._done(self.outcome)

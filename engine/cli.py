@@ -170,7 +170,7 @@ def _progress_bar(args, desc: str):
             return
         msg = next((x for x in a[1:] if isinstance(x, str)), "")
         bar.n = round(100 * min(max(frac, 0.0), 1.0))
-        bar.set_postfix_str(msg, refresh=False)
+        bar.postfix = msg
         bar.refresh()
 
     return progress, bar.close

@@ -136,3 +136,29 @@ def test_measurement_for_feeds_the_trace_text():
 
 def test_geod_is_wgs84():
     assert GEOD.a == pytest.approx(A) and GEOD.f == pytest.approx(F)
+
+
+def test_engine_measurements_reproduce_training_traces(tmp_path):
+    """The text the model learned from (synthetic traces) equals what the engine measures at inference."""
+    import json
+
+    writer = pytest.importorskip("terrascope_reasoning.engine.data.writer")
+    from terrascope_reasoning.engine.data.rle import rle_decode
+    from terrascope_reasoning.engine.geo.stack import open_stack
+    from terrascope_reasoning.engine.trace_format import format_measurement
+
+    (folder,) = writer.write_scenes(tmp_path, seed=3, size=96, count=1)
+    stack = open_stack(optical=folder / "optical.tif", sar=folder / "sar.tif")
+    usable = stack.read().usable
+    checked = 0
+    for line in (folder / "questions.jsonl").read_text().splitlines():
+        q = json.loads(line)
+        earlier = []
+        for k, s in enumerate(q["steps"]):
+            mask = rle_decode(s["mask"])
+            text = format_measurement(measurement_for(mask, stack.transform, stack.crs, usable, earlier))
+            earlier.append(mask)
+            step_line = q["trace"].splitlines()[k]
+            assert step_line.endswith(text), (q["task"], step_line, text)
+            checked += 1
+    assert checked >= 5

@@ -1,0 +1,205 @@
+"""The wizard's Run and Evaluate pages over a real QgsTask: live loss curve, ETA, cancel, the outcome on the
+page, the adapters folder the Ask panel lists; the menu action; and, with the model package present, a
+short tiny-test fine-tune through the wizard that writes an adapter, and a cancel that keeps the previous one."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from engine.train.region import write_region
+
+HAS_MODEL = importlib.util.find_spec("engine.model.registry") is not None
+needs_model = pytest.mark.skipif(not HAS_MODEL, reason="engine.model (tiny-test registry) is not in this tree")
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory):
+    return write_region(tmp_path_factory.mktemp("region"), seed=3, size=128, look="hazy-warm")
+
+
+@pytest.fixture()
+def settings(tmp_path):
+    from qgis.PyQt.QtCore import QSettings
+
+    from terrascope_reasoning.terrascope_plugin.settings import Settings
+
+    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+
+
+def _wizard(qgis_iface, qtbot, settings, region, folder: Path, runner=None, steps: int = 3):
+    from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
+
+    from terrascope_reasoning.terrascope_plugin.finetune.wizard import FinetuneWizard
+
+    w = FinetuneWizard(qgis_iface, qgis_iface.mainWindow(), settings=settings, runner=runner)
+    qtbot.addWidget(w)
+    optical = QgsRasterLayer(region["optical"], "optical")
+    labels = QgsVectorLayer(f"{region['labels_vector']}|layername=labels", "labels", "ogr")
+    QgsProject.instance().addMapLayers([optical, labels])
+    d = w.data_page
+    d.optical_combo.setLayer(optical)
+    d.polygon_combo.setLayer(labels)
+    d.field_combo.setField("class")
+    d.block_size.setValue(64)
+    q = w.questions_page
+    for name, cb in q.task_boxes.items():
+        cb.setChecked(name in ("coverage", "referring"))
+    q.questions.setValue(8)
+    q.val_questions.setValue(4)
+    s = w.settings_page
+    s.base_edit.setText("tiny-test")
+    s.steps.setValue(steps)
+    s.batch.setValue(2)
+    s.lr.setValue(1e-3)
+    s.device.setCurrentIndex(s.device.findData("cpu"))
+    s.folder_edit.setText(str(folder))
+    s.name_edit.setText("coast")
+    return w
+
+
+def _run(qtbot, wizard, timeout_ms: int = 60000):
+    page = wizard.run_page
+    page.initializePage()
+    assert page.start(), page.message_text()
+    qtbot.waitUntil(lambda: page.outcome is not None, timeout=timeout_ms)
+    return page.outcome
+
+
+def _fake_runner(losses, cancel_at=None):
+    """Reports like run_finetune (phases, losses, ETA) and honours cancel like it, raising Cancelled."""
+    # the plugin catches the engine's classes as QGIS imports them (package terrascope_reasoning)
+    from terrascope_reasoning.engine.errors import Cancelled
+    from terrascope_reasoning.engine.train.finetune_config import FinetuneConfig  # noqa: F401 - no torch
+
+    def run(cfg, base, out_dir, progress, cancelled, resume):
+        progress(0, cfg.steps, {"phase": "evaluate-before"})
+        for step, loss in enumerate(losses, start=1):
+            time.sleep(0.02)
+            if cancelled() or (cancel_at is not None and step > cancel_at):
+                raise Cancelled(f"fine-tune cancelled at step {step} of {cfg.steps}; the previous adapter in "
+                                f"{out_dir} is unchanged; run again to resume")
+            progress(step, cfg.steps, {"phase": "train", "loss": loss, "eta_s": 65.0})
+        progress(cfg.steps, cfg.steps, {"phase": "evaluate-after"})
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        (Path(out_dir) / "adapter_config.json").write_text("{}")
+        return SimpleNamespace(adapter_dir=str(out_dir), before= {"accuracy": 0.25, "giou": 0.1, "per_task": {"coverage": {"giou": 0.1}}},
+                               after={"accuracy": 0.5, "giou": 0.3, "per_task": {"coverage": {"giou": 0.3}}},
+                               seconds=1.5, steps=cfg.steps, history=[[i + 1, v] for i, v in enumerate(losses)],
+                               data={})
+    return run
+
+
+def test_run_page_draws_the_loss_and_shows_the_evaluation(qgis_iface, qtbot, settings, region, tmp_path):
+    from terrascope_reasoning.terrascope_plugin.finetune.task import Trained
+
+    losses = [2.0, 1.5, 1.2, 0.9]
+    w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters", _fake_runner(losses), steps=4)
+    assert not w.run_page.isComplete()
+    outcome = _run(qtbot, w)
+    assert isinstance(outcome, Trained), outcome
+    assert w.run_page.curve.points == list(enumerate(losses, start=1))
+    assert w.run_page.isComplete() and w.run_page.progress.value() == 100
+    assert settings.adapters_dir == str(tmp_path / "adapters")  # the Ask panel lists this folder
+    assert [p.name for p in settings.adapters()] == ["coast"]
+    w.evaluate_page.initializePage()
+    table = w.evaluate_page.table
+    rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in (1, 2, 3)] for r in range(table.rowCount())}
+    assert rows["gIoU"] == ["0.100", "0.300", "+0.200"] and rows["Answer accuracy"][2] == "+0.250"
+    assert "coverage gIoU" in rows
+    assert "MODEL_CARD.md" in w.evaluate_page.where.text() and "coast" in w.evaluate_page.where.text()
+
+
+def test_cancel_from_the_page_reports_and_is_not_complete(qgis_iface, qtbot, settings, region, tmp_path):
+    from terrascope_reasoning.terrascope_plugin.finetune.task import TrainCanceled
+
+    w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters", _fake_runner([1.0] * 200), steps=200)
+    page = w.run_page
+    page.initializePage()
+    assert page.start()
+    qtbot.waitUntil(lambda: len(page.curve.points) >= 2, timeout=20000)
+    assert page.eta.text() == "1 min 5 s left"
+    page.cancel_button.click()
+    qtbot.waitUntil(lambda: page.outcome is not None, timeout=20000)
+    assert isinstance(page.outcome, TrainCanceled)
+    assert "previous adapter" in page.message_text() and not page.isComplete()
+    assert page.start_button.isEnabled() and not page.cancel_button.isEnabled()
+    assert not (tmp_path / "adapters" / "coast").exists()
+
+
+def test_engine_errors_show_on_the_run_page(qgis_iface, qtbot, settings, region, tmp_path):
+    from terrascope_reasoning.engine.errors import ModelError
+    from terrascope_reasoning.terrascope_plugin.finetune.task import TrainFailed
+
+    def broken(*args):
+        raise ModelError("adapter x does not fit this base model; pick its base model or train a new adapter")
+
+    w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters", broken)
+    outcome = _run(qtbot, w)
+    assert isinstance(outcome, TrainFailed) and "does not fit" in w.run_page.message_text()
+    assert not w.run_page.isComplete()
+
+
+def test_menu_action_opens_the_wizard(qgis_iface, qtbot):
+    from terrascope_reasoning.terrascope_plugin import finetune
+
+    action = finetune.make_finetune_action(qgis_iface, qgis_iface.mainWindow())
+    assert action.text() == "Fine-tune TerraScope…" and not action.icon().isNull()
+    action.trigger()
+    assert len(finetune._wizards) == 1
+    wizard = finetune._wizards[0]
+    assert wizard.isVisible() and wizard.parent() is qgis_iface.mainWindow()
+    assert wizard.currentPage() is wizard.data_page
+    wizard.reject()
+    assert finetune._wizards == []
+
+
+def test_loss_curve_maps_points_into_the_widget():
+    from terrascope_reasoning.terrascope_plugin.finetune.loss_curve import LossCurve
+
+    curve = LossCurve()
+    curve.clear(total=10)
+    for step, loss in ((2, 3.0), (4, 2.0), (10, 1.0), (11, float("nan"))):
+        curve.add_point(step, loss)
+    poly = curve.polygon(206, 106, margin=3)
+    xs, ys = [poly.at(i).x() for i in range(poly.size())], [poly.at(i).y() for i in range(poly.size())]
+    assert poly.size() == 3 and xs == sorted(xs) and xs[-1] == pytest.approx(203)
+    assert ys[0] == pytest.approx(3) and ys[-1] == pytest.approx(103)  # highest loss on top
+    curve.add_point(4, 5.0)  # a resumed run re-reports from step 4 on: later points are replaced
+    assert curve.points == [(2, 3.0), (4, 5.0)]
+
+
+@needs_model
+def test_short_finetune_through_the_wizard_writes_an_adapter(qgis_iface, qtbot, settings, region, tmp_path):
+    from terrascope_reasoning.terrascope_plugin.finetune.task import Trained
+
+    w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters")
+    outcome = _run(qtbot, w, timeout_ms=120000)
+    assert isinstance(outcome, Trained), getattr(outcome, "message", outcome)
+    out = tmp_path / "adapters" / "coast"
+    assert (out / "adapter_config.json").is_file() and (out / "MODEL_CARD.md").is_file()
+    rec = json.loads((out / "finetune.json").read_text())
+    assert rec["steps"] == 3 and rec["settings"]["label_field"] == "class"
+    assert w.run_page.curve.points and settings.adapters() == [out]
+
+
+@needs_model
+def test_cancel_through_the_wizard_keeps_the_previous_adapter(qgis_iface, qtbot, settings, region, tmp_path):
+    from terrascope_reasoning.terrascope_plugin.finetune.task import TrainCanceled, Trained
+
+    w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters", steps=2)
+    assert isinstance(_run(qtbot, w, 120000), Trained)
+    out = tmp_path / "adapters" / "coast"
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    w.settings_page.steps.setValue(400)
+    page = w.run_page
+    assert page.start()
+    qtbot.waitUntil(lambda: len(page.curve.points) >= 1, timeout=120000)
+    page.cancel_button.click()
+    qtbot.waitUntil(lambda: page.outcome is not None, timeout=120000)
+    assert isinstance(page.outcome, TrainCanceled)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -5,7 +5,8 @@ a small sensor blur, an additive path-radiance haze (0 = L2A-like surface reflec
 top of atmosphere), and optional clouds with their shadows. Calibration, from the value ranges of a
 real Sentinel-2 L1C flood scene (statistics only): open/flood water ~ (B4, B3, B2, B8) = (900, 960,
 1030, 730) and farmland ~ (1260, 1300, 1290, 2290) at the top of the atmosphere; the L1C path
-radiance adds roughly (350, 500, 750, 200) to dark surfaces.
+radiance adds roughly (350, 500, 750, 200) to dark surfaces, so flood water there is sediment-laden
+(surface ~ (620, 560, 430, 570)): water bodies range from clear to that turbid.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ SPECTRA: dict[int, tuple[tuple[float, float, float, float], float]] = {
     C.ROAD: ((1100, 1050, 1000, 1300), 0.1),
     C.BUILDING: ((1500, 1300, 1200, 1700), 0.3),
 }
+TURBID = np.array([2.2, 1.2, 0.85, 2.4], np.float32)  # sediment-laden over clear water, per band
 PATH_RADIANCE = np.array([350.0, 500.0, 750.0, 200.0], np.float32)  # L1C minus L2A over dark targets
 BAND_NAMES = ("B4", "B3", "B2", "B8")
 
@@ -62,8 +64,9 @@ def _object_spectra(rng: np.random.Generator, layout: Layout) -> np.ndarray:
         spec = mean[None, :] * factor  # (n_obj, 4)
         if cid == C.CROPLAND:
             spec = (1 - phen[:, None]) * spec + phen[:, None] * soil[None, :] * factor
-        if cid == C.WATER and rng.random() < 0.5:  # turbid water (floods, rivers after rain)
-            spec = spec * np.array([2.0, 1.5, 1.1, 1.8], np.float32)
+        if cid == C.WATER:  # turbidity per water body, clear to sediment-laden flood water
+            turbid = rng.uniform(0.0, 1.0, (n_obj, 1)).astype(np.float32) ** 0.7
+            spec = spec * (1 + turbid * (TURBID - 1)[None, :])
         # The random draws above happen for every class, present or not, so that two dates of one
         # scene rendered from the same appearance seed give unchanged objects the same spectra.
         if sel.any():

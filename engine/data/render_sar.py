@@ -2,8 +2,9 @@
 
 Water is dark (specular), built-up and buildings bright (double bounce), forest bright in VH (volume).
 Clouds do not exist for SAR. Calibration from the value ranges of a real Sentinel-1 GRD flood scene
-(statistics only): flood water median (VV, VH) ~ (-17.6, -25.2) dB including mixed shore pixels,
-farmland ~ (-9.4, -16.6) dB, with a spread of 4-6 dB that speckle and per-parcel variation make.
+(statistics only): flood water (VV, VH) median ~ (-17.6, -25.2) dB with an interquartile range of
+~8 dB (shallow water, flooded fields, shore pixels), farmland ~ (-9.4, -16.6) dB, spreads of 4-6 dB
+that speckle and per-object variation make.
 """
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ from .noise import smooth_noise
 # Mean backscatter (VV, VH) in dB and per-object spread in dB.
 BACKSCATTER: dict[int, tuple[tuple[float, float], float]] = {
     C.BACKGROUND: ((-25.0, -32.0), 0.0),
-    C.WATER: ((-19.5, -26.5), 2.5),
-    C.CROPLAND: ((-10.5, -17.0), 2.0),
+    C.WATER: ((-18.0, -25.0), 3.0),
+    C.CROPLAND: ((-9.5, -16.5), 2.0),
     C.FOREST: ((-7.5, -13.0), 1.0),
-    C.GRASSLAND: ((-12.0, -19.0), 1.5),
+    C.GRASSLAND: ((-11.0, -18.0), 1.5),
     C.BUILT_UP: ((-4.0, -12.0), 2.0),
     C.BARE_SOIL: ((-13.5, -22.0), 2.0),
     C.ROAD: ((-17.0, -25.0), 1.5),

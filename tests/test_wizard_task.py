@@ -203,3 +203,52 @@ def test_cancel_through_the_wizard_keeps_the_previous_adapter(qgis_iface, qtbot,
     qtbot.waitUntil(lambda: page.outcome is not None, timeout=120000)
     assert isinstance(page.outcome, TrainCanceled)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+class _OraclePredictor:
+    """The bench's predictor protocol; answers every question with its true masks (or empty ones)."""
+
+    def __init__(self, samples, empty=False):
+        self.truth = {s["record"].question: s["masks"] for s in samples}
+        self.empty = empty
+        self.images = None
+
+    def set_images(self, images):
+        self.images = images
+
+    def answer(self, question, choices, measure=None):
+        masks = self.truth[question]
+        steps = [SimpleNamespace(mask_prob=(m * 0 if self.empty else m)) for m in masks]
+        return SimpleNamespace(steps=steps, choice=None, text="")
+
+
+def test_example_masks_are_the_predictors_and_drawn_on_the_evaluate_page(qgis_iface, qtbot, settings, region,
+                                                                          tmp_path):
+    from terrascope_reasoning.engine.train.finetune_config import FinetuneConfig
+    from terrascope_reasoning.engine.train.finetune_data import prepare_finetune_data
+    from terrascope_reasoning.terrascope_plugin.finetune.examples import recorded_masks, to_examples
+
+    cfg = FinetuneConfig(optical=region["optical"], labels=region["labels_vector"], label_field="class",
+                         block_size=64, questions=1, val_questions=3, tasks=("coverage", "referring"))
+    samples = prepare_finetune_data(cfg, image_size=32).val
+    after = recorded_masks(_OraclePredictor(samples), samples)
+    before = recorded_masks(_OraclePredictor(samples, empty=True), samples)
+    assert [a.shape for a in after] == [tuple(s["masks"].shape) for s in samples]
+    assert all((a == s["masks"].numpy()).all() for a, s in zip(after, samples))
+    assert all(b.max(initial=0) == 0 for b in before)
+    examples = to_examples(samples, before, after)
+    assert examples[0].rgb.shape == (32, 32, 3) and examples[0].question == samples[0]["record"].question
+
+    def fake_examples(cfg_, base, adapter_dir, size, count):
+        assert Path(adapter_dir).name == "coast" and count == 3
+        return examples
+
+    w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters", _fake_runner([1.0, 0.5]), steps=2)
+    w.examples_fn = fake_examples
+    outcome = _run(qtbot, w)
+    assert len(outcome.examples) == 3
+    w.evaluate_page.initializePage()
+    pics = [lbl for lbl in w.evaluate_page.example_labels if lbl.pixmap() is not None and not lbl.pixmap().isNull()]
+    assert len(pics) == 3 * 3  # truth, base, fine-tuned per example
+    truth_img, base_img = pics[0].pixmap().toImage(), pics[1].pixmap().toImage()
+    assert truth_img != base_img  # the truth is drawn, the empty base prediction is not

@@ -5,10 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from qgis.PyQt.QtCore import QUrl
-from qgis.PyQt.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout
+from qgis.PyQt.QtWidgets import (
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..i18n import tr
 from .page_base import MessagePage
+from .preview import overlay, to_pixmap
+
+EXAMPLE_SIDE = 120
 
 METRICS = ("accuracy", "giou", "ciou")
 
@@ -42,6 +54,14 @@ class EvaluatePage(MessagePage):
         self.table.setHorizontalHeaderLabels([tr("Metric"), tr("Base"), tr("Fine-tuned"), tr("Change")])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         layout.addWidget(self.table, 1)
+        self.examples_area = QScrollArea(self)
+        self.examples_area.setWidgetResizable(True)
+        self.examples_widget = QWidget()
+        self.examples_grid = QGridLayout(self.examples_widget)
+        self.examples_area.setWidget(self.examples_widget)
+        self.examples_area.setMinimumHeight(EXAMPLE_SIDE + 60)
+        layout.addWidget(self.examples_area, 1)
+        self.example_labels: list[QLabel] = []
         self.where = QLabel(self)
         self.where.setObjectName("savedLabel")
         self.where.setWordWrap(True)
@@ -69,3 +89,30 @@ class EvaluatePage(MessagePage):
                               "model list to use it.").format(
             folder_url=QUrl.fromLocalFile(str(folder)).toString(), folder=folder,
             card_url=QUrl.fromLocalFile(str(card)).toString(), card=card.name, name=folder.name))
+        self.show_examples(getattr(outcome, "examples", ()))
+
+    def show_examples(self, examples) -> None:
+        """One row per example: question, then truth / base / fine-tuned masks over the image."""
+        for label in self.example_labels:
+            self.examples_grid.removeWidget(label)
+            label.deleteLater()
+        self.example_labels = []
+        if not examples:
+            self.examples_area.hide()
+            return
+        self.examples_area.show()
+        for c, text in enumerate((tr("Question"), tr("Labels"), tr("Base"), tr("Fine-tuned"))):
+            self._add(QLabel(f"<b>{text}</b>", self.examples_widget), 0, c)
+        for r, ex in enumerate(examples, start=1):
+            q = QLabel(f"{ex.task}: {ex.question}", self.examples_widget)
+            q.setWordWrap(True)
+            q.setMaximumWidth(220)
+            self._add(q, r, 0)
+            for c, masks in enumerate((ex.truth, ex.before, ex.after), start=1):
+                pic = QLabel(self.examples_widget)
+                pic.setPixmap(to_pixmap(overlay(ex.rgb, masks), EXAMPLE_SIDE))
+                self._add(pic, r, c)
+
+    def _add(self, label: QLabel, row: int, col: int) -> None:
+        self.examples_grid.addWidget(label, row, col)
+        self.example_labels.append(label)

@@ -34,6 +34,7 @@ class Trained:
     steps: int = 0
     history: tuple = ()
     data: dict = field(default_factory=dict)
+    examples: tuple = ()  # examples.Example: validation questions with truth / base / fine-tuned masks
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,12 @@ def _default_runner(cfg, base, out_dir, progress, cancelled, resume):
     return run_finetune(cfg, base, out_dir, progress=progress, cancelled=cancelled, resume=resume)
 
 
+def _default_examples(cfg, base, adapter_dir, image_size, count):
+    from .examples import make_examples
+
+    return make_examples(cfg, base, adapter_dir, image_size, count)
+
+
 class FinetuneTask(QgsTask):
     """Trains ``cfg`` (an engine FinetuneConfig) on ``base`` into ``out_dir``.
 
@@ -67,13 +74,17 @@ class FinetuneTask(QgsTask):
     eta = pyqtSignal(float)
 
     def __init__(self, cfg, base: str, out_dir: str, resume: bool = True,
-                 done: Callable[[TrainOutcome], None] | None = None, runner=None):
+                 done: Callable[[TrainOutcome], None] | None = None, runner=None, examples: int = 3,
+                 examples_fn=None):
         super().__init__(tr("TerraScope fine-tune: {name}").format(name=str(out_dir).rstrip("/").split("/")[-1]),
                          QgsTask.CanCancel)
         self.cfg, self.base, self.out_dir, self.resume = cfg, str(base), str(out_dir), bool(resume)
         self.outcome: TrainOutcome | None = None
         self._done = done
         self._runner = runner or _default_runner
+        # example masks load the model once more: only with the real engine call unless asked for
+        self._examples_fn = examples_fn or (_default_examples if runner is None else None)
+        self._examples = int(examples)
         self._phase = ""
 
     def detach(self) -> None:
@@ -110,9 +121,22 @@ class FinetuneTask(QgsTask):
         except Exception as err:  # a bug or a broken environment: one line for the page, details for the log
             return TrainFailed(tr("Fine-tuning failed: {reason} (details in the TerraScope log).").format(
                 reason=one_line(err)), traceback.format_exc())
+        data = dict(getattr(res, "data", {}) or {})
         return Trained(str(res.adapter_dir), dict(res.before), dict(res.after), float(res.seconds),
                        int(getattr(res, "steps", 0)), tuple(tuple(p) for p in getattr(res, "history", [])),
-                       dict(getattr(res, "data", {}) or {}))
+                       data, self._make_examples(str(res.adapter_dir), data))
+
+    def _make_examples(self, adapter_dir: str, data: dict) -> tuple:
+        """Example masks; a failure here only costs the pictures (logged), never the trained adapter."""
+        if self._examples_fn is None or self._examples <= 0 or self.isCanceled():
+            return ()
+        self.status.emit(tr("Drawing example masks…"))
+        try:
+            size = int(data.get("image_size") or self.cfg.image_size or 224)
+            return tuple(self._examples_fn(self.cfg, self.base, adapter_dir, size, self._examples))
+        except Exception:
+            QgsMessageLog.logMessage(traceback.format_exc(), "TerraScope", Qgis.Warning)
+            return ()
 
     def run(self) -> bool:  # worker thread: no layers, no widgets
         box: list[TrainOutcome] = []

@@ -21,13 +21,14 @@ from .task import FinetuneTask, Trained
 class FinetuneWizard(QWizard):
     """Pages: ``data_page``, ``questions_page``, ``settings_page``, ``run_page``, ``evaluate_page``.
 
-    ``runner``: the engine call the task makes (default ``engine.train.finetune.run_finetune``)."""
+    ``runner``: the engine call the task makes (default ``engine.train.finetune.run_finetune``);
+    ``examples_fn``: what draws the example masks (default :func:`examples.make_examples`)."""
 
-    def __init__(self, iface, parent=None, settings: Settings | None = None, runner=None):
+    def __init__(self, iface, parent=None, settings: Settings | None = None, runner=None, examples_fn=None):
         super().__init__(parent)
         self.iface = iface
         self.settings = settings or Settings()
-        self.runner = runner
+        self.runner, self.examples_fn = runner, examples_fn
         self.setWindowTitle(tr("Fine-tune TerraScope"))
         self.setWizardStyle(QWizard.ClassicStyle)
         self.setOption(QWizard.NoBackButtonOnLastPage, True)
@@ -59,7 +60,7 @@ class FinetuneWizard(QWizard):
         """Start the fine-tune of ``cfg`` into the settings page's folder; the task is kept on ``task``."""
         self.outcome = None
         self.task = FinetuneTask(cfg, self.settings_page.base(), str(self.settings_page.out_dir()), resume,
-                                 done=done, runner=self.runner)
+                                 done=done, runner=self.runner, examples_fn=self.examples_fn)
         QgsApplication.taskManager().addTask(self.task)
         return self.task
 

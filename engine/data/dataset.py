@@ -143,6 +143,8 @@ def make_sample(index: int, cfg: DatasetConfig, cache: SceneCache | None = None)
             break
     if rec is None:  # a scene with one class only: plain referring is always possible
         rec = generate_question(ctx, "referring", rng)
+    if rec is None:
+        raise ValueError(f"scene seed {seed} supports no question (no named class in its labels)")
     mix = np.asarray(cfg.modality_mix, float)
     modalities = ("both", "optical", "sar")[int(rng.choice(3, p=mix / mix.sum()))]
     return sample_from_record(scene, rec, modalities, cfg.with_record, ctx.valid)

@@ -68,6 +68,21 @@ def test_bench_empty_model_scores_zero_and_limit(bench_dir):
         assert r["giou"] == 0.0 and r["ciou"] == 0.0
 
 
+def test_bench_counts_refused_questions_as_unanswered(bench_dir):
+    from terrascope_reasoning.engine.errors import InputError
+
+    class Refusing(OracleEngine):
+        def ask(self, question, **kw):
+            if kw.get("dates"):
+                raise InputError("the dates do not overlap")
+            return super().ask(question, **kw)
+
+    r = run_bench(bench_dir, engine=Refusing(bench_dir))
+    n_multi = sum(1 for _, q in load_questions(bench_dir) if len(q["dates"]) > 1)
+    assert len(r["errors"]) == n_multi > 0 and "do not overlap" in r["errors"][0]
+    assert r["per_task"]["change"]["accuracy"] == 0.0
+
+
 def test_evaluate_predictor_in_memory():
     ds = SyntheticQuestions(DatasetConfig(image_size=48, with_record=True), length=12)
     samples = [ds[i] for i in range(12)]

@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..data.rle import rle_decode
+from ..errors import Cancelled, EngineError
 from ..trace_format import format_measurement, parse_answer
 from .metrics import QuestionScore, score_question, summarize
 
@@ -84,7 +85,8 @@ def run_bench(data_dir: str | Path, model_dir=None, adapter=None, progress: Prog
     """Ask every question under ``data_dir`` (see module doc) and score it.
 
     ``engine``: a loaded ``engine.api.Engine`` (else loaded from ``model_dir``/``adapter``; None = the
-    embedded default). ``progress(fraction, message)``. -> metrics.summarize(...) plus ``seconds``."""
+    embedded default). ``progress(fraction, message)``. -> metrics.summarize(...) plus ``seconds`` and
+    ``errors`` (one line per question the engine refused; those score as unanswered)."""
     if engine is None:
         from ..api import Engine
 
@@ -92,13 +94,22 @@ def run_bench(data_dir: str | Path, model_dir=None, adapter=None, progress: Prog
     questions = load_questions(data_dir, limit)
     t0 = time.perf_counter()
     scores = []
+    errors: list[str] = []
     for i, (folder, q) in enumerate(questions):
-        ans = engine.ask(q["question"], choices=q["choices"] or None, **_ask_kwargs(folder, q))
-        scores.append(score_answer(q, ans.choice, [s.mask for s in ans.steps]))
+        try:
+            ans = engine.ask(q["question"], choices=q["choices"] or None, **_ask_kwargs(folder, q))
+            choice, masks = ans.choice, [s.mask for s in ans.steps]
+        except Cancelled:
+            raise
+        except EngineError as err:  # scored as no answer and no mask; the run goes on
+            errors.append(f"{folder.name}: {q['question']}: {err}")
+            choice, masks = None, []
+        scores.append(score_answer(q, choice, masks))
         if progress is not None:
             progress((i + 1) / len(questions), f"question {i + 1}/{len(questions)} ({q['task']})")
     out = summarize(scores)
     out["seconds"] = time.perf_counter() - t0
+    out["errors"] = errors
     return out
 
 

@@ -19,7 +19,7 @@ CLASS_NAMES: dict[int, str] = {
     CROPLAND: "cropland",
     FOREST: "forest",
     GRASSLAND: "grassland",
-    BUILT_UP: "built-up area",
+    BUILT_UP: "built-up land",
     BARE_SOIL: "bare soil",
     ROAD: "roads",
     BUILDING: "buildings",

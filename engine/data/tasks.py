@@ -23,9 +23,9 @@ AREA_Q = ("What is the total area of {n}?", "How large is the area covered by {n
           "How many hectares of {n} are there?", "Estimate the area of {n} in this scene.")
 AREA_PATCH_Q = ("How large is the largest single patch of {n}?",
                 "What is the area of the biggest single patch of {n}?")
-DISTANCE_Q = ("How far is the nearest {b} from the {a}?",
+DISTANCE_Q = ("How far {is_} the {b} from the {a}?",
               "What is the shortest distance between the {a} and the {b}?",
-              "How close does the {b} come to the {a}?", "What is the gap between the {a} and the {b}?")
+              "How close {do} the {b} come to the {a}?", "What is the gap between the {a} and the {b}?")
 RANK3_Q = ("Rank {a}, {b} and {c} by area, largest first.",
            "Order {a}, {b} and {c} from largest to smallest area.")
 RANK2_Q = ("Which covers more area: {a} or {b}?", "Is there more {a} or more {b} in this area?")
@@ -37,6 +37,12 @@ ADJACENT = "adjacent (they share a boundary)"
 NATURAL_PAIRS = ((C.WATER, C.BUILDING), (C.ROAD, C.BUILDING), (C.WATER, C.CROPLAND), (C.FOREST, C.BUILDING),
                  (C.WATER, C.FOREST), (C.ROAD, C.WATER), (C.BUILT_UP, C.FOREST), (C.WATER, C.BUILT_UP),
                  (C.FOREST, C.CROPLAND), (C.BARE_SOIL, C.WATER))
+
+
+def _plural(phrase: str) -> bool:
+    """"buildings", "roads" -> True; "forest", "largest building", "bare soil" -> False."""
+    last = phrase.split()[-1]
+    return last.endswith("s") and not last.endswith("ss")
 
 
 def _pick(rng: np.random.Generator, items: list | tuple):
@@ -155,8 +161,9 @@ def distance(ctx: LabelContext, rng, t: int, absent: bool = False) -> QuestionRe
     b_ch = bin_choices(d, DISTANCE_LADDER, rng, fmt_distance, n=4, abs_margin=1.5 * ctx.pixel_m())
     if b_ch is None:
         return None
-    templates = DISTANCE_Q[1:] if steps[1].phrase.startswith("largest") else DISTANCE_Q
-    q = _pick(rng, templates).format(a=steps[0].phrase, b=steps[1].phrase)
+    plural = _plural(steps[1].phrase)
+    q = _pick(rng, DISTANCE_Q).format(a=steps[0].phrase, b=steps[1].phrase, is_="are" if plural else "is",
+                                      do="do" if plural else "does")
     return QuestionRecord("distance", q, b_ch[0], LETTERS[b_ch[1]], steps, dates=[t], meta={"distance_m": d})
 
 

@@ -99,8 +99,11 @@ def test_run_page_draws_the_loss_and_shows_the_evaluation(qgis_iface, qtbot, set
 
     losses = [2.0, 1.5, 1.2, 0.9]
     w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters", _fake_runner(losses), steps=4)
+    saved = []
+    w.adapterSaved.connect(saved.append)
     assert not w.run_page.isComplete()
     outcome = _run(qtbot, w)
+    assert saved == [str(tmp_path / "adapters" / "coast")]
     assert isinstance(outcome, Trained), outcome
     assert w.run_page.curve.points == list(enumerate(losses, start=1))
     assert w.run_page.isComplete() and w.run_page.progress.value() == 100
@@ -147,15 +150,18 @@ def test_engine_errors_show_on_the_run_page(qgis_iface, qtbot, settings, region,
 def test_menu_action_opens_the_wizard(qgis_iface, qtbot):
     from terrascope_reasoning.terrascope_plugin import finetune
 
-    action = finetune.make_finetune_action(qgis_iface, qgis_iface.mainWindow())
+    saved = []
+    action = finetune.make_finetune_action(qgis_iface, qgis_iface.mainWindow(), on_adapter_saved=saved.append)
     assert action.text() == "Fine-tune TerraScope…" and not action.icon().isNull()
     action.trigger()
     assert len(finetune._wizards) == 1
     wizard = finetune._wizards[0]
     assert wizard.isVisible() and wizard.parent() is qgis_iface.mainWindow()
     assert wizard.currentPage() is wizard.data_page
-    wizard.reject()
-    assert finetune._wizards == []
+    wizard.adapterSaved.emit("/some/adapter")
+    assert saved == ["/some/adapter"]
+    finetune.close_finetune_wizards()
+    assert finetune._wizards == [] and not wizard.isVisible()
 
 
 def test_loss_curve_maps_points_into_the_widget():

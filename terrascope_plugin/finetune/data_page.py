@@ -137,6 +137,8 @@ class DataPage(MessagePage):
             self.aoi_mode.addItem(text, key)
         self.aoi_layer = QgsMapLayerComboBox(self)
         self.aoi_layer.setObjectName("aoiLayerCombo")
+        self.aoi_layer.setEnabled(False)
+        self.aoi_mode.currentIndexChanged.connect(self._aoi_mode_changed)
         row = QHBoxLayout()
         row.addWidget(self.aoi_mode)
         row.addWidget(self.aoi_layer, 1)
@@ -183,6 +185,9 @@ class DataPage(MessagePage):
         self.dates.shutdown()
 
     # -- widget state -----------------------------------------------------------------------------------
+    def _aoi_mode_changed(self, *_) -> None:
+        self.aoi_layer.setEnabled(self.aoi_mode.currentData() == "layer")
+
     def _labels_changed(self, *_) -> None:
         self.fill_classes()
 

@@ -2,6 +2,7 @@
 questions with their masks drawn."""
 from __future__ import annotations
 
+from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -108,8 +109,8 @@ class QuestionsPage(MessagePage):
             text = QLabel(f"{sample['task']}: {sample_question(sample)}", self.preview_widget)
             text.setWordWrap(True)
             text.setMaximumWidth(200)
-            self.preview_grid.addWidget(pic, 0, i)
-            self.preview_grid.addWidget(text, 1, i)
+            self.preview_grid.addWidget(pic, 0, i, Qt.AlignTop)
+            self.preview_grid.addWidget(text, 1, i, Qt.AlignTop)
             self.preview_labels += [pic, text]
         return True
 

@@ -4,6 +4,7 @@ copies of non-file layers and removes both when it closes."""
 from __future__ import annotations
 
 from qgis.core import QgsApplication
+from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtWidgets import QWizard
 
 from ..i18n import tr
@@ -22,7 +23,10 @@ class FinetuneWizard(QWizard):
     """Pages: ``data_page``, ``questions_page``, ``settings_page``, ``run_page``, ``evaluate_page``.
 
     ``runner``: the engine call the task makes (default ``engine.train.finetune.run_finetune``);
-    ``examples_fn``: what draws the example masks (default :func:`examples.make_examples`)."""
+    ``examples_fn``: what draws the example masks (default :func:`examples.make_examples`).
+    ``adapterSaved(path)`` is emitted when an adapter folder was written (the Ask panel refreshes its list)."""
+
+    adapterSaved = pyqtSignal(str)
 
     def __init__(self, iface, parent=None, settings: Settings | None = None, runner=None, examples_fn=None):
         super().__init__(parent)
@@ -73,6 +77,7 @@ class FinetuneWizard(QWizard):
         root = str(Path(outcome.adapter_dir).parent)
         if not self.settings.adapters_dir:
             self.settings.adapters_dir = root
+        self.adapterSaved.emit(str(outcome.adapter_dir))
 
     def task_running(self) -> bool:
         return self.task is not None and self.run_page.running()

@@ -258,3 +258,23 @@ def test_example_masks_are_the_predictors_and_drawn_on_the_evaluate_page(qgis_if
     assert len(pics) == 3 * 3  # truth, base, fine-tuned per example
     truth_img, base_img = pics[0].pixmap().toImage(), pics[1].pixmap().toImage()
     assert truth_img != base_img  # the truth is drawn, the empty base prediction is not
+
+
+def test_the_command_line_reads_the_wizards_settings_unchanged(qgis_iface, qtbot, settings, region, tmp_path):
+    import argparse
+    import shlex
+
+    from terrascope_reasoning.engine.train.cli import add_finetune_arguments, finetune_config_from_args
+
+    w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters", _fake_runner([1.0]), steps=1)
+    w.data_page.set_class_name("water", "open water")
+    _run(qtbot, w)
+    text = w.run_page.command.text()
+    argv = shlex.split(text.split(": ", 1)[1])
+    assert argv[:2] == ["terrascope", "finetune"]
+    parser = argparse.ArgumentParser()
+    add_finetune_arguments(parser)
+    args = parser.parse_args(argv[2:])
+    assert args.base == "tiny-test" and args.out == str(tmp_path / "adapters" / "coast")
+    assert finetune_config_from_args(args) == w.task.cfg
+    assert w.task.cfg.class_names["water"] == "open water"

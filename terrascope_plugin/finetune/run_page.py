@@ -2,6 +2,7 @@
 good adapter is kept) and resume (a cancelled run with the same settings continues where it stopped)."""
 from __future__ import annotations
 
+from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
 from ..i18n import tr
@@ -55,6 +56,11 @@ class RunPage(MessagePage):
         self.curve = LossCurve(self)
         self.curve.setObjectName("lossCurve")
         layout.addWidget(self.curve, 1)
+        self.command = QLabel(self)
+        self.command.setObjectName("commandLabel")
+        self.command.setWordWrap(True)
+        self.command.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        layout.addWidget(self.command)
         layout.addWidget(self.message)
         self.start_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
@@ -81,9 +87,11 @@ class RunPage(MessagePage):
         try:
             w.settings_page.check()
             cfg = w.config()
+            _, command = w.write_settings(cfg)
         except Exception as err:
             self.show_error(one_line(err))
             return False
+        self.command.setText(tr("The same run from a shell: {command}").format(command=command))
         self.curve.clear(cfg.steps)
         self.progress.setValue(0)
         self.eta.clear()

@@ -168,9 +168,8 @@ class SettingsPage(MessagePage):
         except Exception:
             count = 1
         if count > 1:
-            self.gpu_note.setText(tr("{n} GPUs found. The wizard trains on one; to use all of them run the "
-                                     "same settings from the plugin folder with: accelerate launch -m engine.train "
-                                     "finetune --settings SETTINGS.json --out ADAPTER_DIR").format(n=count))
+            self.gpu_note.setText(tr("{n} GPUs found. The wizard trains on one; to use all of them, run the "
+                                     "command the Run page shows under accelerate launch.").format(n=count))
 
     # -- values -------------------------------------------------------------------------------------------
     def base(self) -> str:

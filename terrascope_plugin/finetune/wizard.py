@@ -60,6 +60,19 @@ class FinetuneWizard(QWizard):
              **self.settings_page.fields(), **overrides}
         return FinetuneConfig(**d)
 
+    def write_settings(self, cfg) -> tuple[str, str]:
+        """Save ``cfg`` beside the adapter folder (``NAME.finetune-settings.json``) -> (path, the equivalent
+        ``terrascope finetune`` command line, which also runs under ``accelerate launch`` on several GPUs)."""
+        import shlex
+
+        out = self.settings_page.out_dir()
+        path = out.with_name(f"{out.name}.finetune-settings.json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cfg.save(path)
+        cmd = ["terrascope", "finetune", "--settings", str(path), "--base", self.settings_page.base(),
+               "--out", str(out)]
+        return str(path), " ".join(shlex.quote(c) for c in cmd)
+
     def start_task(self, cfg, resume: bool = True, done=None) -> FinetuneTask:
         """Start the fine-tune of ``cfg`` into the settings page's folder; the task is kept on ``task``."""
         self.outcome = None

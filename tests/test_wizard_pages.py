@@ -229,6 +229,10 @@ def test_settings_page_refuses_bad_names_and_missing_base(wizard, region, tmp_pa
     assert not page.validatePage()
     assert "not found" in page.message_text()
     page.base_edit.setText("tiny-test")
+    page.init_edit.setText(str(tmp_path))
+    assert not page.validatePage()
+    assert "not an adapter folder" in page.message_text()
+    page.init_edit.setText("")
     assert page.validatePage(), page.message_text()
     assert page.out_dir() == tmp_path / "adapters" / "coast"
     cfg = wizard.config()

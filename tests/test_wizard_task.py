@@ -76,7 +76,8 @@ def _fake_runner(losses, cancel_at=None):
     from terrascope_reasoning.engine.errors import Cancelled
     from terrascope_reasoning.engine.train.finetune_config import FinetuneConfig  # noqa: F401 - no torch
 
-    def run(cfg, base, out_dir, progress, cancelled, resume):
+    def run(cfg, base, out_dir, progress, cancelled, resume, **kwargs):
+        run.kwargs = kwargs
         progress(0, cfg.steps, {"phase": "evaluate-before"})
         for step, loss in enumerate(losses, start=1):
             time.sleep(0.02)
@@ -266,9 +267,15 @@ def test_the_command_line_reads_the_wizards_settings_unchanged(qgis_iface, qtbot
 
     from terrascope_reasoning.engine.train.cli import add_finetune_arguments, finetune_config_from_args
 
-    w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters", _fake_runner([1.0]), steps=1)
+    runner = _fake_runner([1.0])
+    w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters", runner, steps=1)
     w.data_page.set_class_name("water", "open water")
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "adapter_config.json").write_text("{}")
+    w.settings_page.init_edit.setText(str(earlier))
     _run(qtbot, w)
+    assert runner.kwargs == {"init_adapter": str(earlier)}
     text = w.run_page.command.text()
     argv = shlex.split(text.split(": ", 1)[1])
     assert argv[:2] == ["terrascope", "finetune"]
@@ -276,5 +283,6 @@ def test_the_command_line_reads_the_wizards_settings_unchanged(qgis_iface, qtbot
     add_finetune_arguments(parser)
     args = parser.parse_args(argv[2:])
     assert args.base == "tiny-test" and args.out == str(tmp_path / "adapters" / "coast")
+    assert args.init_adapter == str(earlier)
     assert finetune_config_from_args(args) == w.task.cfg
     assert w.task.cfg.class_names["water"] == "open water"

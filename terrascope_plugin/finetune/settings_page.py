@@ -116,6 +116,15 @@ class SettingsPage(MessagePage):
         pick = QPushButton(tr("…"), self)
         pick.clicked.connect(self._browse_folder)
         folder_row.addWidget(pick)
+        self.init_edit = QLineEdit(self)
+        self.init_edit.setObjectName("initAdapter")
+        self.init_edit.setPlaceholderText(tr("none: start from the base model"))
+        init_row = QHBoxLayout()
+        init_row.addWidget(self.init_edit, 1)
+        pick_init = QPushButton(tr("…"), self)
+        pick_init.clicked.connect(self._browse_init)
+        init_row.addWidget(pick_init)
+        form.addRow(tr("Continue from adapter"), init_row)
         form.addRow(tr("Adapter name"), self.name_edit)
         form.addRow(tr("Save in folder"), folder_row)
         self.estimate = QLabel(self)
@@ -142,6 +151,12 @@ class SettingsPage(MessagePage):
         if folder:
             self.base_edit.setText(folder)
             self.update_estimate()
+
+    def _browse_init(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, tr("Adapter to continue from"),
+                                                  self.init_edit.text() or self.folder_edit.text())
+        if folder:
+            self.init_edit.setText(folder)
 
     def _browse_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, tr("Adapters folder"), self.folder_edit.text())
@@ -175,6 +190,9 @@ class SettingsPage(MessagePage):
     def base(self) -> str:
         return self.base_edit.text().strip() or default_base()
 
+    def init_adapter(self) -> str | None:
+        return self.init_edit.text().strip() or None
+
     def out_dir(self) -> Path:
         return Path(self.folder_edit.text().strip()).expanduser() / self.name_edit.text().strip()
 
@@ -203,6 +221,10 @@ class SettingsPage(MessagePage):
         if ("/" in base or "\\" in base) and not Path(base).is_dir():
             raise InputError(tr("Base model folder {path} not found; pick the folder holding config.json.")
                              .format(path=base))
+        init = self.init_adapter()
+        if init and not (Path(init) / "adapter_config.json").is_file():
+            raise InputError(tr("{path} is not an adapter folder (no adapter_config.json); pick a folder the "
+                                "wizard or terrascope finetune wrote, or leave the field empty.").format(path=init))
         name = self.name_edit.text().strip()
         if not NAME_RE.match(name):
             raise InputError(tr("Adapter name {name!r}: use letters, digits, '-', '_' or '.' only.")

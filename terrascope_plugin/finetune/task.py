@@ -51,10 +51,11 @@ class TrainCanceled:
 TrainOutcome = Trained | TrainFailed | TrainCanceled
 
 
-def _default_runner(cfg, base, out_dir, progress, cancelled, resume):
+def _default_runner(cfg, base, out_dir, progress, cancelled, resume, init_adapter=None):
     from ...engine.train.finetune import run_finetune
 
-    return run_finetune(cfg, base, out_dir, progress=progress, cancelled=cancelled, resume=resume)
+    return run_finetune(cfg, base, out_dir, progress=progress, cancelled=cancelled, resume=resume,
+                        init_adapter=init_adapter)
 
 
 def _default_examples(cfg, base, adapter_dir, image_size, count):
@@ -64,7 +65,8 @@ def _default_examples(cfg, base, adapter_dir, image_size, count):
 
 
 class FinetuneTask(QgsTask):
-    """Trains ``cfg`` (an engine FinetuneConfig) on ``base`` into ``out_dir``.
+    """Trains ``cfg`` (an engine FinetuneConfig) on ``base`` (continuing ``init_adapter`` when given) into
+    ``out_dir``.
 
     Signals: ``loss(step, value)`` per logged step, ``status(text)`` per phase, ``eta(seconds)`` while
     training. ``done(outcome)`` is called in ``finished()`` (main thread)."""
@@ -75,10 +77,11 @@ class FinetuneTask(QgsTask):
 
     def __init__(self, cfg, base: str, out_dir: str, resume: bool = True,
                  done: Callable[[TrainOutcome], None] | None = None, runner=None, examples: int = 3,
-                 examples_fn=None):
+                 examples_fn=None, init_adapter: str | None = None):
         super().__init__(tr("TerraScope fine-tune: {name}").format(name=str(out_dir).rstrip("/").split("/")[-1]),
                          QgsTask.CanCancel)
         self.cfg, self.base, self.out_dir, self.resume = cfg, str(base), str(out_dir), bool(resume)
+        self.init_adapter = init_adapter
         self.outcome: TrainOutcome | None = None
         self._done = done
         self._runner = runner or _default_runner
@@ -111,7 +114,9 @@ class FinetuneTask(QgsTask):
         from ...engine.errors import Cancelled, EngineError
 
         try:
-            res = self._runner(self.cfg, self.base, self.out_dir, self._progress, self.isCanceled, self.resume)
+            extra = {"init_adapter": self.init_adapter} if self.init_adapter else {}
+            res = self._runner(self.cfg, self.base, self.out_dir, self._progress, self.isCanceled, self.resume,
+                               **extra)
         except Cancelled as err:
             return TrainCanceled(one_line(err))
         except EngineError as err:

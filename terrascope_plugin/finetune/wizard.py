@@ -71,13 +71,16 @@ class FinetuneWizard(QWizard):
         cfg.save(path)
         cmd = ["terrascope", "finetune", "--settings", str(path), "--base", self.settings_page.base(),
                "--out", str(out)]
+        if self.settings_page.init_adapter():
+            cmd += ["--init-adapter", self.settings_page.init_adapter()]
         return str(path), " ".join(shlex.quote(c) for c in cmd)
 
     def start_task(self, cfg, resume: bool = True, done=None) -> FinetuneTask:
         """Start the fine-tune of ``cfg`` into the settings page's folder; the task is kept on ``task``."""
         self.outcome = None
         self.task = FinetuneTask(cfg, self.settings_page.base(), str(self.settings_page.out_dir()), resume,
-                                 done=done, runner=self.runner, examples_fn=self.examples_fn)
+                                 done=done, runner=self.runner, examples_fn=self.examples_fn,
+                                 init_adapter=self.settings_page.init_adapter())
         QgsApplication.taskManager().addTask(self.task)
         return self.task
 

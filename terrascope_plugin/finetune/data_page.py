@@ -13,6 +13,7 @@ from qgis.core import (
 from qgis.gui import QgsFieldComboBox, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import (
+    QApplication,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -290,14 +291,16 @@ class DataPage(MessagePage):
         """Run the data check; on success draw the split on the map and say what was found."""
         wizard = self.engine_wizard
         self.clear_message()
+        QApplication.setOverrideCursor(Qt.WaitCursor)
         try:
-            cfg = wizard.config()
-            preview = check_data(cfg)
+            preview = check_data(wizard.config())
         except Exception as err:  # RequestError, the engine's InputError, or a read failure: one line here
             self.preview = None
             wizard.blocks.remove()
             self.show_error(one_line(err))
             return False
+        finally:
+            QApplication.restoreOverrideCursor()
         self.preview = preview
         wizard.blocks.show(preview.blocks, preview.crs)
         n = {s: sum(b.split == s for b in preview.blocks) for s in ("train", "val")}

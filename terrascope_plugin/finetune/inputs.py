@@ -97,6 +97,41 @@ def label_source(layer, field: str | None, exported: dict[str, str]) -> LabelSou
     return LabelSource(found[0], found[1], field or None)
 
 
+def _grid_and_labels(cfg):
+    """-> (stack, labels (H, W) int32 with -1 outside labels or the area, labelled (H, W) bool, names)."""
+    import numpy as np
+
+    from ...engine.geo.stack import open_stack
+    from ...engine.train.finetune_data import UNLABELLED, rasterize_labels
+
+    stack = open_stack(optical=cfg.optical, sar=cfg.sar, dates=cfg.dates or None, aoi=cfg.aoi,
+                       optical_bands=cfg.optical_bands, sar_bands=cfg.sar_bands)
+    labels, names = rasterize_labels(cfg, stack.crs, stack.transform, (stack.height, stack.width))
+    labelled = (labels >= 0) & stack.aoi_mask()
+    return stack, np.where(labelled, labels, UNLABELLED), labelled, names
+
+
+def preview_samples(cfg, count: int, image_size: int, max_blocks: int = 8) -> list[dict]:
+    """About ``count`` training questions with their masks, generated on at most ``max_blocks`` training
+    blocks (picked at random) so the preview stays quick on large rasters. Same engine steps as training."""
+    import numpy as np
+
+    from ...engine.errors import InputError
+    from ...engine.train.finetune_data import chip_questions, chip_sample, cut_chips, split_blocks
+
+    stack, labels, labelled, names = _grid_and_labels(cfg)
+    blocks = [b for b in split_blocks(labelled, stack.transform, cfg.block_size, cfg.val_fraction, cfg.split_seed)
+              if b.split == "train"]
+    rng = np.random.default_rng(cfg.seed)
+    blocks = [blocks[i] for i in sorted(rng.permutation(len(blocks))[:max_blocks])]
+    chips = cut_chips(stack, labels, blocks, image_size)
+    pairs = chip_questions(chips, names, stack.crs.to_string(), cfg.tasks, count, cfg.seed)
+    if not pairs:
+        raise InputError("no question could be generated on the training blocks; check the class-name mapping "
+                         "and the task types")
+    return [chip_sample(ch, rec) for ch, rec in pairs]
+
+
 def check_data(cfg) -> SplitPreview:
     """Read the imagery grid and labels of ``cfg`` (an engine FinetuneConfig) and split them into blocks.
 
@@ -105,13 +140,9 @@ def check_data(cfg) -> SplitPreview:
     import numpy as np
 
     from ...engine.errors import InputError
-    from ...engine.geo.stack import open_stack
-    from ...engine.train.finetune_data import rasterize_labels, split_blocks
+    from ...engine.train.finetune_data import split_blocks
 
-    stack = open_stack(optical=cfg.optical, sar=cfg.sar, dates=cfg.dates or None, aoi=cfg.aoi,
-                       optical_bands=cfg.optical_bands, sar_bands=cfg.sar_bands)
-    labels, names = rasterize_labels(cfg, stack.crs, stack.transform, (stack.height, stack.width))
-    labelled = (labels >= 0) & stack.aoi_mask()
+    stack, _, labelled, names = _grid_and_labels(cfg)
     n = int(np.count_nonzero(labelled))
     if n == 0:
         raise InputError(f"labels {os.path.basename(str(cfg.labels))} do not overlap the imagery inside the "

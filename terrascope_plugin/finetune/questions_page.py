@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import (
+    QApplication,
     QCheckBox,
     QFormLayout,
     QGridLayout,
@@ -90,20 +91,22 @@ class QuestionsPage(MessagePage):
 
     def make_preview(self, count: int = 4) -> bool:
         """Generate ``count`` questions on small chips of the training blocks and show them with masks."""
-        from ...engine.train.finetune_data import prepare_finetune_data
+        from .inputs import preview_samples
 
         self.clear_message()
         self._clear_preview()
         if not self.tasks():
             self.show_error(tr("Tick at least one task type."))
             return False
+        QApplication.setOverrideCursor(Qt.WaitCursor)
         try:
-            cfg = self.engine_wizard.config(questions=count, val_questions=1)
-            data = prepare_finetune_data(cfg, image_size=PREVIEW_SIZE)
+            samples = preview_samples(self.engine_wizard.config(), count, PREVIEW_SIZE)
         except Exception as err:  # the engine's one-line InputError, or a RequestError of the data page
             self.show_error(one_line(err))
             return False
-        for i, sample in enumerate(data.train[:count]):
+        finally:
+            QApplication.restoreOverrideCursor()
+        for i, sample in enumerate(samples[:count]):
             pic = QLabel(self.preview_widget)
             pic.setPixmap(sample_pixmap(sample, side=140))
             text = QLabel(f"{sample['task']}: {sample_question(sample)}", self.preview_widget)

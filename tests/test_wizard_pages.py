@@ -102,7 +102,8 @@ def test_data_page_refuses_labels_that_do_not_overlap(wizard, region, tmp_path):
 def test_data_page_refuses_too_few_labelled_pixels(wizard, region, tmp_path):
     gdf = gpd.read_file(region["labels_vector"], layer="labels")
     x0, y0, _, _ = gdf.total_bounds
-    tiny = gpd.GeoDataFrame({"class": ["water"]}, geometry=[shapely.box(x0, y0, x0 + 30, y0 + 30)], crs=gdf.crs)
+    tiny = gpd.GeoDataFrame({"class": ["water"]}, geometry=[shapely.box(x0, y0, x0 + 30, y0 + 30)],
+                            crs=gdf.crs)
     page = _fill(wizard, region, labels=_polygons(_write_gpkg(tiny, tmp_path / "tiny.gpkg"), name="tiny"))
     assert not page.validatePage()
     assert "too few labelled pixels" in page.message_text()
@@ -135,7 +136,8 @@ def test_class_table_prefills_and_renames(wizard, region):
     assert sorted(values) == truth
     page.set_class_name(values[0], "my class")
     cfg = wizard.config()
-    assert cfg.class_names[values[0]] == "my class" and cfg.label_field == "class" and cfg.label_layer == "labels"
+    assert cfg.class_names[values[0]] == "my class"
+    assert cfg.label_field == "class" and cfg.label_layer == "labels"
     assert page.validatePage(), page.message_text()
     assert "my class" in page.preview.class_names.values()
 
@@ -159,7 +161,8 @@ def test_classified_raster_labels_and_canvas_area(wizard, region, qgis_iface):
     e = optical.extent()
     canvas = qgis_iface.mapCanvas()
     canvas.setDestinationCrs(optical.crs())
-    canvas.setExtent(QgsRectangle(e.xMinimum(), e.center().y(), e.xMaximum(), e.yMaximum()))  # a wide top half
+    # a wide top half: the hidden canvas is wide, so a tall rectangle would grow sideways
+    canvas.setExtent(QgsRectangle(e.xMinimum(), e.center().y(), e.xMaximum(), e.yMaximum()))
     page.aoi_mode.setCurrentIndex(page.aoi_mode.findData("canvas"))
     assert wizard.config().aoi.upper().startswith("POLYGON")
     assert page.validatePage(), page.message_text()
@@ -236,7 +239,8 @@ def test_settings_page_refuses_bad_names_and_missing_base(wizard, region, tmp_pa
     assert page.validatePage(), page.message_text()
     assert page.out_dir() == tmp_path / "adapters" / "coast"
     cfg = wizard.config()
-    assert (cfg.lora_rank, cfg.steps, cfg.batch_size) == (page.rank.value(), page.steps.value(), page.batch.value())
+    assert (cfg.lora_rank, cfg.steps, cfg.batch_size) == (page.rank.value(), page.steps.value(),
+                                                          page.batch.value())
 
 
 def test_estimate_follows_the_steps(wizard, region):

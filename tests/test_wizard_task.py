@@ -1,6 +1,7 @@
 """The wizard's Run and Evaluate pages over a real QgsTask: live loss curve, ETA, cancel, the outcome on the
 page, the adapters folder the Ask panel lists; the menu action; and, with the model package present, a
-short tiny-test fine-tune through the wizard that writes an adapter, and a cancel that keeps the previous one."""
+short tiny-test fine-tune through the wizard that writes an adapter, and a cancel that keeps the previous
+one."""
 from __future__ import annotations
 
 import importlib.util
@@ -14,7 +15,8 @@ import pytest
 from engine.train.region import write_region
 
 HAS_MODEL = importlib.util.find_spec("engine.model.registry") is not None
-needs_model = pytest.mark.skipif(not HAS_MODEL, reason="engine.model (tiny-test registry) is not in this tree")
+needs_model = pytest.mark.skipif(not HAS_MODEL,
+                                 reason="engine.model (tiny-test registry) is not in this tree")
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +76,6 @@ def _fake_runner(losses, cancel_at=None):
     """Reports like run_finetune (phases, losses, ETA) and honours cancel like it, raising Cancelled."""
     # the plugin catches the engine's classes as QGIS imports them (package terrascope_reasoning)
     from terrascope_reasoning.engine.errors import Cancelled
-    from terrascope_reasoning.engine.train.finetune_config import FinetuneConfig  # noqa: F401 - no torch
 
     def run(cfg, base, out_dir, progress, cancelled, resume, **kwargs):
         run.kwargs = kwargs
@@ -88,10 +89,11 @@ def _fake_runner(losses, cancel_at=None):
         progress(cfg.steps, cfg.steps, {"phase": "evaluate-after"})
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         (Path(out_dir) / "adapter_config.json").write_text("{}")
-        return SimpleNamespace(adapter_dir=str(out_dir), before= {"accuracy": 0.25, "giou": 0.1, "per_task": {"coverage": {"giou": 0.1}}},
-                               after={"accuracy": 0.5, "giou": 0.3, "per_task": {"coverage": {"giou": 0.3}}},
-                               seconds=1.5, steps=cfg.steps, history=[[i + 1, v] for i, v in enumerate(losses)],
-                               data={})
+        return SimpleNamespace(
+            adapter_dir=str(out_dir), seconds=1.5, steps=cfg.steps, data={},
+            before={"accuracy": 0.25, "giou": 0.1, "per_task": {"coverage": {"giou": 0.1}}},
+            after={"accuracy": 0.5, "giou": 0.3, "per_task": {"coverage": {"giou": 0.3}}},
+            history=[[i + 1, v] for i, v in enumerate(losses)])
     return run
 
 
@@ -112,7 +114,8 @@ def test_run_page_draws_the_loss_and_shows_the_evaluation(qgis_iface, qtbot, set
     assert [p.name for p in settings.adapters()] == ["coast"]
     w.evaluate_page.initializePage()
     table = w.evaluate_page.table
-    rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in (1, 2, 3)] for r in range(table.rowCount())}
+    rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in (1, 2, 3)]
+            for r in range(table.rowCount())}
     assert rows["gIoU"] == ["0.100", "0.300", "+0.200"] and rows["Answer accuracy"][2] == "+0.250"
     assert "coverage gIoU" in rows
     assert "MODEL_CARD.md" in w.evaluate_page.where.text() and "coast" in w.evaluate_page.where.text()
@@ -121,7 +124,8 @@ def test_run_page_draws_the_loss_and_shows_the_evaluation(qgis_iface, qtbot, set
 def test_cancel_from_the_page_reports_and_is_not_complete(qgis_iface, qtbot, settings, region, tmp_path):
     from terrascope_reasoning.terrascope_plugin.finetune.task import TrainCanceled
 
-    w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters", _fake_runner([1.0] * 200), steps=200)
+    w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters", _fake_runner([1.0] * 200),
+                steps=200)
     page = w.run_page
     page.initializePage()
     assert page.start()
@@ -255,7 +259,8 @@ def test_example_masks_are_the_predictors_and_drawn_on_the_evaluate_page(qgis_if
     outcome = _run(qtbot, w)
     assert len(outcome.examples) == 3
     w.evaluate_page.initializePage()
-    pics = [lbl for lbl in w.evaluate_page.example_labels if lbl.pixmap() is not None and not lbl.pixmap().isNull()]
+    pics = [lbl for lbl in w.evaluate_page.example_labels
+            if lbl.pixmap() is not None and not lbl.pixmap().isNull()]
     assert len(pics) == 3 * 3  # truth, base, fine-tuned per example
     truth_img, base_img = pics[0].pixmap().toImage(), pics[1].pixmap().toImage()
     assert truth_img != base_img  # the truth is drawn, the empty base prediction is not

@@ -32,8 +32,8 @@ def open_finetune_wizard(iface, parent=None, on_adapter_saved: Callable[[str], N
 
 
 def make_finetune_action(iface, parent, on_adapter_saved: Callable[[str], None] | None = None) -> QAction:
-    """The menu action "Fine-tune TerraScope…" that opens the wizard; ``on_adapter_saved(path)`` is passed on
-    (e.g. the Ask panel's ``refresh_models``)."""
+    """The menu action "Fine-tune TerraScope…" that opens the wizard; ``on_adapter_saved(path)`` is passed
+    on (e.g. the Ask panel's ``refresh_models``)."""
     action = QAction(QIcon(str(ICON)), tr("Fine-tune TerraScope…"), parent)
     action.setObjectName("terrascopeFinetuneAction")
     action.triggered.connect(lambda *_: open_finetune_wizard(iface, iface.mainWindow(),

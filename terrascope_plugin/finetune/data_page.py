@@ -70,8 +70,11 @@ def unique_label_values(layer, field: str | None) -> list:
     if idx < 0:
         return []
     values = [v for v in layer.uniqueValues(idx, MAX_CLASSES) if v is not None and str(v) != "NULL"]
-    return sorted(values, key=lambda v: (not isinstance(v, (int, float)), v if isinstance(v, (int, float)) else 0,
-                                         str(v)))
+    def key(v):
+        number = isinstance(v, (int, float))
+        return (not number, v if number else 0, str(v))
+
+    return sorted(values, key=key)
 
 
 def _default_name(value) -> str:
@@ -248,7 +251,8 @@ class DataPage(MessagePage):
                 raise RequestError(tr("Pick the layer whose extent is the area of interest."))
             geom, crs = QgsGeometry.fromRect(layer.extent()), layer.crs()
         if geom.isEmpty():
-            raise RequestError(tr("The area of interest is empty; zoom to your region or pick another layer."))
+            raise RequestError(tr("The area of interest is empty; zoom to your region or pick another "
+                                  "layer."))
         wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
         if crs != wgs84:
             geom = geom.densifyByCount(16)
@@ -269,7 +273,8 @@ class DataPage(MessagePage):
             raise RequestError(tr("Use either the optical/SAR layers or dated layers, not both."))
         labels = self.label_layer()
         if labels is None:
-            raise RequestError(tr("No labels: pick a polygon layer with a class field or a classified raster."))
+            raise RequestError(tr("No labels: pick a polygon layer with a class field or a classified "
+                                  "raster."))
         field = self.field_combo.currentField() if self.polygon_radio.isChecked() else None
         if self.polygon_radio.isChecked() and not field:
             fields = ", ".join(f.name() for f in labels.fields()) or tr("none")

@@ -85,8 +85,8 @@ class EvaluatePage(MessagePage):
         folder = Path(outcome.adapter_dir)
         card = folder / "MODEL_CARD.md"
         self.where.setText(tr("Adapter saved in <a href=\"{folder_url}\">{folder}</a>; model card: "
-                              "<a href=\"{card_url}\">{card}</a>. Pick \"Adapter: {name}\" in the Ask panel's "
-                              "model list to use it.").format(
+                              "<a href=\"{card_url}\">{card}</a>. Pick \"Adapter: {name}\" in the Ask "
+                              "panel's model list to use it.").format(
             folder_url=QUrl.fromLocalFile(str(folder)).toString(), folder=folder,
             card_url=QUrl.fromLocalFile(str(card)).toString(), card=card.name, name=folder.name))
         self.show_examples(getattr(outcome, "examples", ()))

@@ -120,15 +120,15 @@ def preview_samples(cfg, count: int, image_size: int, max_blocks: int = 8) -> li
     from ...engine.train.finetune_data import chip_questions, chip_sample, cut_chips, split_blocks
 
     stack, labels, labelled, names = _grid_and_labels(cfg)
-    blocks = [b for b in split_blocks(labelled, stack.transform, cfg.block_size, cfg.val_fraction, cfg.split_seed)
-              if b.split == "train"]
+    blocks = split_blocks(labelled, stack.transform, cfg.block_size, cfg.val_fraction, cfg.split_seed)
+    blocks = [b for b in blocks if b.split == "train"]
     rng = np.random.default_rng(cfg.seed)
     blocks = [blocks[i] for i in sorted(rng.permutation(len(blocks))[:max_blocks])]
     chips = cut_chips(stack, labels, blocks, image_size)
     pairs = chip_questions(chips, names, stack.crs.to_string(), cfg.tasks, count, cfg.seed)
     if not pairs:
-        raise InputError("no question could be generated on the training blocks; check the class-name mapping "
-                         "and the task types")
+        raise InputError("no question could be generated on the training blocks; check the class-name "
+                         "mapping and the task types")
     return [chip_sample(ch, rec) for ch, rec in pairs]
 
 

@@ -51,7 +51,10 @@ def space_needed(base: str) -> int:
     """Bytes to keep free for one fine-tune of ``base``: a checkpoint with optimiser moments is about three
     times the weights, plus the adapter and slack. Registry names (no folder) count as 100 MB of weights."""
     folder = Path(base)
-    weights = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 100 * 2**20
+    if folder.is_dir():
+        weights = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    else:
+        weights = 100 * 2**20
     return int(3 * weights + SLACK_BYTES)
 
 
@@ -224,7 +227,8 @@ class SettingsPage(MessagePage):
         init = self.init_adapter()
         if init and not (Path(init) / "adapter_config.json").is_file():
             raise InputError(tr("{path} is not an adapter folder (no adapter_config.json); pick a folder the "
-                                "wizard or terrascope finetune wrote, or leave the field empty.").format(path=init))
+                                "wizard or terrascope finetune wrote, or leave the field empty.").format(
+                path=init))
         name = self.name_edit.text().strip()
         if not NAME_RE.match(name):
             raise InputError(tr("Adapter name {name!r}: use letters, digits, '-', '_' or '.' only.")

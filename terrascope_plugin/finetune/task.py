@@ -78,8 +78,8 @@ class FinetuneTask(QgsTask):
     def __init__(self, cfg, base: str, out_dir: str, resume: bool = True,
                  done: Callable[[TrainOutcome], None] | None = None, runner=None, examples: int = 3,
                  examples_fn=None, init_adapter: str | None = None):
-        super().__init__(tr("TerraScope fine-tune: {name}").format(name=str(out_dir).rstrip("/").split("/")[-1]),
-                         QgsTask.CanCancel)
+        name = str(out_dir).rstrip("/").split("/")[-1]
+        super().__init__(tr("TerraScope fine-tune: {name}").format(name=name), QgsTask.CanCancel)
         self.cfg, self.base, self.out_dir, self.resume = cfg, str(base), str(out_dir), bool(resume)
         self.init_adapter = init_adapter
         self.outcome: TrainOutcome | None = None
@@ -101,10 +101,11 @@ class FinetuneTask(QgsTask):
         self.setProgress(lo + (hi - lo) * min(1.0, max(0.0, frac)))
         if phase != self._phase:
             self._phase = phase
-            self.status.emit({"evaluate-before": tr("Measuring the base model on the validation blocks…"),
-                              "train": tr("Training…"),
-                              "evaluate-after": tr("Measuring the fine-tuned model on the validation blocks…"),
-                              "save": tr("Saving the adapter…")}.get(phase, phase))
+            texts = {"evaluate-before": tr("Measuring the base model on the validation blocks…"),
+                     "train": tr("Training…"),
+                     "evaluate-after": tr("Measuring the fine-tuned model on the validation blocks…"),
+                     "save": tr("Saving the adapter…")}
+            self.status.emit(texts.get(phase, phase))
         if phase == "train" and "loss" in metrics and step > 0:
             self.loss.emit(int(step), float(metrics["loss"]))
         if "eta_s" in metrics:
@@ -115,8 +116,8 @@ class FinetuneTask(QgsTask):
 
         try:
             extra = {"init_adapter": self.init_adapter} if self.init_adapter else {}
-            res = self._runner(self.cfg, self.base, self.out_dir, self._progress, self.isCanceled, self.resume,
-                               **extra)
+            res = self._runner(self.cfg, self.base, self.out_dir, self._progress, self.isCanceled,
+                               self.resume, **extra)
         except Cancelled as err:
             return TrainCanceled(one_line(err))
         except EngineError as err:

@@ -24,7 +24,8 @@ class FinetuneWizard(QWizard):
 
     ``runner``: the engine call the task makes (default ``engine.train.finetune.run_finetune``);
     ``examples_fn``: what draws the example masks (default :func:`examples.make_examples`).
-    ``adapterSaved(path)`` is emitted when an adapter folder was written (the Ask panel refreshes its list)."""
+    ``adapterSaved(path)`` is emitted when an adapter folder was written (the Ask panel refreshes its
+    list)."""
 
     adapterSaved = pyqtSignal(str)
 

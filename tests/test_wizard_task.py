@@ -119,6 +119,10 @@ def test_run_page_draws_the_loss_and_shows_the_evaluation(qgis_iface, qtbot, set
     assert rows["gIoU"] == ["0.100", "0.300", "+0.200"] and rows["Answer accuracy"][2] == "+0.250"
     assert "coverage gIoU" in rows
     assert "MODEL_CARD.md" in w.evaluate_page.where.text() and "coast" in w.evaluate_page.where.text()
+    assert w.evaluate_page.message_text() == ""
+    settings.adapters_dir = str(tmp_path / "elsewhere")
+    w.evaluate_page.initializePage()
+    assert "lists the adapters in" in w.evaluate_page.message_text()
 
 
 def test_cancel_from_the_page_reports_and_is_not_complete(qgis_iface, qtbot, settings, region, tmp_path):

@@ -90,6 +90,12 @@ class EvaluatePage(MessagePage):
             folder_url=QUrl.fromLocalFile(str(folder)).toString(), folder=folder,
             card_url=QUrl.fromLocalFile(str(card)).toString(), card=card.name, name=folder.name))
         self.show_examples(getattr(outcome, "examples", ()))
+        listed = self.engine_wizard.settings.adapters_dir if self.wizard() is not None else ""
+        if listed and Path(listed).resolve() != folder.parent.resolve():
+            self.show_info(tr("The Ask panel lists the adapters in {listed}; move the adapter there or change the "
+                              "adapters folder in the TerraScope settings to use it.").format(listed=listed))
+        else:
+            self.clear_message()
 
     def show_examples(self, examples) -> None:
         """One row per example: question, then truth / base / fine-tuned masks over the image."""

@@ -92,8 +92,9 @@ class EvaluatePage(MessagePage):
         self.show_examples(getattr(outcome, "examples", ()))
         listed = self.engine_wizard.settings.adapters_dir if self.wizard() is not None else ""
         if listed and Path(listed).resolve() != folder.parent.resolve():
-            self.show_info(tr("The Ask panel lists the adapters in {listed}; move the adapter there or change "
-                              "the adapters folder in the TerraScope settings to use it.").format(listed=listed))
+            note = tr("The Ask panel lists the adapters in {listed}; move the adapter there or change the "
+                      "adapters folder in the TerraScope settings to use it.")
+            self.show_info(note.format(listed=listed))
         else:
             self.clear_message()
 

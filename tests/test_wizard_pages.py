@@ -252,3 +252,23 @@ def test_estimate_follows_the_steps(wizard, region):
     page.steps.setValue(2000)
     assert page.estimated_seconds > short > 0
     assert page.estimate.text().startswith("about")
+
+
+def test_non_file_imagery_is_exported_to_a_temporary_geotiff(wizard, region):
+    from osgeo import gdal
+    from qgis.core import QgsRasterLayer
+
+    mem_path = "/vsimem/terrascope-wizard-optical.tif"
+    gdal.Translate(mem_path, region["optical"])  # QGIS's own GDAL: a raster with no file on disk
+    try:
+        layer = _add(QgsRasterLayer(mem_path, "in memory"))
+        page = _fill(wizard, region)
+        page.optical_combo.setLayer(layer)
+        assert page.validatePage(), page.message_text()
+        copy = wizard.config().optical
+        assert copy != mem_path and os.path.isfile(copy) and list(wizard.exported.values()) == [copy]
+        assert wizard.config().optical == copy  # asked again: the same copy, not a second export
+        wizard.reject()
+        assert not os.path.exists(copy)
+    finally:
+        gdal.Unlink(mem_path)

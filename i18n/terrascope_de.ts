@@ -64,34 +64,34 @@
       <translation>Das Untersuchungsgebiet liegt außerhalb von {name}: zoomen Sie auf das Raster oder zeichnen Sie das Gebiet darüber.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dates_widget.py" line="39" />
-      <source>Add the layer as the next date</source>
-      <translation>Layer als nächsten Zeitpunkt hinzufügen</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dates_widget.py" line="40" />
-      <source>Remove the selected date</source>
-      <translation>Gewählten Zeitpunkt entfernen</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dates_widget.py" line="41" />
-      <source>Move the selected date earlier</source>
-      <translation>Gewählten Zeitpunkt nach vorne schieben</translation>
-    </message>
-    <message>
       <location filename="../terrascope_plugin/dates_widget.py" line="42" />
-      <source>Move the selected date later</source>
-      <translation>Gewählten Zeitpunkt nach hinten schieben</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dates_widget.py" line="54" />
       <source>Layer</source>
       <translation>Layer</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dates_widget.py" line="54" />
+      <location filename="../terrascope_plugin/dates_widget.py" line="42" />
       <source>Date</source>
       <translation>Datum</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/dates_widget.py" line="52" />
+      <source>Add the layer as the next date</source>
+      <translation>Layer als nächsten Zeitpunkt hinzufügen</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/dates_widget.py" line="53" />
+      <source>Remove the selected date</source>
+      <translation>Gewählten Zeitpunkt entfernen</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/dates_widget.py" line="54" />
+      <source>Move the selected date earlier</source>
+      <translation>Gewählten Zeitpunkt nach vorne schieben</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/dates_widget.py" line="55" />
+      <source>Move the selected date later</source>
+      <translation>Gewählten Zeitpunkt nach hinten schieben</translation>
     </message>
     <message>
       <location filename="../terrascope_plugin/dependencies.py" line="31" />
@@ -99,254 +99,279 @@
       <translation>TerraScope braucht diese Python-Pakete in QGIS: {names}. Installieren Sie sie mit `{python} -m pip install --user {pkgs}` oder führen Sie `make setup` im Pluginordner aus und starten Sie QGIS mit PYTHONPATH=&lt;plugin&gt;/.venv/lib/python3.11/site-packages (`make run-qgis` erledigt das).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="62" />
+      <location filename="../terrascope_plugin/dock.py" line="69" />
       <source>What share of this area is flooded cropland?</source>
       <translation>Welcher Anteil dieses Gebiets ist überflutetes Ackerland?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="63" />
+      <location filename="../terrascope_plugin/dock.py" line="70" />
       <source>How far is the nearest building from the river?</source>
       <translation>Wie weit ist das nächste Gebäude vom Fluss entfernt?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="64" />
+      <location filename="../terrascope_plugin/dock.py" line="71" />
       <source>How many buildings were destroyed between the two dates?</source>
       <translation>Wie viele Gebäude wurden zwischen den beiden Zeitpunkten zerstört?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="65" />
+      <location filename="../terrascope_plugin/dock.py" line="72" />
       <source>Which covers more area, forest or cropland?</source>
       <translation>Was bedeckt mehr Fläche, Wald oder Ackerland?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="66" />
+      <location filename="../terrascope_plugin/dock.py" line="73" />
       <source>Where is the water?</source>
       <translation>Wo ist das Wasser?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="78" />
+      <location filename="../terrascope_plugin/dock.py" line="85" />
       <source>Ask TerraScope</source>
       <translation>TerraScope fragen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="117" />
+      <location filename="../terrascope_plugin/dock.py" line="124" />
       <source>Imagery</source>
       <translation>Bilddaten</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="121" />
+      <location filename="../terrascope_plugin/dock.py" line="129" />
       <source>Optical</source>
       <translation>Optisch</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="122" />
+      <location filename="../terrascope_plugin/dock.py" line="130" />
       <source>SAR</source>
       <translation>SAR</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="124" />
-      <source>Dated layers (before/after, time series) instead</source>
-      <translation>Stattdessen datierte Layer (vorher/nachher, Zeitreihe)</translation>
+      <location filename="../terrascope_plugin/dock.py" line="132" />
+      <source>Dated layers instead</source>
+      <translation>Stattdessen datierte Layer</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="135" />
+      <location filename="../terrascope_plugin/dock.py" line="133" />
+      <source>Before/after pairs and time series: one raster per date, earliest first</source>
+      <translation>Vorher/nachher-Paare und Zeitreihen: ein Raster pro Zeitpunkt, frühestes zuerst</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/dock.py" line="144" />
       <source>Area of interest</source>
       <translation>Untersuchungsgebiet</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="142" />
+      <location filename="../terrascope_plugin/dock.py" line="152" />
       <source>Area</source>
       <translation>Gebiet</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="148" />
+      <location filename="../terrascope_plugin/dock.py" line="158" />
       <source>Draw</source>
       <translation>Zeichnen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="150" />
+      <location filename="../terrascope_plugin/dock.py" line="160" />
       <source>Drag a rectangle on the map</source>
       <translation>Ziehen Sie ein Rechteck auf der Karte auf</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="157" />
+      <location filename="../terrascope_plugin/dock.py" line="167" />
       <source>Question</source>
       <translation>Frage</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="165" />
+      <location filename="../terrascope_plugin/dock.py" line="176" />
       <source>Ask about the area, e.g. an example from the list</source>
       <translation>Fragen Sie zum Gebiet, z. B. ein Beispiel aus der Liste</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="173" />
+      <location filename="../terrascope_plugin/dock.py" line="184" />
       <source>Choose a local model folder</source>
       <translation>Lokalen Modellordner wählen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="177" />
+      <location filename="../terrascope_plugin/dock.py" line="188" />
       <source>Model</source>
       <translation>Modell</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="180" />
+      <location filename="../terrascope_plugin/dock.py" line="191" />
       <source>Automatic</source>
       <translation>Automatisch</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="181" />
+      <location filename="../terrascope_plugin/dock.py" line="192" />
       <source>CPU</source>
       <translation>CPU</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="182" />
+      <location filename="../terrascope_plugin/dock.py" line="193" />
       <source>CUDA (detecting…)</source>
       <translation>CUDA (wird erkannt…)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="184" />
+      <location filename="../terrascope_plugin/dock.py" line="195" />
       <source>Device</source>
       <translation>Gerät</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="197" />
+      <location filename="../terrascope_plugin/dock.py" line="208" />
       <source>Cancel</source>
       <translation>Abbrechen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="215" />
+      <location filename="../terrascope_plugin/dock.py" line="226" />
       <source>Answer</source>
       <translation>Antwort</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="222" />
+      <location filename="../terrascope_plugin/dock.py" line="233" />
       <source>Reasoning steps (click one to show its area):</source>
       <translation>Denkschritte (klicken Sie einen an, um sein Gebiet zu zeigen):</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="229" />
+      <location filename="../terrascope_plugin/dock.py" line="242" />
       <source>Distances between steps:</source>
       <translation>Abstände zwischen den Schritten:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="232" />
+      <location filename="../terrascope_plugin/dock.py" line="247" />
       <source>From step</source>
       <translation>Von Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="232" />
+      <location filename="../terrascope_plugin/dock.py" line="247" />
       <source>To step</source>
       <translation>Zu Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="232" />
+      <location filename="../terrascope_plugin/dock.py" line="247" />
       <source>Distance (m)</source>
       <translation>Abstand (m)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="239" />
-      <source>Export as GeoPackage…</source>
-      <translation>Als GeoPackage exportieren…</translation>
+      <location filename="../terrascope_plugin/dock.py" line="253" />
+      <source>Export:</source>
+      <translation>Exportieren:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="242" />
-      <source>Export as Shapefiles…</source>
-      <translation>Als Shapefiles exportieren…</translation>
+      <location filename="../terrascope_plugin/dock.py" line="255" />
+      <source>GeoPackage…</source>
+      <translation>GeoPackage…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="266" />
+      <location filename="../terrascope_plugin/dock.py" line="256" />
+      <source>Export the answer's step layers as one GeoPackage</source>
+      <translation>Die Schrittlayer der Antwort als ein GeoPackage exportieren</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/dock.py" line="259" />
+      <source>Shapefiles…</source>
+      <translation>Shapefiles…</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/dock.py" line="260" />
+      <source>Export the answer's step layers as Shapefiles, one per step</source>
+      <translation>Die Schrittlayer der Antwort als Shapefiles exportieren, eines pro Schritt</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/dock.py" line="284" />
       <source>CUDA: {gpu}</source>
       <translation>CUDA: {gpu}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="269" />
+      <location filename="../terrascope_plugin/dock.py" line="287" />
       <source>CUDA (no GPU found)</source>
       <translation>CUDA (keine GPU gefunden)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="278" />
+      <location filename="../terrascope_plugin/dock.py" line="296" />
       <source>Embedded default model</source>
       <translation>Eingebautes Standardmodell</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="280" />
+      <location filename="../terrascope_plugin/dock.py" line="298" />
       <source>Folder: {path}</source>
       <translation>Ordner: {path}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="283" />
+      <location filename="../terrascope_plugin/dock.py" line="301" />
       <source>Adapter: {name}</source>
       <translation>Adapter: {name}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="296" />
+      <location filename="../terrascope_plugin/dock.py" line="314" />
       <source>Model folder</source>
       <translation>Modellordner</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="315" />
+      <location filename="../terrascope_plugin/dock.py" line="333" />
       <source>Starting…</source>
       <translation>Wird gestartet…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="345" />
+      <location filename="../terrascope_plugin/dock.py" line="363" />
       <source>Area drawn.</source>
       <translation>Gebiet gezeichnet.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="356" />
+      <location filename="../terrascope_plugin/dock.py" line="374" />
       <source>Type a question first (or pick an example from the list).</source>
       <translation>Geben Sie zuerst eine Frage ein (oder wählen Sie ein Beispiel aus der Liste).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="362" />
+      <location filename="../terrascope_plugin/dock.py" line="380" />
       <source>Use either the optical/SAR pickers or the dated layers, not both: set the pickers to none or clear the dated list.</source>
       <translation>Verwenden Sie entweder die Auswahl optisch/SAR oder die datierten Layer, nicht beides: setzen Sie die Auswahl auf leer oder leeren Sie die datierte Liste.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="365" />
+      <location filename="../terrascope_plugin/dock.py" line="383" />
       <source>Pick an optical or a SAR layer (or add dated layers) first.</source>
       <translation>Wählen Sie zuerst einen optischen oder einen SAR-Layer (oder fügen Sie datierte Layer hinzu).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="369" />
+      <location filename="../terrascope_plugin/dock.py" line="387" />
       <source>Layer {name} is not valid; fix its source.</source>
       <translation>Layer {name} ist ungültig; korrigieren Sie seine Quelle.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="390" />
+      <location filename="../terrascope_plugin/dock.py" line="408" />
       <source>Model folder {path} does not exist: choose another with "…" or pick the embedded default model.</source>
       <translation>Der Modellordner {path} existiert nicht: wählen Sie mit „…“ einen anderen oder das eingebaute Standardmodell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="423" />
+      <location filename="../terrascope_plugin/dock.py" line="441" />
       <source>Cancelled; nothing was added.</source>
       <translation>Abgebrochen; nichts wurde hinzugefügt.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="427" />
+      <location filename="../terrascope_plugin/dock.py" line="445" />
       <source>Done in {s:.1f} s; step layers in {path}</source>
       <translation>Fertig in {s:.1f} s; Schrittlayer in {path}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="431" />
+      <location filename="../terrascope_plugin/dock.py" line="450" />
       <source>({choice}) {answer}</source>
       <translation>({choice}) {answer}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="439" />
+      <location filename="../terrascope_plugin/dock.py" line="458" />
       <source>{area:,.0f} m²</source>
       <translation>{area:,.0f} m²</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="441" />
+      <location filename="../terrascope_plugin/dock.py" line="460" />
       <source>{share:.1%} of the area</source>
       <translation>{share:.1%} des Gebiets</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="443" />
+      <location filename="../terrascope_plugin/dock.py" line="462" />
       <source>confidence {c:.2f}</source>
       <translation>Konfidenz {c:.2f}</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/__init__.py" line="37" />
+      <source>Fine-tune TerraScope…</source>
+      <translation>TerraScope feinabstimmen…</translation>
     </message>
     <message>
       <location filename="../terrascope_plugin/finetune/blocks_layer.py" line="35" />
@@ -364,7 +389,207 @@
       <translation>Validierung</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/inputs.py" line="79" />
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="82" />
+      <source>class {value}</source>
+      <translation>Klasse {value}</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="92" />
+      <source>Data</source>
+      <translation>Daten</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="93" />
+      <source>Imagery, labels of your region, the area to use and how it is split into training and validation blocks.</source>
+      <translation>Bilddaten, Beschriftungen Ihrer Region, das zu nutzende Gebiet und seine Aufteilung in Trainings- und Validierungsblöcke.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="105" />
+      <source>Dated layers (instead of optical/SAR)</source>
+      <translation>Datierte Layer (statt optisch/SAR)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="108" />
+      <source>Labels</source>
+      <translation>Beschriftungen</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="110" />
+      <source>Polygon layer with a class field</source>
+      <translation>Polygonlayer mit Klassenfeld</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="111" />
+      <source>Classified raster</source>
+      <translation>Klassifiziertes Raster</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="123" />
+      <source>Polygons</source>
+      <translation>Polygone</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="124" />
+      <source>Class field</source>
+      <translation>Klassenfeld</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="126" />
+      <source>Raster</source>
+      <translation>Raster</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="129" />
+      <source>Value</source>
+      <translation>Wert</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="129" />
+      <source>Class name (empty: not used)</source>
+      <translation>Klassenname (leer: nicht verwendet)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="132" />
+      <source>Class names</source>
+      <translation>Klassennamen</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="135" />
+      <source>Area and split</source>
+      <translation>Gebiet und Aufteilung</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="139" />
+      <source>Whole imagery</source>
+      <translation>Gesamte Bilddaten</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="154" />
+      <source> px</source>
+      <translation> px</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="162" />
+      <source>Block size</source>
+      <translation>Blockgröße</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="163" />
+      <source>Validation fraction</source>
+      <translation>Validierungsanteil</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="164" />
+      <source>Split seed</source>
+      <translation>Startwert der Aufteilung</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="165" />
+      <source>Show split on map</source>
+      <translation>Aufteilung auf der Karte zeigen</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="251" />
+      <source>Pick the layer whose extent is the area of interest.</source>
+      <translation>Wählen Sie den Layer, dessen Ausdehnung das Untersuchungsgebiet ist.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="254" />
+      <source>The area of interest is empty; zoom to your region or pick another layer.</source>
+      <translation>Das Untersuchungsgebiet ist leer; zoomen Sie auf Ihre Region oder wählen Sie einen anderen Layer.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="271" />
+      <source>No imagery: pick an optical or SAR layer, or add dated layers.</source>
+      <translation>Keine Bilddaten: wählen Sie einen optischen oder SAR-Layer oder fügen Sie datierte Layer hinzu.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="273" />
+      <source>Use either the optical/SAR layers or dated layers, not both.</source>
+      <translation>Verwenden Sie entweder die optischen/SAR-Layer oder datierte Layer, nicht beides.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="276" />
+      <source>No labels: pick a polygon layer with a class field or a classified raster.</source>
+      <translation>Keine Beschriftungen: wählen Sie einen Polygonlayer mit Klassenfeld oder ein klassifiziertes Raster.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="280" />
+      <source>none</source>
+      <translation>keine</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="281" />
+      <source>No class field: pick the field of {name} that holds the class (fields: {fields}).</source>
+      <translation>Kein Klassenfeld: wählen Sie das Feld von {name}, das die Klasse enthält (Felder: {fields}).</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/data_page.py" line="312" />
+      <source>{train} training and {val} validation blocks; labelled pixels: {px_train} train, {px_val} validation; classes: {classes}.</source>
+      <translation>{train} Trainings- und {val} Validierungsblöcke; beschriftete Pixel: {px_train} Training, {px_val} Validierung; Klassen: {classes}.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/evaluate_page.py" line="34" />
+      <source>Answer accuracy</source>
+      <translation>Antwortgenauigkeit</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/evaluate_page.py" line="34" />
+      <source>gIoU</source>
+      <translation>gIoU</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/evaluate_page.py" line="34" />
+      <source>cIoU</source>
+      <translation>cIoU</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/evaluate_page.py" line="40" />
+      <source>{task} gIoU</source>
+      <translation>{task} gIoU</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/evaluate_page.py" line="49" />
+      <source>Evaluate and save</source>
+      <translation>Bewerten und speichern</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/evaluate_page.py" line="50" />
+      <source>Numbers on the validation blocks, which training never saw.</source>
+      <translation>Werte auf den Validierungsblöcken, die das Training nie gesehen hat.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/evaluate_page.py" line="54" />
+      <source>Metric</source>
+      <translation>Kennzahl</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/evaluate_page.py" line="54" />
+      <source>Base</source>
+      <translation>Basis</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/evaluate_page.py" line="54" />
+      <source>Fine-tuned</source>
+      <translation>Feinabgestimmt</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/evaluate_page.py" line="54" />
+      <source>Change</source>
+      <translation>Änderung</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/evaluate_page.py" line="88" />
+      <source>Adapter saved in &lt;a href="{folder_url}"&gt;{folder}&lt;/a&gt;; model card: &lt;a href="{card_url}"&gt;{card}&lt;/a&gt;. Pick "Adapter: {name}" in the Ask panel's model list to use it.</source>
+      <translation>Adapter gespeichert in &lt;a href="{folder_url}"&gt;{folder}&lt;/a&gt;; Modellkarte: &lt;a href="{card_url}"&gt;{card}&lt;/a&gt;. Wählen Sie „Adapter: {name}“ in der Modellliste des Fragefensters, um ihn zu nutzen.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/evaluate_page.py" line="96" />
+      <source>The Ask panel lists the adapters in {listed}; move the adapter there or change the adapters folder in the TerraScope settings to use it.</source>
+      <translation>Das Fragefenster listet die Adapter in {listed}; verschieben Sie den Adapter dorthin oder ändern Sie den Adapterordner in den TerraScope-Einstellungen, um ihn zu nutzen.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/inputs.py" line="81" />
       <source>Layer {name} could not be written to a temporary GeoPackage; save it as a GeoPackage and pick that.</source>
       <translation>Layer {name} konnte nicht in ein temporäres GeoPackage geschrieben werden; speichern Sie ihn als GeoPackage und wählen Sie dieses.</translation>
     </message>
@@ -377,6 +602,361 @@
       <location filename="../terrascope_plugin/finetune/loss_curve.py" line="69" />
       <source>loss {loss:.3f} at step {step}</source>
       <translation>Verlust {loss:.3f} bei Schritt {step}</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/questions_page.py" line="29" />
+      <source>Coverage share</source>
+      <translation>Bedeckungsanteil</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/questions_page.py" line="29" />
+      <source>Absolute area</source>
+      <translation>Absolute Fläche</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/questions_page.py" line="29" />
+      <source>Distance</source>
+      <translation>Abstand</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/questions_page.py" line="30" />
+      <source>Area ranking</source>
+      <translation>Flächenrangfolge</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/questions_page.py" line="30" />
+      <source>Boundary relation</source>
+      <translation>Grenzbeziehung</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/questions_page.py" line="31" />
+      <source>Find this (referring segmentation)</source>
+      <translation>Finde dies (referenzierende Segmentierung)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/questions_page.py" line="39" />
+      <source>What to learn</source>
+      <translation>Was gelernt wird</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/questions_page.py" line="40" />
+      <source>Questions are generated from your labels on the training blocks; validation questions come from the validation blocks only.</source>
+      <translation>Fragen werden aus Ihren Beschriftungen auf den Trainingsblöcken erzeugt; Validierungsfragen stammen nur aus den Validierungsblöcken.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/questions_page.py" line="43" />
+      <source>Task types</source>
+      <translation>Aufgabentypen</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/questions_page.py" line="62" />
+      <source>Training questions</source>
+      <translation>Trainingsfragen</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/questions_page.py" line="63" />
+      <source>Validation questions</source>
+      <translation>Validierungsfragen</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/questions_page.py" line="65" />
+      <source>Preview questions</source>
+      <translation>Fragen in der Vorschau</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/questions_page.py" line="99" />
+      <source>Tick at least one task type.</source>
+      <translation>Kreuzen Sie mindestens einen Aufgabentyp an.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="16" />
+      <source>{m} min {s} s left</source>
+      <translation>noch {m} min {s} s</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="16" />
+      <source>{s} s left</source>
+      <translation>noch {s} s</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="24" />
+      <source>Run</source>
+      <translation>Ausführen</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="25" />
+      <source>Training runs in the background; you can keep working in QGIS. Cancel keeps the previous adapter; start again to resume.</source>
+      <translation>Das Training läuft im Hintergrund; Sie können in QGIS weiterarbeiten. Abbrechen behält den vorherigen Adapter; starten Sie erneut, um fortzusetzen.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="31" />
+      <source>Resume a cancelled run with the same settings</source>
+      <translation>Einen abgebrochenen Lauf mit denselben Einstellungen fortsetzen</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="36" />
+      <source>Start training</source>
+      <translation>Training starten</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="38" />
+      <source>Cancel training</source>
+      <translation>Training abbrechen</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="73" />
+      <source>{steps} steps on {base}, adapter saved to {out}.</source>
+      <translation>{steps} Schritte auf {base}, Adapter gespeichert in {out}.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="94" />
+      <source>The same run from a shell: {command}</source>
+      <translation>Derselbe Lauf aus einer Shell: {command}</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="98" />
+      <source>Loading the base model…</source>
+      <translation>Basismodell wird geladen…</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="110" />
+      <source>Cancelling after the current step…</source>
+      <translation>Abbruch nach dem aktuellen Schritt…</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="120" />
+      <source>Done in {s:.0f} s.</source>
+      <translation>Fertig in {s:.0f} s.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="121" />
+      <source>Adapter saved to {path}.</source>
+      <translation>Adapter gespeichert in {path}.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="124" />
+      <source>Cancelled.</source>
+      <translation>Abgebrochen.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="125" />
+      <source>Cancelled; the previous adapter is unchanged.</source>
+      <translation>Abgebrochen; der vorherige Adapter ist unverändert.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="127" />
+      <source>Failed.</source>
+      <translation>Fehlgeschlagen.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="64" />
+      <source>about {n} s</source>
+      <translation>etwa {n} s</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="66" />
+      <source>about {n} min</source>
+      <translation>etwa {n} min</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="67" />
+      <source>about {h:.1f} h</source>
+      <translation>etwa {h:.1f} h</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="75" />
+      <source>Training settings</source>
+      <translation>Trainingseinstellungen</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="76" />
+      <source>LoRA adapters are small: only they, the mask decoder and the [SEG] projection are trained and saved.</source>
+      <translation>LoRA-Adapter sind klein: nur sie, der Maskendecoder und die [SEG]-Projektion werden trainiert und gespeichert.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="82" />
+      <source>embedded default model</source>
+      <translation>eingebautes Standardmodell</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="85" />
+      <source>…</source>
+      <translation>…</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="88" />
+      <source>Base model</source>
+      <translation>Basismodell</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="99" />
+      <source>LoRA rank</source>
+      <translation>LoRA-Rang</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="100" />
+      <source>LoRA alpha</source>
+      <translation>LoRA-Alpha</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="101" />
+      <source>Steps</source>
+      <translation>Schritte</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="102" />
+      <source>Learning rate</source>
+      <translation>Lernrate</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="103" />
+      <source>Batch size</source>
+      <translation>Batchgröße</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="106" />
+      <source>Automatic (GPU when present)</source>
+      <translation>Automatisch (GPU, wenn vorhanden)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="124" />
+      <source>none: start from the base model</source>
+      <translation>keiner: vom Basismodell ausgehen</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="130" />
+      <source>Continue from adapter</source>
+      <translation>Von Adapter fortsetzen</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="131" />
+      <source>Adapter name</source>
+      <translation>Adaptername</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="132" />
+      <source>Save in folder</source>
+      <translation>In Ordner speichern</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="135" />
+      <source>Estimated time</source>
+      <translation>Geschätzte Dauer</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="153" />
+      <source>Base model folder</source>
+      <translation>Ordner des Basismodells</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="159" />
+      <source>Adapter to continue from</source>
+      <translation>Fortzusetzender Adapter</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="165" />
+      <source>Adapters folder</source>
+      <translation>Adapterordner</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="181" />
+      <source>CUDA: {name}</source>
+      <translation>CUDA: {name}</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="189" />
+      <source>{n} GPUs found. The wizard trains on one; to use all of them, run the command the Run page shows under accelerate launch.</source>
+      <translation>{n} GPUs gefunden. Der Assistent trainiert auf einer; um alle zu nutzen, führen Sie den Befehl der Seite Ausführen mit accelerate launch aus.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="213" />
+      <source>unknown until the data is valid</source>
+      <translation>unbekannt, bis die Daten gültig sind</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="225" />
+      <source>Base model folder {path} not found; pick the folder holding config.json.</source>
+      <translation>Ordner des Basismodells {path} nicht gefunden; wählen Sie den Ordner mit config.json.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="229" />
+      <source>{path} is not an adapter folder (no adapter_config.json); pick a folder the wizard or terrascope finetune wrote, or leave the field empty.</source>
+      <translation>{path} ist kein Adapterordner (keine adapter_config.json); wählen Sie einen Ordner, den der Assistent oder terrascope finetune geschrieben hat, oder lassen Sie das Feld leer.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="234" />
+      <source>Adapter name {name!r}: use letters, digits, '-', '_' or '.' only.</source>
+      <translation>Adaptername {name!r}: verwenden Sie nur Buchstaben, Ziffern, '-', '_' oder '.'.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="238" />
+      <source>Pick the folder where the adapter is saved.</source>
+      <translation>Wählen Sie den Ordner, in dem der Adapter gespeichert wird.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="242" />
+      <source>Cannot create the adapters folder {path}: {reason}</source>
+      <translation>Der Adapterordner {path} kann nicht angelegt werden: {reason}</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="254" />
+      <source>An adapter named {name} exists; it is replaced only when the new training finishes.</source>
+      <translation>Ein Adapter namens {name} existiert; er wird erst ersetzt, wenn das neue Training fertig ist.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/task.py" line="82" />
+      <source>TerraScope fine-tune: {name}</source>
+      <translation>TerraScope-Feintuning: {name}</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/task.py" line="104" />
+      <source>Measuring the base model on the validation blocks…</source>
+      <translation>Das Basismodell wird auf den Validierungsblöcken gemessen…</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/task.py" line="105" />
+      <source>Training…</source>
+      <translation>Training…</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/task.py" line="106" />
+      <source>Measuring the fine-tuned model on the validation blocks…</source>
+      <translation>Das feinabgestimmte Modell wird auf den Validierungsblöcken gemessen…</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/task.py" line="107" />
+      <source>Saving the adapter…</source>
+      <translation>Adapter wird gespeichert…</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/task.py" line="126" />
+      <source>Out of memory: lower the batch size or pick a smaller base model.</source>
+      <translation>Kein Speicher mehr frei: verringern Sie die Batchgröße oder wählen Sie ein kleineres Basismodell.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/task.py" line="128" />
+      <source>Fine-tuning failed: {reason} (details in the TerraScope log).</source>
+      <translation>Das Feintuning ist fehlgeschlagen: {reason} (Einzelheiten im TerraScope-Protokoll).</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/task.py" line="139" />
+      <source>Drawing example masks…</source>
+      <translation>Beispielmasken werden gezeichnet…</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/task.py" line="153" />
+      <source>Fine-tuning stopped unexpectedly; see the TerraScope log.</source>
+      <translation>Das Feintuning wurde unerwartet beendet; siehe TerraScope-Protokoll.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/task.py" line="161" />
+      <source>Cancelled before training started; the previous adapter is unchanged.</source>
+      <translation>Vor Trainingsbeginn abgebrochen; der vorherige Adapter ist unverändert.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/wizard.py" line="37" />
+      <source>Fine-tune TerraScope</source>
+      <translation>TerraScope feinabstimmen</translation>
     </message>
     <message>
       <location filename="../terrascope_plugin/layer_sources.py" line="38" />
@@ -414,52 +994,52 @@
       <translation>TerraScope: warum ist es nicht verfügbar?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="47" />
+      <location filename="../terrascope_plugin/plugin.py" line="48" />
       <source>TerraScope settings…</source>
       <translation>TerraScope-Einstellungen…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="86" />
+      <location filename="../terrascope_plugin/plugin.py" line="93" />
       <source>An answer is still being computed: wait for it or cancel it.</source>
       <translation>Eine Antwort wird noch berechnet: warten Sie darauf oder brechen Sie sie ab.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="92" />
+      <location filename="../terrascope_plugin/plugin.py" line="99" />
       <source>Results folder {path} cannot be created: choose another in the TerraScope settings.</source>
       <translation>Der Ergebnisordner {path} kann nicht angelegt werden: wählen Sie in den TerraScope-Einstellungen einen anderen.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="96" />
+      <location filename="../terrascope_plugin/plugin.py" line="103" />
       <source>Results folder {path} is not writable: choose another in the TerraScope settings.</source>
       <translation>Der Ergebnisordner {path} ist nicht beschreibbar: wählen Sie in den TerraScope-Einstellungen einen anderen.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="108" />
+      <location filename="../terrascope_plugin/plugin.py" line="115" />
       <source>Cancelling…</source>
       <translation>Wird abgebrochen…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="130" />
+      <location filename="../terrascope_plugin/plugin.py" line="137" />
       <source>No answer layers to export: ask a question first.</source>
       <translation>Keine Antwortlayer zum Exportieren: stellen Sie zuerst eine Frage.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="134" />
+      <location filename="../terrascope_plugin/plugin.py" line="141" />
       <source>Export as GeoPackage</source>
       <translation>Als GeoPackage exportieren</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="135" />
+      <location filename="../terrascope_plugin/plugin.py" line="142" />
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="137" />
+      <location filename="../terrascope_plugin/plugin.py" line="144" />
       <source>Folder for the Shapefiles</source>
       <translation>Ordner für die Shapefiles</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="145" />
+      <location filename="../terrascope_plugin/plugin.py" line="152" />
       <source>Exported {n} layer(s) to {path}</source>
       <translation>{n} Layer nach {path} exportiert</translation>
     </message>
@@ -584,22 +1164,17 @@
       <translation>{target} konnte nicht geschrieben werden: {error}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/runner.py" line="146" />
-      <source>The engine stopped unexpectedly; see the TerraScope log.</source>
-      <translation>Die Berechnung wurde unerwartet beendet; siehe TerraScope-Protokoll.</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/runner.py" line="157" />
-      <source>Loading the model…</source>
-      <translation>Modell wird geladen…</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/runner.py" line="180" />
+      <location filename="../terrascope_plugin/runner.py" line="107" />
       <source>Out of memory: draw a smaller area of interest or pick a smaller model.</source>
       <translation>Kein Speicher mehr frei: zeichnen Sie ein kleineres Untersuchungsgebiet oder wählen Sie ein kleineres Modell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/runner.py" line="183" />
+      <location filename="../terrascope_plugin/runner.py" line="110" />
+      <source>The engine process stopped unexpectedly ({reason}); details in the TerraScope log.</source>
+      <translation>Der Rechenprozess wurde unerwartet beendet ({reason}); Einzelheiten im TerraScope-Protokoll.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/runner.py" line="112" />
       <source>The engine failed: {reason} (details in the TerraScope log).</source>
       <translation>Die Berechnung ist fehlgeschlagen: {reason} (Einzelheiten im TerraScope-Protokoll).</translation>
     </message>
@@ -607,11 +1182,6 @@
       <location filename="../terrascope_plugin/settings_dialog.py" line="15" />
       <source>TerraScope settings</source>
       <translation>TerraScope-Einstellungen</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="30" />
-      <source> px</source>
-      <translation> px</translation>
     </message>
     <message>
       <location filename="../terrascope_plugin/settings_dialog.py" line="34" />

@@ -48,6 +48,13 @@ from .settings import DEVICES, Settings
 STEP_ROLE = Qt.UserRole
 
 
+def shrinkable(combo):
+    """Let a combo box get narrower than its longest entry, so the dock fits beside the map."""
+    combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(6)
+    return combo
+
+
 def display_text(step_text: str) -> str:
     """A trace step without the model's special tokens (``[SEG]``, ``<t1>``, ``<optical>``...)."""
     from ..engine.trace_format import SPECIAL_TOKENS
@@ -106,7 +113,7 @@ class AskDock(QDockWidget):
 
     # ---- construction -------------------------------------------------------------------------------
     def _raster_combo(self, name: str, parent) -> QgsMapLayerComboBox:
-        combo = QgsMapLayerComboBox(parent)
+        combo = shrinkable(QgsMapLayerComboBox(parent))
         combo.setObjectName(name)
         combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
         combo.setAllowEmptyLayer(True)
@@ -116,12 +123,14 @@ class AskDock(QDockWidget):
     def _build_inputs(self, parent) -> QGroupBox:
         box = QGroupBox(tr("Imagery"), parent)
         form = QFormLayout(box)
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)
         self.optical_combo = self._raster_combo("opticalLayerCombo", box)
         self.sar_combo = self._raster_combo("sarLayerCombo", box)
         form.addRow(tr("Optical"), self.optical_combo)
         form.addRow(tr("SAR"), self.sar_combo)
         # collapsed by default: most questions are about one date
-        self.dates_box = QgsCollapsibleGroupBox(tr("Dated layers (before/after, time series) instead"), box)
+        self.dates_box = QgsCollapsibleGroupBox(tr("Dated layers instead"), box)
+        self.dates_box.setToolTip(tr("Before/after pairs and time series: one raster per date, earliest first"))
         self.dates_box.setObjectName("datesGroup")
         self.dates_box.setCollapsed(True)
         inner = QVBoxLayout(self.dates_box)
@@ -134,14 +143,15 @@ class AskDock(QDockWidget):
     def _build_aoi(self, parent) -> QGroupBox:
         box = QGroupBox(tr("Area of interest"), parent)
         form = QFormLayout(box)
-        self.aoi_mode_combo = QComboBox(box)
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+        self.aoi_mode_combo = shrinkable(QComboBox(box))
         self.aoi_mode_combo.setObjectName("aoiModeCombo")
         for mode, label in aoi_mode_labels().items():
             self.aoi_mode_combo.addItem(label, mode)
         self.aoi_mode_combo.currentIndexChanged.connect(self._update_enabled)
         form.addRow(tr("Area"), self.aoi_mode_combo)
         row = QHBoxLayout()
-        self.aoi_layer_combo = QgsMapLayerComboBox(box)
+        self.aoi_layer_combo = shrinkable(QgsMapLayerComboBox(box))
         self.aoi_layer_combo.setObjectName("aoiLayerCombo")
         self.aoi_layer_combo.setFilters(QgsMapLayerProxyModel.RasterLayer | QgsMapLayerProxyModel.PolygonLayer)
         row.addWidget(self.aoi_layer_combo, 1)
@@ -156,7 +166,8 @@ class AskDock(QDockWidget):
     def _build_question(self, parent) -> QGroupBox:
         box = QGroupBox(tr("Question"), parent)
         form = QFormLayout(box)
-        self.question_edit = QComboBox(box)
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+        self.question_edit = shrinkable(QComboBox(box))
         self.question_edit.setObjectName("questionEdit")
         self.question_edit.setEditable(True)
         self.question_edit.setInsertPolicy(QComboBox.NoInsert)
@@ -165,7 +176,7 @@ class AskDock(QDockWidget):
         self.question_edit.lineEdit().setPlaceholderText(tr("Ask about the area, e.g. an example from the list"))
         form.addRow(self.question_edit)
         model_row = QHBoxLayout()
-        self.model_combo = QComboBox(box)
+        self.model_combo = shrinkable(QComboBox(box))
         self.model_combo.setObjectName("modelCombo")
         self.browse_model_button = QToolButton(box)
         self.browse_model_button.setObjectName("browseModelButton")
@@ -175,7 +186,7 @@ class AskDock(QDockWidget):
         model_row.addWidget(self.model_combo, 1)
         model_row.addWidget(self.browse_model_button)
         form.addRow(tr("Model"), model_row)
-        self.device_combo = QComboBox(box)
+        self.device_combo = shrinkable(QComboBox(box))
         self.device_combo.setObjectName("deviceCombo")
         self.device_combo.addItem(tr("Automatic"), "auto")
         self.device_combo.addItem(tr("CPU"), "cpu")
@@ -219,14 +230,18 @@ class AskDock(QDockWidget):
         self.answer_text.setReadOnly(True)
         self.answer_text.setMaximumHeight(80)
         layout.addWidget(self.answer_text)
-        layout.addWidget(QLabel(tr("Reasoning steps (click one to show its area):"), box))
+        steps_label = QLabel(tr("Reasoning steps (click one to show its area):"), box)
+        steps_label.setWordWrap(True)
+        layout.addWidget(steps_label)
         self.trace_list = QListWidget(box)
         self.trace_list.setObjectName("traceList")
         self.trace_list.setWordWrap(True)
         self.trace_list.currentItemChanged.connect(lambda item, _prev: self.show_step(item))
         self.trace_list.itemClicked.connect(self.show_step)
         layout.addWidget(self.trace_list)
-        layout.addWidget(QLabel(tr("Distances between steps:"), box))
+        distances_label = QLabel(tr("Distances between steps:"), box)
+        distances_label.setWordWrap(True)
+        layout.addWidget(distances_label)
         self.distances_table = QTableWidget(0, 3, box)
         self.distances_table.setObjectName("distancesTable")
         self.distances_table.setHorizontalHeaderLabels([tr("From step"), tr("To step"), tr("Distance (m)")])
@@ -235,11 +250,14 @@ class AskDock(QDockWidget):
         self.distances_table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.distances_table.setMaximumHeight(110)
         layout.addWidget(self.distances_table)
+        layout.addWidget(QLabel(tr("Export:"), box))
         row = QHBoxLayout()
-        self.export_gpkg_button = QPushButton(tr("Export as GeoPackage…"), box)
+        self.export_gpkg_button = QPushButton(tr("GeoPackage…"), box)
+        self.export_gpkg_button.setToolTip(tr("Export the answer's step layers as one GeoPackage"))
         self.export_gpkg_button.setObjectName("exportGpkgButton")
         self.export_gpkg_button.clicked.connect(lambda: self.exportRequested.emit("gpkg"))
-        self.export_shp_button = QPushButton(tr("Export as Shapefiles…"), box)
+        self.export_shp_button = QPushButton(tr("Shapefiles…"), box)
+        self.export_shp_button.setToolTip(tr("Export the answer's step layers as Shapefiles, one per step"))
         self.export_shp_button.setObjectName("exportShpButton")
         self.export_shp_button.clicked.connect(lambda: self.exportRequested.emit("shp"))
         row.addWidget(self.export_gpkg_button)
@@ -425,7 +443,8 @@ class AskDock(QDockWidget):
         assert isinstance(outcome, Success)
         self.progress_bar.setValue(100)
         self.status_label.setText(tr("Done in {s:.1f} s; step layers in {path}").format(
-            s=outcome.seconds, path=outcome.gpkg_path))
+            s=outcome.seconds, path=os.path.basename(outcome.gpkg_path)))
+        self.status_label.setToolTip(outcome.gpkg_path)
         text = outcome.answer
         if outcome.choice:
             text = tr("({choice}) {answer}").format(choice=outcome.choice, answer=outcome.answer)
@@ -463,6 +482,10 @@ class AskDock(QDockWidget):
         layer = QgsProject.instance().mapLayer(self._step_layers.get(item.data(STEP_ROLE), ""))
         if layer is None:
             return
+        for other_id in self._step_layers.values():  # one step highlighted at a time
+            other = QgsProject.instance().mapLayer(other_id)
+            if other is not None and other is not layer:
+                other.removeSelection()
         layer.selectAll()
         canvas = self.iface.mapCanvas()
         extent = layer.extent()

@@ -26,6 +26,7 @@ class TerraScopePlugin:
         self.iface = iface
         self.ask_action: QAction | None = None
         self.settings_action: QAction | None = None
+        self.finetune_action: QAction | None = None
         self.dock = None
         self.task = None  # the running AskTask; a reference keeps its Python side alive
         self.provider = None
@@ -48,6 +49,12 @@ class TerraScopePlugin:
         self.settings_action.setObjectName("TerraScopeSettingsAction")
         self.settings_action.triggered.connect(self.open_settings)
         self.iface.addPluginToMenu(MENU, self.settings_action)
+        from .finetune import make_finetune_action
+
+        # a saved adapter shows up in the panel's model list at once
+        self.finetune_action = make_finetune_action(self.iface, self.iface.mainWindow(),
+                                                    on_adapter_saved=lambda path: self._adapter_saved())
+        self.iface.addPluginToMenu(MENU, self.finetune_action)
 
         self.dock = AskDock(self.iface, self.iface.mainWindow())
         self.dock.visibilityChanged.connect(self.ask_action.setChecked)
@@ -146,6 +153,10 @@ class TerraScopePlugin:
             n=len(group.findLayers()), path=path), Qgis.Success, 5)
         return written
 
+    def _adapter_saved(self) -> None:
+        if self.dock is not None:
+            self.dock.refresh_models()
+
     def open_settings(self) -> None:
         from .settings_dialog import SettingsDialog
 
@@ -166,11 +177,17 @@ class TerraScopePlugin:
             self.iface.removeDockWidget(self.dock)
             self.dock.deleteLater()
             self.dock = None
-        for action in (self.ask_action, self.settings_action):
+        from .finetune import close_finetune_wizards
+
+        close_finetune_wizards()
+        for action in (self.ask_action, self.settings_action, self.finetune_action):
             if action is not None:
                 if action is self.ask_action:
                     self.iface.removeToolBarIcon(action)
                 self.iface.removePluginMenu(MENU, action)
                 action.deleteLater()
-        self.ask_action = self.settings_action = None
+        self.ask_action = self.settings_action = self.finetune_action = None
+        from .runner import stop_worker
+
+        stop_worker()  # the engine process and its model go with the plugin
         remove_translator()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,23 @@ class AskRequest:
         if self.sar and self.sar.bands:
             kwargs["sar_bands"] = list(self.sar.bands)
         return kwargs
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (for the engine process)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "AskRequest":
+        def raster(d):
+            return None if d is None else RasterInput(d["path"], tuple(d["bands"]) if d.get("bands") else None,
+                                                      d.get("name", ""), d.get("date", ""))
+
+        data = dict(data)
+        data["optical"], data["sar"] = raster(data.get("optical")), raster(data.get("sar"))
+        data["dates"] = tuple(raster(d) for d in data.get("dates") or ())
+        data["model"] = ModelChoice(**(data.get("model") or {}))
+        data["temporary_files"] = tuple(data.get("temporary_files") or ())
+        return cls(**data)
 
     def output_name(self, stamp: str) -> str:
         """File name of the step GeoPackage: the question's slug and a time stamp (``YYYYmmdd-HHMMSS``)."""

@@ -116,3 +116,32 @@ class ThresholdEngine:
         steps.append(FakeStep(3, "Compare the two areas.", "", "", "", None, None, None, None))
         return FakeAnswer("The bright area is smaller.", "B", steps,
                           [{"from": 1, "to": 2, "metres": 70.0}], transform, crs, layers)
+
+
+def stand_in_engine(request=None):
+    """The real Engine with the pipeline tests' deterministic predictor (step k = band k above half range).
+    Also the engine process's factory in tests (``TERRASCOPE_ENGINE_FACTORY``)."""
+    from terrascope_reasoning.engine.api import Engine
+
+    from .test_api_pipeline import BandPredictor, identity_images
+
+    predictor = BandPredictor()
+    predictor.image_size = 64
+    return Engine(None, None, "cpu", predictor=predictor, make_images=identity_images, name="stand-in")
+
+
+def slow_engine(request=None):
+    """Engine-process factory: a ThresholdEngine that takes 40 s unless cancelled."""
+    return ThresholdEngine(delay_s=0.2, ticks=200)
+
+
+def threshold_engine(request=None):
+    """Engine-process factory: the quick ThresholdEngine."""
+    return ThresholdEngine()
+
+
+def exiting_engine(request=None):
+    """Engine-process factory that ends the process, as a native crash would."""
+    import os
+
+    os._exit(3)

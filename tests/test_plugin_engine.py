@@ -48,13 +48,13 @@ class Recording:
 @pytest.fixture()
 def stand_in_engine(monkeypatch):
     from terrascope_reasoning.engine.api import Engine
-    from terrascope_reasoning.terrascope_plugin import runner
+    from terrascope_reasoning.terrascope_plugin import ask_core
     from tests.test_api_pipeline import BandPredictor, identity_images
 
     predictor = BandPredictor()
     predictor.image_size = 64
     rec = Recording(Engine(None, None, "cpu", predictor=predictor, make_images=identity_images, name="stand-in"))
-    monkeypatch.setattr(runner, "load_engine", lambda request: rec)
+    monkeypatch.setattr(ask_core, "load_engine", lambda request: rec)
     return rec
 
 
@@ -128,7 +128,7 @@ def test_cancel_stops_the_real_pipeline(plugin, monkeypatch, qtbot, tmp_path):
     import threading
 
     from terrascope_reasoning.engine.api import Engine
-    from terrascope_reasoning.terrascope_plugin import runner
+    from terrascope_reasoning.terrascope_plugin import ask_core
     from tests.test_api_pipeline import BandPredictor, identity_images
 
     gate, entered = threading.Event(), threading.Event()
@@ -142,7 +142,7 @@ def test_cancel_stops_the_real_pipeline(plugin, monkeypatch, qtbot, tmp_path):
     predictor = Blocking()
     predictor.image_size = 64
     engine = Engine(None, None, "cpu", predictor=predictor, make_images=identity_images)
-    monkeypatch.setattr(runner, "load_engine", lambda request: engine)
+    monkeypatch.setattr(ask_core, "load_engine", lambda request: engine)
     layer, _, _ = _scene_layer(tmp_path)
     plugin.dock.optical_combo.setLayer(layer)
     plugin.dock.aoi_mode_combo.setCurrentIndex(plugin.dock.aoi_mode_combo.findData("whole"))
@@ -160,10 +160,10 @@ def test_cancel_stops_the_real_pipeline(plugin, monkeypatch, qtbot, tmp_path):
 
 def test_tiny_test_model_through_the_panel(plugin, monkeypatch, qtbot, tmp_path):
     pytest.importorskip("terrascope_reasoning.engine.model.registry")
-    from terrascope_reasoning.terrascope_plugin import runner
+    from terrascope_reasoning.terrascope_plugin import ask_core
     from terrascope_reasoning.terrascope_plugin.request import ModelChoice
 
-    real_load = runner.load_engine
+    real_load = ask_core.load_engine
     recorded = []
 
     def load(request):
@@ -171,7 +171,7 @@ def test_tiny_test_model_through_the_panel(plugin, monkeypatch, qtbot, tmp_path)
         recorded.append(rec)
         return rec
 
-    monkeypatch.setattr(runner, "load_engine", load)
+    monkeypatch.setattr(ask_core, "load_engine", load)
     layer, _, _ = _scene_layer(tmp_path)
     dock = plugin.dock
     dock.optical_combo.setLayer(layer)
@@ -192,4 +192,4 @@ def test_tiny_test_model_through_the_panel(plugin, monkeypatch, qtbot, tmp_path)
         total = sum(f["area_m2"] for f in layer.getFeatures())
         assert total == pytest.approx(step.area_m2, rel=1e-3, abs=1.0)
     assert dock.trace_list.count() == len(answer.steps)
-    runner.forget_engines()
+    ask_core.forget_engines()

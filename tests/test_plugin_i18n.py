@@ -88,7 +88,7 @@ def _translate_all(qm: Path, sources) -> dict[str, str]:
 
 def test_committed_qm_matches_the_ts_source(tmp_path):
     script = _script()
-    known = script.read_ts(ROOT / "i18n" / "terrascope_de.ts")
+    known = {s: t for s, t in script.read_ts(ROOT / "i18n" / "terrascope_de.ts").items() if t}
     got = _translate_all(ROOT / "i18n" / "terrascope_de.qm", known)
     assert got == known, "run `make translations` after editing the .ts"
 

@@ -34,10 +34,10 @@ def plugin(qgis_iface, qtbot, tmp_path):
 
 @pytest.fixture()
 def engine(monkeypatch):
-    from terrascope_reasoning.terrascope_plugin import runner
+    from terrascope_reasoning.terrascope_plugin import ask_core
 
     fake = ThresholdEngine()
-    monkeypatch.setattr(runner, "load_engine", lambda request: fake)
+    monkeypatch.setattr(ask_core, "load_engine", lambda request: fake)
     return fake
 
 
@@ -130,10 +130,10 @@ def test_export_group_as_geopackage_and_shapefiles(plugin, engine, qtbot, tmp_pa
 
 
 def test_cancel_stops_a_running_task(plugin, monkeypatch, qtbot, tmp_path):
-    from terrascope_reasoning.terrascope_plugin import runner
+    from terrascope_reasoning.terrascope_plugin import ask_core
 
     slow = ThresholdEngine(delay_s=0.2, ticks=200)  # 40 s if never cancelled
-    monkeypatch.setattr(runner, "load_engine", lambda request: slow)
+    monkeypatch.setattr(ask_core, "load_engine", lambda request: slow)
     _prepare(plugin, tmp_path)
     groups_before = len(QgsProject.instance().layerTreeRoot().children())
     plugin.dock.findChild(QPushButton, "askButton").click()
@@ -151,12 +151,12 @@ def test_cancel_stops_a_running_task(plugin, monkeypatch, qtbot, tmp_path):
 
 def test_engine_failure_shows_one_line_and_adds_nothing(plugin, monkeypatch, qtbot, tmp_path, qgis_iface):
     from terrascope_reasoning.engine.errors import ModelError
-    from terrascope_reasoning.terrascope_plugin import runner
+    from terrascope_reasoning.terrascope_plugin import ask_core
 
     def broken(request):
         raise ModelError("model folder /x holds no config.json: point to a TerraScope model folder")
 
-    monkeypatch.setattr(runner, "load_engine", broken)
+    monkeypatch.setattr(ask_core, "load_engine", broken)
     _prepare(plugin, tmp_path)
     _ask_and_wait(plugin, qtbot)
     texts = [item.text() for item in qgis_iface.messageBar().items()]
@@ -166,13 +166,13 @@ def test_engine_failure_shows_one_line_and_adds_nothing(plugin, monkeypatch, qtb
 
 def test_unexpected_engine_bug_is_one_line_with_details_in_the_log(plugin, monkeypatch, qtbot, tmp_path,
                                                                     qgis_iface):
-    from terrascope_reasoning.terrascope_plugin import runner
+    from terrascope_reasoning.terrascope_plugin import ask_core
 
     class Buggy:
         def ask(self, *a, **k):
             raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(runner, "load_engine", lambda request: Buggy())
+    monkeypatch.setattr(ask_core, "load_engine", lambda request: Buggy())
     _prepare(plugin, tmp_path)
     _ask_and_wait(plugin, qtbot)
     text = [item.text() for item in qgis_iface.messageBar().items()][-1]

@@ -42,7 +42,7 @@ def provider(qgis_app):
 
 @pytest.fixture()
 def engine(monkeypatch):
-    from terrascope_reasoning.terrascope_plugin import runner
+    from terrascope_reasoning.terrascope_plugin import ask_core
 
     fake = ThresholdEngine()
     calls = []
@@ -51,7 +51,7 @@ def engine(monkeypatch):
         calls.append(request)
         return fake
 
-    monkeypatch.setattr(runner, "load_engine", load)
+    monkeypatch.setattr(ask_core, "load_engine", load)
     fake.requests = calls
     return fake
 
@@ -130,12 +130,12 @@ def test_engine_error_becomes_a_processing_error(provider, monkeypatch, tmp_path
     import processing
 
     from terrascope_reasoning.engine.errors import ModelError
-    from terrascope_reasoning.terrascope_plugin import runner
+    from terrascope_reasoning.terrascope_plugin import ask_core
 
     def broken(request):
         raise ModelError(f"model folder not found: {request.model.model_dir}")
 
-    monkeypatch.setattr(runner, "load_engine", broken)
+    monkeypatch.setattr(ask_core, "load_engine", broken)
     with pytest.raises(QgsProcessingException, match="model folder not found"):
         processing.run("terrascope:ask", {"OPTICAL": str(write_optical(tmp_path / "o.tif")), "QUESTION": "Where?",
                                           "MODEL_DIR": str(tmp_path), "OUTPUT": str(tmp_path / "a.gpkg")})

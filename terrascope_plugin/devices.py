@@ -7,8 +7,23 @@ import threading
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 
+_PROBE = "import torch; print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"
+
+
 def detect_gpu() -> str:
-    """The CUDA device name, or "" when torch sees no CUDA device (or torch is missing)."""
+    """The CUDA device name, or "" when torch sees no CUDA device (or torch is missing). Inside QGIS it asks
+    the engine's Python in a short subprocess, so QGIS itself never loads torch and CUDA."""
+    from .worker import use_worker_process, worker_python
+
+    if use_worker_process():
+        import subprocess
+
+        try:
+            run = subprocess.run([worker_python(), "-c", _PROBE], capture_output=True, text=True, timeout=120)
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        lines = run.stdout.strip().splitlines()
+        return lines[-1].strip() if run.returncode == 0 and lines else ""
     try:
         import torch
 

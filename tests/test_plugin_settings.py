@@ -1,0 +1,86 @@
+"""The typed settings wrapper and its dialog, the GPU probe, and the lean plugin start (no torch)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from qgis.core import QgsProject, QgsSettings
+
+pytestmark = pytest.mark.qgis
+
+
+@pytest.fixture()
+def settings(qgis_app):
+    from terrascope_reasoning.terrascope_plugin.settings import SECTION, Settings
+
+    QgsSettings().remove(SECTION)
+    yield Settings()
+    QgsSettings().remove(SECTION)
+
+
+def test_defaults_are_typed(settings):
+    assert settings.model_dir == "" and settings.device == "auto" and settings.tile_size == 512
+    assert settings.results_dir == "" and settings.adapters_dir == "" and settings.adapters() == []
+
+
+def test_values_round_trip_and_bad_ones_fall_back(settings):
+    from terrascope_reasoning.terrascope_plugin.settings import SECTION
+
+    settings.device = "cuda"
+    settings.tile_size = 1024
+    settings.model_dir = "/models/x"
+    assert (settings.device, settings.tile_size, settings.model_dir) == ("cuda", 1024, "/models/x")
+    with pytest.raises(ValueError):
+        settings.device = "tpu"
+    QgsSettings().setValue(f"{SECTION}/tile_size", "big")
+    QgsSettings().setValue(f"{SECTION}/device", "quantum")
+    assert settings.tile_size == 512 and settings.device == "auto"
+    settings.tile_size = 10  # out of range
+    assert settings.tile_size == 512
+
+
+def test_results_go_beside_the_saved_project(settings, tmp_path):
+    project = QgsProject.instance()
+    project.clear()
+    project.setFileName(str(tmp_path / "flood.qgz"))
+    try:
+        assert settings.effective_results_dir() == tmp_path / "terrascope_results"
+        settings.results_dir = str(tmp_path / "elsewhere")
+        assert settings.effective_results_dir() == tmp_path / "elsewhere"
+    finally:
+        project.clear()
+
+
+def test_dialog_saves_what_the_user_set(settings, qtbot, tmp_path):
+    from terrascope_reasoning.terrascope_plugin.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(settings=settings)
+    qtbot.addWidget(dialog)
+    dialog.model_dir.setFilePath(str(tmp_path))
+    dialog.tile_size.setValue(256)
+    dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
+    dialog.accept()
+    assert settings.model_dir == str(tmp_path) and settings.tile_size == 256 and settings.device == "cpu"
+
+
+def test_plugin_import_and_start_load_no_torch(tmp_path):
+    code = ("import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'; sys.path.insert(0, 'tests/..');"
+            "import tests.conftest as c; c._qgis_app();"
+            "from tests.qgis_iface import TestInterface; import terrascope_reasoning;"
+            "p = terrascope_reasoning.classFactory(TestInterface()); p.initGui();"
+            "print('torch' in sys.modules, 'transformers' in sys.modules)")
+    from tests.conftest import ROOT
+
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.stdout.strip().splitlines()[-1] == "False False", run.stderr[-2000:]
+
+
+def test_gpu_probe_in_a_subprocess_matches_torch(monkeypatch):
+    import torch
+
+    from terrascope_reasoning.terrascope_plugin import devices
+
+    monkeypatch.setenv("TERRASCOPE_ENGINE_PROCESS", "1")  # as inside QGIS
+    expected = torch.cuda.get_device_name(0) if torch.cuda.is_available() else ""
+    assert devices.detect_gpu() == expected

@@ -103,8 +103,9 @@ class Answer:
                      "label": self.choice or ""})
         dist = pd.DataFrame(self.distances or [], columns=["from", "to", "metres", "centroid_m", "adjacent",
                                                           "shared_boundary_m"])
-        dist = dist.rename(columns={"from": "from_step", "to": "to_step"})
-        dist["adjacent"] = dist["adjacent"].astype(bool)
+        dist = dist.rename(columns={"from": "from_step", "to": "to_step"}).astype(
+            {"from_step": "int32", "to_step": "int32", "metres": "float64", "centroid_m": "float64",
+             "adjacent": "bool", "shared_boundary_m": "float64"})
         meta = {"question": self.question, "answer": self.answer, "choice": self.choice or "",
                 "choices": json.dumps(self.choices or []), "seconds": f"{self.seconds:.2f}",
                 "crs": _crs_text(self.crs), "trace": self.text, **{k: str(v) for k, v in self.meta.items()}}

@@ -11,7 +11,7 @@ import os
 import threading
 import time
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 from .request import AskRequest
 
@@ -113,7 +113,7 @@ def execute(request: AskRequest, output_path: str, progress: ProgressFn | None =
         return {"kind": "failed", "error": "input", "message": one_line(str(err)), "details": ""}
     except MemoryError:
         return {"kind": "failed", "error": "memory", "message": "", "details": traceback.format_exc()}
-    except Exception as err:  # a bug or an unexpected environment: one line for the bar, details for the log
+    except Exception as err:  # noqa: BLE001 - a bug or an unexpected environment: one line for the bar, details for the log
         return {"kind": "failed", "error": "bug", "message": one_line(str(err)) or type(err).__name__,
                 "details": traceback.format_exc()}
     finally:

@@ -6,7 +6,6 @@ import threading
 
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
-
 _PROBE = "import torch; print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"
 
 
@@ -19,7 +18,8 @@ def detect_gpu() -> str:
         import subprocess
 
         try:
-            run = subprocess.run([worker_python(), "-c", _PROBE], capture_output=True, text=True, timeout=120)
+            run = subprocess.run([worker_python(), "-c", _PROBE], capture_output=True, text=True, timeout=120,
+                                 check=False)
         except (OSError, subprocess.SubprocessError):
             return ""
         lines = run.stdout.strip().splitlines()
@@ -29,7 +29,7 @@ def detect_gpu() -> str:
 
         if torch.cuda.is_available():
             return str(torch.cuda.get_device_name(0))
-    except Exception:  # a broken CUDA install must not break the panel: it just means "no GPU"
+    except Exception:  # noqa: BLE001 - a broken CUDA install must not break the panel: it just means "no GPU"
         return ""
     return ""
 

@@ -36,7 +36,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from .aoi import AOI_MODES, RectangleTool, aoi_geometry, aoi_mode_labels, check_inside
+from .aoi import RectangleTool, aoi_geometry, aoi_mode_labels, check_inside
 from .dates_widget import DatesWidget
 from .devices import gpu_probe
 from .i18n import tr
@@ -267,7 +267,7 @@ class AskDock(QDockWidget):
         return box
 
     # ---- state --------------------------------------------------------------------------------------
-    def showEvent(self, event):  # noqa: N802 (Qt)
+    def showEvent(self, event):
         super().showEvent(event)
         if not self._gpu_asked:  # detect the GPU on first open, not at plugin start
             self._gpu_asked = True
@@ -334,7 +334,7 @@ class AskDock(QDockWidget):
         self._update_enabled()
 
     def set_progress(self, percent: float) -> None:
-        self.progress_bar.setValue(int(round(percent)))
+        self.progress_bar.setValue(round(percent))
 
     def set_status(self, text: str) -> None:
         self.status_label.setText(text)

@@ -83,7 +83,7 @@ def check_overlap(layers: list) -> None:
     for other in layers[1:]:
         try:
             other_extent = extent_in(other, ref.crs())
-        except Exception:
+        except Exception:  # noqa: BLE001 - any transform failure means the same to the user
             raise RequestError(tr("Layer {b} cannot be placed on the grid of {a}: check both CRSs.").format(
                 a=ref.name(), b=other.name()))
         if not ref_extent.intersects(other_extent):

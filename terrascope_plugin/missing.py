@@ -22,7 +22,7 @@ class MissingDependencyPlugin:
             return install_hint(missing)
         return tr("TerraScope could not start: {error}").format(error=self.error)
 
-    def initGui(self) -> None:  # noqa: N802
+    def initGui(self) -> None:
         self.action = QAction(tr("TerraScope: why is it not available?"), self.iface.mainWindow())
         self.action.triggered.connect(self.explain)
         self.iface.addPluginToMenu("&TerraScope", self.action)

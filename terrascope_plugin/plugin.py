@@ -35,7 +35,7 @@ class TerraScopePlugin:
     def tr(self, text: str) -> str:
         return tr(text)
 
-    def initGui(self) -> None:  # noqa: N802
+    def initGui(self) -> None:
         install_translator()
         from .dock import AskDock
 

@@ -3,6 +3,8 @@ modeler step, through the same engine call (:func:`runner.run_ask`)."""
 from __future__ import annotations
 
 from qgis.core import (
+    QgsCoordinateTransform,
+    QgsGeometry,
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
@@ -20,8 +22,6 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
-    QgsCoordinateTransform,
-    QgsGeometry,
 )
 
 from .aoi import check_inside
@@ -42,25 +42,25 @@ class AskAlgorithm(QgsProcessingAlgorithm):
     def name(self) -> str:
         return "ask"
 
-    def displayName(self) -> str:  # noqa: N802 (QGIS's names)
+    def displayName(self) -> str:
         return tr("Ask TerraScope")
 
     def group(self) -> str:
         return tr("Reasoning")
 
-    def groupId(self) -> str:  # noqa: N802
+    def groupId(self) -> str:
         return "reasoning"
 
-    def shortHelpString(self) -> str:  # noqa: N802
+    def shortHelpString(self) -> str:
         return tr("Answers a question about optical, SAR or dated rasters with the TerraScope model. Every "
                   "reasoning step that refers to a region becomes a polygon layer (fields step, label, date, "
                   "area_m2, perimeter_m, share, confidence) in the output GeoPackage. The area of interest is a "
                   "polygon layer, else an extent, else the whole reference raster.")
 
-    def createInstance(self):  # noqa: N802
+    def createInstance(self):
         return AskAlgorithm()
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterRasterLayer(self.OPTICAL, tr("Optical raster"), optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(self.SAR, tr("SAR raster"), optional=True))
         self.addParameter(QgsProcessingParameterMultipleLayers(
@@ -138,7 +138,7 @@ class AskAlgorithm(QgsProcessingAlgorithm):
             results_dir="", tile_size=self.parameterAsInt(parameters, self.TILE_SIZE, context),
             temporary_files=tuple(temporary))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+    def processAlgorithm(self, parameters, context, feedback):
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         try:
             request = self._request(parameters, context, output)

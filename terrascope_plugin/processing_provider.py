@@ -18,7 +18,7 @@ class TerraScopeProvider(QgsProcessingProvider):
     def name(self) -> str:
         return tr("TerraScope")
 
-    def longName(self) -> str:  # noqa: N802 (QGIS's name)
+    def longName(self) -> str:
         return tr("TerraScope — pixel-grounded Earth-observation reasoning")
 
     def icon(self) -> QIcon:
@@ -26,5 +26,5 @@ class TerraScopeProvider(QgsProcessingProvider):
 
         return QIcon(str(ICON_PATH))
 
-    def loadAlgorithms(self) -> None:  # noqa: N802
+    def loadAlgorithms(self) -> None:
         self.addAlgorithm(AskAlgorithm())

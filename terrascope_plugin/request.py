@@ -81,7 +81,7 @@ class AskRequest:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "AskRequest":
+    def from_dict(cls, data: dict) -> AskRequest:
         def raster(d):
             return None if d is None else RasterInput(d["path"], tuple(d["bands"]) if d.get("bands") else None,
                                                       d.get("name", ""), d.get("date", ""))

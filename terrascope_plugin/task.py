@@ -2,7 +2,7 @@
 :func:`runner.run_ask` with paths; ``finished()`` (main thread) hands the outcome to the plugin."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from qgis.core import Qgis, QgsMessageLog, QgsTask
 from qgis.PyQt.QtCore import pyqtSignal

@@ -25,8 +25,8 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 PACKAGE = "terrascope_reasoning"
 PLUGIN_ROOT = Path(__file__).resolve().parent.parent
@@ -86,11 +86,10 @@ class WorkerClient:
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths + env.get("PYTHONPATH", "").split(os.pathsep)))
         env.pop("PYTHONHOME", None)
         env["PYTHONUNBUFFERED"] = "1"
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([self.python or worker_python(), "-u", str(Path(__file__).resolve())],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env,
-                                     text=True, bufsize=1)
-        log.close()
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen([self.python or worker_python(), "-u", str(Path(__file__).resolve())],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env,
+                                         text=True, bufsize=1)
         self._lines = queue.Queue()
         threading.Thread(target=self._read, args=(self.proc, self._lines), daemon=True,
                          name="terrascope-worker-reader").start()

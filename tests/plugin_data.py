@@ -24,8 +24,8 @@ def write_optical(path: Path, size: int = 128, origin=ORIGIN, crs: str = UTM, se
     data = rng.integers(300, 900, size=(3, size, size)).astype("uint16")
     data[:, 32:64, 32:64] = 2500
     data[:, 80:96, 70:110] = 1800  # a second, fainter patch
-    profile = dict(driver="GTiff", width=size, height=size, count=3, dtype="uint16", crs=crs,
-                   transform=from_origin(origin[0], origin[1], PIXEL_M, PIXEL_M))
+    profile = {"driver": "GTiff", "width": size, "height": size, "count": 3, "dtype": "uint16", "crs": crs,
+               "transform": from_origin(origin[0], origin[1], PIXEL_M, PIXEL_M)}
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(data)
     return path
@@ -38,8 +38,8 @@ def write_sar(path: Path, size: int = 128, origin=ORIGIN, crs: str = UTM, seed: 
 
     rng = np.random.default_rng(seed)
     data = rng.uniform(-20, -5, size=(2, size, size)).astype("float32")
-    profile = dict(driver="GTiff", width=size, height=size, count=2, dtype="float32", crs=crs,
-                   transform=from_origin(origin[0], origin[1], PIXEL_M, PIXEL_M))
+    profile = {"driver": "GTiff", "width": size, "height": size, "count": 2, "dtype": "float32", "crs": crs,
+               "transform": from_origin(origin[0], origin[1], PIXEL_M, PIXEL_M)}
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(data)
     return path
@@ -87,8 +87,8 @@ class ThresholdEngine:
 
     def ask(self, question, optical=None, sar=None, dates=None, aoi=None, progress=None, cancelled=None):
         import rasterio
-
         from terrascope_reasoning.engine.errors import Cancelled
+
         # from the submodules: once imported, `engine.geo.vectorize` names the module, not the function
         from terrascope_reasoning.engine.geo.measure import mask_area_m2
         from terrascope_reasoning.engine.geo.vectorize import vectorize

@@ -99,7 +99,7 @@ def test_ask_through_the_panel_in_the_qgis_desktop(artifacts_dir, tmp_path):
         env["TERRASCOPE_ENGINE_FACTORY"] = "terrascope_reasoning.tests.plugin_data:stand_in_engine"
     wait_s = "45" if model == "stand-in" else "110"
     run = subprocess.run([str(ROOT / "scripts" / "qgis_desktop.sh"), str(shot), str(startup), wait_s], env=env,
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr[-2000:]
     assert probe.exists(), "the startup script did not finish inside QGIS: " + run.stdout[-2000:]
     found = json.loads(probe.read_text())

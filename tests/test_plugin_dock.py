@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from qgis.core import QgsProject, QgsRasterLayer, QgsRectangle, QgsVectorLayer, QgsFeature, QgsGeometry
+from qgis.core import QgsFeature, QgsGeometry, QgsProject, QgsRasterLayer, QgsRectangle, QgsVectorLayer
 from qgis.PyQt.QtWidgets import QComboBox, QPushButton
 
 from tests.plugin_data import ORIGIN, PIXEL_M, UTM, write_optical, write_sar
@@ -15,7 +15,6 @@ pytestmark = pytest.mark.qgis
 @pytest.fixture()
 def dock(qgis_iface, qtbot, tmp_path, monkeypatch):
     from qgis.core import QgsSettings
-
     from terrascope_reasoning.terrascope_plugin.dock import AskDock
     from terrascope_reasoning.terrascope_plugin.settings import SECTION
 

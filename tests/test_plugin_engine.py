@@ -49,6 +49,7 @@ class Recording:
 def stand_in_engine(monkeypatch):
     from terrascope_reasoning.engine.api import Engine
     from terrascope_reasoning.terrascope_plugin import ask_core
+
     from tests.test_api_pipeline import BandPredictor, identity_images
 
     predictor = BandPredictor()
@@ -80,9 +81,9 @@ def _layer_areas(group) -> list[float]:
 
 def test_layers_carry_the_engines_measurements(plugin, stand_in_engine, qtbot, tmp_path):
     from terrascope_reasoning.engine.geo.measure import mask_area_m2
-    from tests.test_api_pipeline import CRS, T
-
     from terrascope_reasoning.terrascope_plugin.settings import Settings
+
+    from tests.test_api_pipeline import CRS, T
 
     Settings().tile_size = 128  # the stand-in predictor sees 64 px per tile: 2 m per pixel of the 10 m raster
     layer, lake, field = _scene_layer(tmp_path)
@@ -107,7 +108,7 @@ def test_layers_carry_the_engines_measurements(plugin, stand_in_engine, qtbot, t
 def test_drawn_area_clips_the_steps(plugin, stand_in_engine, qtbot, tmp_path):
     from tests.test_api_pipeline import CRS
 
-    layer, lake, _ = _scene_layer(tmp_path)
+    layer, _, _ = _scene_layer(tmp_path)
     dock = plugin.dock
     dock.optical_combo.setLayer(layer)
     canvas = plugin.iface.mapCanvas()
@@ -129,6 +130,7 @@ def test_cancel_stops_the_real_pipeline(plugin, monkeypatch, qtbot, tmp_path):
 
     from terrascope_reasoning.engine.api import Engine
     from terrascope_reasoning.terrascope_plugin import ask_core
+
     from tests.test_api_pipeline import BandPredictor, identity_images
 
     gate, entered = threading.Event(), threading.Event()

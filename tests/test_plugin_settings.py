@@ -72,13 +72,13 @@ def test_plugin_import_and_start_load_no_torch(tmp_path):
             "print('torch' in sys.modules, 'transformers' in sys.modules)")
     from tests.conftest import ROOT
 
-    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         check=False)
     assert run.stdout.strip().splitlines()[-1] == "False False", run.stderr[-2000:]
 
 
 def test_gpu_probe_in_a_subprocess_matches_torch(monkeypatch):
     import torch
-
     from terrascope_reasoning.terrascope_plugin import devices
 
     monkeypatch.setenv("TERRASCOPE_ENGINE_PROCESS", "1")  # as inside QGIS

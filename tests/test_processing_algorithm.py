@@ -29,7 +29,6 @@ if QGIS_PLUGINS not in sys.path:
 @pytest.fixture(scope="module")
 def provider(qgis_app):
     from processing.core.Processing import Processing
-
     from terrascope_reasoning.terrascope_plugin.processing_provider import TerraScopeProvider
 
     Processing.initialize()
@@ -128,7 +127,6 @@ def test_bad_input_raises_one_clear_line(provider, engine, tmp_path, params, exp
 
 def test_engine_error_becomes_a_processing_error(provider, monkeypatch, tmp_path):
     import processing
-
     from terrascope_reasoning.engine.errors import ModelError
     from terrascope_reasoning.terrascope_plugin import ask_core
 

@@ -99,274 +99,199 @@
       <translation>TerraScope braucht diese Python-Pakete in QGIS: {names}. Installieren Sie sie mit `{python} -m pip install --user {pkgs}` oder führen Sie `make setup` im Pluginordner aus und starten Sie QGIS mit PYTHONPATH=&lt;plugin&gt;/.venv/lib/python3.11/site-packages (`make run-qgis` erledigt das).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="69" />
+      <location filename="../terrascope_plugin/dock.py" line="53" />
       <source>What share of this area is flooded cropland?</source>
       <translation>Welcher Anteil dieses Gebiets ist überflutetes Ackerland?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="70" />
+      <location filename="../terrascope_plugin/dock.py" line="54" />
       <source>How far is the nearest building from the river?</source>
       <translation>Wie weit ist das nächste Gebäude vom Fluss entfernt?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="71" />
+      <location filename="../terrascope_plugin/dock.py" line="55" />
       <source>How many buildings were destroyed between the two dates?</source>
       <translation>Wie viele Gebäude wurden zwischen den beiden Zeitpunkten zerstört?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="72" />
+      <location filename="../terrascope_plugin/dock.py" line="56" />
       <source>Which covers more area, forest or cropland?</source>
       <translation>Was bedeckt mehr Fläche, Wald oder Ackerland?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="73" />
+      <location filename="../terrascope_plugin/dock.py" line="57" />
       <source>Where is the water?</source>
       <translation>Wo ist das Wasser?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="85" />
+      <location filename="../terrascope_plugin/dock.py" line="69" />
       <source>Ask TerraScope</source>
       <translation>TerraScope fragen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="124" />
+      <location filename="../terrascope_plugin/dock.py" line="108" />
       <source>Imagery</source>
       <translation>Bilddaten</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="129" />
+      <location filename="../terrascope_plugin/dock.py" line="113" />
       <source>Optical</source>
       <translation>Optisch</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="130" />
+      <location filename="../terrascope_plugin/dock.py" line="114" />
       <source>SAR</source>
       <translation>SAR</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="132" />
+      <location filename="../terrascope_plugin/dock.py" line="116" />
       <source>Dated layers instead</source>
       <translation>Stattdessen datierte Layer</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="133" />
+      <location filename="../terrascope_plugin/dock.py" line="117" />
       <source>Before/after pairs and time series: one raster per date, earliest first</source>
       <translation>Vorher/nachher-Paare und Zeitreihen: ein Raster pro Zeitpunkt, frühestes zuerst</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="144" />
+      <location filename="../terrascope_plugin/dock.py" line="128" />
       <source>Area of interest</source>
       <translation>Untersuchungsgebiet</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="152" />
+      <location filename="../terrascope_plugin/dock.py" line="136" />
       <source>Area</source>
       <translation>Gebiet</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="158" />
+      <location filename="../terrascope_plugin/dock.py" line="142" />
       <source>Draw</source>
       <translation>Zeichnen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="160" />
+      <location filename="../terrascope_plugin/dock.py" line="144" />
       <source>Drag a rectangle on the map</source>
       <translation>Ziehen Sie ein Rechteck auf der Karte auf</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="167" />
+      <location filename="../terrascope_plugin/dock.py" line="151" />
       <source>Question</source>
       <translation>Frage</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="176" />
+      <location filename="../terrascope_plugin/dock.py" line="160" />
       <source>Ask about the area, e.g. an example from the list</source>
       <translation>Fragen Sie zum Gebiet, z. B. ein Beispiel aus der Liste</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="184" />
+      <location filename="../terrascope_plugin/dock.py" line="168" />
       <source>Choose a local model folder</source>
       <translation>Lokalen Modellordner wählen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="188" />
+      <location filename="../terrascope_plugin/dock.py" line="172" />
       <source>Model</source>
       <translation>Modell</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="191" />
+      <location filename="../terrascope_plugin/dock.py" line="175" />
       <source>Automatic</source>
       <translation>Automatisch</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="192" />
+      <location filename="../terrascope_plugin/dock.py" line="176" />
       <source>CPU</source>
       <translation>CPU</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="193" />
+      <location filename="../terrascope_plugin/dock.py" line="177" />
       <source>CUDA (detecting…)</source>
       <translation>CUDA (wird erkannt…)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="195" />
+      <location filename="../terrascope_plugin/dock.py" line="179" />
       <source>Device</source>
       <translation>Gerät</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="208" />
+      <location filename="../terrascope_plugin/dock.py" line="192" />
       <source>Cancel</source>
       <translation>Abbrechen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="226" />
-      <source>Answer</source>
-      <translation>Antwort</translation>
-    </message>
-    <message>
       <location filename="../terrascope_plugin/dock.py" line="233" />
-      <source>Reasoning steps (click one to show its area):</source>
-      <translation>Denkschritte (klicken Sie einen an, um sein Gebiet zu zeigen):</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="242" />
-      <source>Distances between steps:</source>
-      <translation>Abstände zwischen den Schritten:</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="247" />
-      <source>From step</source>
-      <translation>Von Schritt</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="247" />
-      <source>To step</source>
-      <translation>Zu Schritt</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="247" />
-      <source>Distance (m)</source>
-      <translation>Abstand (m)</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="253" />
-      <source>Export:</source>
-      <translation>Exportieren:</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="255" />
-      <source>GeoPackage…</source>
-      <translation>GeoPackage…</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="256" />
-      <source>Export the answer's step layers as one GeoPackage</source>
-      <translation>Die Schrittlayer der Antwort als ein GeoPackage exportieren</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="259" />
-      <source>Shapefiles…</source>
-      <translation>Shapefiles…</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="260" />
-      <source>Export the answer's step layers as Shapefiles, one per step</source>
-      <translation>Die Schrittlayer der Antwort als Shapefiles exportieren, eines pro Schritt</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="284" />
       <source>CUDA: {gpu}</source>
       <translation>CUDA: {gpu}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="287" />
+      <location filename="../terrascope_plugin/dock.py" line="236" />
       <source>CUDA (no GPU found)</source>
       <translation>CUDA (keine GPU gefunden)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="296" />
+      <location filename="../terrascope_plugin/dock.py" line="245" />
       <source>Embedded default model</source>
       <translation>Eingebautes Standardmodell</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="298" />
+      <location filename="../terrascope_plugin/dock.py" line="247" />
       <source>Folder: {path}</source>
       <translation>Ordner: {path}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="301" />
+      <location filename="../terrascope_plugin/dock.py" line="250" />
       <source>Adapter: {name}</source>
       <translation>Adapter: {name}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="314" />
+      <location filename="../terrascope_plugin/dock.py" line="263" />
       <source>Model folder</source>
       <translation>Modellordner</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="333" />
+      <location filename="../terrascope_plugin/dock.py" line="280" />
       <source>Starting…</source>
       <translation>Wird gestartet…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="363" />
+      <location filename="../terrascope_plugin/dock.py" line="310" />
       <source>Area drawn.</source>
       <translation>Gebiet gezeichnet.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="374" />
+      <location filename="../terrascope_plugin/dock.py" line="321" />
       <source>Type a question first (or pick an example from the list).</source>
       <translation>Geben Sie zuerst eine Frage ein (oder wählen Sie ein Beispiel aus der Liste).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="380" />
+      <location filename="../terrascope_plugin/dock.py" line="327" />
       <source>Use either the optical/SAR pickers or the dated layers, not both: set the pickers to none or clear the dated list.</source>
       <translation>Verwenden Sie entweder die Auswahl optisch/SAR oder die datierten Layer, nicht beides: setzen Sie die Auswahl auf leer oder leeren Sie die datierte Liste.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="383" />
+      <location filename="../terrascope_plugin/dock.py" line="330" />
       <source>Pick an optical or a SAR layer (or add dated layers) first.</source>
       <translation>Wählen Sie zuerst einen optischen oder einen SAR-Layer (oder fügen Sie datierte Layer hinzu).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="387" />
+      <location filename="../terrascope_plugin/dock.py" line="334" />
       <source>Layer {name} is not valid; fix its source.</source>
       <translation>Layer {name} ist ungültig; korrigieren Sie seine Quelle.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="408" />
+      <location filename="../terrascope_plugin/dock.py" line="355" />
       <source>Model folder {path} does not exist: choose another with "…" or pick the embedded default model.</source>
       <translation>Der Modellordner {path} existiert nicht: wählen Sie mit „…“ einen anderen oder das eingebaute Standardmodell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="441" />
+      <location filename="../terrascope_plugin/dock.py" line="388" />
       <source>Cancelled; nothing was added.</source>
       <translation>Abgebrochen; nichts wurde hinzugefügt.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="445" />
+      <location filename="../terrascope_plugin/dock.py" line="391" />
       <source>Done in {s:.1f} s; step layers in {path}</source>
       <translation>Fertig in {s:.1f} s; Schrittlayer in {path}</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="450" />
-      <source>({choice}) {answer}</source>
-      <translation>({choice}) {answer}</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="458" />
-      <source>{area:,.0f} m²</source>
-      <translation>{area:,.0f} m²</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="460" />
-      <source>{share:.1%} of the area</source>
-      <translation>{share:.1%} des Gebiets</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="462" />
-      <source>confidence {c:.2f}</source>
-      <translation>Konfidenz {c:.2f}</translation>
     </message>
     <message>
       <location filename="../terrascope_plugin/finetune/__init__.py" line="37" />
@@ -1109,6 +1034,11 @@
       <translation>Schrittlayer</translation>
     </message>
     <message>
+      <location filename="../terrascope_plugin/processing_algorithm.py" line="92" />
+      <source>Answer</source>
+      <translation>Antwort</translation>
+    </message>
+    <message>
       <location filename="../terrascope_plugin/processing_algorithm.py" line="93" />
       <source>Chosen option</source>
       <translation>Gewählte Option</translation>
@@ -1162,6 +1092,76 @@
       <location filename="../terrascope_plugin/results.py" line="109" />
       <source>Could not write {target}: {error}</source>
       <translation>{target} konnte nicht geschrieben werden: {error}</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="40" />
+      <source>{area:,.0f} m²</source>
+      <translation>{area:,.0f} m²</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="42" />
+      <source>{share:.1%} of the area</source>
+      <translation>{share:.1%} des Gebiets</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="44" />
+      <source>confidence {c:.2f}</source>
+      <translation>Konfidenz {c:.2f}</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="63" />
+      <source>Reasoning steps (click one to show its area):</source>
+      <translation>Denkschritte (klicken Sie einen an, um sein Gebiet zu zeigen):</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="70" />
+      <source>Distances between steps:</source>
+      <translation>Abstände zwischen den Schritten:</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="73" />
+      <source>From step</source>
+      <translation>Von Schritt</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="73" />
+      <source>To step</source>
+      <translation>Zu Schritt</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="73" />
+      <source>Distance (m)</source>
+      <translation>Abstand (m)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="79" />
+      <source>Export:</source>
+      <translation>Exportieren:</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="81" />
+      <source>GeoPackage…</source>
+      <translation>GeoPackage…</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="82" />
+      <source>Export the answer's step layers as one GeoPackage</source>
+      <translation>Die Schrittlayer der Antwort als ein GeoPackage exportieren</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="83" />
+      <source>Shapefiles…</source>
+      <translation>Shapefiles…</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="84" />
+      <source>Export the answer's step layers as Shapefiles, one per step</source>
+      <translation>Die Schrittlayer der Antwort als Shapefiles exportieren, eines pro Schritt</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="113" />
+      <source>({choice}) {answer}</source>
+      <translation>({choice}) {answer}</translation>
     </message>
     <message>
       <location filename="../terrascope_plugin/runner.py" line="107" />

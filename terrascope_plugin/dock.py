@@ -21,16 +21,10 @@ from qgis.PyQt.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -42,10 +36,9 @@ from .devices import gpu_probe
 from .i18n import tr
 from .layer_sources import RequestError, check_overlap, raster_input
 from .request import AskRequest, ModelChoice
-from .runner import Canceled, Failed, Success
+from .results_panel import ResultsPanel
+from .runner import Canceled, Failed
 from .settings import DEVICES, Settings
-
-STEP_ROLE = Qt.UserRole
 
 
 def shrinkable(combo):
@@ -53,15 +46,6 @@ def shrinkable(combo):
     combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(6)
     return combo
-
-
-def display_text(step_text: str) -> str:
-    """A trace step without the model's special tokens (``[SEG]``, ``<t1>``, ``<optical>``...)."""
-    from ..engine.trace_format import SPECIAL_TOKENS
-
-    for token in SPECIAL_TOKENS:
-        step_text = step_text.replace(token, " ")
-    return " ".join(step_text.split())
 
 
 def example_questions() -> list[str]:
@@ -222,49 +206,14 @@ class AskDock(QDockWidget):
         layout.addWidget(self.status_label)
         return box
 
-    def _build_results(self, parent) -> QGroupBox:
-        box = QGroupBox(tr("Answer"), parent)
-        layout = QVBoxLayout(box)
-        self.answer_text = QPlainTextEdit(box)
-        self.answer_text.setObjectName("answerText")
-        self.answer_text.setReadOnly(True)
-        self.answer_text.setMaximumHeight(80)
-        layout.addWidget(self.answer_text)
-        steps_label = QLabel(tr("Reasoning steps (click one to show its area):"), box)
-        steps_label.setWordWrap(True)
-        layout.addWidget(steps_label)
-        self.trace_list = QListWidget(box)
-        self.trace_list.setObjectName("traceList")
-        self.trace_list.setWordWrap(True)
-        self.trace_list.currentItemChanged.connect(lambda item, _prev: self.show_step(item))
-        self.trace_list.itemClicked.connect(self.show_step)
-        layout.addWidget(self.trace_list)
-        distances_label = QLabel(tr("Distances between steps:"), box)
-        distances_label.setWordWrap(True)
-        layout.addWidget(distances_label)
-        self.distances_table = QTableWidget(0, 3, box)
-        self.distances_table.setObjectName("distancesTable")
-        self.distances_table.setHorizontalHeaderLabels([tr("From step"), tr("To step"), tr("Distance (m)")])
-        self.distances_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
-        self.distances_table.verticalHeader().setVisible(False)
-        self.distances_table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.distances_table.setMaximumHeight(110)
-        layout.addWidget(self.distances_table)
-        layout.addWidget(QLabel(tr("Export:"), box))
-        row = QHBoxLayout()
-        self.export_gpkg_button = QPushButton(tr("GeoPackage…"), box)
-        self.export_gpkg_button.setToolTip(tr("Export the answer's step layers as one GeoPackage"))
-        self.export_gpkg_button.setObjectName("exportGpkgButton")
-        self.export_gpkg_button.clicked.connect(lambda: self.exportRequested.emit("gpkg"))
-        self.export_shp_button = QPushButton(tr("Shapefiles…"), box)
-        self.export_shp_button.setToolTip(tr("Export the answer's step layers as Shapefiles, one per step"))
-        self.export_shp_button.setObjectName("exportShpButton")
-        self.export_shp_button.clicked.connect(lambda: self.exportRequested.emit("shp"))
-        row.addWidget(self.export_gpkg_button)
-        row.addWidget(self.export_shp_button)
-        layout.addLayout(row)
-        self._step_layers: dict[int, str] = {}  # step index -> layer id
-        return box
+    def _build_results(self, parent) -> ResultsPanel:
+        self.results = ResultsPanel(self.iface, parent)
+        self.results.exportRequested.connect(self.exportRequested)
+        # the panel's widgets, under the names tests and scripts use
+        self.answer_text, self.trace_list = self.results.answer_text, self.results.trace_list
+        self.distances_table = self.results.distances_table
+        self.export_gpkg_button, self.export_shp_button = self.results.export_gpkg_button, self.results.export_shp_button
+        return self.results
 
     # ---- state --------------------------------------------------------------------------------------
     def showEvent(self, event):
@@ -322,9 +271,7 @@ class AskDock(QDockWidget):
         self.draw_button.setEnabled(mode == "drawn" and not self._running)
         self.ask_button.setEnabled(not self._running)
         self.cancel_button.setEnabled(self._running)
-        has_results = bool(self._step_layers) if hasattr(self, "_step_layers") else False
-        self.export_gpkg_button.setEnabled(has_results and not self._running)
-        self.export_shp_button.setEnabled(has_results and not self._running)
+        self.results.set_export_enabled(self.results.has_results() and not self._running)
 
     def set_running(self, running: bool) -> None:
         self._running = running
@@ -440,67 +387,15 @@ class AskDock(QDockWidget):
             self.progress_bar.setValue(0)
             self.status_label.setText(tr("Cancelled; nothing was added."))
             return
-        assert isinstance(outcome, Success)
         self.progress_bar.setValue(100)
         self.status_label.setText(tr("Done in {s:.1f} s; step layers in {path}").format(
             s=outcome.seconds, path=os.path.basename(outcome.gpkg_path)))
         self.status_label.setToolTip(outcome.gpkg_path)
-        text = outcome.answer
-        if outcome.choice:
-            text = tr("({choice}) {answer}").format(choice=outcome.choice, answer=outcome.answer)
-        self.answer_text.setPlainText(text)
-        self._step_layers = {i: layer.id() for i, layer in (step_layers or {}).items()}
-        self.trace_list.clear()
-        for step in outcome.steps:
-            line = f"{step.index}. {display_text(step.text)}"
-            facts = []
-            if step.area_m2 is not None and step.layer:
-                facts.append(tr("{area:,.0f} m²").format(area=step.area_m2))
-            if step.share is not None and step.layer:
-                facts.append(tr("{share:.1%} of the area").format(share=step.share))
-            if step.confidence is not None and step.layer:
-                facts.append(tr("confidence {c:.2f}").format(c=step.confidence))
-            if facts:
-                line += "  [" + ", ".join(facts) + "]"
-            item = QListWidgetItem(line)
-            item.setData(STEP_ROLE, step.index)
-            self.trace_list.addItem(item)
-        self.distances_table.setRowCount(0)
-        for d in outcome.distances:
-            row = self.distances_table.rowCount()
-            self.distances_table.insertRow(row)
-            for col, value in enumerate((str(d["from"]), str(d["to"]), f"{d['metres']:,.1f}")):
-                cell = QTableWidgetItem(value)
-                cell.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                self.distances_table.setItem(row, col, cell)
+        self.results.show_success(outcome, step_layers)
         self._update_enabled()
 
-    def show_step(self, item) -> None:
-        """Select the step's features and zoom the map to them."""
-        if item is None:
-            return
-        layer = QgsProject.instance().mapLayer(self._step_layers.get(item.data(STEP_ROLE), ""))
-        if layer is None:
-            return
-        for other_id in self._step_layers.values():  # one step highlighted at a time
-            other = QgsProject.instance().mapLayer(other_id)
-            if other is not None and other is not layer:
-                other.removeSelection()
-        layer.selectAll()
-        canvas = self.iface.mapCanvas()
-        extent = layer.extent()
-        dest = canvas.mapSettings().destinationCrs()
-        if dest.isValid() and dest != layer.crs():
-            extent = QgsCoordinateTransform(layer.crs(), dest, QgsProject.instance()).transformBoundingBox(extent)
-        if not extent.isEmpty():
-            extent.scale(1.1)
-            canvas.setExtent(extent)
-            canvas.refresh()
-        if hasattr(self.iface, "setActiveLayer"):
-            self.iface.setActiveLayer(layer)
-
     def step_layer_id(self, step_index: int) -> str | None:
-        return self._step_layers.get(step_index)
+        return self.results.step_layers.get(step_index)
 
     def shutdown(self) -> None:
         """Disconnect from project and probe signals before the plugin unloads."""

@@ -248,7 +248,7 @@ def test_adapters_in_the_settings_folder_are_offered(dock, tmp_path):
 
 
 def test_trace_text_hides_the_models_special_tokens():
-    from terrascope_reasoning.terrascope_plugin.dock import display_text
+    from terrascope_reasoning.terrascope_plugin.results_panel import display_text
 
     assert display_text("Step 2: flooded field. <t2> [SEG] <sar>") == "Step 2: flooded field."
     assert display_text("Compare the two areas.") == "Compare the two areas."

@@ -1,6 +1,7 @@
 """The "Ask TerraScope" Processing algorithm through processing.run, and its provider's life in the plugin."""
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
@@ -152,3 +153,28 @@ def test_plugin_registers_and_removes_the_provider(qgis_iface):
     plugin.unload()
     assert registry.providerById("terrascope") is None
     QgsProject.instance().clear()
+    if had:  # give the module's provider back to the tests after this one
+        from terrascope_reasoning.terrascope_plugin.processing_provider import TerraScopeProvider
+
+        registry.addProvider(TerraScopeProvider())
+
+
+def test_processing_run_through_the_engine_process(provider, monkeypatch, tmp_path):
+    """Inside QGIS (desktop or qgis_process) the algorithm's engine call goes to the engine process."""
+    import processing
+    import pyogrio
+
+    from terrascope_reasoning.terrascope_plugin import runner
+
+    monkeypatch.setenv("TERRASCOPE_ENGINE_PROCESS", "1")
+    monkeypatch.setenv("TERRASCOPE_ENGINE_FACTORY", "terrascope_reasoning.tests.plugin_data:threshold_engine")
+    runner.stop_worker()
+    try:
+        out = str(tmp_path / "answer.gpkg")
+        result = processing.run("terrascope:ask", {"OPTICAL": str(write_optical(tmp_path / "o.tif")),
+                                                   "QUESTION": "Which area is brighter?", "OUTPUT": out})
+        assert runner.worker_client().proc.pid != os.getpid()
+    finally:
+        runner.stop_worker()
+    assert result["ANSWER"] == "The bright area is smaller." and result["STEP_COUNT"] == 2
+    assert [name for name, _ in pyogrio.list_layers(out)] == ["step_01", "step_02"]

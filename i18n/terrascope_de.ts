@@ -274,22 +274,27 @@
       <translation>Wählen Sie zuerst einen optischen oder einen SAR-Layer (oder fügen Sie datierte Layer hinzu).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="334" />
+      <location filename="../terrascope_plugin/dock.py" line="332" />
+      <source>The same layer is picked as optical and as SAR: pick the SAR layer (or none).</source>
+      <translation>Derselbe Layer ist als optisch und als SAR gewählt: wählen Sie den SAR-Layer (oder keinen).</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/dock.py" line="336" />
       <source>Layer {name} is not valid; fix its source.</source>
       <translation>Layer {name} ist ungültig; korrigieren Sie seine Quelle.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="355" />
+      <location filename="../terrascope_plugin/dock.py" line="357" />
       <source>Model folder {path} does not exist: choose another with "…" or pick the embedded default model.</source>
       <translation>Der Modellordner {path} existiert nicht: wählen Sie mit „…“ einen anderen oder das eingebaute Standardmodell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="388" />
+      <location filename="../terrascope_plugin/dock.py" line="390" />
       <source>Cancelled; nothing was added.</source>
       <translation>Abgebrochen; nichts wurde hinzugefügt.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="391" />
+      <location filename="../terrascope_plugin/dock.py" line="393" />
       <source>Done in {s:.1f} s; step layers in {path}</source>
       <translation>Fertig in {s:.1f} s; Schrittlayer in {path}</translation>
     </message>
@@ -919,52 +924,52 @@
       <translation>TerraScope: warum ist es nicht verfügbar?</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="48" />
+      <location filename="../terrascope_plugin/plugin.py" line="49" />
       <source>TerraScope settings…</source>
       <translation>TerraScope-Einstellungen…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="93" />
+      <location filename="../terrascope_plugin/plugin.py" line="94" />
       <source>An answer is still being computed: wait for it or cancel it.</source>
       <translation>Eine Antwort wird noch berechnet: warten Sie darauf oder brechen Sie sie ab.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="99" />
+      <location filename="../terrascope_plugin/plugin.py" line="100" />
       <source>Results folder {path} cannot be created: choose another in the TerraScope settings.</source>
       <translation>Der Ergebnisordner {path} kann nicht angelegt werden: wählen Sie in den TerraScope-Einstellungen einen anderen.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="103" />
+      <location filename="../terrascope_plugin/plugin.py" line="104" />
       <source>Results folder {path} is not writable: choose another in the TerraScope settings.</source>
       <translation>Der Ergebnisordner {path} ist nicht beschreibbar: wählen Sie in den TerraScope-Einstellungen einen anderen.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="115" />
+      <location filename="../terrascope_plugin/plugin.py" line="116" />
       <source>Cancelling…</source>
       <translation>Wird abgebrochen…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="137" />
+      <location filename="../terrascope_plugin/plugin.py" line="140" />
       <source>No answer layers to export: ask a question first.</source>
       <translation>Keine Antwortlayer zum Exportieren: stellen Sie zuerst eine Frage.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="141" />
+      <location filename="../terrascope_plugin/plugin.py" line="144" />
       <source>Export as GeoPackage</source>
       <translation>Als GeoPackage exportieren</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="142" />
+      <location filename="../terrascope_plugin/plugin.py" line="145" />
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="144" />
+      <location filename="../terrascope_plugin/plugin.py" line="147" />
       <source>Folder for the Shapefiles</source>
       <translation>Ordner für die Shapefiles</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/plugin.py" line="152" />
+      <location filename="../terrascope_plugin/plugin.py" line="155" />
       <source>Exported {n} layer(s) to {path}</source>
       <translation>{n} Layer nach {path} exportiert</translation>
     </message>

@@ -328,6 +328,8 @@ class AskDock(QDockWidget):
                                   "pickers to none or clear the dated list."))
         if not (optical or sar or dated):
             raise RequestError(tr("Pick an optical or a SAR layer (or add dated layers) first."))
+        if optical is not None and optical is sar:
+            raise RequestError(tr("The same layer is picked as optical and as SAR: pick the SAR layer (or none)."))
         layers = [lyr for lyr in (optical, sar) if lyr] or [lyr for lyr, _ in dated]
         for layer in layers:
             if not layer.isValid():

@@ -9,6 +9,7 @@ from pathlib import Path
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsProject
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt import sip
 from qgis.PyQt.QtWidgets import QAction, QFileDialog
 
 from .dependencies import install_hint, missing_dependencies
@@ -133,7 +134,9 @@ class TerraScopePlugin:
         from .results import export_group
 
         group = self.last_group
-        if group is None or QgsProject.instance().layerTreeRoot().findGroup(group.name()) is None:
+        if group is not None and sip.isdeleted(group):  # the user removed the group
+            group = self.last_group = None
+        if group is None:
             self.dock.show_error(tr("No answer layers to export: ask a question first."))
             return []
         if path is None:

@@ -150,6 +150,7 @@ BAD_INPUTS = {
     "drawn mode without a rectangle": (lambda d, s: d.aoi_mode_combo.setCurrentIndex(
         d.aoi_mode_combo.findData("drawn")), "No rectangle drawn"),
     "dates and pickers together": (lambda d, s: d.dates.add_layer(s["sar"]), "not both"),
+    "one layer as optical and SAR": (lambda d, s: d.sar_combo.setLayer(s["optical"]), "same layer"),
 }
 
 

@@ -203,3 +203,13 @@ def test_task_runs_in_the_task_manager_off_the_main_thread(engine, qgis_app, qtb
     assert isinstance(outcomes[0], Success) and outcomes[0].gpkg_path == str(tmp_path / "out.gpkg")
     assert threads and threads[0] is not threading.main_thread()
     assert progress and max(progress) <= 100 and progress == sorted(progress)
+
+
+def test_export_after_the_user_removed_the_group_says_so(plugin, engine, qtbot, tmp_path, qgis_iface):
+    _prepare(plugin, tmp_path)
+    _ask_and_wait(plugin, qtbot)
+    root = QgsProject.instance().layerTreeRoot()
+    root.removeChildNode(root.findGroup("Which area is brighter?"))
+    assert plugin.export_last_group("gpkg", str(tmp_path / "x.gpkg")) == []
+    assert "ask a question first" in [item.text() for item in qgis_iface.messageBar().items()][-1]
+    assert not (tmp_path / "x.gpkg").exists()

@@ -6,10 +6,10 @@ import os
 import time
 from pathlib import Path
 
-from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsProject
+from qgis.core import Qgis, QgsApplication, QgsMessageLog
+from qgis.PyQt import sip
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt import sip
 from qgis.PyQt.QtWidgets import QAction, QFileDialog
 
 from .dependencies import install_hint, missing_dependencies

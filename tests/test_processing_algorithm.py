@@ -163,7 +163,6 @@ def test_processing_run_through_the_engine_process(provider, monkeypatch, tmp_pa
     """Inside QGIS (desktop or qgis_process) the algorithm's engine call goes to the engine process."""
     import processing
     import pyogrio
-
     from terrascope_reasoning.terrascope_plugin import runner
 
     monkeypatch.setenv("TERRASCOPE_ENGINE_PROCESS", "1")

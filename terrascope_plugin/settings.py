@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import QgsProject, QgsSettings
+from qgis.core import QgsApplication, QgsProject, QgsSettings
 
 SECTION = "terrascope_reasoning"
 DEVICES = ("auto", "cpu", "cuda")
@@ -83,9 +83,16 @@ class Settings:
         base = Path(home) if home else Path.home()
         return base / RESULTS_SUBFOLDER
 
+    def effective_adapters_dir(self) -> Path:
+        """The configured adapters folder, else ``<QGIS settings folder>/terrascope/adapters`` (where the
+        fine-tune wizard saves by default)."""
+        if self.adapters_dir:
+            return Path(self.adapters_dir)
+        return Path(QgsApplication.qgisSettingsDirPath()) / "terrascope" / "adapters"
+
     def adapters(self) -> list[Path]:
-        """Adapter folders found in :attr:`adapters_dir` (folders holding an ``adapter_config.json``)."""
-        root = Path(self.adapters_dir) if self.adapters_dir else None
-        if root is None or not root.is_dir():
+        """Adapter folders found in the adapters folder (folders holding an ``adapter_config.json``)."""
+        root = self.effective_adapters_dir()
+        if not root.is_dir():
             return []
         return sorted(p for p in root.iterdir() if (p / "adapter_config.json").is_file())

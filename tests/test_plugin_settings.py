@@ -21,7 +21,8 @@ def settings(qgis_app):
 
 def test_defaults_are_typed(settings):
     assert settings.model_dir == "" and settings.device == "auto" and settings.tile_size == 512
-    assert settings.results_dir == "" and settings.adapters_dir == "" and settings.adapters() == []
+    assert settings.results_dir == "" and settings.adapters_dir == ""
+    assert settings.effective_adapters_dir().parts[-2:] == ("terrascope", "adapters")
 
 
 def test_values_round_trip_and_bad_ones_fall_back(settings):

@@ -133,7 +133,9 @@ class Answer:
         shape = self.overview_rgb.shape[1:]
         masks = [s.mask_raster.resampled(shape) if s.mask_raster is not None else None for s in self.steps]
         labels = [f"{s.label} ({_fmt_area(s.area_m2)}, {100 * s.share:.1f} %)" for s in self.steps]
-        caption = self.answer + (f" ({self.choice})" if self.choice and self.choice != self.answer else "")
+        caption = self.answer
+        if self.choice and self.choices and "ABCDEFGH".index(self.choice) < len(self.choices):
+            caption = f"{self.choice}) {self.choices['ABCDEFGH'.index(self.choice)]}"
         return render_preview(self.overview_rgb, masks, labels, caption, path)
 
 

@@ -14,9 +14,10 @@ import pytest
 
 from engine.train.region import write_region
 
-HAS_MODEL = importlib.util.find_spec("engine.model.registry") is not None
+HAS_MODEL = all(importlib.util.find_spec(f"engine.model.{m}") is not None
+                for m in ("registry", "predictor", "checkpoint"))
 needs_model = pytest.mark.skipif(not HAS_MODEL,
-                                 reason="engine.model (tiny-test registry) is not in this tree")
+                                 reason="engine.model (registry, predictor, checkpoint) is not all in this tree")
 
 
 @pytest.fixture(scope="module")

@@ -91,7 +91,9 @@ class EvaluatePage(MessagePage):
             folder_url=QUrl.fromLocalFile(str(folder)).toString(), folder=folder,
             card_url=QUrl.fromLocalFile(str(card)).toString(), card=card.name, name=folder.name))
         self.show_examples(getattr(outcome, "examples", ()))
-        listed = self.engine_wizard.settings.adapters_dir if self.wizard() is not None else ""
+        from .settings_page import default_adapters_root
+
+        listed = str(default_adapters_root(self.engine_wizard.settings)) if self.wizard() is not None else ""
         if listed and Path(listed).resolve() != folder.parent.resolve():
             note = tr("The Ask panel lists the adapters in {listed}; move the adapter there or change the "
                       "adapters folder in the TerraScope settings to use it.")

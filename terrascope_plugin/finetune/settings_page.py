@@ -32,6 +32,8 @@ SLACK_BYTES = 50 * 2**20
 def default_adapters_root(settings: Settings | None = None) -> Path:
     """The adapters folder of the plugin settings, else ``<QGIS settings dir>/terrascope/adapters``."""
     settings = settings or Settings()
+    if hasattr(settings, "effective_adapters_dir"):
+        return Path(settings.effective_adapters_dir())
     if settings.adapters_dir:
         return Path(settings.adapters_dir)
     return Path(QgsApplication.qgisSettingsDirPath()) / "terrascope" / "adapters"

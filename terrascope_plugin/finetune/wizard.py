@@ -91,9 +91,11 @@ class FinetuneWizard(QWizard):
         self.outcome = outcome
         from pathlib import Path
 
-        root = str(Path(outcome.adapter_dir).parent)
-        if not self.settings.adapters_dir:
-            self.settings.adapters_dir = root
+        from .settings_page import default_adapters_root
+
+        root = Path(outcome.adapter_dir).parent
+        if not self.settings.adapters_dir and root.resolve() != default_adapters_root(self.settings).resolve():
+            self.settings.adapters_dir = str(root)  # the folder the user chose becomes the listed one
         self.adapterSaved.emit(str(outcome.adapter_dir))
 
     def task_running(self) -> bool:

@@ -17,7 +17,7 @@ from engine.train.region import write_region
 HAS_MODEL = all(importlib.util.find_spec(f"engine.model.{m}") is not None
                 for m in ("registry", "predictor", "checkpoint"))
 needs_model = pytest.mark.skipif(not HAS_MODEL,
-                                 reason="engine.model (registry, predictor, checkpoint) is not all in this tree")
+                                 reason="engine.model (registry, predictor, checkpoint) not all here")
 
 
 @pytest.fixture(scope="module")

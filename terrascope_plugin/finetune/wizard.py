@@ -94,7 +94,8 @@ class FinetuneWizard(QWizard):
         from .settings_page import default_adapters_root
 
         root = Path(outcome.adapter_dir).parent
-        if not self.settings.adapters_dir and root.resolve() != default_adapters_root(self.settings).resolve():
+        default = default_adapters_root(self.settings).resolve()
+        if not self.settings.adapters_dir and root.resolve() != default:
             self.settings.adapters_dir = str(root)  # the folder the user chose becomes the listed one
         self.adapterSaved.emit(str(outcome.adapter_dir))
 

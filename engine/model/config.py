@@ -1,0 +1,108 @@
+"""The root configuration of a TerraScope network: nested sub-configs for the InternVL part (InternViT,
+projector, language model) and the SAM 2 parts, the image size, the ids of our special tokens (filled after
+the tokenizer is set up) and the grounding knobs. Saved as ``config.json`` beside every checkpoint."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+@dataclass
+class TerraScopeConfig:
+    """Every field defaulted; the defaults are the ``tiny-test`` shape (random weights, CPU, ~1 s to build)."""
+
+    name: str = "tiny-test"  # registry name of the shape this config was built from
+    image_size: int = 64  # S: side in pixels of every model input image (square)
+    # InternVLVisionConfig kwargs (image_size / patch_size are set from the fields above by the network)
+    vision: dict = field(default_factory=lambda: {
+        "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 128,
+        "patch_size": 8, "norm_type": "layer_norm", "use_mean_pooling": False})
+    # text config kwargs; ``model_type`` picks the class (qwen2, llama)
+    text: dict = field(default_factory=lambda: {
+        "model_type": "qwen2", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 2048,
+        "tie_word_embeddings": False, "vocab_size": 2048})
+    downsample_ratio: float = 0.5  # InternVL pixel shuffle: (S/patch)^2 patches -> (S/patch/2)^2 tokens
+    # Sam2VisionConfig kwargs (with a nested ``backbone_config`` dict of Sam2HieraDetConfig kwargs)
+    sam_vision: dict = field(default_factory=lambda: {
+        "backbone_config": {"hidden_size": 16, "num_attention_heads": 1, "blocks_per_stage": [1, 1, 2, 1],
+                            "embed_dim_per_stage": [16, 32, 64, 128],
+                            "num_attention_heads_per_stage": [1, 1, 2, 2],
+                            "window_size_per_stage": [8, 4, 4, 2], "global_attention_blocks": [3],
+                            "window_positional_embedding_background_size": [4, 4]},
+        "backbone_channel_list": [128, 64, 32, 16], "fpn_hidden_size": 32})
+    sam_prompt: dict = field(default_factory=lambda: {"hidden_size": 32, "patch_size": 16})
+    sam_mask_decoder: dict = field(default_factory=lambda: {
+        "hidden_size": 32, "mlp_dim": 64, "num_attention_heads": 2, "iou_head_hidden_dim": 32,
+        # one mask per prompt, the same in training and inference
+        "dynamic_multimask_via_stability": False})
+    relevance_dim: int = 64  # width of the modality relevance head's query/key space
+    max_injected_tokens: int = 128  # cap on visual tokens appended to the KV cache per [SEG]
+    coverage_threshold: float = 0.5  # share of a token's patch the mask must cover to inject the token
+    mask_threshold: float = 0.5  # mask probability that counts as "inside"
+    pixel_mean: tuple = IMAGENET_MEAN  # both encoders see (x - mean) / std of inputs in [0, 1]
+    pixel_std: tuple = IMAGENET_STD
+    lm_source: str = "scratch"  # scratch | smollm2 | internvl3 | published: where the LM weights come from
+    # token ids, filled by tokens.setup_tokenizer
+    vocab_size: int = 0
+    image_token_id: int = -1
+    image_start_id: int = -1
+    image_end_id: int = -1
+    seg_token_id: int = -1
+    optical_token_id: int = -1
+    sar_token_id: int = -1
+    date_token_ids: list = field(default_factory=list)  # <t1>..<t16>
+    eos_token_id: int = -1
+    pad_token_id: int = -1
+
+    @property
+    def patch_size(self) -> int:
+        p = self.vision.get("patch_size", 14)
+        return int(p[0] if isinstance(p, (list, tuple)) else p)
+
+    @property
+    def token_grid(self) -> tuple[int, int]:
+        """(h, w) of the visual token grid after pixel shuffle, e.g. 224 px / 14 * 0.5 -> (8, 8)."""
+        g = int(self.image_size // self.patch_size * self.downsample_ratio)
+        return g, g
+
+    @property
+    def tokens_per_image(self) -> int:
+        h, w = self.token_grid
+        return h * w
+
+    @property
+    def text_hidden(self) -> int:
+        return int(self.text["hidden_size"])
+
+    @property
+    def sam_hidden(self) -> int:
+        return int(self.sam_mask_decoder["hidden_size"])
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["pixel_mean"], d["pixel_std"] = list(self.pixel_mean), list(self.pixel_std)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TerraScopeConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown TerraScope config field(s): {', '.join(sorted(unknown))}")
+        d = dict(d)
+        for k in ("pixel_mean", "pixel_std"):
+            if k in d:
+                d[k] = tuple(d[k])
+        return cls(**d)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TerraScopeConfig":
+        return cls.from_dict(json.loads(Path(path).read_text()))

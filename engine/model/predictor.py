@@ -1,0 +1,246 @@
+"""Grounded decoding: encode the images once, prefill, then greedy decoding with the KV cache; every
+``[SEG]`` produces a mask on the features of the date named by the latest date token, the visual tokens the
+mask covers are appended to the KV cache (optical or SAR per position, by relevance), and the exact
+measurement of the mask is appended as text before decoding continues."""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .. import trace_format as tf
+from ..errors import Cancelled, ModelError
+from .device import oom_guard
+from .injection import gather_injected, mask_to_token_positions
+from .inputs import ModelImages
+from .network import ImageFeatures, TerraScopeModel
+from .tokens import chat_prompt, encode, image_order
+
+_ANSWER_DONE = re.compile(r"Answer:[^\n]*\S[^\n]*\n")
+MODALITY_NAMES = ("optical", "sar")
+
+
+@dataclass
+class GroundedStep:
+    """One grounded reasoning step. ``mask_prob``: (S, S) float32 probabilities in the model's image grid;
+    ``date_index``: 0-based; ``modalities``: the modality of each injected visual token; ``confidence``: mean
+    mask probability inside the mask (0 when empty); ``iou_pred``: the mask decoder's IoU estimate;
+    ``seg_embedding``: (D,) the ``[SEG]`` hidden state, enough to decode the same step's mask on another tile
+    (:meth:`GroundedPredictor.predict_mask`)."""
+
+    index: int
+    text: str
+    label: str
+    date_index: int
+    mask_prob: np.ndarray
+    modalities: list[str]
+    confidence: float
+    iou_pred: float
+    seg_embedding: torch.Tensor
+    measurement: str = ""
+    positions: list[int] = field(default_factory=list)  # injected token positions (row-major in the grid)
+
+
+@dataclass
+class GroundedOutput:
+    """``text``: the whole trace (measurements included); ``answer`` / ``choice``: from the ``Answer:`` line."""
+
+    text: str
+    answer: str
+    choice: str | None
+    steps: list[GroundedStep]
+    n_tokens: int = 0
+    seconds: float = 0.0
+
+
+def pixel_share_measure(mask_prob: np.ndarray, date_index: int = 0, valid: np.ndarray | None = None) -> str:
+    """Default measurement when the caller gives none: pixels as m2 and their share of the valid pixels."""
+    inside = mask_prob > 0.5
+    if valid is not None:
+        inside &= valid
+    total = int(valid.sum()) if valid is not None else inside.size
+    return tf.format_measurement(tf.Measurement(float(inside.sum()), float(inside.sum()) / max(total, 1)))
+
+
+class GroundedPredictor:
+    """``set_images`` once per question (or tile), then ``answer``. ``prefix_mode``: ``cache`` (append to
+    the KV cache), ``recompute-seg`` (re-run the whole prefix after each injection) or ``recompute-token``
+    (no cache at all); the last two exist to measure what the cache saves."""
+
+    def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache"):
+        if prefix_mode not in ("cache", "recompute-seg", "recompute-token"):
+            raise ValueError(f"unknown prefix mode {prefix_mode!r}")
+        self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
+        self.config = model.config
+        self.images: ModelImages | None = None
+        self.features: ImageFeatures | None = None
+
+    @property
+    def image_size(self) -> int:
+        return self.config.image_size
+
+    @torch.no_grad()
+    def set_images(self, images: ModelImages) -> None:
+        """Encode every image of every date once (visual tokens + SAM features)."""
+        images.check(self.image_size)
+        self.images = images.to(self.model.device)
+        with oom_guard():
+            self.features = self.model.encode_images(self.images)
+
+    # ---- decoding ----------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def answer(self, question: str, choices: list[str] | None = None, measure: Callable[..., str] | None = None,
+               progress: Callable[[float, str], None] | None = None, cancelled: Callable[[], bool] | None = None,
+               max_new_tokens: int = 160) -> GroundedOutput:
+        """Answer ``question`` about the images given to :meth:`set_images`.
+
+        ``measure(mask_prob (S, S) float32, date_index) -> str`` is called after each mask; its text (the
+        trace grammar's measurement) is appended to the context. ``cancelled()`` is polled every token
+        (raises :class:`Cancelled`); ``progress(fraction, message)``.
+        """
+        if self.features is None:
+            raise ModelError("no images: call set_images(images) before answer(...)")
+        with oom_guard():
+            return self._answer(question, choices, measure, progress, cancelled, max_new_tokens)
+
+    def _answer(self, question, choices, measure, progress, cancelled, max_new_tokens) -> GroundedOutput:
+        t0 = time.perf_counter()
+        m, cfg, tok, feats = self.model, self.config, self.tokenizer, self.features
+        dev = m.device
+        has_o, has_s = self.images.has_optical.tolist(), self.images.has_sar.tolist()
+        prompt = chat_prompt(tf.format_prompt(question, choices), has_o, has_s, cfg.tokens_per_image)
+        ids = torch.tensor([encode(tok, prompt)], device=dev)
+        embeds = self._prompt_embeds(ids, has_o, has_s)
+        dec = _Decoder(m, self.prefix_mode)
+        hidden = dec.feed(embeds)
+        logits = m.logits(hidden[:, -1])
+        date_ids = {t: i for i, t in enumerate(cfg.date_token_ids)}
+        cur_date = self.images.n_dates - 1
+        parts: list[str] = []
+        pending: list[int] = []  # generated ids since the last step boundary
+        running = ""
+        steps: list[GroundedStep] = []
+        n_new = 0
+        for n_new in range(1, max_new_tokens + 1):
+            if cancelled is not None and cancelled():
+                raise Cancelled("cancelled; nothing was written")
+            nxt = int(logits[0].argmax())
+            if nxt == cfg.eos_token_id:
+                break
+            pending.append(nxt)
+            running += tok.decode([nxt])
+            if nxt in date_ids:
+                cur_date = min(date_ids[nxt], self.images.n_dates - 1)
+            hidden = dec.feed(m.embed_ids(torch.tensor([[nxt]], device=dev)))
+            if nxt == cfg.seg_token_id:
+                step_text = tok.decode(pending).strip()
+                parts.append(tok.decode(pending))
+                pending = []
+                step, meas_ids = self._ground(len(steps) + 1, step_text, hidden[0, -1], cur_date, dec, measure)
+                steps.append(step)
+                parts.append(" " + step.measurement)
+                running += " " + step.measurement
+                hidden = dec.feed(m.embed_ids(torch.tensor([meas_ids], device=dev)))
+                if progress:
+                    progress(n_new / max_new_tokens, f"step {len(steps)}")
+            elif progress and n_new % 16 == 0:
+                progress(n_new / max_new_tokens, "reasoning")
+            logits = m.logits(hidden[:, -1])
+            if _ANSWER_DONE.search(running):
+                break
+        parts.append(tok.decode(pending))
+        text = "".join(parts).strip()
+        # parse_answer needs a non-empty answer text
+        answer, choice = (tf.parse_answer(text, len(choices or [])) if re.search(r"Answer:\s*\S", text)
+                          else ("", None))
+        if progress:
+            progress(1.0, "answered")
+        return GroundedOutput(text, answer, choice, steps, n_new, time.perf_counter() - t0)
+
+    def _prompt_embeds(self, ids: torch.Tensor, has_o: list[bool], has_s: list[bool]) -> torch.Tensor:
+        """(1, L) prompt ids -> (1, L, D) with every ``<IMG_CONTEXT>`` replaced by its visual token."""
+        embeds = self.model.embed_ids(ids)
+        order = image_order(has_o, has_s)
+        vis = torch.cat([self.features.tokens[t, mod] for t, mod in order]).to(embeds.dtype)  # (M*N, D)
+        slots = ids[0] == self.config.image_token_id
+        if int(slots.sum()) != vis.shape[0]:
+            raise ModelError(f"prompt has {int(slots.sum())} image slots for {vis.shape[0]} visual tokens")
+        embeds[0, slots] = vis
+        return embeds
+
+    def _ground(self, index: int, step_text: str, seg_hidden: torch.Tensor, date: int, dec: "_Decoder",
+                measure) -> tuple[GroundedStep, list[int]]:
+        """Mask for one ``[SEG]``, token injection into the cache, measurement text. -> (step, its ids)."""
+        m, cfg, feats = self.model, self.config, self.features
+        out = m.ground(seg_hidden[None], feats.tokens[date][None], [f[date][None] for f in feats.sam],
+                       feats.available[date][None])
+        prob = torch.sigmoid(out["mask_logits"][0])  # (S, S)
+        pos = mask_to_token_positions(prob, cfg.token_grid, cfg.coverage_threshold, cfg.max_injected_tokens,
+                                      cfg.mask_threshold)
+        chosen = out["relevance"][0, pos].argmax(-1)
+        if pos.numel():
+            inj = gather_injected(feats.tokens[date, 0], feats.tokens[date, 1], pos, chosen)
+            dec.feed(inj[None].to(m.dtype), inject=True)
+        prob_np = prob.float().cpu().numpy().astype(np.float32)
+        inside = prob_np > cfg.mask_threshold
+        text = str(measure(prob_np, date)).strip() if measure is not None else ""
+        if not text:  # the context always gets a measurement, as in training
+            text = pixel_share_measure(prob_np, date, self.images.valid[date].cpu().numpy())
+        meas_ids = encode(self.tokenizer, " " + text)
+        step = GroundedStep(index=index, text=step_text, label=tf.parse_step_label(step_text), date_index=date,
+                            mask_prob=prob_np, modalities=[MODALITY_NAMES[int(c)] for c in chosen.tolist()],
+                            confidence=float(prob_np[inside].mean()) if inside.any() else 0.0,
+                            iou_pred=float(out["iou"][0]), seg_embedding=seg_hidden.detach().clone(),
+                            measurement=text, positions=pos.tolist())
+        return step, meas_ids
+
+    # ---- re-decoding on other images ---------------------------------------------------------------------
+    @torch.no_grad()
+    def predict_mask(self, seg_embedding: torch.Tensor, date_index: int, images: ModelImages) -> np.ndarray:
+        """The mask of a step (its ``seg_embedding``) on other images of the same dates, e.g. one
+        native-resolution tile. -> (S, S) float32 probabilities."""
+        images.check(self.image_size)
+        d = min(int(date_index), images.n_dates - 1)
+        one = ModelImages(None if images.optical is None else images.optical[d:d + 1],
+                          None if images.sar is None else images.sar[d:d + 1], images.valid[d:d + 1],
+                          images.has_optical[d:d + 1], images.has_sar[d:d + 1]).to(self.model.device)
+        with oom_guard():
+            f = self.model.encode_images(one)
+            h = seg_embedding.to(self.model.device, self.model.dtype).reshape(1, -1)
+            out = self.model.ground(h, f.tokens[0][None], [x[0][None] for x in f.sam], f.available[0][None])
+        return torch.sigmoid(out["mask_logits"][0]).float().cpu().numpy().astype(np.float32)
+
+
+class _Decoder:
+    """Feeds embedding chunks through the language model, keeping the KV cache (or, for comparison,
+    recomputing the whole prefix). ``feed`` -> the chunk's last hidden states (1, n, D)."""
+
+    def __init__(self, model: TerraScopeModel, mode: str):
+        from transformers import DynamicCache
+
+        self.model, self.mode, self._cache_cls = model, mode, DynamicCache
+        self.cache = DynamicCache()
+        self.chunks: list[torch.Tensor] = []
+        self.length = 0
+        self.stale = False  # recompute-seg: injected chunks not yet in the cache
+
+    def feed(self, embeds: torch.Tensor, inject: bool = False) -> torch.Tensor | None:
+        n = embeds.shape[1]
+        self.chunks.append(embeds)
+        self.length += n
+        if self.mode == "recompute-seg" and inject:
+            # the whole prefix is re-run at the next chunk, as a decoder without cache injection must
+            self.stale = True
+            return None
+        if self.mode == "cache" or (self.mode == "recompute-seg" and not self.stale):
+            pos = torch.arange(self.length - n, self.length, device=embeds.device)[None]
+            return self.model.lm(embeds, self.cache, position_ids=pos)
+        full = torch.cat(self.chunks, 1)
+        self.cache = self._cache_cls() if self.mode == "recompute-seg" else None
+        pos = torch.arange(full.shape[1], device=embeds.device)[None]
+        self.stale = False
+        return self.model.lm(full, self.cache, position_ids=pos)[:, -n:]

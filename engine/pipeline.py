@@ -131,13 +131,13 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         has_region = bool(((prob >= cfg.threshold) & ov.aoi & ov.valid[d]).any())
         tick = _progress(progress, 0.5 + 0.45 * k / n, 0.5 + 0.45 * (k + 1) / n, f"refining step {k + 1}")
         if has_region and cfg.refine:
-            def predict(arrays: StackArrays, _gs=gs, _d=d):
-                images = make_images(arrays, has_opt, has_sar, device)
-                return _numpy(predictor.predict_mask(_gs.seg_embedding, _d, images))
+            def predict(arrays: StackArrays, _gs=gs, _d=d):  # arrays hold the step's date alone
+                images = make_images(arrays, has_opt[_d:_d + 1], has_sar[_d:_d + 1], device)
+                return _numpy(predictor.predict_mask(_gs.seg_embedding, 0, images))
 
             mask, stitched = refine_tiles(stack, predict, d, cfg.tile_size, cfg.overlap,
                                           model_size=image_size, threshold=cfg.threshold, progress=tick,
-                                          cancelled=cancelled)
+                                          cancelled=cancelled, only_date=True)
         else:
             sampler = _OverviewSampler(prob if has_region else None, ov_t)
             mask, stitched = refine_tiles(stack, sampler, d, cfg.tile_size, cfg.overlap,

@@ -59,6 +59,7 @@ class BandPredictor:
 
     def predict_mask(self, seg_embedding, date_index, images):
         self.tiles += 1
+        assert images.valid.shape[0] == 1 and date_index == 0  # tiles carry the step's date alone
         return self._prob(seg_embedding, date_index, images)
 
 

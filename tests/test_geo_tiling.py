@@ -118,3 +118,22 @@ def test_refine_tiles_cancel_and_aoi_clip(tmp_path):
     assert st.share == pytest.approx(1.0)
     with pytest.raises(Cancelled):
         refine_tiles(stack, lambda a: np.ones(a.aoi.shape, np.float32), tile=64, overlap=8, cancelled=lambda: True)
+
+
+def test_refine_reads_only_the_steps_date(tmp_path):
+    path, field = _scene(tmp_path)
+    empty = write_raster(tmp_path / "before.tif", np.full((3, 260, 330), 600, np.uint16), T, CRS, nodata=0)
+    stack = open_stack(dates=[empty, path])
+    seen = []
+
+    def predict(arrays):
+        seen.append(arrays.optical.shape[0])
+        return (arrays.optical[0, 0] > 0.5).astype(np.float32)
+
+    mask, st = refine_tiles(stack, predict, date_index=1, tile=128, overlap=16, only_date=True)
+    assert set(seen) == {1}
+    expected = field.copy()
+    expected[:, :6] = False
+    assert (mask.array() == expected).all()
+    mask0, _ = refine_tiles(stack, predict, date_index=0, tile=128, overlap=16, only_date=True)
+    assert not mask0.array().any()

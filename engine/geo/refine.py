@@ -35,12 +35,14 @@ def resize_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray], date_index: int = 0,
                  tile: int = 512, overlap: int = 64, model_size: int | None = None, threshold: float = 0.5,
                  progress: Callable[[int, int], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None, tmpdir: str | None = None
+                 cancelled: Callable[[], bool] | None = None, tmpdir: str | None = None,
+                 only_date: bool = False
                  ) -> tuple[MaskRaster, Stitcher]:
     """Full-resolution mask of one step over the whole ``stack`` grid.
 
     ``predict(arrays) -> (s, s) probabilities`` is called once per tile that holds usable pixels, with the
-    tile read at ``model_size`` x ``model_size`` (None: native tile size). Probabilities are resized back to
+    tile read at ``model_size`` x ``model_size`` (None: native tile size). With ``only_date`` the tile holds
+    that date alone (T = 1), else all dates. Probabilities are resized back to
     the tile, clipped to the AOI and to the valid pixels of ``date_index``, and stitched (see
     :class:`Stitcher`). ``progress(done, total)`` after each tile; ``cancelled()`` is polled before each tile
     and raises :class:`Cancelled` (the temporary mask is deleted). Returns the mask and the finished
@@ -51,18 +53,19 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     total = len(grid)
     with gdal_env():  # the bounded block cache also covers the mask written to disk
         stitcher = Stitcher(grid, stack.transform, stack.crs, threshold, tmpdir=tmpdir)
-        _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total)
+        _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total, only_date)
         return stitcher.finish(), stitcher
 
 
-def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total) -> None:
+def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total, only_date) -> None:
     try:
         for k, win in enumerate(grid.windows()):
             if cancelled is not None and cancelled():
                 raise Cancelled("cancelled while refining masks; nothing was written")
             shape = (int(win.height), int(win.width))
-            arrays = stack.read(win, out_shape=(model_size, model_size) if model_size else None)
-            valid = arrays.valid[min(date_index, arrays.valid.shape[0] - 1)]
+            arrays = stack.read(win, out_shape=(model_size, model_size) if model_size else None,
+                                dates=[date_index] if only_date else None)
+            valid = arrays.valid[0 if only_date else min(date_index, arrays.valid.shape[0] - 1)]
             keep = stack.aoi_mask(win) & resize_mask(valid, shape)
             if not (valid & arrays.aoi).any():
                 prob = np.zeros(shape, np.float32)

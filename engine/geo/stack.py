@@ -100,21 +100,25 @@ class InputStack:
 
         return Window(0, 0, self.width, self.height)
 
-    def read(self, window=None, out_shape: tuple[int, int] | None = None) -> StackArrays:
-        """Read ``window`` (None: the whole grid) at native resolution or resampled to ``out_shape``."""
+    def read(self, window=None, out_shape: tuple[int, int] | None = None,
+             dates: list[int] | None = None) -> StackArrays:
+        """Read ``window`` (None: the whole grid) at native resolution or resampled to ``out_shape``;
+        ``dates``: 0-based indices of the dates to read (None: all), in that order."""
         window = window or self.full_window()
         shape = out_shape or (int(window.height), int(window.width))
         transform = self.window_transform(window, out_shape)
         down = out_shape is not None and out_shape[0] < window.height
-        return self._read_grid(transform, shape, down)
+        return self._read_grid(transform, shape, down, dates)
 
-    def _read_grid(self, transform: Affine, shape: tuple[int, int], downsample: bool) -> StackArrays:
+    def _read_grid(self, transform: Affine, shape: tuple[int, int], downsample: bool,
+                   dates: list[int] | None = None) -> StackArrays:
         h, w = shape
-        t = self.n_dates
-        optical = np.zeros((t, 3, h, w), np.float32) if self.has_optical.any() else None
-        sar = np.zeros((t, 2, h, w), np.float32) if self.has_sar.any() else None
+        chosen = [self.dates[i] for i in (range(self.n_dates) if dates is None else dates)]
+        t = len(chosen)
+        optical = np.zeros((t, 3, h, w), np.float32) if any(d.optical for d in chosen) else None
+        sar = np.zeros((t, 2, h, w), np.float32) if any(d.sar for d in chosen) else None
         valid = np.zeros((t, h, w), bool)
-        for i, date in enumerate(self.dates):
+        for i, date in enumerate(chosen):
             if date.optical is not None:
                 optical[i], ok = date.optical.read(self.crs, transform, shape, downsample)
                 valid[i] |= ok

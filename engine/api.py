@@ -54,7 +54,7 @@ class Engine:
             raise ModelError(f"adapter folder not found: {adapter}")
         from .model.device import resolve_device
 
-        dev = resolve_device(device)
+        dev, dtype = resolve_device(device)  # bfloat16 on CUDA, float32 on CPU
         if model_name:
             from .model.registry import build_model
 
@@ -68,7 +68,7 @@ class Engine:
             name = folder.name
         if adapter is not None:
             model = _load_adapter(model, adapter)
-        model = model.to(dev).eval()
+        model = model.to(device=dev, dtype=dtype).eval()
         return cls(model, tokenizer, dev, name=name)
 
     @property

@@ -159,7 +159,7 @@ def _progress_bar(args, desc: str):
     from tqdm import tqdm
 
     bar = tqdm(total=100, desc=desc, file=sys.stderr, leave=False, dynamic_ncols=True,
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}]")
+               bar_format="{desc} {percentage:3.0f}%|{bar}| [{elapsed}]")
 
     def progress(*a, **_):
         if not a:
@@ -170,7 +170,7 @@ def _progress_bar(args, desc: str):
             return
         msg = next((x for x in a[1:] if isinstance(x, str)), "")
         bar.n = round(100 * min(max(frac, 0.0), 1.0))
-        bar.postfix = msg
+        bar.set_description_str(f"{desc}: {msg}" if msg else desc, refresh=False)
         bar.refresh()
 
     return progress, bar.close

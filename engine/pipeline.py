@@ -25,6 +25,7 @@ from .trace_format import format_measurement, parse_step_label
 
 log = logging.getLogger(__name__)
 Progress = Callable[..., None]
+MAX_LABEL = 120  # characters of a step's phrase kept as the layer label
 
 
 @dataclass
@@ -143,7 +144,8 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
             mask, stitched = refine_tiles(stack, sampler, d, cfg.tile_size, cfg.overlap,
                                           threshold=cfg.threshold, progress=tick, cancelled=cancelled)
         polys = vectorize(mask)
-        label = (getattr(gs, "label", None) or parse_step_label(gs.text)).strip()
+        label = " ".join((getattr(gs, "label", None) or parse_step_label(gs.text)).split())
+        label = label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
         date = f"t{d + 1}"
         conf = stitched.confidence if stitched.pixel_count else float(getattr(gs, "confidence", 0.0) or 0.0)
         feats = step_features(polys, gs.index, label, date, stitched.area_m2, stitched.share, conf)

@@ -137,3 +137,23 @@ def test_evaluate_predictor_measures_like_the_trace():
         expected = [line.split("[SEG] ", 1)[1] for line in sample["trace"].splitlines() if "[SEG]" in line]
         assert pred.measured == expected
     assert all(s["giou"] == 1.0 for s in scores)
+
+
+@pytest.mark.slow
+def test_bench_and_predictor_path_with_the_tiny_test_model(tmp_path):
+    """The whole path with a real (random-weight) model: GeoTIFFs -> Engine.ask -> scores, and samples ->
+    GroundedPredictor -> scores. Numbers are near zero for random weights; the shape of the result counts."""
+    registry = pytest.importorskip("terrascope_reasoning.engine.model.registry")
+    from terrascope_reasoning.engine.api import Engine
+    from terrascope_reasoning.engine.data.dataset import held_out_samples
+    from terrascope_reasoning.engine.model.predictor import GroundedPredictor
+
+    eng = Engine.load(model_name="tiny-test", device="cpu")
+    size = eng.image_size
+    write_scenes(tmp_path, seed=10**6, size=size, count=1)
+    r = run_bench(tmp_path, engine=eng, limit=1)
+    assert r["n"] == 1 and r["errors"] == [] and 0.0 <= r["giou"] <= 1.0
+    model, tok = registry.build_model("tiny-test")
+    m = evaluate_predictor(GroundedPredictor(model.eval(), tok), held_out_samples(1, image_size=size))
+    assert m["n"] == 1 and 0.0 <= m["giou"] <= 1.0 and set(m["per_task"]) <= {
+        "coverage", "area", "distance", "ranking", "boundary", "change", "referring", "implicit"}

@@ -159,10 +159,7 @@ def _predict(predictor, sample: dict, question: str, choices: list[str]) -> tupl
 
     out = predictor.answer(question, choices or None, measure=measure)
     masks = [s.mask_prob for s in out.steps]
-    choice = getattr(out, "choice", None)
-    if choice is None and getattr(out, "text", None):
-        choice = parse_answer(out.text, len(choices))[1]
-    return choice, masks
+    return getattr(out, "choice", None), masks
 
 
 def evaluate_predictor(predictor, samples: Iterable[dict], progress: Progress | None = None) -> dict:

@@ -110,3 +110,23 @@ def test_engine_load_errors(tmp_path, engine):
         Engine.load(model_name="no-such-size", device="cpu")
     with pytest.raises(InputError, match="question is empty"):
         engine.ask("  ", optical="x.tif")
+
+
+def test_engine_loads_a_saved_model_folder_and_adapter(scene, engine, tmp_path):
+    from terrascope_reasoning.engine.model import checkpoint
+
+    folder, q = scene
+    checkpoint.save_pretrained(engine.model, engine.tokenizer, tmp_path / "model")
+    eng = Engine.load(tmp_path / "model", device="cpu")
+    assert eng.image_size == engine.image_size and eng.name == "model"
+    ans = eng.ask(q["question"], optical=folder / "optical.tif", tile_size=64, overlap=8)
+    assert isinstance(ans.answer, str)
+    import copy
+
+    tuned = copy.deepcopy(engine.model)
+    checkpoint.add_lora(tuned)
+    checkpoint.save_adapter(tuned, tmp_path / "adapter")
+    with_adapter = Engine.load(tmp_path / "model", device="cpu", adapter=tmp_path / "adapter")
+    assert checkpoint.has_lora(with_adapter.model)
+    with pytest.raises(ModelError, match="adapter folder not found"):
+        Engine.load(tmp_path / "model", device="cpu", adapter=tmp_path / "nope")

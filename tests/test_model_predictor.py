@@ -1,0 +1,144 @@
+"""Grounded decoding on tiny-test weights: KV-cache re-injection equals a full forward, date routing,
+measurements in the context, cancel, re-decoding a step on other images."""
+import numpy as np
+import pytest
+import torch
+
+from engine.errors import Cancelled, ModelError
+from engine.model.predictor import GroundedPredictor
+from engine.model.registry import build_model
+from tests.test_model_support import images, script
+
+TRACE = ("Step 1: water. <t1> [SEG]\nStep 2: cropland next to the water. <t2> [SEG]\n"
+         "Step 3: forest. <t2> [SEG]\nAnswer: B\n")
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    model, tok = build_model("tiny-test")
+    with torch.no_grad():  # random init gives logits near 0 everywhere: spread them so masks have regions
+        model.mask_decoder.output_hypernetworks_mlps[0].proj_out.weight.mul_(100.0)
+    return model, tok
+
+
+def _run(model, tok, mode, imgs, text=TRACE, **kw):
+    record = []
+    undo = script(model, tok, text, record)
+    try:
+        p = GroundedPredictor(model, tok, prefix_mode=mode)
+        p.set_images(imgs)
+        out = p.answer("What share is water?", ["a", "b"], **kw)
+    finally:
+        undo()
+    return out, record
+
+
+def test_cache_reinjection_gives_the_logits_of_a_full_forward(tiny):
+    model, tok = tiny
+    imgs = images(2, seed=1)
+    calls = []
+
+    def measure(prob, date):
+        calls.append((prob.shape, prob.dtype, date))
+        return "[area 12.4 ha; share 23.1 %]"
+
+    cached, rec_c = _run(model, tok, "cache", imgs, measure=measure)
+    full, rec_f = _run(model, tok, "recompute-token", imgs, measure=measure)
+    seg_full, rec_s = _run(model, tok, "recompute-seg", imgs, measure=measure)
+    assert len(cached.steps) == 3 and sum(len(s.positions) for s in cached.steps) > 0  # tokens were injected
+    assert len(rec_c) == len(rec_f) == len(rec_s)
+    for a, b, c in zip(rec_c, rec_f, rec_s):
+        assert torch.allclose(a, b, atol=1e-4, rtol=1e-4)
+        assert torch.allclose(a, c, atol=1e-4, rtol=1e-4)
+    assert cached.text == full.text
+    assert calls[0] == ((64, 64), np.float32, 0) and [c[2] for c in calls[:3]] == [0, 1, 1]
+
+
+def test_injected_tokens_change_what_follows(tiny):
+    model, tok = tiny
+    imgs = images(1, seed=2)
+    _, with_inj = _run(model, tok, "cache", imgs, text="Step 1: water. <t1> [SEG]\nAnswer: A\n")
+    old = model.config.max_injected_tokens
+    model.config.max_injected_tokens = 0
+    try:
+        _, without = _run(model, tok, "cache", imgs, text="Step 1: water. <t1> [SEG]\nAnswer: A\n")
+    finally:
+        model.config.max_injected_tokens = old
+    n_before = len(tok("Step 1: water. <t1> [SEG]", add_special_tokens=False)["input_ids"])
+    assert torch.allclose(with_inj[n_before - 1], without[n_before - 1])  # up to [SEG] nothing differs
+    assert not torch.allclose(with_inj[n_before], without[n_before], atol=1e-4)
+
+
+def test_output_steps_and_answer(tiny):
+    model, tok = tiny
+    out, _ = _run(model, tok, "cache", images(2, seed=3))
+    assert out.answer == "B" and out.choice == "B"
+    assert [s.index for s in out.steps] == [1, 2, 3]
+    assert [s.label for s in out.steps] == ["water", "cropland next to the water", "forest"]
+    assert out.steps[0].text == "Step 1: water. <t1> [SEG]"
+    for s in out.steps:
+        assert s.mask_prob.shape == (64, 64) and s.mask_prob.dtype == np.float32
+        assert 0.0 <= s.mask_prob.min() and s.mask_prob.max() <= 1.0
+        assert len(s.modalities) == len(s.positions) and set(s.modalities) <= {"optical", "sar"}
+        assert 0.0 <= s.confidence <= 1.0 and 0.0 <= s.iou_pred <= 1.0
+        assert s.seg_embedding.shape == (model.config.text_hidden,)
+        assert s.measurement.startswith("[") and s.measurement in out.text  # default pixel measurement
+
+
+def test_date_token_routes_the_mask_decoder(tiny):
+    model, tok = tiny
+    imgs = images(2, seed=4)
+    out, _ = _run(model, tok, "cache", imgs, text="Step 1: a. <t1> [SEG]\nStep 2: a. <t2> [SEG]\nAnswer: A\n")
+    s1, s2 = out.steps
+    assert (s1.date_index, s2.date_index) == (0, 1)
+    p = GroundedPredictor(model, tok)
+    # the same [SEG] state decoded on each date: the step's mask is the one of its own date
+    for step in (s1, s2):
+        own = p.predict_mask(step.seg_embedding, step.date_index, imgs)
+        other = p.predict_mask(step.seg_embedding, 1 - step.date_index, imgs)
+        assert np.allclose(step.mask_prob, own, atol=1e-5)
+        assert not np.allclose(step.mask_prob, other, atol=1e-3)
+    # without a date token the last date is used
+    out, _ = _run(model, tok, "cache", imgs, text="Step 1: a. [SEG]\nAnswer: A\n")
+    assert out.steps[0].date_index == 1
+
+
+def test_sar_only_dates_inject_sar_tokens(tiny):
+    model, tok = tiny
+    out, _ = _run(model, tok, "cache", images(1, seed=5, optical=False),
+                  text="Step 1: a. <t1> [SEG]\nAnswer: A\n")
+    assert out.steps[0].positions and set(out.steps[0].modalities) == {"sar"}
+
+
+def test_cancel_stops_decoding(tiny):
+    model, tok = tiny
+    polls = []
+
+    def cancelled():
+        polls.append(1)
+        return len(polls) > 3
+
+    with pytest.raises(Cancelled):
+        _run(model, tok, "cache", images(1), cancelled=cancelled)
+    assert len(polls) == 4
+
+
+def test_progress_and_max_tokens(tiny):
+    model, tok = tiny
+    seen = []
+    out, _ = _run(model, tok, "cache", images(1), text="Step 1: a. <t1> [SEG]" + " more" * 100,
+                  progress=lambda f, msg: seen.append(f), max_new_tokens=20)
+    assert out.n_tokens == 20 and seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen)
+
+
+def test_answer_needs_images_and_checks_their_size(tiny):
+    model, tok = tiny
+    p = GroundedPredictor(model, tok)
+    with pytest.raises(ModelError):
+        p.answer("What?")
+    from engine.errors import InputError
+    from engine.model.inputs import ModelImages
+
+    bad = ModelImages(torch.rand(1, 3, 32, 32), None, torch.ones(1, 32, 32, dtype=torch.bool), [True], [False])
+    with pytest.raises(InputError, match="64 x 64"):
+        p.set_images(bad)

@@ -1,0 +1,51 @@
+"""Shared helpers for the model tests (tiny images, scripted decoding) and a check of the script helper itself."""
+from __future__ import annotations
+
+import torch
+
+from engine.model.inputs import ModelImages
+
+S = 64  # tiny-test image size
+
+
+def images(n_dates: int = 1, seed: int = 0, optical=True, sar=True) -> ModelImages:
+    g = torch.Generator().manual_seed(seed)
+    opt = torch.rand(n_dates, 3, S, S, generator=g) if optical else None
+    sr = torch.rand(n_dates, 2, S, S, generator=g) if sar else None
+    return ModelImages(opt, sr, torch.ones(n_dates, S, S, dtype=torch.bool), [optical] * n_dates, [sar] * n_dates)
+
+
+def script(model, tokenizer, text: str, record: list | None = None):
+    """Make ``model`` emit the tokens of ``text`` then EOS, whatever its weights say (the real logits are
+    still computed and, with ``record``, kept). -> undo function."""
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"] + [model.config.eos_token_id]
+    it = iter(ids)
+    orig = model.logits
+
+    def fake(hidden):
+        real = orig(hidden)
+        if record is not None:
+            record.append(real.detach().clone())
+        out = torch.full_like(real, -1e4)
+        out[..., next(it, model.config.eos_token_id)] = 0.0
+        return out
+
+    model.logits = fake
+
+    def undo():
+        del model.logits
+
+    return undo
+
+
+def test_script_makes_the_model_emit_the_text():
+    from engine.model.predictor import GroundedPredictor
+    from engine.model.registry import build_model
+
+    model, tok = build_model("tiny-test")
+    undo = script(model, tok, "Answer: B\n")
+    p = GroundedPredictor(model, tok)
+    p.set_images(images())
+    out = p.answer("Which?", ["x", "y"])
+    undo()
+    assert out.text == "Answer: B" and out.choice == "B" and out.steps == []

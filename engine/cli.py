@@ -65,27 +65,27 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--adapter", metavar="DIR")
     b.add_argument("--json", action="store_true")
 
-    t = sub.add_parser("train", parents=[common],
-                       help="two-stage training (further --field value options override config fields)")
-    t.add_argument("--config", metavar="FILE")
-    t.add_argument("--data", metavar="DIR")
-    t.add_argument("--out", metavar="DIR")
-
+    t = sub.add_parser("train", parents=[common], help="two-stage training of a model")
     f = sub.add_parser("finetune", parents=[common], help="LoRA fine-tuning on your own labelled imagery")
-    f.add_argument("--images", nargs="+", metavar="PATH")
-    f.add_argument("--labels", metavar="PATH")
-    f.add_argument("--out", metavar="ADAPTER_DIR")
+    try:  # the training side owns its options; without it the commands still parse and say what is missing
+        from .train.cli import add_finetune_arguments, add_train_arguments
+
+        add_train_arguments(t)
+        add_finetune_arguments(f)
+    except ImportError:
+        t.add_argument("--config", metavar="FILE")
+        t.add_argument("--data", metavar="DIR")
+        t.add_argument("--out", metavar="DIR")
+        f.add_argument("--images", nargs="+", metavar="PATH")
+        f.add_argument("--labels", metavar="PATH")
+        f.add_argument("--out", metavar="ADAPTER_DIR")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
-    args, extra = parser.parse_known_args(argv)
-    if extra and args.command not in ("train", "finetune"):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    args.extra = extra
-    args.overrides = _overrides(extra)
+    args = parser.parse_args(argv)
     _setup_logging(args)
     try:
         return COMMANDS[args.command](args)
@@ -110,24 +110,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _say_error(message: str) -> None:
     print(f"{PROG}: error: {' '.join(message.split())}", file=sys.stderr)
-
-
-def _overrides(extra: list[str]) -> dict:
-    """``--lr 1e-4 --batch-size 8 --flag`` -> ``{"lr": "1e-4", "batch_size": "8", "flag": "true"}``."""
-    out, i = {}, 0
-    while i < len(extra):
-        tok = extra[i]
-        if tok.startswith("--"):
-            key, _, val = tok[2:].partition("=")
-            if not val:
-                if i + 1 < len(extra) and not extra[i + 1].startswith("--"):
-                    val = extra[i + 1]
-                    i += 1
-                else:
-                    val = "true"
-            out[key.replace("-", "_")] = val
-        i += 1
-    return out
 
 
 class _TqdmHandler(logging.Handler):

@@ -45,6 +45,8 @@ class TrainResult:
     metrics: dict = field(default_factory=dict)
     finished: bool = True  # False when the time budget stopped it (run again to continue)
     checkpoint: str | None = None
+    model: object = field(default=None, repr=False)  # the trained model, in memory
+    tokenizer: object = field(default=None, repr=False)
 
 
 def make_accelerator(device: str = "auto", mixed_precision: str = "auto"):
@@ -267,7 +269,7 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
     return TrainResult(out_dir=str(out), global_step=state.global_step, total_steps=total, stage=state.stage,
                        seconds=state.seconds, loss=loss, history=list(state.history),
                        metrics=final_metrics or {k[4:]: v for k, v in metrics.items() if k.startswith("val_")},
-                       finished=stop_reason is None, checkpoint=str(ck))
+                       finished=stop_reason is None, checkpoint=str(ck), model=model, tokenizer=tokenizer)
 
 
 def _save(acc, ck: Path, model, opt, sched, state: TrainerState, t0: float, cfg: TrainConfig) -> None:

@@ -22,7 +22,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "vision": ("vision_tower",),
     "projector": ("multi_modal_projector",),
     "language_model": ("language_model", "lm_head"),
-    "sam_vision": ("sam_vision",),
+    "sam_vision": ("sam_vision", "no_memory_embedding"),
     "prompt_encoder": ("prompt_encoder",),
     "mask_decoder": ("mask_decoder",),
     "seg_projection": ("seg_projection", "seg_proj"),

@@ -1,0 +1,108 @@
+"""The training loop on tiny-test: the loss falls, stages freeze what they should, checkpoints resume,
+cancel keeps the last good checkpoint."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from engine.errors import Cancelled
+from engine.train import model_api
+from engine.train.checkpoints import LAST, read_state
+from engine.train.config import TrainConfig
+from engine.train.data import repeat_batch
+from engine.train.loop import train
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    """tiny-test saved once: loading it is faster than building (and training a tokenizer) per test."""
+    model, tok = model_api.build("tiny-test")
+    folder = tmp_path_factory.mktemp("base") / "tiny-test"
+    model_api.save_pretrained(model, tok, folder)
+    return str(folder)
+
+
+@pytest.fixture(scope="module")
+def batch(base):
+    from engine.data.dataset import DatasetConfig, SyntheticQuestions
+
+    size = model_api.image_size(model_api.build(base_dir=base)[0])
+    data = SyntheticQuestions(DatasetConfig(image_size=size, stage=2, seed_start=11), length=2)
+    return [data[0], data[1]]
+
+
+@pytest.fixture()
+def _cfg(base):
+    def make(tmp_path, **kw) -> TrainConfig:
+        d = dict(model="tiny-test", base_dir=base, out_dir=str(tmp_path / "run"), stage=2, stage2_steps=8,
+                 lm_mode="full", batch_size=2, lr=5e-3, warmup_steps=1, eval_every=0, checkpoint_every=0,
+                 log_every=1, num_workers=0, device="cpu", seed=0)
+        d.update(kw)
+        return TrainConfig(**d)
+
+    return make
+
+
+def test_a_few_steps_reduce_the_loss_on_one_batch(tmp_path, batch, _cfg):
+    res = train(_cfg(tmp_path), batches=lambda stage, size: repeat_batch(batch))
+    losses = [loss for _, loss in res.history]
+    assert res.global_step == 8 and len(losses) == 8
+    assert losses[-1] < 0.8 * losses[0], losses
+    assert (tmp_path / "run" / "config.json").is_file()  # final save_pretrained
+    state = read_state(tmp_path / "run" / LAST)
+    assert state.finished and state.global_step == 8
+
+
+def test_stage_one_trains_only_the_grounding_parts(tmp_path, batch, _cfg, base):
+    before, _ = model_api.build(base_dir=base)
+    ref = {k: v.clone() for k, v in before.state_dict().items()}
+    train(_cfg(tmp_path, stage=1, stage1_steps=2, stage2_steps=0, checkpoint_every=0),
+          batches=lambda stage, size: repeat_batch(batch))
+    sd = torch.load(tmp_path / "run" / LAST / "model.pt", weights_only=True)
+    changed = {k for k, v in sd.items() if k in ref and v.shape == ref[k].shape and not torch.equal(v, ref[k])}
+    assert changed, "nothing learned in stage 1"
+    assert all(any(g in k for g in ("mask_decoder", "seg_proj", "relevance", "modality")) for k in changed), \
+        sorted(changed)[:5]
+    assert not any("language_model" in k or "vision_tower" in k for k in changed)
+
+
+def test_resume_continues_the_step_count(tmp_path, batch, _cfg):
+    steps = []
+    stop_after = 3
+
+    def cancelled():
+        return len(steps) >= stop_after
+
+    def progress(step, total, metrics):
+        steps.append(step)
+
+    cfg = _cfg(tmp_path, stage2_steps=5, checkpoint_every=2)
+    with pytest.raises(Cancelled, match="cancelled at step 3 of 5"):
+        train(cfg, progress=progress, cancelled=cancelled, batches=lambda s, n: repeat_batch(batch))
+    state = read_state(tmp_path / "run" / LAST)
+    assert (state.step, state.global_step, state.finished) == (3, 3, False)
+    assert not (tmp_path / "run" / "config.json").exists()  # no final model from a cancelled run
+    steps.clear()
+    res = train(cfg, progress=progress, batches=lambda s, n: repeat_batch(batch))
+    assert steps == [4, 5] and res.global_step == 5
+    assert [s for s, _ in res.history] == list(range(1, 6))
+
+
+def test_cancel_keeps_the_last_good_checkpoint(tmp_path, batch, _cfg, base):
+    cfg = _cfg(tmp_path, stage2_steps=20, checkpoint_every=2)
+    calls = []
+
+    def cancelled():
+        calls.append(1)
+        return len(calls) > 3
+
+    with pytest.raises(Cancelled):
+        train(cfg, cancelled=cancelled, batches=lambda s, n: repeat_batch(batch))
+    run = tmp_path / "run"
+    assert [p.name for p in run.iterdir() if p.name.startswith(".")] == []  # no half-written folder
+    state = read_state(run / LAST)
+    assert state.step == 3
+    model, _ = model_api.build(base_dir=base)
+    sd = torch.load(run / LAST / "model.pt", weights_only=True)
+    missing, unexpected = model.load_state_dict(sd, strict=False)
+    assert not unexpected and not missing

@@ -90,7 +90,7 @@ def questions_from_labels(label_path: str | Path | Sequence[str | Path], class_n
                 transform, crs = src.transform, (src.crs.to_string() if src.crs else None)
             elif band.shape != arrays[0].shape:
                 raise ValueError(f"{p}: label grid {band.shape} differs from {arrays[0].shape}")
-            arrays.append(np.asarray(band.filled(-1)))
+            arrays.append(np.asarray(band.astype(np.int64).filled(-1)))
             ok = ~np.ma.getmaskarray(band)
             valid = ok if valid is None else (valid & ok)
     labels = np.stack(arrays)

@@ -102,6 +102,6 @@ def parse_answer(trace: str, n_choices: int = 0) -> tuple[str, str | None]:
     m = _ANSWER_RE.search(trace)
     text = m.group(1).strip() if m else ""
     choice = None
-    if n_choices and text[:1] in LETTERS[:n_choices] and (len(text) == 1 or not text[1].isalpha()):
+    if n_choices and text[:1] and text[:1] in LETTERS[:n_choices] and (len(text) == 1 or not text[1].isalpha()):
         choice = text[0]
     return text, choice

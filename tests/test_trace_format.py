@@ -1,0 +1,27 @@
+"""The trace grammar: what is written is what is parsed back."""
+from engine import trace_format as tf
+
+
+def test_measurement_text_and_empty_region():
+    m = tf.Measurement(124_000.0, 0.231, ((1, 140.0),))
+    assert tf.format_measurement(m) == "[area 12.4 ha; share 23.1 %; 140 m from step 1]"
+    assert tf.format_measurement(tf.Measurement(0.0, 0.0)) == tf.NO_REGION
+    assert tf.format_area(2.5e6) == "2.50 km2" and tf.format_area(512) == "512 m2"
+
+
+def test_step_head_round_trips_its_label_and_date():
+    head = tf.format_step_head(2, "cropland next to the water.", 1)
+    assert head == "Step 2: cropland next to the water. <t2> [SEG]"
+    assert tf.parse_step_label(head) == "cropland next to the water"
+
+
+def test_parse_answer_letters_words_and_missing():
+    assert tf.parse_answer("Step 1: x. <t1> [SEG] [..]\nAnswer: B", 4) == ("B", "B")
+    assert tf.parse_answer("Answer: Cropland, 3 ha", 4) == ("Cropland, 3 ha", None)
+    assert tf.parse_answer("Answer: E", 4) == ("E", None)
+    assert tf.parse_answer("no answer line", 4) == ("", None)
+
+
+def test_prompt_letters_options():
+    assert tf.format_prompt(" Which? ", ["a", "b"]) == "Which?\nOptions: A) a B) b"
+    assert tf.format_prompt("Where?") == "Where?"

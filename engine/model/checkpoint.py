@@ -113,8 +113,11 @@ def from_pretrained(folder: str | Path, device=None, dtype: torch.dtype | None =
     for alias, stored in index.get("metadata", {}).get("aliases", {}).items():
         if stored in state:
             state[alias] = state[stored]
-    model = TerraScopeModel(config)
-    missing, unexpected = model.load_state_dict(state, strict=False)
+    try:
+        model = TerraScopeModel(config)
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except (RuntimeError, ValueError, TypeError) as err:
+        raise ModelError(f"weights in {folder} do not fit the model its config describes: {_line(err)}")
     if missing or unexpected:
         what = (f"{len(missing)} missing (e.g. {missing[0]})" if missing else "") + \
                (f"{' and ' if missing else ''}{len(unexpected)} unexpected (e.g. {unexpected[0]})" if unexpected else "")

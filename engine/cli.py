@@ -259,6 +259,8 @@ def cmd_bench(args) -> int:
     run_bench = _import("eval.bench", "run_bench", "bench")
     if not os.path.isdir(args.data):
         raise InputError(f"--data {args.data}: folder not found (make one with `{PROG} synth --out DIR`)")
+    if not args.verbose:  # one line per input file and question would bury the bar
+        logging.getLogger(__package__ or "engine").setLevel(logging.WARNING)
     progress, close = _progress_bar(args, "bench")
     try:
         result = run_bench(args.data, args.model, args.adapter, progress)

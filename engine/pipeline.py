@@ -19,6 +19,7 @@ from .errors import Cancelled
 from .geo.measure import distances, measurement_for
 from .geo.refine import refine_tiles, resize_prob
 from .geo.stack import InputStack, StackArrays
+from .geo.tiling import MaskRaster
 from .geo.vectorize import vectorize
 from .geo.writer import step_features
 from .trace_format import format_measurement, parse_step_label
@@ -91,8 +92,8 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         config: AskConfig | None = None, progress: Progress | None = None,
         cancelled: Callable[[], bool] | None = None, device=None, make_images=None) -> Answer:
     """Answer ``question`` over ``stack``. ``progress(fraction 0..1, message)``; ``cancelled()`` is polled
-    between steps and tiles (raises :class:`Cancelled`). ``make_images(arrays, has_optical, has_sar, device)`` turns
-    StackArrays into the predictor's image input (default :func:`to_model_images`). Returns an
+    between steps and tiles (raises :class:`Cancelled`). ``make_images(arrays, has_optical, has_sar,
+    device)`` turns StackArrays into the predictor's image input (default :func:`to_model_images`). Returns an
     :class:`Answer` whose steps hold full-resolution masks, polygons and geodesic measurements."""
     cfg = config or AskConfig()
     make_images = make_images or to_model_images
@@ -139,21 +140,24 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
             mask, stitched = refine_tiles(stack, predict, d, cfg.tile_size, cfg.overlap,
                                           model_size=image_size, threshold=cfg.threshold, progress=tick,
                                           cancelled=cancelled, only_date=True)
-        else:
-            sampler = _OverviewSampler(prob if has_region else None, ov_t)
-            mask, stitched = refine_tiles(stack, sampler, d, cfg.tile_size, cfg.overlap,
+        elif has_region:
+            mask, stitched = refine_tiles(stack, _OverviewSampler(prob, ov_t), d, cfg.tile_size, cfg.overlap,
                                           threshold=cfg.threshold, progress=tick, cancelled=cancelled)
+        else:  # no region: nothing to read at native resolution
+            mask, stitched = MaskRaster.empty(stack.width, stack.height, stack.transform, stack.crs), None
         polys = vectorize(mask)
         label = " ".join((getattr(gs, "label", None) or parse_step_label(gs.text)).split())
         label = label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
         date = f"t{d + 1}"
-        conf = stitched.confidence if stitched.pixel_count else float(getattr(gs, "confidence", 0.0) or 0.0)
-        feats = step_features(polys, gs.index, label, date, stitched.area_m2, stitched.share, conf)
+        area, share = (stitched.area_m2, stitched.share) if stitched else (0.0, 0.0)
+        model_conf = _float(getattr(gs, "confidence", 0.0)) or 0.0
+        conf = stitched.confidence if stitched and stitched.pixel_count else model_conf
+        feats = step_features(polys, gs.index, label, date, area, share, conf)
         steps.append(Step(index=int(gs.index), text=gs.text, label=label, date=date,
                           modality=_modality(getattr(gs, "modalities", None), bool(has_opt[d]),
                                              bool(has_sar[d])),
-                          transform=stack.transform, crs=stack.crs, area_m2=stitched.area_m2,
-                          perimeter_m=float(feats["perimeter_m"].sum()), share=stitched.share,
+                          transform=stack.transform, crs=stack.crs, area_m2=area,
+                          perimeter_m=float(feats["perimeter_m"].sum()), share=share,
                           confidence=conf,
                           geometry=feats, probability=prob[:h0, :w0] if prob.ndim == 2 else prob,
                           overview_transform=ov_t, date_index=d,

@@ -85,6 +85,7 @@ def test_pipeline_measures_refines_and_exports(tmp_path):
     assert s2.area_m2 == pytest.approx(mask_area_m2(field, T, CRS), rel=0.03)
     assert s1.share == pytest.approx(lake.sum() / lake.size, rel=0.03)
     assert s3.area_m2 == 0 and len(s3.geometry) == 0 and not s3.mask.any()
+    assert s3.mask_raster.is_empty and s3.mask.shape == (300, 420)  # nothing read or stored for it
     assert s1.mask.shape == (300, 420) and s1.transform == T and s1.label == "lake" and s1.modality == "optical"
     assert len(s1.geometry) == 1 and s1.perimeter_m == pytest.approx(2 * (1200 + 1600) / 0.9996, rel=0.03)
     (d,) = ans.distances

@@ -57,7 +57,8 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
         return stitcher.finish(), stitcher
 
 
-def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total, only_date) -> None:
+def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total,
+         only_date) -> None:
     try:
         for k, win in enumerate(grid.windows()):
             if cancelled is not None and cancelled():

@@ -95,6 +95,7 @@ class MaskRaster:
         self.transform, self.crs = transform, crs
         self._array = array
         self.path = path
+        self.is_empty = array is None and path is None  # nothing inside; zeros are made on demand
         if path:  # the temporary file goes with the object
             weakref.finalize(self, _remove, path)
 
@@ -102,12 +103,19 @@ class MaskRaster:
     def shape(self) -> tuple[int, int]:
         return self.height, self.width
 
+    @classmethod
+    def empty(cls, width: int, height: int, transform: Affine, crs) -> "MaskRaster":
+        """A mask with no pixel inside, costing no memory until an array is asked for."""
+        return cls(width, height, transform, crs)
+
     @property
     def on_disk(self) -> bool:
-        return self._array is None
+        return self.path is not None and self._array is None
 
     def array(self) -> np.ndarray:
         """(H, W) bool, loaded into memory on first call when on disk."""
+        if self.is_empty:
+            return np.zeros(self.shape, bool)
         if self._array is None:
             import rasterio
 
@@ -117,6 +125,10 @@ class MaskRaster:
 
     def blocks(self, rows: int = 1024) -> Iterator[tuple[int, np.ndarray]]:
         """Yields ``(row_off, block (r, W) bool)`` strips top to bottom."""
+        if self.is_empty:
+            for r in range(0, self.height, rows):
+                yield r, np.zeros((min(rows, self.height - r), self.width), bool)
+            return
         if self._array is not None:
             for r in range(0, self.height, rows):
                 yield r, self._array[r:r + rows]
@@ -130,6 +142,8 @@ class MaskRaster:
 
     def resampled(self, shape: tuple[int, int]) -> np.ndarray:
         """(h, w) bool: the mask read at another resolution (nearest), e.g. for a preview."""
+        if self.is_empty:
+            return np.zeros(shape, bool)
         if self._array is not None:
             from .refine import resize_mask
 

@@ -22,7 +22,7 @@ def vectorize(mask, transform: Affine | None = None, crs=None, simplify_toleranc
 
     if isinstance(mask, MaskRaster):
         transform, crs = mask.transform, mask.crs
-        geoms = _shapes_from_raster(mask, transform)
+        geoms = [] if mask.is_empty else _shapes_from_raster(mask, transform)
     else:
         mask = np.asarray(mask, dtype=bool)
         if transform is None:

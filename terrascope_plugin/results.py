@@ -47,9 +47,10 @@ def step_layer_name(step: StepSummary) -> str:
     return name
 
 
-def add_result_group(outcome: Success, project: QgsProject | None = None) -> tuple[QgsLayerTreeGroup, dict]:
+def add_result_group(outcome: Success, project: QgsProject | None = None) -> tuple[QgsLayerTreeGroup | None, dict]:
     """Add a group named after the question (at the top of the layer tree) holding one layer per grounded
-    step that found at least one region. Returns the group and ``{step index: layer}``."""
+    step that found at least one region. Returns the group (None when no step found a region) and
+    ``{step index: layer}``."""
     project = project or QgsProject.instance()
     root = project.layerTreeRoot()
     group = root.insertGroup(0, outcome.request.question)
@@ -67,6 +68,9 @@ def add_result_group(outcome: Success, project: QgsProject | None = None) -> tup
         group.addLayer(layer)
         layers[step.index] = layer
         position += 1
+    if not layers:  # nothing was found on the map: the answer and trace are in the dock only
+        root.removeChildNode(group)
+        group = None
     return group, layers
 
 

@@ -160,6 +160,7 @@ def test_cancel_stops_the_real_pipeline(plugin, monkeypatch, qtbot, tmp_path):
     assert predictor.tiles < 6  # stopped after the tile in flight, not after all steps' tiles
 
 
+@pytest.mark.slow  # ~25 s: building the tiny-test model takes about 12 s on 2 cores
 def test_tiny_test_model_through_the_panel(plugin, monkeypatch, qtbot, tmp_path):
     pytest.importorskip("terrascope_reasoning.engine.model.registry")
     from terrascope_reasoning.terrascope_plugin import ask_core
@@ -169,6 +170,7 @@ def test_tiny_test_model_through_the_panel(plugin, monkeypatch, qtbot, tmp_path)
     recorded = []
 
     def load(request):
+        assert request.model == ModelChoice(model_name="tiny-test") and request.device == "cpu"
         rec = Recording(real_load(request))
         recorded.append(rec)
         return rec
@@ -180,18 +182,20 @@ def test_tiny_test_model_through_the_panel(plugin, monkeypatch, qtbot, tmp_path)
     dock.aoi_mode_combo.setCurrentIndex(dock.aoi_mode_combo.findData("whole"))
     dock.add_model_choice("tiny-test", ModelChoice(model_name="tiny-test"))
     dock.device_combo.setCurrentIndex(dock.device_combo.findData("cpu"))
-    _ask(plugin, qtbot, "What share of the area is water?", timeout=60000)
+    try:
+        _ask(plugin, qtbot, "What share of the area is water?", timeout=90000)
+    finally:
+        ask_core.forget_engines()
     assert recorded, dock.status_label.text()
     (answer,) = recorded[0].answers
+    assert "Done" in dock.status_label.text()
     group = QgsProject.instance().layerTreeRoot().findGroup("What share of the area is water?")
-    assert group is not None
-    layers = {node.layer().customProperty("terrascope/step"): node.layer() for node in group.findLayers()}
-    assert len(layers) == len([s for s in answer.steps if s.layer in layers.values() or True]) or True
-    for step in answer.steps:
-        layer = layers.get(step.index)
-        if layer is None:
-            continue
-        total = sum(f["area_m2"] for f in layer.getFeatures())
+    found = [s for s in answer.steps if len(s.geometry)]
+    assert (group is not None) == bool(found)
+    layers = {n.layer().customProperty("terrascope/step"): n.layer() for n in group.findLayers()} if group else {}
+    assert sorted(layers) == [s.index for s in found]
+    for step in found:
+        total = sum(f["area_m2"] for f in layers[step.index].getFeatures())
         assert total == pytest.approx(step.area_m2, rel=1e-3, abs=1.0)
     assert dock.trace_list.count() == len(answer.steps)
-    ask_core.forget_engines()
+    assert answer.answer in dock.answer_text.toPlainText()

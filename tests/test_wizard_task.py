@@ -189,36 +189,90 @@ def test_loss_curve_maps_points_into_the_widget():
     assert curve.points == [(2, 3.0), (4, 5.0)]
 
 
+@pytest.fixture()
+def finish_tasks(qtbot):
+    """Cancels and waits for the tasks of the wizards a test made, so no training outlives its test."""
+    wizards = []
+    yield wizards
+    for w in wizards:
+        if w.task_running():
+            w.run_page.cancel()
+            qtbot.waitUntil(lambda: w.run_page.outcome is not None, timeout=120000)
+
+
+def _tiny(w, steps: int):
+    """The smallest real run: tiny-test evaluates about 7 s per validation question on 2 CPU cores."""
+    w.questions_page.questions.setValue(2)
+    w.questions_page.val_questions.setValue(1)
+    w.settings_page.steps.setValue(steps)
+    w.settings_page.batch.setValue(1)
+    w.example_count = 0  # example masks have their own test below
+    return w
+
+
 @needs_model
-def test_short_finetune_through_the_wizard_writes_an_adapter(qgis_iface, qtbot, settings, region, tmp_path):
+@pytest.mark.slow
+def test_short_finetune_through_the_wizard_writes_an_adapter(qgis_iface, qtbot, settings, region, tmp_path,
+                                                               finish_tasks):
     from terrascope_reasoning.terrascope_plugin.finetune.task import Trained
 
-    w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters")
-    outcome = _run(qtbot, w, timeout_ms=120000)
+    w = _tiny(_wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters"), steps=2)
+    finish_tasks.append(w)
+    outcome = _run(qtbot, w, timeout_ms=180000)
     assert isinstance(outcome, Trained), getattr(outcome, "message", outcome)
     out = tmp_path / "adapters" / "coast"
     assert (out / "adapter_config.json").is_file() and (out / "MODEL_CARD.md").is_file()
     rec = json.loads((out / "finetune.json").read_text())
-    assert rec["steps"] == 3 and rec["settings"]["label_field"] == "class"
-    assert w.run_page.curve.points and settings.adapters() == [out]
+    assert rec["steps"] == 2 and rec["settings"]["label_field"] == "class"
+    assert rec["settings"] == w.task.cfg.to_dict()
+    assert w.run_page.curve.points and w.run_page.curve.points[-1][0] == 2  # the engine logs the last step
+    assert settings.adapters() == [out]
+    assert {"accuracy", "giou"} <= set(outcome.before) and {"accuracy", "giou"} <= set(outcome.after)
 
 
 @needs_model
-def test_cancel_through_the_wizard_keeps_the_previous_adapter(qgis_iface, qtbot, settings, region, tmp_path):
-    from terrascope_reasoning.terrascope_plugin.finetune.task import TrainCanceled, Trained
+def test_cancel_through_the_wizard_keeps_the_previous_adapter(qgis_iface, qtbot, settings, region, tmp_path,
+                                                              finish_tasks):
+    from terrascope_reasoning.terrascope_plugin.finetune.task import TrainCanceled
 
-    w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters", steps=2)
-    assert isinstance(_run(qtbot, w, 120000), Trained)
     out = tmp_path / "adapters" / "coast"
+    out.mkdir(parents=True)
+    (out / "adapter_config.json").write_text('{"previous": true}')
+    (out / "adapter_model.safetensors").write_bytes(b"previous weights")
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    w.settings_page.steps.setValue(400)
+    w = _tiny(_wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters"), steps=400)
+    finish_tasks.append(w)
     page = w.run_page
-    assert page.start()
-    qtbot.waitUntil(lambda: len(page.curve.points) >= 1, timeout=120000)
+    page.initializePage()
+    assert page.start(), page.message_text()
+    qtbot.waitUntil(lambda: bool(page.curve.points) or page.outcome is not None, timeout=120000)
     page.cancel_button.click()
     qtbot.waitUntil(lambda: page.outcome is not None, timeout=120000)
-    assert isinstance(page.outcome, TrainCanceled)
+    assert isinstance(page.outcome, TrainCanceled), page.outcome
+    assert "unchanged" in page.message_text()
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert (tmp_path / "adapters" / ".coast.work").is_dir()  # state kept for resume
+
+
+@needs_model
+def test_example_masks_from_the_real_model(region, tmp_path):
+    from terrascope_reasoning.engine.train import model_api
+    from terrascope_reasoning.engine.train.finetune_config import FinetuneConfig
+    from terrascope_reasoning.terrascope_plugin.finetune.examples import make_examples
+
+    model, _ = model_api.load_base("tiny-test")
+    model = model_api.add_lora(model, 4, 8)
+    model_api.save_adapter(model, tmp_path / "adapter")
+    cfg = FinetuneConfig(optical=region["optical"], labels=region["labels_vector"], label_field="class",
+                         block_size=64, questions=1, val_questions=1, tasks=("referring",), device="cpu")
+    size = model_api.image_size(model)
+    examples = make_examples(cfg, "tiny-test", str(tmp_path / "adapter"), size, count=1)
+    assert len(examples) == 1
+    ex = examples[0]
+    assert ex.rgb.shape == (size, size, 3) and ex.truth.shape[-2:] == (size, size)
+    assert ex.before.shape[-2:] == (size, size) and ex.after.shape[-2:] == (size, size)
+    for masks in (ex.before, ex.after):  # an untrained base may ground no step at all: then (0, S, S)
+        assert masks.ndim == 3 and (masks.size == 0 or (masks.min() >= 0.0 and masks.max() <= 1.0))
 
 
 class _OraclePredictor:

@@ -34,6 +34,7 @@ class FinetuneWizard(QWizard):
         self.iface = iface
         self.settings = settings or Settings()
         self.runner, self.examples_fn = runner, examples_fn
+        self.example_count = 3  # validation questions drawn with masks on the Evaluate page
         self.setWindowTitle(tr("Fine-tune TerraScope"))
         self.setWizardStyle(QWizard.ClassicStyle)
         self.setOption(QWizard.NoBackButtonOnLastPage, True)
@@ -80,7 +81,8 @@ class FinetuneWizard(QWizard):
         """Start the fine-tune of ``cfg`` into the settings page's folder; the task is kept on ``task``."""
         self.outcome = None
         self.task = FinetuneTask(cfg, self.settings_page.base(), str(self.settings_page.out_dir()), resume,
-                                 done=done, runner=self.runner, examples_fn=self.examples_fn,
+                                 done=done, runner=self.runner, examples=self.example_count,
+                                 examples_fn=self.examples_fn,
                                  init_adapter=self.settings_page.init_adapter())
         QgsApplication.taskManager().addTask(self.task)
         return self.task

@@ -32,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("question", help="the question, in plain language")
     a.add_argument("--optical", metavar="PATH", help="optical raster (3, 4 or Sentinel-2 bands)")
     a.add_argument("--sar", metavar="PATH", help="SAR raster (VV, VH or one band; dB or linear)")
-    a.add_argument("--date", metavar="PATH", action="append", dest="dates",
-                   help="a date of a time series (repeat; the first is <t1>); optical or SAR per file")
+    a.add_argument("--date", metavar="PATH", action="extend", nargs="+", dest="dates",
+                   help="dates of a time series (repeat or list; the first is <t1>); optical or SAR per file")
     a.add_argument("--aoi", metavar="WKT|PATH",
                    help="area of interest: WKT in EPSG:4326, 'EPSG:xxxx;WKT', or a vector file")
     a.add_argument("--optical-bands", metavar="4,3,2", help="1-based optical bands read as R,G,B")

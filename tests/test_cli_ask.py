@@ -64,3 +64,19 @@ def test_ask_text_summary_and_other_formats(tmp_path, capsys, stand_in):
     assert main(["ask", "Where is the lake?", "--optical", path, "--out", str(tmp_path / "a.shp"), "-q",
                  "--tile-size", "128", "--overlap", "16"]) == 0
     assert (tmp_path / "a_step_01.shp").exists() and (tmp_path / "a_step_03.shp").exists()
+
+
+def test_ask_time_series_dates(tmp_path, capsys, stand_in):
+    import numpy as np
+
+    from terrascope_reasoning.engine.geo.raster_io import write_raster
+    from tests.test_api_pipeline import CRS, T
+
+    path, _, _ = scene(tmp_path)
+    before = write_raster(tmp_path / "before.tif", np.full((3, 300, 420), 500, np.uint16), T, CRS, nodata=0)
+    for dates in (["--date", before, path], ["--date", before, "--date", path]):
+        assert main(["ask", "What changed?", *dates, "--out", str(tmp_path / "c.gpkg"), "--json", "-q",
+                     "--overwrite", "--tile-size", "128", "--overlap", "16"]) == 0
+        j = json.loads(capsys.readouterr().out)
+        assert [s["date"] for s in j["steps"]] == ["t1", "t1", "t1"]
+        assert stand_in[-1].images.valid.shape[0] == 2  # both dates reached the model

@@ -272,3 +272,20 @@ def test_non_file_imagery_is_exported_to_a_temporary_geotiff(wizard, region):
         assert not os.path.exists(copy)
     finally:
         gdal.Unlink(mem_path)
+
+
+def test_the_wizard_module_does_not_import_torch():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import _ALIAS
+
+    code = ("import sys; sys.path.insert(0, %r)\n"
+            "import terrascope_reasoning.terrascope_plugin.finetune.wizard\n"
+            "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))" % str(_ALIAS))
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parent.parent, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"

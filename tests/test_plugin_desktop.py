@@ -29,6 +29,8 @@ out, scene, model = os.environ["TERRASCOPE_PROBE_OUT"], os.environ["TERRASCOPE_S
 found = {"plugin_loaded": "terrascope_reasoning" in plugins, "model": model}
 plugin = plugins["terrascope_reasoning"]
 from terrascope_reasoning.terrascope_plugin.request import ModelChoice
+from terrascope_reasoning.terrascope_plugin.settings import Settings
+Settings().results_dir = os.environ["TERRASCOPE_RESULTS"]  # a throw-away profile: nothing else to keep
 from terrascope_reasoning.terrascope_plugin.worker import use_worker_process
 found["engine_process"] = use_worker_process()
 sar = QgsRasterLayer(os.path.join(scene, "sar.tif"), "SAR (VV, VH)")
@@ -86,7 +88,8 @@ def test_ask_through_the_panel_in_the_qgis_desktop(artifacts_dir, tmp_path):
     shot.unlink(missing_ok=True)
     model = _model()
     env = dict(os.environ, TERRASCOPE_PROBE_OUT=str(probe), TERRASCOPE_SCENE=str(scene / "scene_0000"),
-               TERRASCOPE_MODEL=model, TERRASCOPE_QUESTION=QUESTION)
+               TERRASCOPE_MODEL=model, TERRASCOPE_QUESTION=QUESTION,
+               TERRASCOPE_RESULTS=str(tmp_path / "results"))
     env.pop("QT_QPA_PLATFORM", None)
     env.pop("TERRASCOPE_ENGINE_PROCESS", None)
     if model == "stand-in":  # the engine process builds the stand-in instead of loading a model
@@ -105,3 +108,4 @@ def test_ask_through_the_panel_in_the_qgis_desktop(artifacts_dir, tmp_path):
     if model == "stand-in":  # its first two steps always find regions
         assert found["group_layers"] == 2, found
     assert shot.stat().st_size > 50_000
+    assert len(list((tmp_path / "results").glob("*.gpkg"))) == 1

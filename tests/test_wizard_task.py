@@ -252,6 +252,11 @@ def test_cancel_through_the_wizard_keeps_the_previous_adapter(qgis_iface, qtbot,
     assert "unchanged" in page.message_text()
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert (tmp_path / "adapters" / ".coast.work").is_dir()  # state kept for resume
+    from terrascope_reasoning.terrascope_plugin.finetune.run_page import resumable_history
+
+    history = resumable_history(out, w.task.cfg, "tiny-test")
+    assert history is not None and history[-1][0] >= 1  # the next start resumes and redraws this curve
+    assert resumable_history(out, w.config(steps=401), "tiny-test") is None  # other settings: fresh run
 
 
 @needs_model

@@ -2,6 +2,9 @@
 good adapter is kept) and resume (a cancelled run with the same settings continues where it stopped)."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
@@ -9,6 +12,21 @@ from ..i18n import tr
 from .loss_curve import LossCurve
 from .page_base import MessagePage, one_line
 from .task import TrainCanceled, Trained, TrainFailed
+
+
+def resumable_history(out_dir: str | Path, cfg, base: str) -> list[tuple[int, float]] | None:
+    """The loss history of a cancelled run that ``run_finetune`` will resume (same settings and base, state
+    in ``.NAME.work/``), or None when it will start afresh. Read from the JSON files, without torch."""
+    out_dir = Path(out_dir)
+    work = out_dir.with_name(f".{out_dir.name}.work")
+    try:
+        saved = json.loads((work / "settings.json").read_text())
+        state = json.loads((work / "checkpoint-last" / "trainer_state.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if saved.get("config") != json.loads(json.dumps(cfg.to_dict())) or saved.get("base") != str(base):
+        return None
+    return [(int(s), float(v)) for s, v in state.get("history", [])]
 
 
 def format_eta(seconds: float) -> str:
@@ -93,9 +111,14 @@ class RunPage(MessagePage):
             return False
         self.command.setText(tr("The same run from a shell: {command}").format(command=command))
         self.curve.clear(cfg.steps)
+        history = resumable_history(w.settings_page.out_dir(), cfg, w.settings_page.base()) \
+            if self.resume_box.isChecked() else None
+        for step, loss in history or []:
+            self.curve.add_point(step, loss)
         self.progress.setValue(0)
         self.eta.clear()
-        self.status.setText(tr("Loading the base model…"))
+        self.status.setText(tr("Loading the base model…") if not history else
+                            tr("Loading the base model to resume after step {step}…").format(step=history[-1][0]))
         self.task = w.start_task(cfg, resume=self.resume_box.isChecked(), done=self.task_done)
         self.task.loss.connect(self.curve.add_point)
         self.task.status.connect(self.status.setText)

@@ -117,8 +117,11 @@ class RunPage(MessagePage):
             self.curve.add_point(step, loss)
         self.progress.setValue(0)
         self.eta.clear()
-        self.status.setText(tr("Loading the base model…") if not history else
-                            tr("Loading the base model to resume after step {step}…").format(step=history[-1][0]))
+        if history:
+            self.status.setText(tr("Loading the base model to resume after step {step}…").format(
+                step=history[-1][0]))
+        else:
+            self.status.setText(tr("Loading the base model…"))
         self.task = w.start_task(cfg, resume=self.resume_box.isChecked(), done=self.task_done)
         self.task.loss.connect(self.curve.add_point)
         self.task.status.connect(self.status.setText)

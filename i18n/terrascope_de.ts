@@ -514,7 +514,7 @@
       <translation>Adapter gespeichert in &lt;a href="{folder_url}"&gt;{folder}&lt;/a&gt;; Modellkarte: &lt;a href="{card_url}"&gt;{card}&lt;/a&gt;. Wählen Sie „Adapter: {name}“ in der Modellliste des Fragefensters, um ihn zu nutzen.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/evaluate_page.py" line="96" />
+      <location filename="../terrascope_plugin/finetune/evaluate_page.py" line="98" />
       <source>The Ask panel lists the adapters in {listed}; move the adapter there or change the adapters folder in the TerraScope settings to use it.</source>
       <translation>Das Fragefenster listet die Adapter in {listed}; verschieben Sie den Adapter dorthin oder ändern Sie den Adapterordner in den TerraScope-Einstellungen, um ihn zu nutzen.</translation>
     </message>
@@ -599,237 +599,242 @@
       <translation>Kreuzen Sie mindestens einen Aufgabentyp an.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="16" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="34" />
       <source>{m} min {s} s left</source>
       <translation>noch {m} min {s} s</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="16" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="34" />
       <source>{s} s left</source>
       <translation>noch {s} s</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="24" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="42" />
       <source>Run</source>
       <translation>Ausführen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="25" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="43" />
       <source>Training runs in the background; you can keep working in QGIS. Cancel keeps the previous adapter; start again to resume.</source>
       <translation>Das Training läuft im Hintergrund; Sie können in QGIS weiterarbeiten. Abbrechen behält den vorherigen Adapter; starten Sie erneut, um fortzusetzen.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="31" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="49" />
       <source>Resume a cancelled run with the same settings</source>
       <translation>Einen abgebrochenen Lauf mit denselben Einstellungen fortsetzen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="36" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="54" />
       <source>Start training</source>
       <translation>Training starten</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="38" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="56" />
       <source>Cancel training</source>
       <translation>Training abbrechen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="73" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="91" />
       <source>{steps} steps on {base}, adapter saved to {out}.</source>
       <translation>{steps} Schritte auf {base}, Adapter gespeichert in {out}.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="94" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="112" />
       <source>The same run from a shell: {command}</source>
       <translation>Derselbe Lauf aus einer Shell: {command}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="98" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="121" />
+      <source>Loading the base model to resume after step {step}…</source>
+      <translation>Basismodell wird geladen, um nach Schritt {step} fortzusetzen…</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="124" />
       <source>Loading the base model…</source>
       <translation>Basismodell wird geladen…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="110" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="136" />
       <source>Cancelling after the current step…</source>
       <translation>Abbruch nach dem aktuellen Schritt…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="120" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="146" />
       <source>Done in {s:.0f} s.</source>
       <translation>Fertig in {s:.0f} s.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="121" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="147" />
       <source>Adapter saved to {path}.</source>
       <translation>Adapter gespeichert in {path}.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="124" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="150" />
       <source>Cancelled.</source>
       <translation>Abgebrochen.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="125" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="151" />
       <source>Cancelled; the previous adapter is unchanged.</source>
       <translation>Abgebrochen; der vorherige Adapter ist unverändert.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/run_page.py" line="127" />
+      <location filename="../terrascope_plugin/finetune/run_page.py" line="153" />
       <source>Failed.</source>
       <translation>Fehlgeschlagen.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="64" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="66" />
       <source>about {n} s</source>
       <translation>etwa {n} s</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="66" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="68" />
       <source>about {n} min</source>
       <translation>etwa {n} min</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="67" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="69" />
       <source>about {h:.1f} h</source>
       <translation>etwa {h:.1f} h</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="75" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="77" />
       <source>Training settings</source>
       <translation>Trainingseinstellungen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="76" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="78" />
       <source>LoRA adapters are small: only they, the mask decoder and the [SEG] projection are trained and saved.</source>
       <translation>LoRA-Adapter sind klein: nur sie, der Maskendecoder und die [SEG]-Projektion werden trainiert und gespeichert.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="82" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="84" />
       <source>embedded default model</source>
       <translation>eingebautes Standardmodell</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="85" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="87" />
       <source>…</source>
       <translation>…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="88" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="90" />
       <source>Base model</source>
       <translation>Basismodell</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="99" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="101" />
       <source>LoRA rank</source>
       <translation>LoRA-Rang</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="100" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="102" />
       <source>LoRA alpha</source>
       <translation>LoRA-Alpha</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="101" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="103" />
       <source>Steps</source>
       <translation>Schritte</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="102" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="104" />
       <source>Learning rate</source>
       <translation>Lernrate</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="103" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="105" />
       <source>Batch size</source>
       <translation>Batchgröße</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="106" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="108" />
       <source>Automatic (GPU when present)</source>
       <translation>Automatisch (GPU, wenn vorhanden)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="124" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="126" />
       <source>none: start from the base model</source>
       <translation>keiner: vom Basismodell ausgehen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="130" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="132" />
       <source>Continue from adapter</source>
       <translation>Von Adapter fortsetzen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="131" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="133" />
       <source>Adapter name</source>
       <translation>Adaptername</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="132" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="134" />
       <source>Save in folder</source>
       <translation>In Ordner speichern</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="135" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="137" />
       <source>Estimated time</source>
       <translation>Geschätzte Dauer</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="153" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="155" />
       <source>Base model folder</source>
       <translation>Ordner des Basismodells</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="159" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="161" />
       <source>Adapter to continue from</source>
       <translation>Fortzusetzender Adapter</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="165" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="167" />
       <source>Adapters folder</source>
       <translation>Adapterordner</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="181" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="183" />
       <source>CUDA: {name}</source>
       <translation>CUDA: {name}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="189" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="191" />
       <source>{n} GPUs found. The wizard trains on one; to use all of them, run the command the Run page shows under accelerate launch.</source>
       <translation>{n} GPUs gefunden. Der Assistent trainiert auf einer; um alle zu nutzen, führen Sie den Befehl der Seite Ausführen mit accelerate launch aus.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="213" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="215" />
       <source>unknown until the data is valid</source>
       <translation>unbekannt, bis die Daten gültig sind</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="225" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="227" />
       <source>Base model folder {path} not found; pick the folder holding config.json.</source>
       <translation>Ordner des Basismodells {path} nicht gefunden; wählen Sie den Ordner mit config.json.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="229" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="231" />
       <source>{path} is not an adapter folder (no adapter_config.json); pick a folder the wizard or terrascope finetune wrote, or leave the field empty.</source>
       <translation>{path} ist kein Adapterordner (keine adapter_config.json); wählen Sie einen Ordner, den der Assistent oder terrascope finetune geschrieben hat, oder lassen Sie das Feld leer.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="234" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="236" />
       <source>Adapter name {name!r}: use letters, digits, '-', '_' or '.' only.</source>
       <translation>Adaptername {name!r}: verwenden Sie nur Buchstaben, Ziffern, '-', '_' oder '.'.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="238" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="240" />
       <source>Pick the folder where the adapter is saved.</source>
       <translation>Wählen Sie den Ordner, in dem der Adapter gespeichert wird.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="242" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="244" />
       <source>Cannot create the adapters folder {path}: {reason}</source>
       <translation>Der Adapterordner {path} kann nicht angelegt werden: {reason}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/settings_page.py" line="254" />
+      <location filename="../terrascope_plugin/finetune/settings_page.py" line="256" />
       <source>An adapter named {name} exists; it is replaced only when the new training finishes.</source>
       <translation>Ein Adapter namens {name} existiert; er wird erst ersetzt, wenn das neue Training fertig ist.</translation>
     </message>
@@ -884,7 +889,7 @@
       <translation>Vor Trainingsbeginn abgebrochen; der vorherige Adapter ist unverändert.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/wizard.py" line="37" />
+      <location filename="../terrascope_plugin/finetune/wizard.py" line="38" />
       <source>Fine-tune TerraScope</source>
       <translation>TerraScope feinabstimmen</translation>
     </message>
@@ -1084,17 +1089,17 @@
       <translation>Schritt {n}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results.py" line="87" />
+      <location filename="../terrascope_plugin/results.py" line="91" />
       <source>The group {name} holds no step layers to export.</source>
       <translation>Die Gruppe {name} enthält keine Schrittlayer zum Exportieren.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results.py" line="105" />
+      <location filename="../terrascope_plugin/results.py" line="109" />
       <source>Unknown export format {fmt}: use gpkg or shp.</source>
       <translation>Unbekanntes Exportformat {fmt}: verwenden Sie gpkg oder shp.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results.py" line="109" />
+      <location filename="../terrascope_plugin/results.py" line="113" />
       <source>Could not write {target}: {error}</source>
       <translation>{target} konnte nicht geschrieben werden: {error}</translation>
     </message>

@@ -1,0 +1,150 @@
+"""Grounded-decoding benchmark: per-question latency and peak memory at N grounded steps, and what the KV
+cache re-injection saves over recomputing the prefix.
+
+    .venv/bin/python scripts/bench_model.py --model tiny --steps 3
+    .venv/bin/python scripts/bench_model.py --model internvl3-1b --device cuda --json
+
+The language model is made to emit a fixed trace with N ``[SEG]`` steps (random weights would not emit
+``[SEG]`` on their own), so every run does the same work: prefill with the images, greedy decoding with the
+real logits computed at every token, N masks, token injection and measurements. ``tiny`` uses the trained
+default in resources/models/terrascope-tiny when present, random weights otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.model.device import resolve_device  # noqa: E402
+from engine.model.inputs import ModelImages  # noqa: E402
+from engine.model.predictor import GroundedPredictor  # noqa: E402
+
+PHRASES = ["water", "cropland next to the water", "buildings within 200 m of the river", "forest", "bare soil"]
+
+
+def trace(steps: int, dates: int) -> str:
+    lines = [f"Step {i + 1}: {PHRASES[i % len(PHRASES)]}. <t{min(i, dates - 1) + 1}> [SEG]" for i in range(steps)]
+    return "\n".join(lines) + "\nAnswer: B\n"
+
+
+def force(model, tokenizer, text: str):
+    """Emit ``text`` then EOS; the real logits are still computed at every step."""
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"] + [model.config.eos_token_id]
+    state = {"it": iter(ids)}
+    orig = model.logits
+
+    def forced(hidden):
+        real = orig(hidden)
+        out = torch.full_like(real, -1e4)
+        out[..., next(state["it"], model.config.eos_token_id)] = 0.0
+        return out
+
+    model.logits = forced
+    return lambda: state.update(it=iter(ids))
+
+
+def load(name: str, device, dtype):
+    from engine.model import checkpoint
+    from engine.model.registry import build_model
+
+    folder = ROOT / "resources" / "models" / "terrascope-tiny"
+    if name == "tiny" and (folder / "config.json").is_file():
+        model, tok = checkpoint.from_pretrained(folder, device=device, dtype=dtype)
+        return model, tok, "trained"
+    model, tok = build_model(name)
+    return model.to(device=device, dtype=dtype).eval(), tok, "random"
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def run(args) -> dict:
+    device, dtype = resolve_device(args.device)
+    torch.set_num_threads(args.threads) if args.threads else None
+    t0 = time.perf_counter()
+    model, tok, weights = load(args.model, device, dtype)
+    build_s = time.perf_counter() - t0
+    s = model.config.image_size
+    g = torch.Generator().manual_seed(0)
+    images = ModelImages(torch.rand(args.dates, 3, s, s, generator=g), torch.rand(args.dates, 2, s, s, generator=g),
+                         torch.ones(args.dates, s, s, dtype=torch.bool), [True] * args.dates, [True] * args.dates)
+    with torch.no_grad():  # masks with regions, so tokens are injected as with a trained decoder
+        model.mask_decoder.output_hypernetworks_mlps[0].proj_out.weight.mul_(100.0)
+    reset = force(model, tok, trace(args.steps, args.dates))
+    n_tokens = len(tok(trace(args.steps, args.dates), add_special_tokens=False)["input_ids"])
+    out = {"model": args.model, "weights": weights, "device": str(device), "dtype": str(dtype).replace("torch.", ""),
+           "image_size": s, "dates": args.dates, "steps": args.steps, "generated_tokens": n_tokens,
+           "build_s": round(build_s, 2), "threads": torch.get_num_threads()}
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    for mode in ("cache", "recompute-seg", "recompute-token"):
+        p = GroundedPredictor(model, tok, prefix_mode=mode)
+        times, enc = [], []
+        for r in range(args.repeats + 1):  # the first run warms up
+            reset()
+            sync(device)
+            t = time.perf_counter()
+            with torch.inference_mode():
+                p.set_images(images)
+                sync(device)
+                te = time.perf_counter()
+                res = p.answer("What share of the area is flooded cropland?", ["0-10 %", "10-25 %", "25-50 %"],
+                               max_new_tokens=n_tokens + 8)
+            sync(device)
+            if r:
+                times.append(time.perf_counter() - t)
+                enc.append(te - t)
+            assert len(res.steps) == args.steps, res.text
+        out[mode] = {"question_s": round(min(times), 4), "encode_s": round(min(enc), 4),
+                     "per_token_ms": round(1000 * (min(times) - min(enc)) / n_tokens, 2),
+                     "injected_tokens": sum(len(st.positions) for st in res.steps)}
+    p = GroundedPredictor(model, tok)
+    with torch.inference_mode():
+        p.set_images(images)
+        emb = res.steps[0].seg_embedding
+        p.predict_mask(emb, 0, images)
+        sync(device)
+        t = time.perf_counter()
+        for _ in range(args.repeats):
+            p.predict_mask(emb, 0, images)
+        sync(device)
+    out["predict_mask_tile_s"] = round((time.perf_counter() - t) / args.repeats, 4)
+    out["speedup_vs_recompute_seg"] = round(out["recompute-seg"]["question_s"] / out["cache"]["question_s"], 2)
+    out["speedup_vs_recompute_token"] = round(out["recompute-token"]["question_s"] / out["cache"]["question_s"], 2)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    if device.type == "cuda":
+        out["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="tiny", help="registry size: tiny, tiny-test, internvl3-1b")
+    ap.add_argument("--device", default="cpu", help="auto, cpu or cuda")
+    ap.add_argument("--steps", type=int, default=3, help="grounded steps in the trace")
+    ap.add_argument("--dates", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    res = run(args)
+    if args.json:
+        print(json.dumps(res))
+    else:
+        for k, v in res.items():
+            print(f"{k:28s} {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

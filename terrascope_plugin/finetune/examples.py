@@ -98,8 +98,20 @@ def make_examples(cfg, base: str, adapter_dir: str, image_size: int, count: int 
     model, tok = model_api.load_base(base, device=device)
     model.eval()
     with torch.no_grad():
-        before = recorded_masks(model_api.predictor(model, tok), samples)
+        before = recorded_masks(_predictor(model, tok), samples)
         model = model_api.load_adapter(model, adapter_dir).to(device)
         model.eval()
-        after = recorded_masks(model_api.predictor(model, tok), samples)
+        after = recorded_masks(_predictor(model, tok), samples)
     return to_examples(samples, before, after)
+
+
+def _predictor(model, tokenizer):
+    """The grounded predictor with the same answer-length cap the validation numbers use (when the engine
+    has one), so the examples look like what was measured."""
+    from ...engine.train import model_api
+
+    try:
+        from ...engine.train.loop import EVAL_MAX_NEW_TOKENS
+    except ImportError:
+        return model_api.predictor(model, tokenizer)
+    return model_api.predictor(model, tokenizer, EVAL_MAX_NEW_TOKENS)

@@ -23,9 +23,9 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.model.device import resolve_device  # noqa: E402
-from engine.model.inputs import ModelImages  # noqa: E402
-from engine.model.predictor import GroundedPredictor  # noqa: E402
+from engine.model.device import resolve_device
+from engine.model.inputs import ModelImages
+from engine.model.predictor import GroundedPredictor
 
 PHRASES = ["water", "cropland next to the water", "buildings within 200 m of the river", "forest", "bare soil"]
 

@@ -57,7 +57,7 @@ def test_bad_folders_raise_one_line_model_errors(saved, tmp_path):
     bad.mkdir()
     for p in saved.iterdir():
         (bad / p.name).write_bytes(p.read_bytes())
-    shard = sorted(bad.glob("model-*.safetensors"))[0]
+    shard = min(bad.glob("model-*.safetensors"))
     shard.write_bytes(shard.read_bytes()[:100])
     with pytest.raises(ModelError, match="missing or corrupt") as err:
         ck.from_pretrained(bad)

@@ -22,11 +22,9 @@ def test_cuda_without_gpu_is_a_clear_input_error():
 
 
 def test_oom_becomes_one_line_with_the_options():
-    with pytest.raises(DeviceOutOfMemory) as err:
-        with oom_guard():
-            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB\nmore detail")
+    with pytest.raises(DeviceOutOfMemory) as err, oom_guard():
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB\nmore detail")
     msg = str(err.value)
     assert "\n" not in msg and "smaller area" in msg and "device='cpu'" in msg
-    with pytest.raises(ValueError):  # other errors pass through unchanged
-        with oom_guard():
-            raise ValueError("x")
+    with pytest.raises(ValueError), oom_guard():  # other errors pass through unchanged
+        raise ValueError("x")

@@ -44,7 +44,7 @@ def test_cache_reinjection_gives_the_logits_of_a_full_forward(tiny):
 
     cached, rec_c = _run(model, tok, "cache", imgs, measure=measure)
     full, rec_f = _run(model, tok, "recompute-token", imgs, measure=measure)
-    seg_full, rec_s = _run(model, tok, "recompute-seg", imgs, measure=measure)
+    _, rec_s = _run(model, tok, "recompute-seg", imgs, measure=measure)
     assert len(cached.steps) == 3 and sum(len(s.positions) for s in cached.steps) > 0  # tokens were injected
     assert len(rec_c) == len(rec_f) == len(rec_s)
     for a, b, c in zip(rec_c, rec_f, rec_s):

@@ -89,7 +89,7 @@ class TerraScopeConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TerraScopeConfig":
+    def from_dict(cls, d: dict) -> TerraScopeConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(d) - known
         if unknown:
@@ -104,5 +104,5 @@ class TerraScopeConfig:
         Path(path).write_text(json.dumps(self.to_dict(), indent=2))
 
     @classmethod
-    def load(cls, path: str | Path) -> "TerraScopeConfig":
+    def load(cls, path: str | Path) -> TerraScopeConfig:
         return cls.from_dict(json.loads(Path(path).read_text()))

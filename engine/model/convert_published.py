@@ -108,7 +108,7 @@ def convert_state_dict(state: dict[str, torch.Tensor], vision_hidden: int) -> tu
             out["internvl.model.vision_tower." + k] = t
         elif k.startswith("language_model."):
             k = k[len("language_model."):]
-            if k.startswith("lm_head.") or k.startswith("output."):
+            if k.startswith(("lm_head.", "output.")):
                 out["internvl.lm_head." + k.split(".", 1)[1]] = t
             else:
                 out["internvl.model.language_model." + re.sub(r"^model\.", "", k)] = t

@@ -44,7 +44,7 @@ class ModelImages:
     def device(self) -> torch.device:
         return self.valid.device
 
-    def to(self, device) -> "ModelImages":
+    def to(self, device) -> ModelImages:
         def mv(x):
             return None if x is None else x.to(device)
 

@@ -50,8 +50,12 @@ class RelevanceHead(nn.Module):
 
 
 def _sam_configs(cfg: TerraScopeConfig):
-    from transformers.models.sam2.configuration_sam2 import (Sam2HieraDetConfig, Sam2MaskDecoderConfig,
-                                                             Sam2PromptEncoderConfig, Sam2VisionConfig)
+    from transformers.models.sam2.configuration_sam2 import (
+        Sam2HieraDetConfig,
+        Sam2MaskDecoderConfig,
+        Sam2PromptEncoderConfig,
+        Sam2VisionConfig,
+    )
 
     s = cfg.image_size
     sv = dict(cfg.sam_vision)

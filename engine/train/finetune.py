@@ -26,7 +26,7 @@ from .checkpoints import LAST, TrainerState, load_checkpoint, read_state, save_c
     temp_sibling
 from .finetune_config import FinetuneConfig
 from .finetune_data import FinetuneData, prepare_finetune_data
-from .loop import StepRunner, build_optimizer, make_accelerator
+from .loop import EVAL_MAX_NEW_TOKENS, StepRunner, build_optimizer, make_accelerator
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[int, int, dict], None]
@@ -102,14 +102,18 @@ def estimate_seconds(cfg: FinetuneConfig, base: str = "tiny") -> float:
 
 
 def evaluate(model, tokenizer, samples: list[dict]) -> dict:
-    """Validation numbers of ``model`` on ``samples`` through the bench's in-memory path."""
+    """Validation numbers of ``model`` on ``samples``: the bench's in-memory path (free decoding:
+    "accuracy", "giou", "ciou", "per_task", ...) plus teacher-forced "grounding_giou" / "grounding_ciou"."""
     from ..eval.bench import evaluate_predictor
+    from .grounding_eval import grounding_scores
 
     was = model.training
     model.eval()
     try:
         with torch.no_grad():
-            return evaluate_predictor(model_api.predictor(model, tokenizer), samples)
+            out = evaluate_predictor(model_api.predictor(model, tokenizer, EVAL_MAX_NEW_TOKENS), samples)
+        out.update(grounding_scores(model, tokenizer, samples))
+        return out
     finally:
         model.train(was)
 
@@ -256,7 +260,8 @@ def model_card(rec: dict) -> str:
     """MODEL_CARD.md of a fine-tuned adapter: data, settings and the before/after numbers."""
     s, d, b, a = rec["settings"], rec["data"], rec["before"], rec["after"]
     imagery = [p for p in ([s.get("optical"), s.get("sar")] + list(s.get("dates") or [])) if p]
-    rows = [f"| {k} | {_num(b.get(k))} | {_num(a.get(k))} |" for k in ("accuracy", "giou", "ciou")]
+    rows = [f"| {k} | {_num(b.get(k))} | {_num(a.get(k))} |"
+            for k in ("accuracy", "giou", "ciou", "grounding_giou", "grounding_ciou")]
     tasks = sorted(set(b.get("per_task", {})) | set(a.get("per_task", {})))
     for t in tasks:
         bt, at = b.get("per_task", {}).get(t, {}), a.get("per_task", {}).get(t, {})
@@ -279,6 +284,8 @@ def model_card(rec: dict) -> str:
         f"- device {rec['device']}, {rec['seconds']:.0f} s", "",
         "## Validation (held-out blocks)", "",
         "| metric | base | fine-tuned |", "|---|---|---|", *rows, "",
+        "accuracy, giou, ciou: free decoding as in `terrascope bench`; grounding_*: masks decoded from the "
+        "[SEG] states of the reference trace (teacher-forced), which isolates mask quality.", "",
     ])
 
 

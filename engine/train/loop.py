@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int, dict], None]  # (global step, total steps, metrics)
 CancelFn = Callable[[], bool]
+EVAL_MAX_NEW_TOKENS = 112  # longest synthesised trace: about 90 tokens, measurements (not generated) included
 
 
 @dataclass
@@ -141,14 +142,17 @@ def validate(model: nn.Module, tokenizer, samples: list[dict], acc=None) -> dict
     if not samples:
         return {}
     from ..eval.bench import evaluate_predictor
+    from .grounding_eval import grounding_scores
 
     was_training = model.training
     model.eval()
     try:
         ctx = acc.autocast() if acc is not None else contextlib.nullcontext()
         with torch.no_grad(), ctx:
-            m = evaluate_predictor(model_api.predictor(model, tokenizer), samples)
-        return {k: m[k] for k in ("accuracy", "giou", "ciou", "absent_fp_rate", "n") if k in m}
+            m = evaluate_predictor(model_api.predictor(model, tokenizer, EVAL_MAX_NEW_TOKENS), samples)
+            m.update(grounding_scores(model, tokenizer, samples))
+        return {k: m[k] for k in ("accuracy", "giou", "ciou", "absent_fp_rate", "n", "grounding_giou",
+                                  "grounding_ciou") if k in m}
     except Exception as err:  # noqa: BLE001 - logged, training goes on
         log.warning("validation failed: %s", err)
         return {}

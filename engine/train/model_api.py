@@ -119,10 +119,30 @@ def save_pretrained(model: nn.Module, tokenizer, out_dir: str | Path) -> None:
     checkpoint.save_pretrained(model, tokenizer, out_dir)
 
 
-def predictor(model: nn.Module, tokenizer):
+def predictor(model: nn.Module, tokenizer, max_new_tokens: int | None = None):
+    """The grounded predictor; ``max_new_tokens`` caps each answer (validation of a barely trained model
+    would otherwise spend its time generating noise up to the predictor's default cap)."""
     from ..model.predictor import GroundedPredictor
 
-    return GroundedPredictor(model, tokenizer)
+    pred = GroundedPredictor(model, tokenizer)
+    return pred if max_new_tokens is None else _Capped(pred, max_new_tokens)
+
+
+class _Capped:
+    """A predictor whose ``answer`` generates at most ``max_new_tokens`` tokens."""
+
+    def __init__(self, pred, max_new_tokens: int):
+        self.pred, self.max_new_tokens = pred, max_new_tokens
+
+    def set_images(self, images) -> None:
+        self.pred.set_images(images)
+
+    def answer(self, *args, **kwargs):
+        kwargs.setdefault("max_new_tokens", self.max_new_tokens)
+        return self.pred.answer(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.pred, name)
 
 
 def resolve_device(name: str = "auto") -> tuple[torch.device, torch.dtype]:

@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from engine import Engine
-    from engine.data.synth import write_scenes
+    from engine.data.writer import write_scenes
     from engine.errors import EngineError
 
     args.out.mkdir(parents=True, exist_ok=True)

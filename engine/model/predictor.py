@@ -14,7 +14,7 @@ import torch
 
 from .. import trace_format as tf
 from ..errors import Cancelled, ModelError
-from .device import oom_guard
+from .device import cpu_threads, oom_guard
 from .injection import gather_injected, mask_to_token_positions
 from .inputs import ModelImages
 from .network import ImageFeatures, TerraScopeModel
@@ -71,10 +71,14 @@ class GroundedPredictor:
     the KV cache), ``recompute-seg`` (re-run the whole prefix after each injection) or ``recompute-token``
     (no cache at all); the last two exist to measure what the cache saves."""
 
-    def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache"):
+    def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache", max_new_tokens: int = 160,
+                 decode_threads: int | None | str = "auto"):
         if prefix_mode not in ("cache", "recompute-seg", "recompute-token"):
             raise ValueError(f"unknown prefix mode {prefix_mode!r}")
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
+        self.max_new_tokens = max_new_tokens  # default cap of answer()
+        # "auto": one CPU thread while decoding a small language model (see device.cpu_threads)
+        self.decode_threads = decode_threads
         self.config = model.config
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -95,17 +99,25 @@ class GroundedPredictor:
     @torch.no_grad()
     def answer(self, question: str, choices: list[str] | None = None, measure: Callable[..., str] | None = None,
                progress: Callable[[float, str], None] | None = None, cancelled: Callable[[], bool] | None = None,
-               max_new_tokens: int = 160) -> GroundedOutput:
+               max_new_tokens: int | None = None) -> GroundedOutput:
         """Answer ``question`` about the images given to :meth:`set_images`.
 
         ``measure(mask_prob (S, S) float32, date_index) -> str`` is called after each mask; its text (the
         trace grammar's measurement) is appended to the context. ``cancelled()`` is polled every token
-        (raises :class:`Cancelled`); ``progress(fraction, message)``.
+        (raises :class:`Cancelled`); ``progress(fraction, message)``; ``max_new_tokens``: None -> the
+        predictor's cap.
         """
         if self.features is None:
             raise ModelError("no images: call set_images(images) before answer(...)")
-        with oom_guard():
-            return self._answer(question, choices, measure, progress, cancelled, max_new_tokens)
+        with oom_guard(), cpu_threads(self._threads()):
+            return self._answer(question, choices, measure, progress, cancelled,
+                                max_new_tokens or self.max_new_tokens)
+
+    def _threads(self) -> int | None:
+        if self.decode_threads != "auto":
+            return self.decode_threads
+        small = self.config.text_hidden <= 1024
+        return 1 if self.model.device.type == "cpu" and small else None
 
     def _answer(self, question, choices, measure, progress, cancelled, max_new_tokens) -> GroundedOutput:
         t0 = time.perf_counter()

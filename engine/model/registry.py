@@ -145,9 +145,11 @@ def build_tiny_smollm2(lm_path: str | None = None, gguf_file: str = "SmolLM2-135
 
 
 @register("internvl3-1b")
-def build_internvl3_1b(internvl_path: str | None = None, sam_path: str | None = None, seed: int | None = 0):
+def build_internvl3_1b(internvl_path: str | None = None, sam_path: str | None = None, seed: int | None = 0,
+                       device=None):
     """InternVL3-1B + SAM 2 hiera-tiny shape. With ``internvl_path`` / ``sam_path`` (local ``-hf`` folders)
-    their weights and tokenizer are loaded; without, random weights and a small BPE (benchmarks)."""
+    their weights and tokenizer are loaded; without, random weights and a small BPE (benchmarks).
+    ``device``: where to build (``"meta"`` gives the shape without memory)."""
     import torch
 
     from .network import TerraScopeModel
@@ -163,8 +165,10 @@ def build_internvl3_1b(internvl_path: str | None = None, sam_path: str | None = 
     else:
         tok = train_tokenizer(4000)
     setup_tokenizer(tok, cfg)
-    cfg.text = {**cfg.text, "vocab_size": max(cfg.vocab_size, cfg.text["vocab_size"] if internvl_path else 0)}
-    model = TerraScopeModel(cfg)
+    # the real vocabulary size even with the small stand-in tokenizer, so the random model has the real cost
+    cfg.text = {**cfg.text, "vocab_size": max(cfg.vocab_size, cfg.text["vocab_size"])}
+    with torch.device(device or "cpu"):
+        model = TerraScopeModel(cfg)
     if internvl_path:
         from .weights import load_internvl_hf
 

@@ -65,6 +65,9 @@ def _corpus() -> list[str]:
             k += 1
     lines += [" ".join(str(n) for n in range(s, s + 50)) for s in range(0, 1000, 50)]
     lines += [f"{x / 10:.1f} ha {x} m2 {x % 100}.{x % 10} % {x} m from step {x % 9 + 1}" for x in range(0, 5000, 37)]
+    lines += [" ".join(f"{x}" for x in range(s, 10000, 97)) for s in range(97)]  # multi-digit numbers
+    words = [w for t in things for w in t.split()] + [w.lower() for v in verbs for w in v.split()]
+    lines += [" ".join(f"{a} {b}" for b in words) for a in words]  # word pairs
     return lines
 
 

@@ -1,6 +1,5 @@
 """Registered sizes: shapes and token ids."""
 import pytest
-import torch
 
 from engine.model.registry import build_model, config_for, names
 

@@ -72,13 +72,13 @@ class GroundedPredictor:
     (no cache at all); the last two exist to measure what the cache saves."""
 
     def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache", max_new_tokens: int = 160,
-                 decode_threads: int | None | str = "auto"):
+                 threads: int | None | str = "auto"):
         if prefix_mode not in ("cache", "recompute-seg", "recompute-token"):
             raise ValueError(f"unknown prefix mode {prefix_mode!r}")
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.max_new_tokens = max_new_tokens  # default cap of answer()
-        # "auto": one CPU thread while decoding a small language model (see device.cpu_threads)
-        self.decode_threads = decode_threads
+        # "auto": one CPU thread for a small model (see device.cpu_threads)
+        self.threads = threads
         self.config = model.config
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -92,7 +92,7 @@ class GroundedPredictor:
         """Encode every image of every date once (visual tokens + SAM features)."""
         images.check(self.image_size)
         self.images = images.to(self.model.device)
-        with oom_guard():
+        with oom_guard(), cpu_threads(self._threads()):
             self.features = self.model.encode_images(self.images)
 
     # ---- decoding ----------------------------------------------------------------------------------------
@@ -114,10 +114,12 @@ class GroundedPredictor:
                                 max_new_tokens or self.max_new_tokens)
 
     def _threads(self) -> int | None:
-        if self.decode_threads != "auto":
-            return self.decode_threads
-        small = self.config.text_hidden <= 1024
-        return 1 if self.model.device.type == "cpu" and small else None
+        if self.threads != "auto":
+            return self.threads
+        if self.model.device.type != "cpu":
+            return None
+        small = sum(p.numel() for p in self.model.parameters()) < 100_000_000
+        return 1 if small else None
 
     def _answer(self, question, choices, measure, progress, cancelled, max_new_tokens) -> GroundedOutput:
         t0 = time.perf_counter()
@@ -220,7 +222,7 @@ class GroundedPredictor:
         one = ModelImages(None if images.optical is None else images.optical[d:d + 1],
                           None if images.sar is None else images.sar[d:d + 1], images.valid[d:d + 1],
                           images.has_optical[d:d + 1], images.has_sar[d:d + 1]).to(self.model.device)
-        with oom_guard():
+        with oom_guard(), cpu_threads(self._threads()):
             f = self.model.encode_images(one)
             h = seg_embedding.to(self.model.device, self.model.dtype).reshape(1, -1)
             out = self.model.ground(h, f.tokens[0][None], [x[0][None] for x in f.sam], f.available[0][None])

@@ -33,7 +33,7 @@ def base(tmp_path_factory):
 
 def _cfg(region, **kw) -> FinetuneConfig:
     d = {"optical": region["optical"], "labels": region["labels_vector"], "label_field": "class",
-         "block_size": 64, "questions": 8, "val_questions": 4, "steps": 3, "batch_size": 2, "lr": 1e-3,
+         "block_size": 64, "questions": 6, "val_questions": 2, "steps": 3, "batch_size": 2, "lr": 1e-3,
          "device": "cpu", "tasks": ["coverage", "referring"], "log_every": 1, "checkpoint_every": 2}
     d.update(kw)
     return FinetuneConfig(**d)
@@ -49,7 +49,7 @@ def test_finetune_writes_adapter_card_and_numbers(region, base, tmp_path):
                           progress=lambda s, t, m: seen.append((s, m.get("phase"))))
     out = Path(res.adapter_dir)
     rec = json.loads((out / ft.SETTINGS_FILE).read_text())
-    assert rec["steps"] == 3 and rec["data"]["val_questions"] == 4
+    assert rec["steps"] == 3 and rec["data"]["val_questions"] == 2
     assert set(res.before) >= {"accuracy", "giou", "grounding_giou"} and set(res.after) >= {"accuracy", "giou"}
     assert rec["after"]["giou"] == pytest.approx(res.after["giou"])
     assert "| giou |" in (out / ft.CARD_FILE).read_text()

@@ -78,7 +78,7 @@ def cli_train(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     cfg = train_config_from_args(args)
-    bar = _Bar("train", not getattr(args, "no_progress", False))
+    bar = _Bar("train", not (getattr(args, "no_progress", False) or getattr(args, "quiet", False)))
     try:
         res = train(cfg, progress=bar)
     finally:
@@ -209,7 +209,7 @@ def cli_finetune(args: argparse.Namespace) -> int:
         return 0
     if not args.out:
         raise InputError("no output folder: give --out ADAPTER_DIR")
-    bar = _Bar("fine-tune", not args.no_progress)
+    bar = _Bar("fine-tune", not (args.no_progress or getattr(args, "quiet", False)))
     try:
         res = run_finetune(cfg, base, args.out, progress=bar, resume=not args.no_resume,
                            init_adapter=args.init_adapter)

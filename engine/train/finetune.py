@@ -164,6 +164,9 @@ def run_finetune(cfg: FinetuneConfig, base: str | Path = "tiny", out_dir: str | 
     model, tokenizer = model_api.load_base(base)
     model = model.to(acc.device)
     fingerprint = base_fingerprint(model)
+    if init_adapter is not None:  # refuse a mismatched adapter before any long work
+        _check_adapter_base(Path(init_adapter), fingerprint)
+        model = model_api.load_adapter(model, init_adapter)
     check_disk_space(out_dir.parent, _space_needed(model))
     if data is None:
         data = prepare_finetune_data(cfg, image_size=model_api.image_size(model))
@@ -175,9 +178,6 @@ def run_finetune(cfg: FinetuneConfig, base: str | Path = "tiny", out_dir: str | 
     report(0, {"phase": "evaluate-before"})
     before = evaluate(model, tokenizer, data.val)
     report(0, {"phase": "train", "val_giou_before": before.get("giou")})
-    if init_adapter is not None:
-        _check_adapter_base(Path(init_adapter), fingerprint)
-        model = model_api.load_adapter(model, init_adapter)
     if not stages.has_lora(model):
         model = model_api.add_lora(model, cfg.lora_rank, cfg.lora_alpha)
     stages.set_trainable(model, cfg.train_groups, lm_lora=True)

@@ -1,0 +1,27 @@
+"""`terrascope train` end to end on tiny-test: stage 2 with LoRA adapters merged into the saved model."""
+from __future__ import annotations
+
+import json
+
+from engine.cli import main
+
+
+def test_train_command_writes_a_loadable_model(tmp_path, capsys):
+    out = tmp_path / "model"
+    rc = main(["train", "--model", "tiny-test", "--out", str(out), "--stage", "2", "--stage2-steps", "2",
+               "--batch-size", "1", "--workers", "0", "--eval-every", "0", "--device", "cpu", "--no-progress"])
+    assert rc == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["steps"] == 2 and summary["finished"] and summary["loss"] > 0
+    from engine.model.checkpoint import from_pretrained
+
+    model, _ = from_pretrained(out)
+    assert not any("lora_" in n for n, _ in model.named_parameters())  # LoRA merged before saving
+    assert json.loads((out / "train_config.json").read_text())["lm_mode"] == "lora"
+
+
+def test_train_command_bad_config_is_one_line(tmp_path, capsys):
+    (tmp_path / "c.json").write_text('{"stage": 7}')
+    rc = main(["train", "--config", str(tmp_path / "c.json"), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip()
+    assert rc != 0 and "stage must be 1, 2" in err and len(err.splitlines()) == 1

@@ -25,3 +25,17 @@ def test_train_command_bad_config_is_one_line(tmp_path, capsys):
     rc = main(["train", "--config", str(tmp_path / "c.json"), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err.strip()
     assert rc != 0 and "stage must be 1, 2" in err and len(err.splitlines()) == 1
+
+
+def test_finetune_command_estimate_and_bad_labels(tmp_path, capsys):
+    from engine.train.region import write_region
+
+    r = write_region(tmp_path / "region", seed=3, size=64)
+    rc = main(["finetune", "--images", r["optical"], "--labels", r["labels_vector"], "--label-field", "class",
+               "--steps", "50", "--estimate"])
+    assert rc == 0 and json.loads(capsys.readouterr().out)["estimated_seconds"] > 0
+    rc = main(["finetune", "--images", r["optical"], "--labels", r["labels_vector"], "--label-field", "kind",
+               "--base", "tiny-test", "--out", str(tmp_path / "adapter"), "--no-progress"])
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert rc != 0 and len(errors) == 1 and "no field 'kind'; fields: class" in errors[0]
+    assert not (tmp_path / "adapter").exists()

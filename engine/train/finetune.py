@@ -101,7 +101,7 @@ def estimate_seconds(cfg: FinetuneConfig, base: str = "tiny") -> float:
     return float(prepare + train + evaluate + 3.0)
 
 
-def evaluate(model, tokenizer, samples: list[dict]) -> dict:
+def evaluate(model, tokenizer, samples: list[dict], cancelled: Callable[[], bool] | None = None) -> dict:
     """Validation numbers of ``model`` on ``samples``: the bench's in-memory path (free decoding:
     "accuracy", "giou", "ciou", "per_task", ...) plus teacher-forced "grounding_giou" / "grounding_ciou"."""
     from ..eval.bench import evaluate_predictor
@@ -111,7 +111,7 @@ def evaluate(model, tokenizer, samples: list[dict]) -> dict:
     model.eval()
     try:
         with torch.no_grad():
-            out = evaluate_predictor(model_api.predictor(model, tokenizer, EVAL_MAX_NEW_TOKENS), samples)
+            out = evaluate_predictor(model_api.predictor(model, tokenizer, EVAL_MAX_NEW_TOKENS, cancelled), samples)
         out.update(grounding_scores(model, tokenizer, samples))
         return out
     finally:
@@ -176,7 +176,7 @@ def run_finetune(cfg: FinetuneConfig, base: str | Path = "tiny", out_dir: str | 
             progress(step, cfg.steps, metrics)
 
     report(0, {"phase": "evaluate-before"})
-    before = evaluate(model, tokenizer, data.val)
+    before = evaluate(model, tokenizer, data.val, cancelled)
     report(0, {"phase": "train", "val_giou_before": before.get("giou")})
     if not stages.has_lora(model):
         model = model_api.add_lora(model, cfg.lora_rank, cfg.lora_alpha)
@@ -220,7 +220,7 @@ def run_finetune(cfg: FinetuneConfig, base: str | Path = "tiny", out_dir: str | 
         if cfg.checkpoint_every and state.step % cfg.checkpoint_every == 0 and state.step < cfg.steps:
             save_checkpoint(ck, model, opt, sched, state)
     report(cfg.steps, {"phase": "evaluate-after"})
-    after = evaluate(model, tokenizer, data.val)
+    after = evaluate(model, tokenizer, data.val, cancelled)
     report(cfg.steps, {"phase": "save", "val_giou_after": after.get("giou")})
     seconds = time.time() - t0
     record = {"base": str(base), "base_fingerprint": fingerprint, "settings": cfg.to_dict(),

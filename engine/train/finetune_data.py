@@ -249,12 +249,15 @@ def cut_chips(stack, labels: np.ndarray, blocks: list[Block], size: int, min_fra
     return chips
 
 
-def chip_sample(chip: Chip, record) -> dict:
+def chip_sample(chip: Chip, record, crs=None) -> dict:
     """A sample of ``record`` (asked on the chip's labels) on ``chip``'s imagery at its last date, which
-    the labels describe."""
+    the labels describe. ``grid`` (chip transform at the model size, crs) lets validation measure masks
+    in metres as the training traces do."""
     from .samples import sample_from_arrays
 
-    return sample_from_arrays(chip.arrays, record, [chip.arrays.valid.shape[0] - 1], chip.labels.shape[-1])
+    out = sample_from_arrays(chip.arrays, record, [chip.arrays.valid.shape[0] - 1], chip.labels.shape[-1])
+    out["grid"] = (chip.transform, crs)
+    return out
 
 
 def chip_questions(chips: list[Chip], class_names: dict[int, str], crs, tasks, count: int, seed: int,
@@ -321,7 +324,7 @@ def prepare_finetune_data(cfg: FinetuneConfig, image_size: int | None = None,
         if not pairs:
             raise InputError(f"no question could be generated on the {s} blocks; check the class-name "
                              "mapping (at least one class must cover part of each split)")
-        samples[s] = [chip_sample(ch, rec) for ch, rec in pairs]
+        samples[s] = [chip_sample(ch, rec, crs) for ch, rec in pairs]
         if progress:
             progress(0.6 if s == "train" else 1.0, f"{len(samples[s])} {s} questions")
     return FinetuneData(train=samples["train"], val=samples["val"], blocks=blocks, class_names=names,

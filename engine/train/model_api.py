@@ -119,26 +119,30 @@ def save_pretrained(model: nn.Module, tokenizer, out_dir: str | Path) -> None:
     checkpoint.save_pretrained(model, tokenizer, out_dir)
 
 
-def predictor(model: nn.Module, tokenizer, max_new_tokens: int | None = None):
+def predictor(model: nn.Module, tokenizer, max_new_tokens: int | None = None, cancelled=None):
     """The grounded predictor; ``max_new_tokens`` caps each answer (validation of a barely trained model
-    would otherwise spend its time generating noise up to the predictor's default cap)."""
+    would otherwise spend its time generating noise up to the predictor's default cap); ``cancelled`` is
+    polled while it decodes."""
     from ..model.predictor import GroundedPredictor
 
     pred = GroundedPredictor(model, tokenizer)
-    return pred if max_new_tokens is None else _Capped(pred, max_new_tokens)
+    return pred if max_new_tokens is None and cancelled is None else _Capped(pred, max_new_tokens, cancelled)
 
 
 class _Capped:
-    """A predictor whose ``answer`` generates at most ``max_new_tokens`` tokens."""
+    """A predictor whose ``answer`` generates at most ``max_new_tokens`` tokens and polls ``cancelled``."""
 
-    def __init__(self, pred, max_new_tokens: int):
-        self.pred, self.max_new_tokens = pred, max_new_tokens
+    def __init__(self, pred, max_new_tokens: int | None, cancelled=None):
+        self.pred, self.max_new_tokens, self.cancelled = pred, max_new_tokens, cancelled
 
     def set_images(self, images) -> None:
         self.pred.set_images(images)
 
     def answer(self, *args, **kwargs):
-        kwargs.setdefault("max_new_tokens", self.max_new_tokens)
+        if self.max_new_tokens is not None:
+            kwargs.setdefault("max_new_tokens", self.max_new_tokens)
+        if self.cancelled is not None:
+            kwargs.setdefault("cancelled", self.cancelled)
         return self.pred.answer(*args, **kwargs)
 
     def __getattr__(self, name):

@@ -107,9 +107,14 @@ class FolderStream(IterableDataset):
             inputs = d.get("inputs") or {"optical": "optical.tif", "sar": "sar.tif"}
             key = json.dumps(inputs, sort_keys=True)
             if key not in stacks:
-                stacks[key] = open_stack(**_stack_kwargs(folder, inputs)).overview(self.size)[0]
+                stack = open_stack(**_stack_kwargs(folder, inputs))
+                arrays, transform = stack.overview(self.size)
+                stacks[key] = (arrays, (transform, stack.crs.to_string()))
             rec = QuestionRecord.from_json(d)
-            yield sample_from_arrays(stacks[key], rec, list(range(len(rec.dates))), self.size)
+            arrays, grid = stacks[key]
+            out = sample_from_arrays(arrays, rec, list(range(len(rec.dates))), self.size)
+            out["grid"] = grid
+            yield out
 
     def __iter__(self):
         info = get_worker_info()

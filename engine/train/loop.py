@@ -164,7 +164,8 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
           batches: Callable[[int, int], Iterable[list[dict]]] | None = None) -> TrainResult:
     """Run the stages of ``config``; see the module docstring.
 
-    progress(global_step, total_steps, metrics) is called every ``log_every`` steps (main process);
+    progress(global_step, total_steps, metrics) is called after every step (main process; on logging steps,
+    every ``log_every``, metrics["loss"] is the mean since the previous one);
     cancelled() is polled before every step: when it turns true the current state is checkpointed and
     :class:`Cancelled` raised. ``batches(stage, image_size)`` replaces the on-the-fly scene stream (an
     iterable of sample lists, e.g. one batch repeated for overfitting checks)."""
@@ -192,6 +193,7 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
     t0 = time.time() - state.seconds
     metrics: dict = {}
     window: list[float] = []
+    last_loss = None
     stop_reason = None
     for stage in cfg.stages:
         n = cfg.stage_steps(stage)
@@ -233,15 +235,16 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
             window.append(m["loss"])
             g = state.global_step
             last = step + 1 == n
+            rate = (step + 1 - start) / max(time.time() - t_stage, 1e-9)
+            metrics = {**m, "stage": stage, "steps_per_s": rate, "eta_s": (total - g) / max(rate, 1e-9)}
+            last_loss = m["loss"]
             if g % max(1, cfg.log_every) == 0 or last:
+                # the history (and the metrics of a logging step) hold the mean loss since the last one
                 state.history.append([g, sum(window) / len(window)])
-                elapsed = time.time() - t_stage
-                rate = (step + 1 - start) / max(elapsed, 1e-9)
-                metrics = {**m, "loss": sum(window) / len(window), "stage": stage,
-                           "steps_per_s": rate, "eta_s": (total - g) / max(rate, 1e-9)}
+                metrics["loss"] = sum(window) / len(window)
                 window = []
-                if progress is not None and acc.is_main_process:
-                    progress(g, total, metrics)
+            if progress is not None and acc.is_main_process:
+                progress(g, total, metrics)
             if cfg.eval_every and g % cfg.eval_every == 0 and acc.is_main_process:
                 vm = validate(model, tokenizer, val, acc)
                 if vm:
@@ -269,7 +272,7 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
         state.finished = True
         _save(acc, ck, model, None, None, state, t0, cfg)
     acc.wait_for_everyone()
-    loss = state.history[-1][1] if state.history else None
+    loss = state.history[-1][1] if state.history else last_loss
     return TrainResult(out_dir=str(out), global_step=state.global_step, total_steps=total, stage=state.stage,
                        seconds=state.seconds, loss=loss, history=list(state.history),
                        metrics=final_metrics or {k[4:]: v for k, v in metrics.items() if k.startswith("val_")},

@@ -61,16 +61,26 @@ def test_cancel_keeps_the_previous_adapter_and_resumes(region, base, tmp_path):
     out = tmp_path / "adapter"
     ft.run_finetune(_cfg(region, steps=2), base, out)
     before = _snapshot(out)
-    calls = []
+    trained = []
     with pytest.raises(Cancelled, match="previous adapter .* is unchanged"):
         ft.run_finetune(_cfg(region, steps=6), base, out,
-                        cancelled=lambda: calls.append(1) or len(calls) > 3)
+                        progress=lambda s, t, m: m.get("phase") == "train" and trained.append(s),
+                        cancelled=lambda: bool(trained) and trained[-1] >= 3)
     assert _snapshot(out) == before
     assert (ft.work_dir(out) / "checkpoint-last" / "trainer_state.json").is_file()
     steps = []
     ft.run_finetune(_cfg(region, steps=6), base, out, progress=lambda s, t, m: steps.append(s))
     assert [s for s in steps if 0 < s < 6] == [4, 5]  # resumed after the 3 steps done before cancel
     assert _snapshot(out) != before
+
+
+def test_cancel_while_measuring_the_base_keeps_the_adapter(region, base, tmp_path):
+    out = tmp_path / "adapter"
+    ft.run_finetune(_cfg(region, steps=1), base, out)
+    before = _snapshot(out)
+    with pytest.raises(Cancelled, match="while measuring the base model; the previous adapter"):
+        ft.run_finetune(_cfg(region, steps=4), base, out, cancelled=lambda: True)
+    assert _snapshot(out) == before
 
 
 def test_not_enough_disk_space_is_refused(region, base, tmp_path, monkeypatch):

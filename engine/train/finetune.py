@@ -177,8 +177,14 @@ def run_finetune(cfg: FinetuneConfig, base: str | Path = "tiny", out_dir: str | 
         if progress is not None:
             progress(step, cfg.steps, metrics)
 
+    def cancelled_msg(where: str) -> Cancelled:
+        return Cancelled(f"fine-tune cancelled {where}; the previous adapter in {out_dir} is unchanged")
+
     report(0, {"phase": "evaluate-before"})
-    before = evaluate(model, tokenizer, data.val, cancelled)
+    try:
+        before = evaluate(model, tokenizer, data.val, cancelled)
+    except Cancelled:
+        raise cancelled_msg("while measuring the base model") from None
     report(0, {"phase": "train", "val_giou_before": before.get("giou")})
     if not stages.has_lora(model):
         model = model_api.add_lora(model, cfg.lora_rank, cfg.lora_alpha)
@@ -222,7 +228,11 @@ def run_finetune(cfg: FinetuneConfig, base: str | Path = "tiny", out_dir: str | 
         if cfg.checkpoint_every and state.step % cfg.checkpoint_every == 0 and state.step < cfg.steps:
             save_checkpoint(ck, model, opt, sched, state)
     report(cfg.steps, {"phase": "evaluate-after"})
-    after = evaluate(model, tokenizer, data.val, cancelled)
+    try:
+        after = evaluate(model, tokenizer, data.val, cancelled)
+    except Cancelled:
+        save_checkpoint(ck, model, opt, sched, state)
+        raise cancelled_msg("while measuring the fine-tuned model; run again to resume") from None
     report(cfg.steps, {"phase": "save", "val_giou_after": after.get("giou")})
     seconds = time.time() - t0
     record = {"base": str(base), "base_fingerprint": fingerprint, "settings": cfg.to_dict(),

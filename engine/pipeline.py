@@ -16,11 +16,11 @@ import numpy as np
 
 from .answer import Answer, Step
 from .errors import Cancelled
-from .geo.measure import distances, measurement_for
+from .geo.measuring import distances, measurement_for
 from .geo.refine import refine_tiles, resize_prob
 from .geo.stack import InputStack, StackArrays
 from .geo.tiling import MaskRaster
-from .geo.vectorize import vectorize
+from .geo.vectorizing import vectorize
 from .geo.writer import step_features
 from .trace_format import format_measurement, parse_step_label
 

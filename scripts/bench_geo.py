@@ -66,10 +66,10 @@ def generate(folder: str, n: int) -> tuple[str, str]:
 
 
 def run_one(opt_path: str, sar_path: str, tile: int, overlap: int) -> dict:
-    from engine.geo.measure import mask_area_m2
+    from engine.geo.measuring import mask_area_m2
     from engine.geo.refine import refine_tiles
     from engine.geo.stack import open_stack
-    from engine.geo.vectorize import vectorize
+    from engine.geo.vectorizing import vectorize
 
     t0 = time.perf_counter()
     stack = open_stack(optical=opt_path, sar=sar_path, check_size=448)

@@ -89,9 +89,9 @@ class ThresholdEngine:
         import rasterio
         from terrascope_reasoning.engine.errors import Cancelled
 
-        # from the submodules: once imported, `engine.geo.vectorize` names the module, not the function
-        from terrascope_reasoning.engine.geo.measure import mask_area_m2
-        from terrascope_reasoning.engine.geo.vectorize import vectorize
+        # the submodules directly (the package exports the same functions lazily)
+        from terrascope_reasoning.engine.geo.measuring import mask_area_m2
+        from terrascope_reasoning.engine.geo.vectorizing import vectorize
         from terrascope_reasoning.engine.geo.writer import step_features
 
         self.calls += 1

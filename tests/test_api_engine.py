@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch")
 
 from terrascope_reasoning.engine import Engine  # noqa: E402
 from terrascope_reasoning.engine.errors import InputError, ModelError  # noqa: E402
-from terrascope_reasoning.engine.geo.measure import mask_area_m2  # noqa: E402
+from terrascope_reasoning.engine.geo.measuring import mask_area_m2  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from affine import Affine
 
 from terrascope_reasoning.engine.errors import Cancelled
-from terrascope_reasoning.engine.geo.measure import mask_area_m2
+from terrascope_reasoning.engine.geo.measuring import mask_area_m2
 from terrascope_reasoning.engine.geo.raster_io import write_raster
 from terrascope_reasoning.engine.geo.stack import open_stack
 from terrascope_reasoning.engine.pipeline import AskConfig, ask

@@ -72,7 +72,7 @@ def test_trace_measurements_equal_the_engine_measurements():
     """The text a trace carries is the text the geo layer produces for the same mask at inference."""
     from terrascope_reasoning.engine.data.scene import make_scene
     from terrascope_reasoning.engine.data.questions import generate_questions
-    from terrascope_reasoning.engine.geo.measure import measurement_for
+    from terrascope_reasoning.engine.geo.measuring import measurement_for
     from terrascope_reasoning.engine.trace_format import format_measurement
 
     checked = 0

@@ -8,9 +8,9 @@ import pytest
 import shapely
 from affine import Affine
 
-from terrascope_reasoning.engine.geo.measure import (GEOD, cell_areas, distances, mask_area_m2, measure,
+from terrascope_reasoning.engine.geo.measuring import (GEOD, cell_areas, distances, mask_area_m2, measure,
                                                      measurement_for, share)
-from terrascope_reasoning.engine.geo.vectorize import vectorize
+from terrascope_reasoning.engine.geo.vectorizing import vectorize
 
 A, F = 6378137.0, 1 / 298.257223563
 E2 = F * (2 - F)
@@ -162,3 +162,14 @@ def test_engine_measurements_reproduce_training_traces(tmp_path):
             assert step_line.endswith(text), (q["task"], step_line, text)
             checked += 1
     assert checked >= 5
+
+
+def test_package_exports_stay_functions_after_submodule_imports():
+    import terrascope_reasoning.engine.geo as geo
+    import terrascope_reasoning.engine.geo.measuring  # noqa: F401
+    import terrascope_reasoning.engine.geo.vectorizing  # noqa: F401
+
+    assert callable(geo.vectorize) and callable(geo.measure)
+    from terrascope_reasoning.engine.geo import measure, vectorize
+
+    assert vectorize.__name__ == "vectorize" and measure.__name__ == "measure"

@@ -6,12 +6,12 @@ import pytest
 from affine import Affine
 
 from terrascope_reasoning.engine.errors import Cancelled
-from terrascope_reasoning.engine.geo.measure import mask_area_m2
+from terrascope_reasoning.engine.geo.measuring import mask_area_m2
 from terrascope_reasoning.engine.geo.raster_io import write_raster
 from terrascope_reasoning.engine.geo.refine import refine_tiles
 from terrascope_reasoning.engine.geo.stack import open_stack
 from terrascope_reasoning.engine.geo.tiling import Stitcher, TileGrid, iter_tiles
-from terrascope_reasoning.engine.geo.vectorize import vectorize
+from terrascope_reasoning.engine.geo.vectorizing import vectorize
 
 T = Affine(10, 0, 500000, 0, -10, 5000000)
 CRS = "EPSG:32633"

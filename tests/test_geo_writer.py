@@ -10,7 +10,7 @@ from affine import Affine
 
 from terrascope_reasoning.engine.errors import InputError
 from terrascope_reasoning.engine.geo.preview import COLOURS, render_preview
-from terrascope_reasoning.engine.geo.vectorize import vectorize
+from terrascope_reasoning.engine.geo.vectorizing import vectorize
 from terrascope_reasoning.engine.geo.writer import (STEP_FIELDS, export, layer_name, step_features,
                                                     write_geopackage)
 

@@ -80,7 +80,7 @@ def _layer_areas(group) -> list[float]:
 
 
 def test_layers_carry_the_engines_measurements(plugin, stand_in_engine, qtbot, tmp_path):
-    from terrascope_reasoning.engine.geo.measure import mask_area_m2
+    from terrascope_reasoning.engine.geo.measuring import mask_area_m2
     from terrascope_reasoning.terrascope_plugin.settings import Settings
 
     from tests.test_api_pipeline import CRS, T

@@ -59,7 +59,7 @@ def _ask_and_wait(plugin, qtbot, timeout=20000):
 
 def test_ask_adds_a_group_with_one_styled_layer_per_grounded_step(plugin, engine, qtbot, tmp_path):
     import rasterio
-    from terrascope_reasoning.engine.geo.measure import mask_area_m2
+    from terrascope_reasoning.engine.geo.measuring import mask_area_m2
 
     optical = _prepare(plugin, tmp_path)
     user_layers_before = set(QgsProject.instance().mapLayers())

@@ -1,6 +1,6 @@
 """Measurements of label masks for trace synthesis: area, share and distance in metres.
 
-Same conventions as the engine's measurements of predicted masks (``engine.geo.measure``): area = sum
+Same conventions as the engine's measurements of predicted masks (``engine.geo.measuring``): area = sum
 of geodesic pixel areas (the geo layer's ``cell_areas``), share = mask pixels / valid pixels of the area of
 interest, distance = smallest gap between the two masks' pixel squares (0 when they touch, corners
 included), so it equals the distance between the vectorised polygons.
@@ -21,7 +21,7 @@ def cell_area_m2(transform: Affine, crs: str | None, shape: tuple[int, int]) -> 
     per row for geographic grids, nominal area / areal scale factor for projected ones)."""
     if not crs:
         return np.full((1, 1), abs(transform.a * transform.e - transform.b * transform.d))
-    from ..geo.measure import cell_areas
+    from ..geo.measuring import cell_areas
 
     return np.asarray(cell_areas(transform, crs, shape), dtype=np.float64)
 

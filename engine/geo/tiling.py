@@ -200,7 +200,7 @@ class Stitcher:
         ``usable``: same shape bool (AOI and valid), None when all pixels count."""
         from rasterio.windows import transform as win_transform
 
-        from .measure import cell_areas
+        from .measuring import cell_areas
 
         core = self.grid.core(window)
         r0, c0 = int(core.row_off - window.row_off), int(core.col_off - window.col_off)

@@ -32,7 +32,7 @@ def step_features(polygons, step: int, label: str, date: str, step_area_m2: floa
     of the step's share of the area of interest."""
     import geopandas as gpd
 
-    from .measure import measure
+    from .measuring import measure
 
     gdf = gpd.GeoDataFrame(geometry=polygons.geometry.reset_index(drop=True), crs=polygons.crs)
     m = measure(gdf) if len(gdf) else None

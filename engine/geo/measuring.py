@@ -163,7 +163,7 @@ def measurement_for(mask: np.ndarray, transform: Affine, crs, aoi_valid: np.ndar
     ``earlier_masks``: masks of earlier steps in the same grid, either a list (step i+1 at position i) or
     ``(step_index, mask)`` pairs; empty ones are skipped. Returns area_m2, share and min distances in m.
     """
-    from .vectorize import vectorize
+    from .vectorizing import vectorize
 
     mask = np.asarray(mask, bool) & np.asarray(aoi_valid, bool)
     area = mask_area_m2(mask, transform, crs)

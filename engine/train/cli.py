@@ -123,6 +123,9 @@ def add_finetune_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-resume", action="store_true", help="ignore a cancelled run's state")
     parser.add_argument("--estimate", action="store_true", help="print the estimated seconds and stop")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--progress-json", action="store_true",
+                        help="machine-readable output: one JSON object per line on stdout ({'event': "
+                        "'progress' | 'done' | 'error', ...}); SIGTERM then cancels at the next step")
 
 
 def _ints(text: str | None) -> list[int] | None:
@@ -209,6 +212,8 @@ def cli_finetune(args: argparse.Namespace) -> int:
         return 0
     if not args.out:
         raise InputError("no output folder: give --out ADAPTER_DIR")
+    if getattr(args, "progress_json", False):
+        return _finetune_json(cfg, base, args)
     bar = _Bar("fine-tune", not (args.no_progress or getattr(args, "quiet", False)))
     try:
         res = run_finetune(cfg, base, args.out, progress=bar, resume=not args.no_resume,
@@ -218,6 +223,47 @@ def cli_finetune(args: argparse.Namespace) -> int:
     keys = ("accuracy", "giou", "ciou", "n")
     print(json.dumps({"adapter": res.adapter_dir, "seconds": round(res.seconds, 1), "steps": res.steps,
                       "before": {k: res.before.get(k) for k in keys}, "after": {k: res.after.get(k) for k in keys}}))
+    return 0
+
+
+def _finetune_json(cfg, base: str, args: argparse.Namespace) -> int:
+    """``--progress-json``: progress events ``{"event": "progress", "step", "total", "phase", "loss"?,
+    "eta_s"?}``, then ``{"event": "done", "adapter", "before", "after", "seconds", "steps", "history",
+    "data"}`` or ``{"event": "error", "kind": "cancelled" | "input", "message"}`` (the error is raised on).
+    SIGTERM only sets a flag that ``run_finetune`` polls, so a stop never lands inside the atomic save."""
+    import signal
+    import threading
+
+    from ..errors import Cancelled, EngineError
+    from .finetune import _plain, run_finetune
+
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def emit(event: dict) -> None:
+        sys.stdout.write(json.dumps(_plain(event)) + "\n")
+        sys.stdout.flush()
+
+    def progress(step: int, total: int, metrics: dict) -> None:
+        event = {"event": "progress", "step": int(step), "total": int(total),
+                 "phase": str(metrics.get("phase", "train"))}
+        for key in ("loss", "eta_s", "val_giou_before", "val_giou_after"):
+            if metrics.get(key) is not None:
+                event[key] = float(metrics[key])
+        emit(event)
+
+    try:
+        res = run_finetune(cfg, base, args.out, progress=progress, cancelled=stop.is_set,
+                           resume=not args.no_resume, init_adapter=args.init_adapter)
+    except Cancelled as err:
+        emit({"event": "error", "kind": "cancelled", "message": str(err)})
+        raise
+    except EngineError as err:
+        emit({"event": "error", "kind": "input", "message": str(err)})
+        raise
+    emit({"event": "done", "adapter": res.adapter_dir, "seconds": round(res.seconds, 2), "steps": res.steps,
+          "before": res.before, "after": res.after, "history": res.history, "data": res.data})
     return 0
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-from qgis.PyQt.QtGui import QImage, QPixmap
 
 # one colour per reasoning step (RGB)
 STEP_COLOURS = ((230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48), (145, 30, 180))
@@ -49,15 +48,18 @@ def overlay(rgb: np.ndarray, masks, alpha: float = 0.5) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def to_pixmap(rgb: np.ndarray, side: int = 160) -> QPixmap:
+def to_pixmap(rgb: np.ndarray, side: int = 160):
     """(H, W, 3) uint8 -> a QPixmap scaled to ``side`` pixels (nearest, so masks stay crisp)."""
+    # Qt only here: the example masks are computed in a separate engine process that must not load Qt
+    from qgis.PyQt.QtGui import QImage, QPixmap
+
     rgb = np.ascontiguousarray(rgb)
     h, w = rgb.shape[:2]
     img = QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888).copy()  # copy: the array may be freed
     return QPixmap.fromImage(img).scaled(side, side)
 
 
-def sample_pixmap(sample: dict, masks=None, side: int = 160) -> QPixmap:
+def sample_pixmap(sample: dict, masks=None, side: int = 160):
     """The sample's image with ``masks`` (default: its own ground-truth step masks) drawn over it."""
     return to_pixmap(overlay(sample_rgb(sample), sample["masks"] if masks is None else masks), side)
 

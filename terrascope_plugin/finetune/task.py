@@ -2,8 +2,11 @@
 
 ``run()`` (worker thread) calls the engine's ``run_finetune`` with paths only and turns its progress into
 signals (loss points, phase text, ETA); the outcome comes back as a value (:class:`Trained`,
-:class:`TrainFailed`, :class:`TrainCanceled`), never as an exception across threads. Like the Ask task, the
-engine call runs in a thread made by Python: pyproj's per-thread context crashes in Qt-made threads."""
+:class:`TrainFailed`, :class:`TrainCanceled`), never as an exception across threads. Like the Ask task,
+inside a QGIS application (``worker.use_worker_process()``) the engine runs in a separate process
+(:mod:`.process`: ``terrascope finetune --progress-json``), since QGIS's own GEOS/PROJ would serve its
+shapely/pyproj calls; in a plain Python interpreter it runs in a thread made by Python (pyproj's per-thread
+context crashes in Qt-made threads)."""
 from __future__ import annotations
 
 import threading
@@ -15,6 +18,7 @@ from qgis.core import Qgis, QgsMessageLog, QgsTask
 from qgis.PyQt.QtCore import pyqtSignal
 
 from ..i18n import tr
+from ..worker import use_worker_process
 from .page_base import one_line
 
 # share of the progress bar per phase: (start %, end %)
@@ -84,9 +88,17 @@ class FinetuneTask(QgsTask):
         self.init_adapter = init_adapter
         self.outcome: TrainOutcome | None = None
         self._done = done
-        self._runner = runner or _default_runner
+        # a given runner is called as it is; the default is the engine here, or in its own process in QGIS
+        self.in_process = runner is not None or not use_worker_process()
+        default_examples = None
+        if runner is None:
+            from .process import process_examples, process_runner
+
+            runner = _default_runner if self.in_process else process_runner
+            default_examples = _default_examples if self.in_process else process_examples
+        self._runner = runner
         # example masks load the model once more: only with the real engine call unless asked for
-        self._examples_fn = examples_fn or (_default_examples if runner is None else None)
+        self._examples_fn = examples_fn or default_examples
         self._examples = int(examples)
         self._phase = ""
 

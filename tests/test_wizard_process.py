@@ -1,0 +1,212 @@
+"""The fine-tune wizard with the engine in a separate process (as inside the QGIS application, where QGIS's
+own GEOS/PROJ would serve shapely/pyproj): ``terrascope finetune --progress-json`` drives the task's loss,
+status and ETA signals, writes the adapter, and a cancel keeps the previous adapter."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.train.region import write_region
+
+ROOT = Path(__file__).resolve().parents[1]
+HAS_MODEL = all(importlib.util.find_spec(f"engine.model.{m}") is not None
+                for m in ("registry", "predictor", "checkpoint"))
+needs_model = pytest.mark.skipif(not HAS_MODEL,
+                                 reason="engine.model (registry, predictor, checkpoint) not all here")
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory):
+    return write_region(tmp_path_factory.mktemp("region"), seed=3, size=128, look="hazy-warm")
+
+
+@pytest.fixture()
+def engine_process(monkeypatch):
+    monkeypatch.setenv("TERRASCOPE_ENGINE_PROCESS", "1")
+    monkeypatch.setenv("TERRASCOPE_PYTHON", sys.executable)
+
+
+@pytest.fixture()
+def settings(tmp_path):
+    from qgis.PyQt.QtCore import QSettings
+
+    from terrascope_reasoning.terrascope_plugin.settings import Settings
+
+    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+
+
+def _config(region, **kw):
+    from terrascope_reasoning.engine.train.finetune_config import FinetuneConfig
+
+    d = dict(optical=region["optical"], labels=region["labels_vector"], label_field="class", block_size=64,
+             questions=2, val_questions=1, tasks=("coverage", "referring"), steps=2, batch_size=1, lr=1e-3,
+             device="cpu")
+    d.update(kw)
+    return FinetuneConfig(**d)
+
+
+def _wizard(qgis_iface, qtbot, settings, region, folder: Path, steps: int):
+    from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
+
+    from terrascope_reasoning.terrascope_plugin.finetune.wizard import FinetuneWizard
+
+    w = FinetuneWizard(qgis_iface, qgis_iface.mainWindow(), settings=settings)
+    qtbot.addWidget(w)
+    optical = QgsRasterLayer(region["optical"], "optical")
+    labels = QgsVectorLayer(f"{region['labels_vector']}|layername=labels", "labels", "ogr")
+    QgsProject.instance().addMapLayers([optical, labels])
+    d = w.data_page
+    d.optical_combo.setLayer(optical)
+    d.polygon_combo.setLayer(labels)
+    d.field_combo.setField("class")
+    d.block_size.setValue(64)
+    q = w.questions_page
+    for name, cb in q.task_boxes.items():
+        cb.setChecked(name in ("coverage", "referring"))
+    q.questions.setValue(2)
+    q.val_questions.setValue(1)
+    s = w.settings_page
+    s.base_edit.setText("tiny-test")
+    s.steps.setValue(steps)
+    s.batch.setValue(1)
+    s.lr.setValue(1e-3)
+    s.device.setCurrentIndex(s.device.findData("cpu"))
+    s.folder_edit.setText(str(folder))
+    s.name_edit.setText("coast")
+    w.example_count = 0  # example masks have their own test
+    return w
+
+
+def _cancel_and_wait(qtbot, w):
+    if w.task_running():
+        w.run_page.cancel()
+        qtbot.waitUntil(lambda: w.run_page.outcome is not None, timeout=60000)
+
+
+def test_the_command_is_the_documented_one_with_json_progress(tmp_path, monkeypatch):
+    from terrascope_reasoning.terrascope_plugin.finetune.process import finetune_command
+
+    monkeypatch.chdir(tmp_path)
+    cmd = finetune_command("py", "s.json", "tiny-test", "out/coast", resume=False, init_adapter=None)
+    assert cmd[:5] == ["py", "-u", "-m", "engine.cli", "finetune"]
+    args = dict(zip(cmd[5::2], cmd[6::2]))
+    assert args["--base"] == "tiny-test"  # a registry name stays a name
+    assert args["--out"] == str(tmp_path / "out" / "coast")  # the process runs in the plugin folder
+    assert Path(args["--settings"]).is_absolute()
+    assert "--progress-json" in cmd and "--no-resume" in cmd
+
+
+def test_a_bad_setting_comes_back_as_the_commands_one_line_error(region, tmp_path, engine_process):
+    from terrascope_reasoning.engine.errors import InputError
+    from terrascope_reasoning.terrascope_plugin.finetune.process import process_runner
+
+    cfg = _config(region, labels=str(tmp_path / "missing.gpkg"))
+    with pytest.raises(InputError) as err:
+        process_runner(cfg, "tiny-test", tmp_path / "coast", progress=lambda *a: None, cancelled=lambda: False)
+    assert "missing.gpkg" in str(err.value) and "\n" not in str(err.value).strip()
+    assert not (tmp_path / "coast").exists()
+
+
+@needs_model
+def test_wizard_trains_in_a_separate_process(qgis_iface, qtbot, settings, region, tmp_path, engine_process):
+    from terrascope_reasoning.terrascope_plugin.finetune.task import Trained
+
+    w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters", steps=2)
+    page = w.run_page
+    page.initializePage()
+    assert page.start(), page.message_text()
+    assert not w.task.in_process
+    statuses, losses, etas = [], [], []
+    w.task.status.connect(statuses.append)
+    w.task.loss.connect(lambda s, v: losses.append((s, v)))
+    w.task.eta.connect(etas.append)
+    try:
+        qtbot.waitUntil(lambda: page.outcome is not None, timeout=90000)
+    finally:
+        _cancel_and_wait(qtbot, w)
+    outcome = page.outcome
+    assert isinstance(outcome, Trained), getattr(outcome, "message", outcome)
+    out = tmp_path / "adapters" / "coast"
+    assert outcome.adapter_dir == str(out)
+    assert (out / "adapter_config.json").is_file() and (out / "MODEL_CARD.md").is_file()
+    rec = json.loads((out / "finetune.json").read_text())
+    assert rec["settings"] == w.task.cfg.to_dict() and rec["steps"] == 2
+    assert [s for s, _ in losses] == [s for s, _ in rec["history"]] and losses[-1][0] == 2
+    assert [list(p) for p in outcome.history] == rec["history"]
+    assert etas and etas[-1] == pytest.approx(0.0, abs=1e-6)
+    assert any("base model" in s for s in statuses) and any("Training" in s for s in statuses)
+    assert {"accuracy", "giou"} <= set(outcome.before) and outcome.before == rec["before"]
+    assert outcome.after == rec["after"] and outcome.data == rec["data"]
+    assert page.curve.points[-1][0] == 2 and page.progress.value() == 100
+    assert settings.adapters() == [out]
+
+
+@needs_model
+def test_cancel_stops_the_process_and_keeps_the_previous_adapter(qgis_iface, qtbot, settings, region, tmp_path,
+                                                                 engine_process):
+    from terrascope_reasoning.terrascope_plugin.finetune.run_page import resumable_history
+    from terrascope_reasoning.terrascope_plugin.finetune.task import TrainCanceled
+
+    out = tmp_path / "adapters" / "coast"
+    out.mkdir(parents=True)
+    (out / "adapter_config.json").write_text('{"previous": true}')
+    (out / "adapter_model.safetensors").write_bytes(b"previous weights")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    w = _wizard(qgis_iface, qtbot, settings, region, tmp_path / "adapters", steps=400)
+    page = w.run_page
+    page.initializePage()
+    assert page.start(), page.message_text()
+    try:
+        qtbot.waitUntil(lambda: bool(page.curve.points) or page.outcome is not None, timeout=60000)
+        assert page.outcome is None and not w.task.in_process
+        page.cancel_button.click()
+        qtbot.waitUntil(lambda: page.outcome is not None, timeout=40000)
+    finally:
+        _cancel_and_wait(qtbot, w)
+    assert isinstance(page.outcome, TrainCanceled), page.outcome
+    assert "unchanged" in page.message_text()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    left = sorted(p.name for p in out.parent.iterdir() if not p.name.endswith(".finetune-settings.json"))
+    assert left == [".coast.work", "coast"]  # no temporary folder left over
+    history = resumable_history(out, w.task.cfg, "tiny-test")
+    assert history is not None and history[-1][0] >= 1  # the next start resumes
+
+
+@needs_model
+def test_example_masks_in_a_separate_process(region, tmp_path, engine_process):
+    from terrascope_reasoning.engine.train import model_api
+    from terrascope_reasoning.terrascope_plugin.finetune.process import process_examples
+
+    model, _ = model_api.load_base("tiny-test")
+    model_api.save_adapter(model_api.add_lora(model, 4, 8), tmp_path / "adapter")
+    size = model_api.image_size(model)
+    cfg = _config(region, tasks=("referring",))
+    examples = process_examples(cfg, "tiny-test", str(tmp_path / "adapter"), size, 1)
+    assert len(examples) == 1
+    ex = examples[0]
+    assert ex.question and ex.task == "referring"
+    assert ex.rgb.shape == (size, size, 3) and ex.rgb.dtype.name == "uint8"
+    assert ex.truth.shape[-2:] == (size, size) and ex.truth.shape[0] >= 1
+    for masks in (ex.before, ex.after):
+        assert masks.ndim == 3 and masks.shape[-2:] == (size, size)
+
+
+def test_the_engine_process_never_loads_qt(tmp_path):
+    """The examples process imports the plugin's examples (and preview) modules without Qt."""
+    code = ("import sys, runpy; sys.argv=['x']; "
+            "m = runpy.run_path(sys.argv[0] if False else %r, run_name='probe'); "
+            "m['_examples_module'](); "
+            "import importlib; importlib.import_module('terrascope_reasoning.terrascope_plugin.finetune.preview'); "
+            "print(sorted(k for k in sys.modules if k.split('.')[0] in ('qgis', 'PyQt5')))"
+            % str(ROOT / "terrascope_plugin" / "finetune" / "process.py"))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path,
+                         timeout=60)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip().splitlines()[-1] == "[]"

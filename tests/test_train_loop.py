@@ -106,3 +106,13 @@ def test_cancel_keeps_the_last_good_checkpoint(tmp_path, batch, _cfg, base):
     sd = torch.load(run / LAST / "model.pt", weights_only=True)
     missing, unexpected = model.load_state_dict(sd, strict=False)
     assert not unexpected and not missing
+
+
+def test_loss_weights_from_the_config_make_the_loss(tmp_path, batch, _cfg):
+    seen = []
+    cfg = _cfg(tmp_path, stage2_steps=1, loss_weights={"lm": 0.0, "bce": 0.0, "dice": 3.0})
+    train(cfg, progress=lambda step, total, m: seen.append(dict(m)), batches=lambda s, n: repeat_batch(batch))
+    m = seen[-1]
+    assert m["dice"] > 0.1 and m["loss"] == pytest.approx(3.0 * m["dice"], rel=1e-4)
+    with pytest.raises(Exception, match="loss_weights needs exactly"):
+        _cfg(tmp_path, loss_weights={"lm": 1.0, "mask": 2.0})

@@ -178,6 +178,36 @@ def test_cancel_stops_the_process_and_keeps_the_previous_adapter(qgis_iface, qtb
     assert history is not None and history[-1][0] >= 1  # the next start resumes
 
 
+def test_data_check_in_a_separate_process_matches_the_one_here(region, tmp_path, monkeypatch):
+    from terrascope_reasoning.engine.errors import InputError
+    from terrascope_reasoning.terrascope_plugin.finetune import data_check, inputs
+
+    cfg = _config(region)
+    here = data_check.check_data(cfg)
+    monkeypatch.setenv("TERRASCOPE_ENGINE_PROCESS", "1")
+    monkeypatch.setattr(data_check, "check_data", lambda cfg: pytest.fail("ran in this process"))
+    there = inputs.check_data(cfg)
+    assert there == here and len(there.blocks) >= 2
+    assert {b.split for b in there.blocks} == {"train", "val"}
+    with pytest.raises(InputError) as err:  # the engine's one-line message, as the page shows it
+        inputs.check_data(_config(region, label_field="no_such_field"))
+    assert "no_such_field" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_question_preview_in_a_separate_process(qgis_app, region, engine_process, monkeypatch):
+    from terrascope_reasoning.terrascope_plugin.finetune import data_check, inputs
+    from terrascope_reasoning.terrascope_plugin.finetune.preview import sample_pixmap, sample_question
+
+    monkeypatch.setattr(data_check, "preview_samples", lambda *a: pytest.fail("ran in this process"))
+    samples = inputs.preview_samples(_config(region, tasks=("coverage", "referring")), 3, 64)
+    assert 1 <= len(samples) and {s["task"] for s in samples} <= {"coverage", "referring"}
+    for s in samples:
+        assert sample_question(s).strip() and s["masks"].ndim == 3 and s["masks"].shape[-2:] == (64, 64)
+        assert s["images"]["optical"].shape[-2:] == (64, 64)
+        assert 0.0 <= float(s["masks"].min()) and float(s["masks"].max()) <= 1.0
+        assert not sample_pixmap(s, side=40).isNull()
+
+
 @needs_model
 def test_example_masks_in_a_separate_process(region, tmp_path, engine_process):
     from terrascope_reasoning.engine.train import model_api
@@ -198,10 +228,10 @@ def test_example_masks_in_a_separate_process(region, tmp_path, engine_process):
 
 
 def test_the_engine_process_never_loads_qt(tmp_path):
-    """The examples process imports the plugin's examples (and preview) modules without Qt."""
+    """The engine process imports the plugin's examples, data check and preview modules without Qt."""
     code = ("import sys, runpy; sys.argv=['x']; "
             "m = runpy.run_path(sys.argv[0] if False else %r, run_name='probe'); "
-            "m['_examples_module'](); "
+            "m['_plugin_module']('examples'); m['_plugin_module']('data_check'); "
             "import importlib; importlib.import_module('terrascope_reasoning.terrascope_plugin.finetune.preview'); "
             "print(sorted(k for k in sys.modules if k.split('.')[0] in ('qgis', 'PyQt5')))"
             % str(ROOT / "terrascope_plugin" / "finetune" / "process.py"))

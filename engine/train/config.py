@@ -6,7 +6,7 @@ silently falls back to a default); command-line options override single fields.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from ..errors import InputError
@@ -44,6 +44,9 @@ class TrainConfig:
     weight_decay: float = 0.01  # AdamW decoupled weight decay (not on biases and norms)
     warmup_steps: int = 100  # linear warmup per stage (capped at 10 % of the stage)
     grad_clip: float = 1.0  # max global gradient norm; 0 disables clipping
+    # weights of token cross-entropy, mask BCE and mask Dice in the loss (engine.model.training.LossWeights);
+    # from-scratch models ground faster with Dice weighted up once the text format is learned
+    loss_weights: dict = field(default_factory=lambda: {"lm": 1.0, "bce": 2.0, "dice": 0.5})
     seed: int = 0  # weights' initialisation, dropout and data order
     # -- data ----------------------------------------------------------------------------------------
     data_dir: str | None = None  # folders written by `terrascope synth`; None -> scenes made on the fly
@@ -78,6 +81,10 @@ class TrainConfig:
                 raise InputError(f"{name} must be >= 0, not {getattr(self, name)}")
         if self.batch_size < 1 or self.grad_accum < 1:
             raise InputError("batch_size and grad_accum must be at least 1")
+        wrong = sorted(set(self.loss_weights) ^ {"lm", "bce", "dice"})
+        if wrong or any(float(v) < 0 for v in self.loss_weights.values()):
+            raise InputError(f"loss_weights needs exactly the keys lm, bce, dice with values >= 0, "
+                             f"not {self.loss_weights}")
         self.stage1_groups = tuple(self.stage1_groups)
         self.stage2_groups = tuple(self.stage2_groups)
 

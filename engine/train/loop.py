@@ -97,8 +97,10 @@ class StepRunner:
     ``batches`` yields lists of samples (one micro-batch each)."""
 
     def __init__(self, acc, model: nn.Module, tokenizer, wrapped: nn.Module, optimizer, scheduler,
-                 batches: Iterator[list[dict]], grad_accum: int = 1, grad_clip: float = 1.0):
+                 batches: Iterator[list[dict]], grad_accum: int = 1, grad_clip: float = 1.0,
+                 loss_weights: dict | None = None):
         self.acc, self.model, self.tokenizer, self.wrapped = acc, model, tokenizer, wrapped
+        self.loss_weights = loss_weights
         self.optimizer, self.scheduler, self.batches = optimizer, scheduler, batches
         self.grad_accum, self.grad_clip = grad_accum, grad_clip
         self.params = [p for p in model.parameters() if p.requires_grad]
@@ -112,6 +114,8 @@ class StepRunner:
             samples = next(self.batches)
             n_samples += len(samples)
             batch = model_api.collate(self.model, self.tokenizer, samples, self.acc.device)
+            if self.loss_weights:
+                batch.weights = model_api.loss_weights(**self.loss_weights)
             sync = micro == self.grad_accum - 1
             ctx = contextlib.nullcontext() if sync else self.acc.no_sync(self.wrapped)
             with ctx:
@@ -222,7 +226,8 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
 
             skip = state.global_step * cfg.batch_size * cfg.grad_accum * acc.num_processes
             it = train_loader(cfg, stage, size, acc.process_index, acc.num_processes, skip)
-        runner = StepRunner(acc, model, tokenizer, wrapped, opt, sched, it, cfg.grad_accum, cfg.grad_clip)
+        runner = StepRunner(acc, model, tokenizer, wrapped, opt, sched, it, cfg.grad_accum, cfg.grad_clip,
+                            cfg.loss_weights)
         t_stage = time.time()
         for step in range(start, n):
             over_time = cfg.max_seconds is not None and time.time() - t0 >= cfg.max_seconds

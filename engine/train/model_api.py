@@ -56,6 +56,13 @@ def collate(model: nn.Module, tokenizer, samples: list[dict], device: torch.devi
     return to_device(batch, device) if device is not None else batch
 
 
+def loss_weights(lm: float, bce: float, dice: float):
+    """The model's loss weights (token cross-entropy, mask BCE, mask Dice)."""
+    from ..model.training import LossWeights
+
+    return LossWeights(lm=float(lm), bce=float(bce), dice=float(dice))
+
+
 def to_device(obj, device: torch.device):
     """Move every tensor inside ``obj`` (dicts, lists, tuples, dataclasses with tensors) to ``device``."""
     if torch.is_tensor(obj):

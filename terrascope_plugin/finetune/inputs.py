@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from qgis.core import QgsCoordinateTransformContext, QgsRasterLayer, QgsVectorFileWriter, QgsVectorLayer
 
 from ..i18n import tr
 from ..layer_sources import RequestError, export_geotiff, file_path
+from ..worker import use_worker_process
+from . import data_check
+from .data_check import SplitPreview
 
 
 @dataclass
@@ -24,19 +27,6 @@ class LabelSource:
     path: str
     layer: str | None = None
     field: str | None = None
-
-
-@dataclass
-class SplitPreview:
-    """The outcome of :func:`check_data`: ``blocks`` (engine Blocks with WKT in ``crs``), ``class_names``
-    ({class id: name}), ``labelled_px`` ({"train": n, "val": n}) and the imagery grid ``shape`` (H, W)."""
-
-    blocks: list
-    class_names: dict
-    labelled_px: dict
-    crs: str
-    shape: tuple
-    notes: list = field(default_factory=list)
 
 
 def raster_path(layer: QgsRasterLayer, exported: dict[str, str]) -> str:
@@ -97,64 +87,25 @@ def label_source(layer, field: str | None, exported: dict[str, str]) -> LabelSou
     return LabelSource(found[0], found[1], field or None)
 
 
-def _grid_and_labels(cfg):
-    """-> (stack, labels (H, W) int32 with -1 outside labels or the area, labelled (H, W) bool, names)."""
-    import numpy as np
+def check_data(cfg) -> SplitPreview:
+    """Read the imagery grid and labels of ``cfg`` (an engine FinetuneConfig) and split them into blocks;
+    see :func:`.data_check.check_data`. Inside a QGIS application this runs in a separate process
+    (:mod:`.process`), since QGIS's own GEOS/PROJ would serve the engine's shapely/pyproj calls there."""
+    if use_worker_process():
+        from .process import check_data_in_process
 
-    from ...engine.geo.stack import open_stack
-    from ...engine.train.finetune_data import UNLABELLED, rasterize_labels
-
-    stack = open_stack(optical=cfg.optical, sar=cfg.sar, dates=cfg.dates or None, aoi=cfg.aoi,
-                       optical_bands=cfg.optical_bands, sar_bands=cfg.sar_bands)
-    labels, names = rasterize_labels(cfg, stack.crs, stack.transform, (stack.height, stack.width))
-    labelled = (labels >= 0) & stack.aoi_mask()
-    return stack, np.where(labelled, labels, UNLABELLED), labelled, names
+        return check_data_in_process(cfg)
+    return data_check.check_data(cfg)
 
 
 def preview_samples(cfg, count: int, image_size: int, max_blocks: int = 8) -> list[dict]:
-    """About ``count`` training questions with their masks, generated on at most ``max_blocks`` training
-    blocks (picked at random) so the preview stays quick on large rasters. Same engine steps as training."""
-    import numpy as np
+    """About ``count`` training questions with their masks (:func:`.data_check.preview_samples`); in a
+    separate process inside a QGIS application, like :func:`check_data`."""
+    if use_worker_process():
+        from .process import preview_samples_in_process
 
-    from ...engine.errors import InputError
-    from ...engine.train.finetune_data import chip_questions, chip_sample, cut_chips, split_blocks
-
-    stack, labels, labelled, names = _grid_and_labels(cfg)
-    blocks = split_blocks(labelled, stack.transform, cfg.block_size, cfg.val_fraction, cfg.split_seed)
-    blocks = [b for b in blocks if b.split == "train"]
-    rng = np.random.default_rng(cfg.seed)
-    blocks = [blocks[i] for i in sorted(rng.permutation(len(blocks))[:max_blocks])]
-    chips = cut_chips(stack, labels, blocks, image_size)
-    pairs = chip_questions(chips, names, stack.crs.to_string(), cfg.tasks, count, cfg.seed)
-    if not pairs:
-        raise InputError("no question could be generated on the training blocks; check the class-name "
-                         "mapping and the task types")
-    return [chip_sample(ch, rec) for ch, rec in pairs]
-
-
-def check_data(cfg) -> SplitPreview:
-    """Read the imagery grid and labels of ``cfg`` (an engine FinetuneConfig) and split them into blocks.
-
-    Raises the engine's :class:`InputError` (one line) for unusable imagery, labels not overlapping it, a
-    missing class field and too few labelled pixels for the split."""
-    import numpy as np
-
-    from ...engine.errors import InputError
-    from ...engine.train.finetune_data import split_blocks
-
-    stack, _, labelled, names = _grid_and_labels(cfg)
-    n = int(np.count_nonzero(labelled))
-    if n == 0:
-        raise InputError(f"labels {os.path.basename(str(cfg.labels))} do not overlap the imagery inside the "
-                         "area of interest")
-    blocks = split_blocks(labelled, stack.transform, cfg.block_size, cfg.val_fraction, cfg.split_seed)
-    per = {s: sum(b.labelled_px for b in blocks if b.split == s) for s in ("train", "val")}
-    if min(per.values()) < cfg.min_labelled_pixels:
-        raise InputError(f"too few labelled pixels for a train/validation split: {n} labelled pixels in "
-                         f"{len(blocks)} block(s) of {cfg.block_size} px (train {per['train']}, validation "
-                         f"{per['val']}; each needs {cfg.min_labelled_pixels}); label more area or use "
-                         "smaller blocks")
-    return SplitPreview(blocks, names, per, stack.crs.to_string(), (stack.height, stack.width))
+        return preview_samples_in_process(cfg, count, image_size, max_blocks)
+    return data_check.preview_samples(cfg, count, image_size, max_blocks)
 
 
 def remove_exports(exported: dict[str, str]) -> None:

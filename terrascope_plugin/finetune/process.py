@@ -8,7 +8,8 @@ numbers. Cancel sends SIGTERM, which the command turns into a stop at the next s
 adapter's atomic save); a process that does not stop in ``CANCEL_GRACE_S`` is killed with its children.
 
 ``process_runner`` has the signature of the in-process runner (``run_finetune``'s), so the task treats both
-alike. ``python process.py examples ...`` draws the Evaluate page's example masks in a process as well.
+alike. ``python process.py examples|check|preview ...`` draws the Evaluate page's example masks, runs the
+Data page's check and makes the question preview in a process as well.
 This module never imports QGIS or Qt.
 """
 from __future__ import annotations
@@ -57,6 +58,7 @@ def child_env() -> dict:
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths + env.get("PYTHONPATH", "").split(os.pathsep)))
     env.pop("PYTHONHOME", None)
     env["PYTHONUNBUFFERED"] = "1"
+    env["TERRASCOPE_ENGINE_PROCESS"] = "0"  # the process is the engine's: it runs everything itself
     return env
 
 
@@ -195,10 +197,11 @@ def process_runner(cfg, base, out_dir, progress=None, cancelled=None, resume: bo
     raise ProcessFailed(f"the fine-tune process stopped: {reason}\n{tail}")
 
 
-# ---- example masks in a process ----------------------------------------------------------------------
-def _examples_module():
-    """``examples`` of this package without the Qt-bound ``finetune/__init__``: the package chain is made
-    from the folders, as QGIS's loader would name it (``terrascope_reasoning``)."""
+# ---- example masks, data check and question preview in a process ---------------------------------------
+def _plugin_module(name: str):
+    """Module ``name`` of this folder (``examples``, ``data_check``) without the Qt-bound
+    ``finetune/__init__``: the package chain is made from the folders, as QGIS's loader would name it
+    (``terrascope_reasoning``)."""
     root, plugin, finetune = ("terrascope_reasoning", "terrascope_reasoning.terrascope_plugin",
                               "terrascope_reasoning.terrascope_plugin.finetune")
     if root not in sys.modules:
@@ -213,7 +216,7 @@ def _examples_module():
         pkg.__path__ = [str(Path(__file__).resolve().parent)]
         pkg.__package__ = finetune
         sys.modules[finetune] = pkg
-    return importlib.import_module(f"{finetune}.examples")
+    return importlib.import_module(f"{finetune}.{name}")
 
 
 def process_examples(cfg, base: str, adapter_dir: str, image_size: int, count: int,
@@ -247,7 +250,7 @@ def _examples_main(argv: list[str]) -> int:
     import numpy as np
 
     settings, base, adapter, size, count, out = argv
-    examples = _examples_module()
+    examples = _plugin_module("examples")
     cfg_mod = importlib.import_module("terrascope_reasoning.engine.train.finetune_config")
     cfg = cfg_mod.FinetuneConfig.load(settings)
     result = examples.make_examples(cfg, base, adapter, int(size), int(count))
@@ -258,7 +261,124 @@ def _examples_main(argv: list[str]) -> int:
     return 0
 
 
+def _call_in_process(command: str, cfg, args: list[str], suffix: str):
+    """Run ``process.py COMMAND SETTINGS *args OUT`` -> the OUT file's path inside a temporary folder (the
+    caller reads it, then removes the folder). An engine error comes back as the same ``InputError``."""
+    from ...engine.errors import InputError
+    from ..worker import worker_python
+
+    folder = tempfile.mkdtemp(prefix=f"terrascope-{command}-")
+    settings, out = os.path.join(folder, "settings.json"), os.path.join(folder, f"out{suffix}")
+    cfg.save(settings)
+    argv = [worker_python(), "-u", str(Path(__file__).resolve()), command, settings, *args, out]
+    code, _, _, tail = run_process(argv, log_name=command)
+    error = os.path.join(folder, "error.json")
+    if os.path.exists(error):
+        message = json.loads(Path(error).read_text())["message"]
+        _remove(folder)
+        raise InputError(message)
+    if code != 0 or not os.path.exists(out):
+        _remove(folder)
+        raise ProcessFailed(f"the {command} process stopped: {_last_error(tail) or f'exit code {code}'}\n{tail}")
+    return folder, out
+
+
+def _remove(folder: str) -> None:
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def check_data_in_process(cfg):
+    """``data_check.check_data(cfg)`` in a separate process; -> ``data_check.SplitPreview`` with the engine's
+    ``Block`` values."""
+    from ...engine.train.finetune_data import Block
+    from .data_check import SplitPreview
+
+    folder, out = _call_in_process("check", cfg, [], ".json")
+    try:
+        d = json.loads(Path(out).read_text())
+    finally:
+        _remove(folder)
+    return SplitPreview([Block(**b) for b in d["blocks"]], {k: v for k, v in d["class_names"]},
+                        dict(d["labelled_px"]), d["crs"], tuple(d["shape"]), list(d.get("notes") or []))
+
+
+def preview_samples_in_process(cfg, count: int, image_size: int, max_blocks: int = 8) -> list[dict]:
+    """``data_check.preview_samples`` in a separate process; -> sample dicts with what the preview shows:
+    ``images`` ({"optical", "sar"}: (T, C, S, S) float32 or None), ``masks`` (N, S, S), ``task``,
+    ``prompt`` (the question)."""
+    import numpy as np
+
+    folder, out = _call_in_process("preview", cfg, [str(int(count)), str(int(image_size)), str(int(max_blocks))],
+                                   ".npz")
+    try:
+        with np.load(out) as z:
+            meta = json.loads(str(z["meta"]))
+            return [{"images": {"optical": z[f"optical{i}"] if f"optical{i}" in z else None,
+                                "sar": z[f"sar{i}"] if f"sar{i}" in z else None},
+                     "masks": z[f"masks{i}"], "task": m["task"], "prompt": m["question"]}
+                    for i, m in enumerate(meta)]
+    finally:
+        _remove(folder)
+
+
+def _engine_call(fn, out: str) -> int:
+    """Run ``fn()``; an engine error is written as ``error.json`` beside ``out`` (exit 1)."""
+    errors = importlib.import_module("terrascope_reasoning.engine.errors")
+    try:
+        fn()
+    except errors.EngineError as err:
+        Path(out).with_name("error.json").write_text(json.dumps({"message": str(err)}))
+        return 1
+    return 0
+
+
+def _load_cfg(settings: str):
+    return importlib.import_module("terrascope_reasoning.engine.train.finetune_config").FinetuneConfig.load(settings)
+
+
+def _check_main(argv: list[str]) -> int:
+    from dataclasses import asdict
+
+    settings, out = argv
+    check = _plugin_module("data_check")
+
+    def run() -> None:
+        p = check.check_data(_load_cfg(settings))
+        Path(out).write_text(json.dumps({"blocks": [asdict(b) for b in p.blocks],
+                                         "class_names": [[k, v] for k, v in p.class_names.items()],
+                                         "labelled_px": p.labelled_px, "crs": p.crs, "shape": list(p.shape),
+                                         "notes": list(p.notes)}, default=int))
+    return _engine_call(run, out)
+
+
+def _preview_main(argv: list[str]) -> int:
+    import numpy as np
+
+    settings, count, size, max_blocks, out = argv
+    check = _plugin_module("data_check")
+    examples = _plugin_module("examples")
+
+    def run() -> None:
+        samples = check.preview_samples(_load_cfg(settings), int(count), int(size), int(max_blocks))
+        plain = examples.to_examples(samples)  # the question text, as the page shows it
+        arrays = {"meta": np.array(json.dumps([{"question": e.question, "task": str(s.get("task", ""))}
+                                               for e, s in zip(plain, samples)]))}
+        for i, s in enumerate(samples):
+            images = s["images"]
+            for kind in ("optical", "sar"):
+                x = images.get(kind) if isinstance(images, dict) else getattr(images, kind, None)
+                if x is not None:
+                    arrays[f"{kind}{i}"] = x.detach().float().cpu().numpy() if hasattr(x, "detach") else \
+                        np.asarray(x, np.float32)
+            arrays[f"masks{i}"] = plain[i].truth
+        np.savez(out, **arrays)
+    return _engine_call(run, out)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "examples":
-        sys.exit(_examples_main(sys.argv[2:]))
-    sys.exit(f"usage: {sys.argv[0]} examples SETTINGS BASE ADAPTER SIZE COUNT OUT.npz")
+    commands = {"examples": _examples_main, "check": _check_main, "preview": _preview_main}
+    if len(sys.argv) > 1 and sys.argv[1] in commands:
+        sys.exit(commands[sys.argv[1]](sys.argv[2:]))
+    sys.exit(f"usage: {sys.argv[0]} examples|check|preview SETTINGS ... OUT")

@@ -61,7 +61,7 @@ def test_stage_one_trains_only_the_grounding_parts(tmp_path, batch, _cfg, base):
     sd = torch.load(tmp_path / "run" / LAST / "model.pt", weights_only=True)
     changed = {k for k, v in sd.items() if k in ref and v.shape == ref[k].shape and not torch.equal(v, ref[k])}
     assert changed, "nothing learned in stage 1"
-    assert all(any(g in k for g in ("mask_decoder", "seg_proj", "relevance", "modality")) for k in changed), \
+    assert all(any(g in k for g in ("mask_decoder", "pixel_head", "seg_proj", "relevance", "modality")) for k in changed), \
         sorted(changed)[:5]
     assert not any("language_model" in k or "vision_tower" in k for k in changed)
 

@@ -202,13 +202,17 @@ def convert(path: str | Path, config: TerraScopeConfig | None = None, device=Non
     if unexpected:
         raise ModelError(f"the checkpoint in {folder} has weights this model has no place for "
                          f"(e.g. {unexpected[0]})")
-    optional = ("relevance.", "modality_embedding.", "internvl.lm_head.", "no_memory_embedding",
+    optional = ("relevance.", "pixel_head.", "modality_embedding.", "internvl.lm_head.", "no_memory_embedding",
                 "sam_vision.backbone.pos_embed_window", "internvl.model.vision_tower.layernorm.")
     required = [k for k in missing if not k.startswith(optional)]
     if required:
         raise ModelError(f"the checkpoint in {folder} lacks {len(required)} weights (e.g. {required[0]})")
     if "internvl.lm_head.weight" in missing:
         model.internvl.lm_head.weight = model.internvl.get_input_embeddings().weight
+    if "pixel_head.query.weight" in missing:
+        with torch.no_grad():  # no direct pixel term: the published decoder's masks, unchanged
+            model.pixel_head.query.weight.zero_()
+            model.pixel_head.query.bias.zero_()
     if n_tok > rows:
         model.internvl.resize_token_embeddings(n_tok)
         config.text = {**config.text, "vocab_size": n_tok}

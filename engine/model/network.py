@@ -5,7 +5,8 @@ visual tokens, SAM 2 (Hiera image encoder, prompt encoder, mask decoder) for mas
 Optical (R, G, B) and SAR (VV, VH -> VV, VH, mean) go through the same encoders; a learned modality
 embedding added to the visual tokens lets the language model tell them apart. Mask decoding uses the SAM
 features of one date, optical and SAR fused per position by the relevance of each modality to the
-``[SEG]`` query.
+``[SEG]`` query. Beside SAM's mask decoder, a prompt-conditioned pixel head adds a direct per-pixel term to
+the mask logits (see :class:`PromptPixelHead`).
 """
 from __future__ import annotations
 
@@ -47,6 +48,26 @@ class RelevanceHead(nn.Module):
         """``seg_hidden``: (B, D); ``tokens``: (B, 2, K, D); ``available``: (B, 2) -> (B, K, 2) probabilities."""
         k = self.key(tokens)
         return relevance_probs(self.query(seg_hidden), k[:, 0], k[:, 1], available)
+
+
+class PromptPixelHead(nn.Module):
+    """A direct, prompt-conditioned per-pixel classifier whose logits are added to SAM's mask logits: the dot
+    product of a query made from the SAM prompt with pixel embeddings of the high- and low-resolution SAM
+    levels. A decoder trained from scratch learns slowly through SAM's two-way transformer alone; this path
+    grounds within the first few hundred steps. Weights without this head (the published checkpoint) get a
+    zero query on conversion, so they decode exactly as SAM alone."""
+
+    def __init__(self, c: int):
+        super().__init__()
+        self.high = nn.Conv2d(c // 8, c, 1)
+        self.low = nn.Conv2d(c, c, 1)
+        self.query = nn.Linear(c, c)
+
+    def forward(self, prompt: torch.Tensor, high: torch.Tensor, low: torch.Tensor) -> torch.Tensor:
+        """``prompt``: (B, C); ``high``: (B, C/8, h, w) (S/4 grid); ``low``: (B, C, h', w') -> (B, h, w) logits."""
+        pixels = self.high(high) + F.interpolate(self.low(low), size=high.shape[-2:], mode="bilinear",
+                                                 align_corners=False)
+        return torch.einsum("bc,bchw->bhw", self.query(prompt), pixels)
 
 
 def _sam_configs(cfg: TerraScopeConfig):
@@ -105,6 +126,7 @@ class TerraScopeModel(nn.Module):
         self.modality_embedding = nn.Embedding(2, d)
         nn.init.normal_(self.modality_embedding.weight, std=0.02)
         self.relevance = RelevanceHead(d, config.relevance_dim)
+        self.pixel_head = PromptPixelHead(c)
         self.register_buffer("pixel_mean", torch.tensor(config.pixel_mean).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("pixel_std", torch.tensor(config.pixel_std).view(1, 3, 1, 1), persistent=False)
 
@@ -212,8 +234,12 @@ class TerraScopeModel(nn.Module):
             image_embeddings=fused[2], image_positional_embeddings=self.image_positional_embedding().expand(b, -1, -1, -1),
             sparse_prompt_embeddings=prompt[:, None, None, :], dense_prompt_embeddings=dense,
             multimask_output=False, high_resolution_features=[fused[0], fused[1]])
+        low_res = masks[:, 0]  # (B, 1, S/4, S/4)
+        direct = self.pixel_head(prompt, fused[0], fused[2])[:, None]
+        if direct.shape[-2:] != low_res.shape[-2:]:
+            direct = F.interpolate(direct, size=low_res.shape[-2:], mode="bilinear", align_corners=False)
         s = self.config.image_size
-        logits = F.interpolate(masks[:, 0].float(), size=(s, s), mode="bilinear", align_corners=False)[:, 0]
+        logits = F.interpolate((low_res + direct).float(), size=(s, s), mode="bilinear", align_corners=False)[:, 0]
         return {"mask_logits": logits, "iou": iou[:, 0, 0].float(), "relevance": probs, "prompt": prompt}
 
     # ---- training ----------------------------------------------------------------------------------------

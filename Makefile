@@ -31,6 +31,7 @@ bench:                ## speed and memory benchmarks (numbers go into the issue 
 
 train-tiny:           ## reproduce the embedded default model from its recorded recipe
 	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe.json --out build/terrascope-tiny
+	$(PY) scripts/install_default.py build/terrascope-tiny
 
 lint:
 	$(PY) -m ruff check engine terrascope_plugin tests || true

@@ -48,6 +48,18 @@ def test_default_shards_stay_under_15_mb(tmp_path):
     assert len(shards) >= 3 and max(p.stat().st_size for p in shards) <= 15_000_000 + 100_000
 
 
+def test_float16_storage_halves_the_folder_and_loads_as_float32(tiny, saved, tmp_path):
+    model, tok = tiny
+    ck.save_pretrained(model, tok, tmp_path, dtype=torch.float16)
+    size = sum(p.stat().st_size for p in tmp_path.glob("model-*.safetensors"))
+    full = sum(p.stat().st_size for p in saved.glob("model-*.safetensors"))
+    assert size < 0.55 * full
+    loaded, _ = ck.from_pretrained(tmp_path)
+    a, b = model.state_dict(), loaded.state_dict()
+    assert loaded.dtype == torch.float32
+    assert all(torch.allclose(a[k].float(), b[k].float(), rtol=1e-3, atol=1e-4) for k in a)
+
+
 def test_bad_folders_raise_one_line_model_errors(saved, tmp_path):
     with pytest.raises(ModelError, match="not found"):
         ck.from_pretrained(tmp_path / "nowhere")

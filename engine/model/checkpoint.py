@@ -29,9 +29,11 @@ LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
 
 
 # ---- model folders -------------------------------------------------------------------------------------
-def save_pretrained(model: nn.Module, tokenizer, out_dir: str | Path, max_shard_bytes: int = MAX_SHARD_BYTES) -> None:
+def save_pretrained(model: nn.Module, tokenizer, out_dir: str | Path, max_shard_bytes: int = MAX_SHARD_BYTES,
+                    dtype: torch.dtype | None = None) -> None:
     """Write config, tokenizer and sharded safetensors into ``out_dir`` (created). LoRA layers, if any, are
-    merged into a copy first so the folder holds a plain model."""
+    merged into a copy first so the folder holds a plain model. ``dtype`` (e.g. float16) stores floating
+    tensors at that precision, halving the folder; :func:`from_pretrained` loads them at any precision."""
     from safetensors.torch import save_file
 
     if has_lora(model):
@@ -43,6 +45,8 @@ def save_pretrained(model: nn.Module, tokenizer, out_dir: str | Path, max_shard_
     if tokenizer is not None:
         tokenizer.save_pretrained(str(out))
     state, aliases = _unique_state(model)
+    if dtype is not None:
+        state = {k: t.to(dtype) if t.is_floating_point() else t for k, t in state.items()}
     shards: list[dict[str, torch.Tensor]] = [{}]
     size = 0
     for name, t in state.items():

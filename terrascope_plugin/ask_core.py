@@ -102,10 +102,13 @@ def execute(request: AskRequest, output_path: str, progress: ProgressFn | None =
             return {"kind": "canceled"}
         os.makedirs(os.path.dirname(os.path.abspath(output_path)), exist_ok=True)
         answer.to_geopackage(output_path, overwrite=overwrite)
+        choice, choices = getattr(answer, "choice", None), getattr(answer, "choices", None) or []
+        letter = "ABCDEFGH".find(choice) if choice else -1
+        choice_text = str(choices[letter]) if 0 <= letter < len(choices) else ""
         distances = [{"from": int(d["from"]), "to": int(d["to"]), "metres": float(d["metres"])}
                      for d in (getattr(answer, "distances", None) or [])]
         return {"kind": "success", "gpkg_path": os.path.abspath(output_path), "answer": str(answer.answer or ""),
-                "choice": getattr(answer, "choice", None), "steps": step_dicts(answer, gpkg_layers(output_path)),
+                "choice": choice, "choice_text": choice_text, "steps": step_dicts(answer, gpkg_layers(output_path)),
                 "distances": distances, "seconds": time.perf_counter() - start}
     except Cancelled:
         return {"kind": "canceled"}

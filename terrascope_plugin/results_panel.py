@@ -45,6 +45,20 @@ def step_line(step) -> str:
     return line + ("  [" + ", ".join(facts) + "]" if facts else "")
 
 
+def answer_line(answer: str, choice: str | None, choice_text: str = "") -> str:
+    """The answer as the panel shows it: "(B) 10-20 %" for a chosen option, the option's text standing in for
+    an answer that is only the letter; the plain answer otherwise."""
+    if not choice:
+        return answer
+    bare = answer.strip().strip("().:").strip()
+    if bare.upper() == choice.upper():
+        return tr("({choice}) {answer}").format(choice=choice, answer=choice_text) if choice_text \
+            else f"({choice})"
+    if answer.lstrip().startswith((f"({choice})", f"{choice})")):
+        return answer
+    return tr("({choice}) {answer}").format(choice=choice, answer=answer)
+
+
 class ResultsPanel(QGroupBox):
     """``exportRequested("gpkg" | "shp")`` when an export button is pressed."""
 
@@ -108,9 +122,7 @@ class ResultsPanel(QGroupBox):
 
     def show_success(self, outcome, step_layers: dict | None = None) -> None:
         """Fill in a :class:`runner.Success`; ``step_layers``: step index -> the layer added for it."""
-        text = outcome.answer
-        if outcome.choice:
-            text = tr("({choice}) {answer}").format(choice=outcome.choice, answer=outcome.answer)
+        text = answer_line(outcome.answer, outcome.choice, getattr(outcome, "choice_text", ""))
         self.answer_text.setPlainText(text)
         self.step_layers = {i: layer.id() for i, layer in (step_layers or {}).items()}
         self.trace_list.clear()

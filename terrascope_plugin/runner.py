@@ -39,6 +39,7 @@ class Success:
     steps: tuple[StepSummary, ...]
     distances: tuple[dict, ...]  # {"from": step, "to": step, "metres": float}
     seconds: float
+    choice_text: str = ""  # the text of the chosen option, when the question listed options
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ def to_outcome(request: AskRequest, result: dict) -> Outcome:
     if kind == "success":
         steps = tuple(StepSummary(**s) for s in result["steps"])
         return Success(request, result["gpkg_path"], result["answer"], result.get("choice"), steps,
-                       tuple(result.get("distances") or ()), float(result.get("seconds", 0.0)))
+                       tuple(result.get("distances") or ()), float(result.get("seconds", 0.0)),
+                       str(result.get("choice_text") or ""))
     if kind == "canceled":
         return Canceled(request)
     error, message, details = result.get("error"), result.get("message", ""), result.get("details", "")

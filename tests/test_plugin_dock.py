@@ -253,3 +253,13 @@ def test_trace_text_hides_the_models_special_tokens():
 
     assert display_text("Step 2: flooded field. <t2> [SEG] <sar>") == "Step 2: flooded field."
     assert display_text("Compare the two areas.") == "Compare the two areas."
+
+
+def test_a_chosen_option_shows_its_letter_once_and_its_text():
+    from terrascope_reasoning.terrascope_plugin.results_panel import answer_line
+
+    assert answer_line("B", "B", "10-20 %") == "(B) 10-20 %"
+    assert answer_line("(B)", "B", "") == "(B)"
+    assert answer_line("(B) about 14 %", "B", "10-20 %") == "(B) about 14 %"
+    assert answer_line("about 14 %", "B", "10-20 %") == "(B) about 14 %"
+    assert answer_line("water covers 14 %", None) == "water covers 14 %"

@@ -1,0 +1,60 @@
+"""Measure a model folder the way its model card reports it, and write the numbers as JSON.
+
+1. held-out synthetic split (scene seeds >= 10**6, never trained on), in memory through the grounded
+   predictor: accuracy, gIoU, cIoU per task type, absent-target false positives;
+2. the same split through the whole engine (GeoTIFFs written by `terrascope synth --seed 1000000`,
+   `Engine.ask`, native-resolution refinement): `run_bench` on a limited number of questions;
+3. the real scenes in ../shared/data/real (evaluation only): water IoU and share on the Sen1Floods11 chip,
+   change IoU on the OSCD pairs.
+
+    .venv/bin/python scripts/evaluate_model.py --model resources/models/terrascope-tiny --out eval.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--samples", type=int, default=400, help="held-out questions, in memory")
+    ap.add_argument("--scenes", type=int, default=10, help="held-out scenes through the whole engine")
+    ap.add_argument("--real", default=str(ROOT.parent / "shared" / "data" / "real"))
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args(argv)
+
+    from engine import Engine
+    from engine.data.dataset import held_out_samples
+    from engine.data.writer import TEST_SEED_START, write_scenes
+    from engine.eval.bench import evaluate_predictor, run_bench
+    from engine.eval.real import bench_real
+
+    eng = Engine.load(args.model, device="cpu")
+    report: dict = {"model": args.model}
+    t = time.time()
+    samples = held_out_samples(args.samples, image_size=eng.predictor.image_size)
+    report["held_out_in_memory"] = evaluate_predictor(eng.predictor, samples)
+    report["held_out_in_memory"]["seconds"] = round(time.time() - t, 1)
+    print(json.dumps({k: v for k, v in report["held_out_in_memory"].items() if k != "per_task"}), flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_scenes(tmp, seed=TEST_SEED_START, size=256, count=args.scenes)
+        report["held_out_engine"] = run_bench(tmp, engine=eng)
+    print(json.dumps({k: v for k, v in report["held_out_engine"].items() if k != "per_task"}), flush=True)
+    if Path(args.real).is_dir():
+        report["real"] = bench_real(args.real, eng)
+        print(json.dumps(report["real"]), flush=True)
+    args.out.write_text(json.dumps(report, indent=1, default=str))
+    print(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

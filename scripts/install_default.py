@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
             if old.name not in KEEP:
                 old.unlink() if old.is_file() else shutil.rmtree(old)
         for f in Path(tmp).iterdir():
+            f.chmod(0o644)
             f.replace(args.target / f.name)
     print(f"installed {args.trained} -> {args.target} ({size / 1e6:.1f} MB, float16)")
     return 0

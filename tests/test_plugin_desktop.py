@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.qgis, pytest.mark.desktop, pytest.mark.slow]
 
-QUESTION = "What share of this scene is water?"
+QUESTION = "What share of this scene is cropland?"
 
 STARTUP = r'''
 import json, os, time
@@ -36,6 +36,8 @@ found["engine_process"] = use_worker_process()
 sar = QgsRasterLayer(os.path.join(scene, "sar.tif"), "SAR (VV, VH)")
 optical = QgsRasterLayer(os.path.join(scene, "optical.tif"), "optical")
 QgsProject.instance().addMapLayers([sar, optical])
+# the optical image is what a user looks at; SAR stays in the project for the engine, hidden on the map
+QgsProject.instance().layerTreeRoot().findLayer(sar.id()).setItemVisibilityChecked(False)
 plugin.ask_action.trigger()
 dock = plugin.dock
 dock.optical_combo.setLayer(optical)

@@ -1,0 +1,55 @@
+"""The embedded default model (resources/models/terrascope-tiny): it loads with no folder named, fits the
+40 MB budget, and answers a held-out generated question with its mask on the right pixels."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rasterio
+
+from engine import Engine
+from engine.api import DEFAULT_MODEL_DIR
+from engine.data import classes as C
+from engine.data.writer import TEST_SEED_START, write_scenes
+from engine.eval.metrics import step_counts
+
+# classes that form large, compact regions: a coverage question on one of them is the easy case
+LARGE_CLASSES = ("water", "forest", "cropland", "grassland")
+
+
+@pytest.fixture(scope="module")
+def default_engine():
+    return Engine.load(device="cpu")
+
+
+def test_the_embedded_default_is_in_the_repository_and_small(default_engine):
+    files = [p for p in DEFAULT_MODEL_DIR.iterdir() if p.is_file()]
+    assert any(p.name.endswith(".safetensors") for p in files)
+    assert sum(p.stat().st_size for p in files) <= 40 * 1000 * 1000
+    assert (DEFAULT_MODEL_DIR / "MODEL_CARD.md").is_file() and (DEFAULT_MODEL_DIR / "recipe.json").is_file()
+    assert default_engine.name == "terrascope-tiny"
+
+
+def _easy_question(folder):
+    """The largest of LARGE_CLASSES in the scene's labels, as (class id, name, label mask)."""
+    with rasterio.open(folder / "labels.tif") as src:
+        labels = src.read(1)
+    ids = {name: cid for cid, name in C.CLASS_NAMES.items() if name in LARGE_CLASSES}
+    name = max(ids, key=lambda n: np.count_nonzero(labels == ids[n]))
+    return ids[name], name, labels == ids[name]
+
+
+def test_default_model_grounds_an_easy_coverage_question(default_engine, tmp_path):
+    # the first held-out scene (seeds >= TEST_SEED_START are never trained on) whose largest class covers
+    # at least a quarter of it
+    for seed in range(TEST_SEED_START, TEST_SEED_START + 20):
+        folder = write_scenes(tmp_path / str(seed), seed=seed, size=224, count=1)[0]
+        cid, name, truth = _easy_question(folder)
+        if truth.mean() >= 0.25:
+            break
+    ans = default_engine.ask(f"What share of the area is {name}?", optical=str(folder / "optical.tif"),
+                             sar=str(folder / "sar.tif"))
+    assert ans.steps, ans.answer
+    step = ans.steps[-1]
+    inter, union = step_counts(np.asarray(step.mask, bool), truth)
+    assert inter / union > 0.5, (name, inter / union, ans.answer)
+    assert abs(step.share - truth.mean()) < 0.2

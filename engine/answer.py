@@ -75,10 +75,12 @@ class Answer:
     choices: list[str] | None = None
     overview_rgb: np.ndarray | None = None  # (3, h, w) [0, 1], the unpadded overview, for the preview
     meta: dict = field(default_factory=dict)
+    model_choice: str | None = None  # the language model's own letter (``choice`` may be the measured one)
 
     def to_json(self) -> dict:
         """The ``terrascope ask --json`` object."""
         return {"question": self.question, "answer": self.answer, "choice": self.choice,
+                "model_choice": self.model_choice,
                 "steps": [s.to_json() for s in self.steps],
                 "distances_m": [{k: (round(v, 2) if isinstance(v, float) else v) for k, v in d.items()}
                                 for d in self.distances],

@@ -38,6 +38,10 @@ class AskConfig:
     overview_size: int | None = None  # None: the model's image size
     threshold: float = 0.5  # mask probability threshold
     refine: bool = True  # False: upsample the overview masks instead of refining tile by tile
+    # multiple choice: answer with the option the exact measurements in the trace imply (numeric ranges,
+    # rankings, adjacency, "no such region") when they imply one; the language model's own letter is kept
+    # as Answer.model_choice
+    measured_choice: bool = True
 
 
 def to_model_images(arrays: StackArrays, has_optical: np.ndarray, has_sar: np.ndarray, device=None):
@@ -173,7 +177,16 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
     if progress:
         progress(1.0, "done")
     rgb = _overview_rgb(ov, h0, w0)
-    return Answer(question=question, answer=out.answer, choice=out.choice, steps=steps, distances=pairs,
+    answer_text, choice = out.answer, out.choice
+    if cfg.measured_choice and choices:
+        from .eval.reader import answer_from_measurements
+
+        measured = answer_from_measurements(list(choices), out.text)
+        if measured and measured != choice:
+            choice = measured
+            answer_text = measured if answer_text.strip().strip("().") in ("", out.choice or "") else answer_text
+    return Answer(question=question, answer=answer_text, choice=choice, model_choice=out.choice,
+                  steps=steps, distances=pairs,
                   seconds=time.perf_counter() - t0, transform=stack.transform, crs=stack.crs, text=out.text,
                   choices=list(choices) if choices else None, overview_rgb=rgb,
                   meta={"width": stack.width, "height": stack.height, "dates": stack.n_dates})

@@ -118,3 +118,28 @@ def test_pipeline_without_refinement_and_cancel(tmp_path):
     with pytest.raises(Cancelled):
         ask(BandPredictor(), 64, "q", stack, None, AskConfig(tile_size=128, overlap=16),
             cancelled=lambda: next(calls) > 3, make_images=identity_images)
+
+
+class WrongLetterPredictor(BandPredictor):
+    """Measures like BandPredictor, then names the smaller region."""
+
+    def answer(self, question, choices, measure, progress=None, cancelled=None):
+        out = super().answer(question, choices, measure, progress, cancelled)
+        return SimpleNamespace(text=out.text.replace("Answer: B", "Answer: A"), answer="A", choice="A",
+                               steps=out.steps)
+
+
+def test_multiple_choice_answer_follows_the_measurements(tmp_path):
+    path, _, _ = scene(tmp_path)
+    stack = open_stack(optical=path)
+    kw = dict(make_images=identity_images)
+    ans = ask(WrongLetterPredictor(), 64, "Which is larger?", stack, ["lake", "field"],
+              AskConfig(tile_size=128, overlap=16), **kw)
+    assert (ans.choice, ans.answer, ans.model_choice) == ("B", "B", "A")  # the field measures larger
+    assert ans.to_json()["model_choice"] == "A"
+    own = ask(WrongLetterPredictor(), 64, "Which is larger?", stack, ["lake", "field"],
+              AskConfig(tile_size=128, overlap=16, measured_choice=False), **kw)
+    assert (own.choice, own.model_choice) == ("A", "A")
+    free = ask(WrongLetterPredictor(), 64, "How large is the lake?", stack, None, AskConfig(tile_size=128, overlap=16),
+               **kw)
+    assert free.choice == "A"  # no options: nothing to check against

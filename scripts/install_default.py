@@ -1,5 +1,6 @@
 """Install a trained model folder as the embedded default (resources/models/terrascope-tiny), weights stored
-in float16 so the folder stays under 40 MB. The recipe and model card already in the target are kept.
+in float16 so the folder stays under 40 MB. The recipes, evaluation
+results and model card already in the target are kept.
 
     .venv/bin/python scripts/install_default.py build/terrascope-tiny
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-KEEP = ("recipe.json", "MODEL_CARD.md", "eval.json")
+KEEP = ("recipe*.json", "eval*.json", "MODEL_CARD.md")  # the records beside the weights
 LIMIT_BYTES = 40 * 1000 * 1000
 
 
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         from_pretrained(tmp)  # what is installed must load
         for old in args.target.iterdir():
-            if old.name not in KEEP:
+            if not any(old.match(pattern) for pattern in KEEP):
                 old.unlink() if old.is_file() else shutil.rmtree(old)
         for f in Path(tmp).iterdir():
             f.chmod(0o644)

@@ -519,7 +519,7 @@
       <translation>Das Fragefenster listet die Adapter in {listed}; verschieben Sie den Adapter dorthin oder ändern Sie den Adapterordner in den TerraScope-Einstellungen, um ihn zu nutzen.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/inputs.py" line="81" />
+      <location filename="../terrascope_plugin/finetune/inputs.py" line="71" />
       <source>Layer {name} could not be written to a temporary GeoPackage; save it as a GeoPackage and pick that.</source>
       <translation>Layer {name} konnte nicht in ein temporäres GeoPackage geschrieben werden; speichern Sie ihn als GeoPackage und wählen Sie dieses.</translation>
     </message>
@@ -839,52 +839,52 @@
       <translation>Ein Adapter namens {name} existiert; er wird erst ersetzt, wenn das neue Training fertig ist.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/task.py" line="82" />
+      <location filename="../terrascope_plugin/finetune/task.py" line="86" />
       <source>TerraScope fine-tune: {name}</source>
       <translation>TerraScope-Feintuning: {name}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/task.py" line="104" />
+      <location filename="../terrascope_plugin/finetune/task.py" line="116" />
       <source>Measuring the base model on the validation blocks…</source>
       <translation>Das Basismodell wird auf den Validierungsblöcken gemessen…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/task.py" line="105" />
+      <location filename="../terrascope_plugin/finetune/task.py" line="117" />
       <source>Training…</source>
       <translation>Training…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/task.py" line="106" />
+      <location filename="../terrascope_plugin/finetune/task.py" line="118" />
       <source>Measuring the fine-tuned model on the validation blocks…</source>
       <translation>Das feinabgestimmte Modell wird auf den Validierungsblöcken gemessen…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/task.py" line="107" />
+      <location filename="../terrascope_plugin/finetune/task.py" line="119" />
       <source>Saving the adapter…</source>
       <translation>Adapter wird gespeichert…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/task.py" line="126" />
+      <location filename="../terrascope_plugin/finetune/task.py" line="138" />
       <source>Out of memory: lower the batch size or pick a smaller base model.</source>
       <translation>Kein Speicher mehr frei: verringern Sie die Batchgröße oder wählen Sie ein kleineres Basismodell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/task.py" line="128" />
+      <location filename="../terrascope_plugin/finetune/task.py" line="140" />
       <source>Fine-tuning failed: {reason} (details in the TerraScope log).</source>
       <translation>Das Feintuning ist fehlgeschlagen: {reason} (Einzelheiten im TerraScope-Protokoll).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/task.py" line="139" />
+      <location filename="../terrascope_plugin/finetune/task.py" line="151" />
       <source>Drawing example masks…</source>
       <translation>Beispielmasken werden gezeichnet…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/task.py" line="153" />
+      <location filename="../terrascope_plugin/finetune/task.py" line="165" />
       <source>Fine-tuning stopped unexpectedly; see the TerraScope log.</source>
       <translation>Das Feintuning wurde unerwartet beendet; siehe TerraScope-Protokoll.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/finetune/task.py" line="161" />
+      <location filename="../terrascope_plugin/finetune/task.py" line="173" />
       <source>Cancelled before training started; the previous adapter is unchanged.</source>
       <translation>Vor Trainingsbeginn abgebrochen; der vorherige Adapter ist unverändert.</translation>
     </message>
@@ -1119,72 +1119,77 @@
       <translation>Konfidenz {c:.2f}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="63" />
-      <source>Reasoning steps (click one to show its area):</source>
-      <translation>Denkschritte (klicken Sie einen an, um sein Gebiet zu zeigen):</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="70" />
-      <source>Distances between steps:</source>
-      <translation>Abstände zwischen den Schritten:</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="73" />
-      <source>From step</source>
-      <translation>Von Schritt</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="73" />
-      <source>To step</source>
-      <translation>Zu Schritt</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="73" />
-      <source>Distance (m)</source>
-      <translation>Abstand (m)</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="79" />
-      <source>Export:</source>
-      <translation>Exportieren:</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="81" />
-      <source>GeoPackage…</source>
-      <translation>GeoPackage…</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="82" />
-      <source>Export the answer's step layers as one GeoPackage</source>
-      <translation>Die Schrittlayer der Antwort als ein GeoPackage exportieren</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="83" />
-      <source>Shapefiles…</source>
-      <translation>Shapefiles…</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="84" />
-      <source>Export the answer's step layers as Shapefiles, one per step</source>
-      <translation>Die Schrittlayer der Antwort als Shapefiles exportieren, eines pro Schritt</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="113" />
+      <location filename="../terrascope_plugin/results_panel.py" line="59" />
       <source>({choice}) {answer}</source>
       <translation>({choice}) {answer}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/runner.py" line="107" />
+      <location filename="../terrascope_plugin/results_panel.py" line="77" />
+      <source>Reasoning steps (click one to show its area):</source>
+      <translation>Denkschritte (klicken Sie einen an, um sein Gebiet zu zeigen):</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="84" />
+      <source>Distances between steps:</source>
+      <translation>Abstände zwischen den Schritten:</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="87" />
+      <source>From step</source>
+      <translation>Von Schritt</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="87" />
+      <source>To step</source>
+      <translation>Zu Schritt</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="87" />
+      <source>Distance (m)</source>
+      <translation>Abstand (m)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="93" />
+      <source>Export:</source>
+      <translation>Exportieren:</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="95" />
+      <source>GeoPackage…</source>
+      <translation>GeoPackage…</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="96" />
+      <source>Export the answer's step layers as one GeoPackage</source>
+      <translation>Die Schrittlayer der Antwort als ein GeoPackage exportieren</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="97" />
+      <source>Shapefiles…</source>
+      <translation>Shapefiles…</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="98" />
+      <source>Export the answer's step layers as Shapefiles, one per step</source>
+      <translation>Die Schrittlayer der Antwort als Shapefiles exportieren, eines pro Schritt</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="128" />
+      <source>Chosen from the measured masks; the model's own reading was ({letter}).</source>
+      <translation>Aus den gemessenen Masken gewählt; das Modell selbst las ({letter}).</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/runner.py" line="110" />
       <source>Out of memory: draw a smaller area of interest or pick a smaller model.</source>
       <translation>Kein Speicher mehr frei: zeichnen Sie ein kleineres Untersuchungsgebiet oder wählen Sie ein kleineres Modell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/runner.py" line="110" />
+      <location filename="../terrascope_plugin/runner.py" line="113" />
       <source>The engine process stopped unexpectedly ({reason}); details in the TerraScope log.</source>
       <translation>Der Rechenprozess wurde unerwartet beendet ({reason}); Einzelheiten im TerraScope-Protokoll.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/runner.py" line="112" />
+      <location filename="../terrascope_plugin/runner.py" line="115" />
       <source>The engine failed: {reason} (details in the TerraScope log).</source>
       <translation>Die Berechnung ist fehlgeschlagen: {reason} (Einzelheiten im TerraScope-Protokoll).</translation>
     </message>

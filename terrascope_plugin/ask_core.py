@@ -108,7 +108,8 @@ def execute(request: AskRequest, output_path: str, progress: ProgressFn | None =
         distances = [{"from": int(d["from"]), "to": int(d["to"]), "metres": float(d["metres"])}
                      for d in (getattr(answer, "distances", None) or [])]
         return {"kind": "success", "gpkg_path": os.path.abspath(output_path), "answer": str(answer.answer or ""),
-                "choice": choice, "choice_text": choice_text, "steps": step_dicts(answer, gpkg_layers(output_path)),
+                "choice": choice, "choice_text": choice_text,
+                "model_choice": getattr(answer, "model_choice", None), "steps": step_dicts(answer, gpkg_layers(output_path)),
                 "distances": distances, "seconds": time.perf_counter() - start}
     except Cancelled:
         return {"kind": "canceled"}

@@ -123,6 +123,10 @@ class ResultsPanel(QGroupBox):
     def show_success(self, outcome, step_layers: dict | None = None) -> None:
         """Fill in a :class:`runner.Success`; ``step_layers``: step index -> the layer added for it."""
         text = answer_line(outcome.answer, outcome.choice, getattr(outcome, "choice_text", ""))
+        own = getattr(outcome, "model_choice", None)
+        if own and outcome.choice and own != outcome.choice:
+            text += "\n" + tr("Chosen from the measured masks; the model's own reading was ({letter}).").format(
+                letter=own)
         self.answer_text.setPlainText(text)
         self.step_layers = {i: layer.id() for i, layer in (step_layers or {}).items()}
         self.trace_list.clear()

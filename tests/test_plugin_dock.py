@@ -263,3 +263,14 @@ def test_a_chosen_option_shows_its_letter_once_and_its_text():
     assert answer_line("(B) about 14 %", "B", "10-20 %") == "(B) about 14 %"
     assert answer_line("about 14 %", "B", "10-20 %") == "(B) about 14 %"
     assert answer_line("water covers 14 %", None) == "water covers 14 %"
+
+
+def test_an_answer_chosen_from_the_measurements_says_so(dock):
+    from terrascope_reasoning.terrascope_plugin.runner import Success
+
+    outcome = Success(None, "", "C", "C", (), (), 1.0, "10 % to 15 %", "A")
+    dock.results.show_success(outcome)
+    text = dock.answer_text.toPlainText()
+    assert text.startswith("(C) 10 % to 15 %") and "own reading was (A)" in text
+    dock.results.show_success(Success(None, "", "C", "C", (), (), 1.0, "10 % to 15 %", "C"))
+    assert dock.answer_text.toPlainText() == "(C) 10 % to 15 %"

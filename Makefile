@@ -31,7 +31,8 @@ bench:                ## speed and memory benchmarks (numbers go into the issue 
 
 train-tiny:           ## reproduce the embedded default model from its recorded recipe
 	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe.json --out build/terrascope-tiny
-	$(PY) scripts/install_default.py build/terrascope-tiny
+	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe-continue.json --out build/terrascope-tiny-2
+	$(PY) scripts/install_default.py build/terrascope-tiny-2
 
 lint:
 	$(PY) -m ruff check engine terrascope_plugin tests || true

@@ -107,23 +107,28 @@ def test_estimate_grows_with_steps(region):
     assert ft.estimate_seconds(_cfg(region, steps=400), "tiny") > ft.estimate_seconds(_cfg(region, steps=40), "tiny") > 0
 
 
+def _water_land_region(tmp_path, size: int, block_size: int, steps: int, lr: float) -> FinetuneConfig:
+    """A hazy, warm-toned region (seed 21) relabelled water (1) / land (2), and a LoRA run's settings on it."""
+    import numpy as np
+    import rasterio
+
+    r = write_region(tmp_path / "region", seed=21, size=size, look="hazy-warm", polygons=False)
+    with rasterio.open(r["labels_raster"]) as src:
+        lab, prof = src.read(1), src.profile
+    with rasterio.open(tmp_path / "water.tif", "w", **prof) as dst:
+        dst.write(np.where(lab == 1, 1, 2).astype("uint8")[None])
+    return FinetuneConfig(optical=r["optical"], labels=str(tmp_path / "water.tif"),
+                          class_names={"1": "water", "2": "land"}, block_size=block_size, questions=48,
+                          val_questions=12, steps=steps, batch_size=4, lr=lr, device="cpu",
+                          tasks=["referring", "coverage"], log_every=10, checkpoint_every=0)
+
+
 @pytest.mark.slow
 def test_short_finetune_on_a_differently_rendered_region_raises_validation_giou(tmp_path, base):
     """A hazy, warm-toned rural region labelled water / land (as a flood-mapping team would label it);
     80 LoRA steps on CPU. Bench gIoU needs a base that already writes traces (tiny-test's random language
     model does not), so the rise is measured on the teacher-forced grounding gIoU of the validation blocks."""
-    import numpy as np
-    import rasterio
-
-    r = write_region(tmp_path / "region", seed=21, size=128, look="hazy-warm", polygons=False)
-    with rasterio.open(r["labels_raster"]) as src:
-        lab, prof = src.read(1), src.profile
-    with rasterio.open(tmp_path / "water.tif", "w", **prof) as dst:
-        dst.write(np.where(lab == 1, 1, 2).astype("uint8")[None])
-    cfg = FinetuneConfig(optical=r["optical"], labels=str(tmp_path / "water.tif"),
-                         class_names={"1": "water", "2": "land"}, block_size=64, questions=48, val_questions=12,
-                         steps=80, batch_size=4, lr=3e-3, device="cpu", tasks=["referring", "coverage"],
-                         log_every=10, checkpoint_every=0)
+    cfg = _water_land_region(tmp_path, size=128, block_size=64, steps=80, lr=3e-3)
     res = ft.run_finetune(cfg, base, tmp_path / "adapter")
     b, a = res.before["grounding_giou"], res.after["grounding_giou"]
     assert a > b + 0.15, (b, a)
@@ -136,20 +141,9 @@ def test_short_finetune_on_a_differently_rendered_region_raises_validation_giou(
 def test_finetune_of_the_embedded_default_raises_bench_giou_on_a_new_look(tmp_path):
     """The field-team path on the shipped model: 60 LoRA steps on a hazy, warm-toned water/land region the
     default never saw; the validation blocks' questions, answered by the model, ground far better after."""
-    import numpy as np
-    import rasterio
-
     from engine.api import DEFAULT_MODEL_DIR
 
-    r = write_region(tmp_path / "region", seed=21, size=448, look="hazy-warm", polygons=False)
-    with rasterio.open(r["labels_raster"]) as src:
-        lab, prof = src.read(1), src.profile
-    with rasterio.open(tmp_path / "water.tif", "w", **prof) as dst:
-        dst.write(np.where(lab == 1, 1, 2).astype("uint8")[None])
-    cfg = FinetuneConfig(optical=r["optical"], labels=str(tmp_path / "water.tif"),
-                         class_names={"1": "water", "2": "land"}, block_size=112, questions=48, val_questions=12,
-                         steps=60, batch_size=4, lr=1e-3, device="cpu", tasks=["referring", "coverage"],
-                         log_every=10, checkpoint_every=0)
+    cfg = _water_land_region(tmp_path, size=448, block_size=112, steps=60, lr=1e-3)
     res = ft.run_finetune(cfg, str(DEFAULT_MODEL_DIR), tmp_path / "adapter")
     assert res.after["giou"] > res.before["giou"] + 0.2, (res.before["giou"], res.after["giou"])
     assert res.after["ciou"] > res.before["ciou"]

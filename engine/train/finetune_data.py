@@ -284,33 +284,46 @@ def chip_questions(chips: list[Chip], class_names: dict[int, str], crs, tasks, c
     return out
 
 
-def prepare_finetune_data(cfg: FinetuneConfig, image_size: int | None = None,
-                          progress=None) -> FinetuneData:
-    """Read imagery and labels, split by blocks, cut chips and generate questions.
-
-    Raises :class:`InputError` (one line) for unusable imagery, labels that do not overlap the imagery,
-    a missing class field, and too few labelled pixels for the train/validation split."""
+def read_labelled_grid(cfg: FinetuneConfig):
+    """Open the imagery of ``cfg`` and rasterise its labels onto that grid. -> (stack, labels (H, W) int32 with
+    UNLABELLED outside the labels or the area of interest, labelled (H, W) bool, class names {id: name})."""
     from ..geo.stack import open_stack
 
-    size = int(image_size or cfg.image_size or 224)
     stack = open_stack(optical=cfg.optical, sar=cfg.sar, dates=cfg.dates or None, aoi=cfg.aoi,
                        optical_bands=cfg.optical_bands, sar_bands=cfg.sar_bands)
-    crs = stack.crs.to_string()
     labels, names = rasterize_labels(cfg, stack.crs, stack.transform, (stack.height, stack.width))
-    usable = stack.aoi_mask()
-    labelled = (labels >= 0) & usable
-    n_lab = int(labelled.sum())
+    labelled = (labels >= 0) & stack.aoi_mask()
+    return stack, np.where(labelled, labels, UNLABELLED), labelled, names
+
+
+def checked_split(cfg: FinetuneConfig, labelled: np.ndarray, transform) -> tuple[list[Block], dict, int]:
+    """Split ``labelled`` ((H, W) bool in the grid of ``transform``) into blocks. -> (blocks, labelled pixels
+    {"train": n, "val": n}, labelled pixels in all). Raises :class:`InputError` (one line) for labels that do
+    not overlap the imagery and too few labelled pixels for the train/validation split."""
+    n_lab = int(np.count_nonzero(labelled))
     if n_lab == 0:
         raise InputError(f"labels {os.path.basename(str(cfg.labels))} do not overlap the imagery inside the "
                          "area of interest")
-    labels = np.where(labelled, labels, UNLABELLED)
-    blocks = split_blocks(labelled, stack.transform, cfg.block_size, cfg.val_fraction, cfg.split_seed)
+    blocks = split_blocks(labelled, transform, cfg.block_size, cfg.val_fraction, cfg.split_seed)
     per = {s: sum(b.labelled_px for b in blocks if b.split == s) for s in ("train", "val")}
     if min(per.values()) < cfg.min_labelled_pixels:
         raise InputError(f"too few labelled pixels for a train/validation split: {n_lab} labelled pixels in "
                          f"{len(blocks)} block(s) of {cfg.block_size} px (train {per['train']}, validation "
                          f"{per['val']}; each needs {cfg.min_labelled_pixels}); label more area or use "
                          "smaller blocks")
+    return blocks, per, n_lab
+
+
+def prepare_finetune_data(cfg: FinetuneConfig, image_size: int | None = None,
+                          progress=None) -> FinetuneData:
+    """Read imagery and labels, split by blocks, cut chips and generate questions.
+
+    Raises :class:`InputError` (one line) for unusable imagery, labels that do not overlap the imagery,
+    a missing class field, and too few labelled pixels for the train/validation split."""
+    size = int(image_size or cfg.image_size or 224)
+    stack, labels, labelled, names = read_labelled_grid(cfg)
+    crs = stack.crs.to_string()
+    blocks, per, n_lab = checked_split(cfg, labelled, stack.transform)
     if progress:
         progress(0.2, f"{len(blocks)} blocks, {n_lab} labelled pixels")
     chips = cut_chips(stack, labels, blocks, size)
@@ -332,5 +345,5 @@ def prepare_finetune_data(cfg: FinetuneConfig, image_size: int | None = None,
                         labelled_px=per, chips={s: len(v) for s, v in by_split.items()}, image_size=size)
 
 
-__all__ = ["FinetuneData", "Block", "Chip", "prepare_finetune_data", "rasterize_labels", "split_blocks",
+__all__ = ["FinetuneData", "Block", "Chip", "prepare_finetune_data", "read_labelled_grid", "checked_split", "rasterize_labels", "split_blocks",
            "cut_chips", "chip_questions", "chip_sample", "UNLABELLED"]

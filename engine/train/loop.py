@@ -100,7 +100,7 @@ class StepRunner:
                  batches: Iterator[list[dict]], grad_accum: int = 1, grad_clip: float = 1.0,
                  loss_weights: dict | None = None):
         self.acc, self.model, self.tokenizer, self.wrapped = acc, model, tokenizer, wrapped
-        self.loss_weights = loss_weights
+        self.loss_weights = model_api.loss_weights(**loss_weights) if loss_weights else None
         self.optimizer, self.scheduler, self.batches = optimizer, scheduler, batches
         self.grad_accum, self.grad_clip = grad_accum, grad_clip
         self.params = [p for p in model.parameters() if p.requires_grad]
@@ -114,8 +114,8 @@ class StepRunner:
             samples = next(self.batches)
             n_samples += len(samples)
             batch = model_api.collate(self.model, self.tokenizer, samples, self.acc.device)
-            if self.loss_weights:
-                batch.weights = model_api.loss_weights(**self.loss_weights)
+            if self.loss_weights is not None:
+                batch.weights = self.loss_weights
             sync = micro == self.grad_accum - 1
             ctx = contextlib.nullcontext() if sync else self.acc.no_sync(self.wrapped)
             with ctx:

@@ -29,6 +29,7 @@ class LossWeights:
     lm: float = 1.0
     bce: float = 2.0
     dice: float = 0.5
+    iou: float = 0.0  # the mask decoder's IoU estimate against the IoU its mask really has (as SAM trains it)
 
 
 @dataclass
@@ -180,7 +181,7 @@ def encode_batch_images(model: TerraScopeModel, images: list[ModelImages]) -> li
 
 
 def forward_train(model: TerraScopeModel, batch: TrainBatch) -> dict:
-    """-> {"loss", "lm_loss", "bce", "dice"}: scalar tensors; ``loss`` = weighted sum (batch.weights)."""
+    """-> {"loss", "lm_loss", "bce", "dice", "iou"}: scalar tensors; ``loss`` = weighted sum (batch.weights)."""
     from transformers import DynamicCache
 
     b_n = batch.size
@@ -189,7 +190,7 @@ def forward_train(model: TerraScopeModel, batch: TrainBatch) -> dict:
     attn_all = None
     past_real = torch.zeros(b_n, dtype=torch.long, device=batch.masks.device)
     hiddens, chosen_prev = [], None
-    mask_logits, mask_gt = [], []
+    mask_logits, mask_gt, iou_pred = [], [], []
     for j in range(len(batch.ids)):
         ids, kind, attn = batch.ids[j], batch.kind[j], batch.attn[j]
         emb = model.embed_ids(ids)
@@ -228,6 +229,7 @@ def forward_train(model: TerraScopeModel, batch: TrainBatch) -> dict:
                                 for lvl in range(len(feats[0].sam))],
                                torch.stack([feats[b].available[d] for b, d in zip(grounded, dates)]))
             mask_logits.append(out["mask_logits"])
+            iou_pred.append(out["iou"])
             mask_gt.append(torch.stack([batch.masks[b, j] for b in grounded]))
             chosen_prev = {b: (d, out["relevance"][i].detach()) for i, (b, d) in enumerate(zip(grounded, dates))}
     lm_loss = _lm_loss(model, torch.cat(hiddens, 1), torch.cat(batch.labels, 1), attn_all)
@@ -235,10 +237,19 @@ def forward_train(model: TerraScopeModel, batch: TrainBatch) -> dict:
         logits, gt = torch.cat(mask_logits), torch.cat(mask_gt).to(torch.float32)
         bce = F.binary_cross_entropy_with_logits(logits, gt)
         dice = dice_loss(logits, gt)
+        iou_loss = F.mse_loss(torch.cat(iou_pred).float(), mask_iou(logits.detach(), gt))
     else:
-        bce = dice = lm_loss.new_zeros(())
+        bce = dice = iou_loss = lm_loss.new_zeros(())
     w = batch.weights
-    return {"loss": w.lm * lm_loss + w.bce * bce + w.dice * dice, "lm_loss": lm_loss, "bce": bce, "dice": dice}
+    return {"loss": w.lm * lm_loss + w.bce * bce + w.dice * dice + w.iou * iou_loss, "lm_loss": lm_loss,
+            "bce": bce, "dice": dice, "iou": iou_loss}
+
+
+def mask_iou(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """IoU of the masks ``logits > 0`` with ``target > 0.5``: (N, H, W) each -> (N,); two empty masks -> 1."""
+    p, t = (logits > 0).flatten(1), (target > 0.5).flatten(1)
+    inter, union = (p & t).sum(1).float(), (p | t).sum(1).float()
+    return torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(union))
 
 
 def _lm_loss(model: TerraScopeModel, hidden: torch.Tensor, labels: torch.Tensor, attn: torch.Tensor) -> torch.Tensor:

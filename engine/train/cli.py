@@ -64,7 +64,7 @@ class _Bar:
             self.bar = tqdm(total=total, desc=self.desc, file=sys.stderr, dynamic_ncols=True)
         self.bar.n = step
         shown = {k: f"{v:.4g}" if isinstance(v, float) else v for k, v in metrics.items()
-                 if k in ("loss", "bce", "dice", "lm_loss", "lr", "phase", "val_giou", "val_accuracy")}
+                 if k in ("loss", "bce", "dice", "iou", "lm_loss", "lr", "phase", "val_giou", "val_accuracy")}
         self.bar.set_postfix(shown, refresh=True)
 
     def close(self) -> None:

@@ -44,14 +44,16 @@ class TrainConfig:
     weight_decay: float = 0.01  # AdamW decoupled weight decay (not on biases and norms)
     warmup_steps: int = 100  # linear warmup per stage (capped at 10 % of the stage)
     grad_clip: float = 1.0  # max global gradient norm; 0 disables clipping
-    # weights of token cross-entropy, mask BCE and mask Dice in the loss (engine.model.training.LossWeights);
-    # from-scratch models ground faster with Dice weighted up once the text format is learned
+    # weights of token cross-entropy, mask BCE, mask Dice and (optional key "iou") the mask decoder's IoU
+    # estimate in the loss (engine.model.training.LossWeights); from-scratch models ground faster with Dice
+    # weighted up once the text format is learned
     loss_weights: dict = field(default_factory=lambda: {"lm": 1.0, "bce": 2.0, "dice": 0.5})
     seed: int = 0  # weights' initialisation, dropout and data order
     # -- data ----------------------------------------------------------------------------------------
     data_dir: str | None = None  # folders written by `terrascope synth`; None -> scenes made on the fly
     data_seed_start: int = 0  # training scenes use seeds [start, start + count); held-out ones never do
     data_seed_count: int = 100_000
+    absent_rate: float = 0.12  # share of questions asked about a target the scene does not hold
     scene_size: int = 256  # pixels of a generated scene (resampled to the model's image size)
     num_workers: int = 2  # scene-generating worker processes per training process (0: in-process)
     # -- precision and device ------------------------------------------------------------------------
@@ -81,10 +83,13 @@ class TrainConfig:
                 raise InputError(f"{name} must be >= 0, not {getattr(self, name)}")
         if self.batch_size < 1 or self.grad_accum < 1:
             raise InputError("batch_size and grad_accum must be at least 1")
-        wrong = sorted(set(self.loss_weights) ^ {"lm", "bce", "dice"})
+        keys = set(self.loss_weights)
+        wrong = not {"lm", "bce", "dice"} <= keys <= {"lm", "bce", "dice", "iou"}
         if wrong or any(float(v) < 0 for v in self.loss_weights.values()):
-            raise InputError(f"loss_weights needs exactly the keys lm, bce, dice with values >= 0, "
+            raise InputError(f"loss_weights needs the keys lm, bce, dice (and optionally iou) with values >= 0, "
                              f"not {self.loss_weights}")
+        if not 0.0 <= self.absent_rate <= 1.0:
+            raise InputError(f"absent_rate is a share of the questions, 0..1, not {self.absent_rate}")
         self.stage1_groups = tuple(self.stage1_groups)
         self.stage2_groups = tuple(self.stage2_groups)
 

@@ -33,7 +33,7 @@ def dataset_config(cfg: TrainConfig, stage: int, image_size: int, skip_samples: 
     if stop <= cfg.data_seed_start:
         raise ValueError(f"training seeds [{cfg.data_seed_start}, ...) overlap the validation/test seeds "
                          f"(>= {val_seed_start()}); lower data_seed_start")
-    dcfg = ds.DatasetConfig(image_size=image_size, stage=stage)
+    dcfg = ds.DatasetConfig(image_size=image_size, stage=stage, absent_rate=cfg.absent_rate)
     n_seeds = stop - cfg.data_seed_start
     # stage 2 starts half-way through the seed range so the two stages see different scenes
     offset = (skip_samples // dcfg.questions_per_scene + (n_seeds // 2 if stage == 2 else 0)) % n_seeds

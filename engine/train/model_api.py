@@ -56,11 +56,11 @@ def collate(model: nn.Module, tokenizer, samples: list[dict], device: torch.devi
     return to_device(batch, device) if device is not None else batch
 
 
-def loss_weights(lm: float, bce: float, dice: float):
-    """The model's loss weights (token cross-entropy, mask BCE, mask Dice)."""
+def loss_weights(lm: float, bce: float, dice: float, iou: float = 0.0):
+    """The model's loss weights (token cross-entropy, mask BCE, mask Dice, the decoder's IoU estimate)."""
     from ..model.training import LossWeights
 
-    return LossWeights(lm=float(lm), bce=float(bce), dice=float(dice))
+    return LossWeights(lm=float(lm), bce=float(bce), dice=float(dice), iou=float(iou))
 
 
 def to_device(obj, device: torch.device):
@@ -77,7 +77,7 @@ def to_device(obj, device: torch.device):
 
 
 def losses(model: nn.Module, batch) -> dict:
-    """Teacher-forced losses of one batch: {"loss", "lm_loss", "bce", "dice"} (scalar tensors)."""
+    """Teacher-forced losses of one batch: {"loss", "lm_loss", "bce", "dice", "iou"} (scalar tensors)."""
     return model.forward_train(batch)
 
 

@@ -21,11 +21,11 @@ def tiny():
     return model, tok
 
 
-def _run(model, tok, mode, imgs, text=TRACE, **kw):
+def _run(model, tok, mode, imgs, text=TRACE, cache="dynamic", **kw):
     record = []
     undo = script(model, tok, text, record)
     try:
-        p = GroundedPredictor(model, tok, prefix_mode=mode)
+        p = GroundedPredictor(model, tok, prefix_mode=mode, cache=cache)
         p.set_images(imgs)
         out = p.answer("What share is water?", ["a", "b"], **kw)
     finally:
@@ -52,6 +52,52 @@ def test_cache_reinjection_gives_the_logits_of_a_full_forward(tiny):
         assert torch.allclose(a, c, atol=1e-4, rtol=1e-4)
     assert cached.text == full.text
     assert calls[0] == ((64, 64), np.float32, 0) and [c[2] for c in calls[:3]] == [0, 1, 1]
+
+
+def test_static_cache_gives_the_logits_of_the_dynamic_cache(tiny, monkeypatch):
+    """The pre-allocated cache (for CUDA graphs) decodes exactly as the growing one, also when an answer
+    outgrows the room first set aside and the cache is copied into a larger one."""
+    import engine.model.decoding as decoding
+
+    model, tok = tiny
+    imgs = images(2, seed=1)
+    dyn, rec_d = _run(model, tok, "cache", imgs)
+    sta, rec_s = _run(model, tok, "cache", imgs, cache="static")
+    grown = []
+    orig_grow = decoding.CachedDecoder._grow
+
+    def spy(self, capacity):
+        assert self.cache.layers[0].is_initialized  # a filled cache is copied
+        grown.append((self.capacity, capacity))
+        orig_grow(self, capacity)
+
+    monkeypatch.setattr(decoding.CachedDecoder, "__init__", _small_capacity(decoding.CachedDecoder.__init__))
+    monkeypatch.setattr(decoding.CachedDecoder, "_grow", spy)
+    small, rec_g = _run(model, tok, "cache", imgs, cache="static")
+    assert grown and all(new > old for old, new in grown)
+    assert sum(len(s.positions) for s in sta.steps) > 0
+    assert dyn.text == sta.text == small.text
+    assert len(rec_d) == len(rec_s) == len(rec_g)
+    for a, b, c in zip(rec_d, rec_s, rec_g):
+        assert torch.allclose(a, b, atol=1e-4, rtol=1e-4) and torch.allclose(a, c, atol=1e-4, rtol=1e-4)
+    for a, b in zip(dyn.steps, small.steps):
+        assert np.allclose(a.mask_prob, b.mask_prob, atol=1e-5)
+
+
+def _small_capacity(init):
+    def small(self, model, mode="cache", cache="dynamic", capacity=1024, step_fn=None):
+        prompt = capacity - 160 - 4 * (model.config.max_injected_tokens + 64)  # see GroundedPredictor._answer
+        init(self, model, mode, cache, prompt + 5, step_fn)  # full five tokens after the prompt
+
+    return small
+
+
+def test_cache_options_are_checked(tiny):
+    model, tok = tiny
+    with pytest.raises(ValueError, match="cache kind"):
+        GroundedPredictor(model, tok, cache="paged")
+    with pytest.raises(ValueError, match="static"):
+        GroundedPredictor(model, tok, compile_steps=True)
 
 
 def test_injected_tokens_change_what_follows(tiny):
@@ -142,3 +188,23 @@ def test_answer_needs_images_and_checks_their_size(tiny):
     bad = ModelImages(torch.rand(1, 3, 32, 32), None, torch.ones(1, 32, 32, dtype=torch.bool), [True], [False])
     with pytest.raises(InputError, match="64 x 64"):
         p.set_images(bad)
+
+
+@pytest.mark.slow
+def test_compiled_steps_decode_as_eager(tiny):
+    """The torch.compile'd single-token path (CUDA graphs on a GPU; inductor here) gives the eager logits."""
+    model, tok = tiny
+    imgs = images(1, seed=6)
+    text = "Step 1: water. <t1> [SEG]\nAnswer: B\n"
+    eager, rec_e = _run(model, tok, "cache", imgs, text=text)
+    rec_c = []
+    undo = script(model, tok, text, rec_c)
+    try:
+        p = GroundedPredictor(model, tok, cache="static", compile_steps=True)
+        p.set_images(imgs)
+        compiled = p.answer("What share is water?", ["a", "b"])
+    finally:
+        undo()
+    assert compiled.text == eager.text and len(rec_c) == len(rec_e)
+    for a, b in zip(rec_e, rec_c):
+        assert torch.allclose(a, b, atol=1e-4, rtol=1e-4)

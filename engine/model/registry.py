@@ -137,10 +137,10 @@ def build_tiny_smollm2(lm_path: str | None = None, gguf_file: str = "SmolLM2-135
             "hidden_act", "rope_parameters", "head_dim")
     cfg.text = {"model_type": lm.config.model_type, **{k: tc[k] for k in keep if k in tc}}
     setup_tokenizer(tok, cfg)
+    lm.resize_token_embeddings(cfg.vocab_size)  # room for [SEG], date and modality tokens
     model = TerraScopeModel(cfg)
     model.internvl.model.language_model.load_state_dict(lm.model.state_dict())
     model.internvl.lm_head.load_state_dict(lm.lm_head.state_dict())
-    model.internvl.resize_token_embeddings(cfg.vocab_size)
     return model, tok
 
 

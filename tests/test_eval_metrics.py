@@ -61,3 +61,19 @@ def test_shape_mismatch_is_an_error():
     a, _ = _masks()
     with pytest.raises(ValueError):
         iou(a, np.zeros((5, 5), bool))
+
+
+def test_empty_threshold_calibration_on_hand_made_steps():
+    from engine.eval.calibration import best_empty_threshold
+
+    # absent targets the decoder doubts (0.1, 0.2) and marks anyway; present ones it trusts with real IoU
+    rows = [(0.1, 0.0, True), (0.2, 0.0, True), (0.6, 0.7, False), (0.8, 0.9, False), (0.15, 0.1, False)]
+    thr, summary = best_empty_threshold(rows)
+    assert 0.2 < thr <= 0.6  # empties both absent steps and the weak present one, keeps the good ones
+    assert summary["mean_step_iou_before"] == round((0.7 + 0.9 + 0.1) / 5, 4)
+    assert summary["mean_step_iou_after"] == round((1 + 1 + 0.7 + 0.9 + 0) / 5, 4)
+    assert summary["absent_marked_before"] == 1.0 and summary["absent_marked_after"] == 0.0
+    assert summary["present_steps_emptied"] == round(1 / 3, 4)
+    # an estimate that says nothing useful: no threshold beats none
+    thr, summary = best_empty_threshold([(0.5, 0.0, True), (0.5, 0.8, False), (0.5, 0.9, False)])
+    assert thr == 0.0 and summary["mean_step_iou_after"] == summary["mean_step_iou_before"]

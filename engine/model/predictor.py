@@ -31,7 +31,8 @@ class GroundedStep:
     ``date_index``: 0-based; ``modalities``: the modality of each injected visual token; ``confidence``: mean
     mask probability inside the mask (0 when empty); ``iou_pred``: the mask decoder's IoU estimate;
     ``seg_embedding``: (D,) the ``[SEG]`` hidden state, enough to decode the same step's mask on another tile
-    (:meth:`GroundedPredictor.predict_mask`)."""
+    (:meth:`GroundedPredictor.predict_mask`); ``suppressed``: the decoder's IoU estimate was below the model's
+    ``empty_below_iou``, so ``mask_prob`` is all zeros and nothing was injected."""
 
     index: int
     text: str
@@ -44,6 +45,7 @@ class GroundedStep:
     seg_embedding: torch.Tensor
     measurement: str = ""
     positions: list[int] = field(default_factory=list)  # injected token positions (row-major in the grid)
+    suppressed: bool = False  # the IoU estimate fell below config.empty_below_iou: the mask was emptied
 
 
 @dataclass
@@ -204,6 +206,9 @@ class GroundedPredictor:
         out = m.ground(seg_hidden[None], feats.tokens[date][None], [f[date][None] for f in feats.sam],
                        feats.available[date][None])
         prob = torch.sigmoid(out["mask_logits"][0])  # (S, S)
+        suppressed = float(out["iou"][0]) < cfg.empty_below_iou
+        if suppressed:  # the decoder doubts its own mask: the step marks nothing, as for an absent target
+            prob = torch.zeros_like(prob)
         pos = mask_to_token_positions(prob, cfg.token_grid, cfg.coverage_threshold, cfg.max_injected_tokens,
                                       cfg.mask_threshold)
         chosen = out["relevance"][0, pos].argmax(-1)
@@ -220,7 +225,7 @@ class GroundedPredictor:
                             mask_prob=prob_np, modalities=[MODALITY_NAMES[int(c)] for c in chosen.tolist()],
                             confidence=float(prob_np[inside].mean()) if inside.any() else 0.0,
                             iou_pred=float(out["iou"][0]), seg_embedding=seg_hidden.detach().clone(),
-                            measurement=text, positions=pos.tolist())
+                            measurement=text, positions=pos.tolist(), suppressed=suppressed)
         return step, meas_ids
 
     # ---- re-decoding on other images ---------------------------------------------------------------------

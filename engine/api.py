@@ -23,25 +23,30 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "resources" / "mode
 class Engine:
     """A loaded TerraScope model and its grounded predictor (images are encoded once per question)."""
 
-    def __init__(self, model, tokenizer, device=None, predictor=None, name: str = "", make_images=None):
+    def __init__(self, model, tokenizer, device=None, predictor=None, name: str = "", make_images=None,
+                 compile_decoding: bool = False):
         """``predictor``: defaults to ``GroundedPredictor(model, tokenizer)``; ``make_images(arrays,
-        has_optical, has_sar, device)``: StackArrays -> the predictor's image input (default ModelImages)."""
+        has_optical, has_sar, device)``: StackArrays -> the predictor's image input (default ModelImages);
+        ``compile_decoding``: a static KV cache and compiled single-token steps (see engine.model.decoding)."""
         self.model, self.tokenizer = model, tokenizer
         self.name = name
         self.make_images = make_images
         if predictor is None:
             from .model.predictor import GroundedPredictor
 
-            predictor = GroundedPredictor(model, tokenizer)
+            fast = {"cache": "static", "compile_steps": True} if compile_decoding else {}
+            predictor = GroundedPredictor(model, tokenizer, **fast)
         self.predictor = predictor
         self.device = device if device is not None else _model_device(model)
 
     @classmethod
     def load(cls, model_dir=None, device: str = "auto", adapter=None,
-             model_name: str | None = None) -> "Engine":
+             model_name: str | None = None, compile_decoding: bool = False) -> "Engine":
         """Load weights from ``model_dir`` (None: the embedded default), optionally a LoRA ``adapter`` folder,
         onto ``device`` ("auto", "cpu", "cuda", "cuda:1"). ``model_name`` builds a registered size with random
-        weights instead (``"tiny-test"`` for tests). Raises :class:`ModelError` with what to fix."""
+        weights instead (``"tiny-test"`` for tests). ``compile_decoding``: decode on a static KV cache with
+        torch.compile'd token steps (CUDA graphs on a GPU: for large models there; the first question pays
+        the compilation). Raises :class:`ModelError` with what to fix."""
         folder = None
         if not model_name:
             folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
@@ -69,7 +74,7 @@ class Engine:
         if adapter is not None:
             model = _load_adapter(model, adapter)
         model = model.to(device=dev, dtype=dtype).eval()
-        return cls(model, tokenizer, dev, name=name)
+        return cls(model, tokenizer, dev, name=name, compile_decoding=compile_decoding)
 
     @property
     def image_size(self) -> int:

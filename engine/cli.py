@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--model-name", help=argparse.SUPPRESS)  # registered random-weight sizes, for tests
     a.add_argument("--adapter", metavar="DIR", help="LoRA adapter folder from `terrascope finetune`")
     a.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
+    a.add_argument("--compile", action="store_true",
+                   help="static KV cache + compiled decoding steps (CUDA graphs on a GPU; first question compiles)")
     a.add_argument("--tile-size", type=int, default=512, help="native-resolution tile in px (default 512)")
     a.add_argument("--overlap", type=int, default=64, help="overlap between tiles in px (default 64)")
     a.add_argument("--out", required=True, metavar="OUT.gpkg",
@@ -184,7 +186,8 @@ def cmd_ask(args) -> int:
     try:
         if progress:
             progress(0.0, "loading model")
-        eng = Engine.load(args.model, device=args.device, adapter=args.adapter, model_name=args.model_name)
+        eng = Engine.load(args.model, device=args.device, adapter=args.adapter, model_name=args.model_name,
+                          compile_decoding=args.compile)
         ans = eng.ask_stack(question, stack, choices=choices, progress=progress, tile_size=args.tile_size,
                             overlap=args.overlap)
     finally:

@@ -130,3 +130,12 @@ def test_engine_loads_a_saved_model_folder_and_adapter(scene, engine, tmp_path):
     assert checkpoint.has_lora(with_adapter.model)
     with pytest.raises(ModelError, match="adapter folder not found"):
         Engine.load(tmp_path / "model", device="cpu", adapter=tmp_path / "nope")
+
+
+def test_engine_can_decode_on_a_static_cache_with_compiled_steps():
+    """compile_decoding gives the predictor a static cache and a compiled token step (compiled lazily, on
+    the first question); the default stays the dynamic cache."""
+    fast = Engine.load(model_name="tiny-test", device="cpu", compile_decoding=True)
+    assert fast.predictor.cache_kind == "static" and fast.predictor._step_fn is not None
+    plain = Engine.load(model_name="tiny-test", device="cpu")
+    assert plain.predictor.cache_kind == "dynamic" and plain.predictor._step_fn is None

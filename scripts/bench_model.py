@@ -81,7 +81,7 @@ def run(args) -> dict:
                          torch.ones(args.dates, s, s, dtype=torch.bool), [True] * args.dates, [True] * args.dates)
     with torch.no_grad():  # masks with regions, so tokens are injected as with a trained decoder
         model.mask_decoder.output_hypernetworks_mlps[0].proj_out.weight.mul_(100.0)
-    model.config.empty_below_iou = 0.0  # every step keeps its mask on these random images
+    model.config.empty_below_confidence = 0.0  # every step keeps its mask on these random images
     reset = force(model, tok, trace(args.steps, args.dates))
     n_tokens = len(tok(trace(args.steps, args.dates), add_special_tokens=False)["input_ids"])
     out = {"model": args.model, "weights": weights, "device": str(device), "dtype": str(dtype).replace("torch.", ""),

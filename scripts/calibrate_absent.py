@@ -1,9 +1,9 @@
-"""Calibrate a model folder's ``empty_below_iou``: the mask decoder's IoU estimate under which a step marks
-nothing ("no such region").
+"""Calibrate a model folder's ``empty_below_confidence``: the mask confidence (mean probability inside the
+mask) under which a step marks nothing ("no such region").
 
 The model answers questions on calibration scenes (seeds 500 000 onwards: never used for training, which
 stays below 500 000, nor by the held-out test split from 1 000 000, nor by validation just below it).
-For every grounded step it records the decoder's IoU estimate and the IoU of its mask with the truth (1 for
+For every grounded step it records the mask's confidence and the IoU of its mask with the truth (1 for
 an empty mask on an absent target, 0 for any mark there). The threshold chosen is the one that maximises
 the mean step IoU over those steps, so it trades marks on absent targets against weak masks of present ones
 exactly as gIoU does. It is written into the folder's config.json (through a temporary file).
@@ -28,7 +28,7 @@ CALIBRATION_SEED_START = 500_000
 
 
 def step_records(folder: str, samples: int, absent_rate: float) -> list[tuple[float, float, bool]]:
-    """-> [(IoU estimate, IoU with the truth, truth empty)] for every grounded step with a true mask."""
+    """-> [(confidence, IoU with the truth, truth empty)] for every grounded step with a true mask."""
     from engine.data import dataset as ds
     from engine.eval.bench import _question_and_choices
     from engine.eval.metrics import iou
@@ -36,7 +36,7 @@ def step_records(folder: str, samples: int, absent_rate: float) -> list[tuple[fl
     from engine.model.predictor import GroundedPredictor
 
     model, tok = from_pretrained(folder, device="cpu")
-    model.config.empty_below_iou = 0.0  # measure the raw masks
+    model.config.empty_below_confidence = 0.0  # measure the raw masks
     pred = GroundedPredictor(model, tok)
     cfg = ds.DatasetConfig(image_size=pred.image_size, stage=2, seed_start=CALIBRATION_SEED_START,
                            seed_stop=ds.TEST_SEED_START - 1000, with_record=True, absent_rate=absent_rate)
@@ -50,7 +50,7 @@ def step_records(folder: str, samples: int, absent_rate: float) -> list[tuple[fl
         for step, truth in zip(out.steps, s["masks"]):
             t = np.asarray(truth) > 0.5
             if step.mask_prob.shape == t.shape:
-                rows.append((step.iou_pred, iou(step.mask_prob, t), not t.any()))
+                rows.append((step.confidence, iou(step.mask_prob, t), not t.any()))
         if (i + 1) % 50 == 0:
             print(f"{i + 1}/{samples} questions", file=sys.stderr, flush=True)
     return rows
@@ -59,7 +59,7 @@ def step_records(folder: str, samples: int, absent_rate: float) -> list[tuple[fl
 def write_threshold(folder: Path, threshold: float) -> None:
     path = folder / "config.json"
     cfg = json.loads(path.read_text())
-    cfg["empty_below_iou"] = round(threshold, 6)
+    cfg["empty_below_confidence"] = round(threshold, 6)
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".json.tmp")
     with os.fdopen(fd, "w") as f:
         f.write(json.dumps(cfg, indent=2))
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(summary))
     if not args.dry_run:
         write_threshold(args.model, threshold)
-        print(f"written: empty_below_iou = {threshold:.6f} in {args.model / 'config.json'}")
+        print(f"written: empty_below_confidence = {threshold:.6f} in {args.model / 'config.json'}")
     return 0
 
 

@@ -66,7 +66,7 @@ def test_shape_mismatch_is_an_error():
 def test_empty_threshold_calibration_on_hand_made_steps():
     from engine.eval.calibration import best_empty_threshold
 
-    # absent targets the decoder doubts (0.1, 0.2) and marks anyway; present ones it trusts with real IoU
+    # absent targets marked with little confidence (0.1, 0.2); present ones marked with more, and real IoU
     rows = [(0.1, 0.0, True), (0.2, 0.0, True), (0.6, 0.7, False), (0.8, 0.9, False), (0.15, 0.1, False)]
     thr, summary = best_empty_threshold(rows)
     assert 0.2 < thr <= 0.6  # empties both absent steps and the weak present one, keeps the good ones

@@ -210,24 +210,24 @@ def test_compiled_steps_decode_as_eager(tiny):
         assert torch.allclose(a, b, atol=1e-4, rtol=1e-4)
 
 
-def test_steps_the_decoder_doubts_mark_nothing(tiny):
-    """Below the model's empty_below_iou a step's mask is emptied: no region, no injected token, and the
+def test_steps_with_unsure_masks_mark_nothing(tiny):
+    """Below the model's empty_below_confidence a step's mask is emptied: no region, no injected token, and the
     measurement in the context says so; above it nothing changes."""
     model, tok = tiny
     imgs = images(1, seed=7)
     text = "Step 1: water. <t1> [SEG]\nAnswer: A\n"
     plain, _ = _run(model, tok, "cache", imgs, text=text)
-    est = plain.steps[0].iou_pred
+    est = plain.steps[0].confidence
     assert plain.steps[0].positions and not plain.steps[0].suppressed
-    old = model.config.empty_below_iou
+    old = model.config.empty_below_confidence
     try:
-        model.config.empty_below_iou = est - 1e-3
+        model.config.empty_below_confidence = est - 1e-3
         kept, _ = _run(model, tok, "cache", imgs, text=text)
-        model.config.empty_below_iou = est + 1e-3
+        model.config.empty_below_confidence = est + 1e-3
         doubted, _ = _run(model, tok, "cache", imgs, text=text)
     finally:
-        model.config.empty_below_iou = old
+        model.config.empty_below_confidence = old
     assert not kept.steps[0].suppressed and np.array_equal(kept.steps[0].mask_prob, plain.steps[0].mask_prob)
     s = doubted.steps[0]
-    assert s.suppressed and not s.mask_prob.any() and s.positions == [] and s.confidence == 0.0
+    assert s.suppressed and not s.mask_prob.any() and s.positions == [] and s.confidence == est
     assert s.measurement == "[no such region]"

@@ -1,4 +1,4 @@
-"""Calibration of the threshold on the mask decoder's IoU estimate below which a step marks nothing."""
+"""Calibration of the score (a step's mask confidence) below which a step marks nothing."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -7,9 +7,9 @@ import numpy as np
 
 
 def best_empty_threshold(rows: Sequence[tuple[float, float, bool]]) -> tuple[float, dict]:
-    """``rows``: one per grounded step, (decoder's IoU estimate, IoU of its mask with the truth, truth empty).
+    """``rows``: one per grounded step, (score, IoU of its mask with the truth, truth empty).
 
-    A step whose estimate is below the threshold is emptied: it then scores 1 where the truth is empty and
+    A step whose score is below the threshold is emptied: it then scores 1 where the truth is empty and
     0 elsewhere. -> (the threshold that maximises the mean step IoU, a summary of what it changes). With no
     threshold better than none, 0.0."""
     if not rows:

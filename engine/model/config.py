@@ -44,9 +44,9 @@ class TerraScopeConfig:
     max_injected_tokens: int = 128  # cap on visual tokens appended to the KV cache per [SEG]
     coverage_threshold: float = 0.5  # share of a token's patch the mask must cover to inject the token
     mask_threshold: float = 0.5  # mask probability that counts as "inside"
-    # a step whose mask decoder estimates an IoU below this marks nothing ("no such region"); 0 disables.
-    # Calibrated per trained model on scenes outside training and test (scripts/calibrate_absent.py)
-    empty_below_iou: float = 0.0
+    # a step whose mask has a mean probability inside below this marks nothing ("no such region"); 0
+    # disables. Calibrated per trained model on scenes outside training and test (scripts/calibrate_absent.py)
+    empty_below_confidence: float = 0.0
     pixel_mean: tuple = IMAGENET_MEAN  # both encoders see (x - mean) / std of inputs in [0, 1]
     pixel_std: tuple = IMAGENET_STD
     lm_source: str = "scratch"  # scratch | smollm2 | internvl3 | published: where the LM weights come from

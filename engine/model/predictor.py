@@ -31,8 +31,9 @@ class GroundedStep:
     ``date_index``: 0-based; ``modalities``: the modality of each injected visual token; ``confidence``: mean
     mask probability inside the mask (0 when empty); ``iou_pred``: the mask decoder's IoU estimate;
     ``seg_embedding``: (D,) the ``[SEG]`` hidden state, enough to decode the same step's mask on another tile
-    (:meth:`GroundedPredictor.predict_mask`); ``suppressed``: the decoder's IoU estimate was below the model's
-    ``empty_below_iou``, so ``mask_prob`` is all zeros and nothing was injected."""
+    (:meth:`GroundedPredictor.predict_mask`); ``suppressed``: the mask's confidence was below the model's
+    ``empty_below_confidence``, so ``mask_prob`` is all zeros and nothing was injected (``confidence`` keeps
+    the value that was judged)."""
 
     index: int
     text: str
@@ -45,7 +46,7 @@ class GroundedStep:
     seg_embedding: torch.Tensor
     measurement: str = ""
     positions: list[int] = field(default_factory=list)  # injected token positions (row-major in the grid)
-    suppressed: bool = False  # the IoU estimate fell below config.empty_below_iou: the mask was emptied
+    suppressed: bool = False  # confidence fell below config.empty_below_confidence: the mask was emptied
 
 
 @dataclass
@@ -206,8 +207,10 @@ class GroundedPredictor:
         out = m.ground(seg_hidden[None], feats.tokens[date][None], [f[date][None] for f in feats.sam],
                        feats.available[date][None])
         prob = torch.sigmoid(out["mask_logits"][0])  # (S, S)
-        suppressed = float(out["iou"][0]) < cfg.empty_below_iou
-        if suppressed:  # the decoder doubts its own mask: the step marks nothing, as for an absent target
+        inside = prob > cfg.mask_threshold
+        confidence = float(prob[inside].mean()) if bool(inside.any()) else 0.0
+        suppressed = confidence < cfg.empty_below_confidence
+        if suppressed:  # a mask the model is unsure of marks nothing, as for an absent target
             prob = torch.zeros_like(prob)
         pos = mask_to_token_positions(prob, cfg.token_grid, cfg.coverage_threshold, cfg.max_injected_tokens,
                                       cfg.mask_threshold)
@@ -216,14 +219,13 @@ class GroundedPredictor:
             inj = gather_injected(feats.tokens[date, 0], feats.tokens[date, 1], pos, chosen)
             dec.feed(inj[None].to(m.dtype), inject=True)
         prob_np = prob.float().cpu().numpy().astype(np.float32)
-        inside = prob_np > cfg.mask_threshold
         text = str(measure(prob_np, date)).strip() if measure is not None else ""
         if not text:  # the context always gets a measurement, as in training
             text = pixel_share_measure(prob_np, date, self.images.valid[date].cpu().numpy())
         meas_ids = encode(self.tokenizer, " " + text)
         step = GroundedStep(index=index, text=step_text, label=tf.parse_step_label(step_text), date_index=date,
                             mask_prob=prob_np, modalities=[MODALITY_NAMES[int(c)] for c in chosen.tolist()],
-                            confidence=float(prob_np[inside].mean()) if inside.any() else 0.0,
+                            confidence=confidence,
                             iou_pred=float(out["iou"][0]), seg_embedding=seg_hidden.detach().clone(),
                             measurement=text, positions=pos.tolist(), suppressed=suppressed)
         return step, meas_ids

@@ -157,3 +157,27 @@ def test_bench_and_predictor_path_with_the_tiny_test_model(tmp_path):
     m = evaluate_predictor(GroundedPredictor(model.eval(), tok), held_out_samples(1, image_size=size))
     assert m["n"] == 1 and 0.0 <= m["giou"] <= 1.0 and set(m["per_task"]) <= {
         "coverage", "area", "distance", "ranking", "boundary", "change", "referring", "implicit"}
+
+
+def test_measured_choice_accuracy_reads_the_trace_measurements():
+    """True masks and their measurements but a wrong letter: the model's own accuracy is 0, the engine's
+    measured choice (the option the trace's measurements imply) recovers the true letters."""
+    ds = SyntheticQuestions(DatasetConfig(image_size=48, with_record=True), length=24)
+    samples = [s for s in (ds[i] for i in range(24)) if s["record"].choices]
+    assert samples
+
+    class WrongLetter(TruthPredictor):
+        def answer(self, question, choices, measure=None):
+            out = super().answer(question, choices, measure)
+            true = out.choice
+            out.choice = next(letter for letter in "ABCDEFGH"[:len(choices)] if letter != true)
+            return out
+
+    scores = []
+    for sample in samples:
+        pred = WrongLetter()
+        pred.bind(sample)
+        scores.append(evaluate_predictor(pred, [sample]))
+    assert all(s["accuracy"] == 0.0 for s in scores)
+    measured = [s["measured_choice"]["accuracy"] for s in scores]
+    assert np.mean(measured) >= 0.9  # every synthesised answer follows from its measurements (reader tests)

@@ -131,11 +131,11 @@ def _question_and_choices(sample: dict) -> tuple[str, list[str]]:
     return "\n".join(lines), choices
 
 
-def _predict(predictor, sample: dict, question: str, choices: list[str]) -> tuple[str | None, list]:
-    """(letter, step masks) from a GroundedPredictor-like object or a plain callable(sample)."""
+def _predict(predictor, sample: dict, question: str, choices: list[str]) -> tuple[str | None, list, str]:
+    """(letter, step masks, trace text) from a GroundedPredictor-like object or a plain callable(sample)."""
     if not hasattr(predictor, "answer"):
         out = predictor(sample)
-        return out.get("choice"), list(out.get("masks", []))
+        return out.get("choice"), list(out.get("masks", [])), out.get("text", "")
     images = sample["images"]
     device = getattr(predictor, "device", None)
     if device is not None and hasattr(images, "to"):
@@ -159,25 +159,39 @@ def _predict(predictor, sample: dict, question: str, choices: list[str]) -> tupl
 
     out = predictor.answer(question, choices or None, measure=measure)
     masks = [s.mask_prob for s in out.steps]
-    return getattr(out, "choice", None), masks
+    return getattr(out, "choice", None), masks, getattr(out, "text", "")
 
 
 def evaluate_predictor(predictor, samples: Iterable[dict], progress: Progress | None = None) -> dict:
     """Score a predictor on dataset samples (from ``engine.data.dataset`` with ``with_record=True``, or
     any dicts with "images", "prompt", "trace", "masks", "task"). ``predictor``: an object with
     ``set_images(images)`` and ``answer(question, choices, measure=...)`` (the model's grounded predictor),
-    or a callable(sample) -> {"choice": letter or None, "masks": [(S, S) masks]}."""
+    or a callable(sample) -> {"choice": letter or None, "masks": [(S, S) masks], "text": trace (optional)}.
+
+    -> :func:`summarize`'s dict of the model's own letters, plus ``measured_choice``: the accuracy overall
+    and per task when multiple-choice answers follow the trace's measurements as the engine's do
+    (``AskConfig.measured_choice``)."""
+    from .reader import answer_from_measurements
+
     samples = list(samples)
-    scores = []
+    scores, measured_scores = [], []
     for i, sample in enumerate(samples):
         question, choices = _question_and_choices(sample)
-        choice, masks = _predict(predictor, sample, question, choices)
+        choice, masks, text = _predict(predictor, sample, question, choices)
         truth = [m for m in sample["masks"]]
         true_letter = parse_answer(sample["trace"], len(choices))[1] if choices else None
         shape = tuple(truth[0].shape) if truth else None
         masks = [_fit(_numpy(m), shape) for m in masks] if shape else []
         scores.append(score_question(sample["task"], truth, masks, true_letter, choice,
                                      multiple_choice=bool(choices)))
+        # the engine's answer: the option the measurements in the trace imply, else the model's letter
+        measured = (answer_from_measurements(choices, text) if choices and text else None) or choice
+        measured_scores.append(score_question(sample["task"], truth, masks, true_letter, measured,
+                                              multiple_choice=bool(choices)))
         if progress is not None:
             progress((i + 1) / len(samples), f"sample {i + 1}/{len(samples)}")
-    return summarize(scores)
+    out = summarize(scores)
+    with_measured = summarize(measured_scores)
+    out["measured_choice"] = {"accuracy": with_measured["accuracy"],
+                              "per_task": {t: v["accuracy"] for t, v in with_measured["per_task"].items()}}
+    return out

@@ -186,8 +186,8 @@ def cmd_ask(args) -> int:
     try:
         if progress:
             progress(0.0, "loading model")
-        eng = Engine.load(args.model, device=args.device, adapter=args.adapter, model_name=args.model_name,
-                          compile_decoding=args.compile)
+        fast = {"compile_decoding": True} if args.compile else {}
+        eng = Engine.load(args.model, device=args.device, adapter=args.adapter, model_name=args.model_name, **fast)
         ans = eng.ask_stack(question, stack, choices=choices, progress=progress, tile_size=args.tile_size,
                             overlap=args.overlap)
     finally:

@@ -114,5 +114,10 @@ def test_loss_weights_from_the_config_make_the_loss(tmp_path, batch, _cfg):
     train(cfg, progress=lambda step, total, m: seen.append(dict(m)), batches=lambda s, n: repeat_batch(batch))
     m = seen[-1]
     assert m["dice"] > 0.1 and m["loss"] == pytest.approx(3.0 * m["dice"], rel=1e-4)
-    with pytest.raises(Exception, match="loss_weights needs exactly"):
+    with pytest.raises(Exception, match="loss_weights needs the keys lm, bce, dice"):
         _cfg(tmp_path, loss_weights={"lm": 1.0, "mask": 2.0})
+    with pytest.raises(Exception, match="optionally iou"):
+        _cfg(tmp_path, loss_weights={"lm": 1.0, "bce": 1.0, "dice": 1.0, "iou": -1.0})
+    _cfg(tmp_path, loss_weights={"lm": 1.0, "bce": 1.0, "dice": 1.0, "iou": 1.0})  # the optional key is fine
+    with pytest.raises(Exception, match="absent_rate"):
+        _cfg(tmp_path, absent_rate=1.5)

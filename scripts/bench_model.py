@@ -52,6 +52,21 @@ def force(model, tokenizer, text: str):
     return lambda: state.update(it=iter(ids))
 
 
+def half_masks(model) -> None:
+    """Every step's mask covers the left half of the image whatever the weights (random images, random or
+    trained weights), so each step injects the same number of visual tokens; the decoder still runs."""
+    orig = model.ground
+
+    def ground(*args, **kwargs):
+        out = orig(*args, **kwargs)
+        logits = out["mask_logits"]
+        left = torch.arange(logits.shape[-1], device=logits.device) < logits.shape[-1] // 2
+        out["mask_logits"] = torch.where(left, 20.0, -20.0).to(logits.dtype).expand_as(logits) + 0 * logits
+        return out
+
+    model.ground = ground
+
+
 def load(name: str, device, dtype):
     from engine.model import checkpoint
     from engine.model.registry import build_model
@@ -79,9 +94,7 @@ def run(args) -> dict:
     g = torch.Generator().manual_seed(0)
     images = ModelImages(torch.rand(args.dates, 3, s, s, generator=g), torch.rand(args.dates, 2, s, s, generator=g),
                          torch.ones(args.dates, s, s, dtype=torch.bool), [True] * args.dates, [True] * args.dates)
-    with torch.no_grad():  # masks with regions, so tokens are injected as with a trained decoder
-        model.mask_decoder.output_hypernetworks_mlps[0].proj_out.weight.mul_(100.0)
-    model.config.empty_below_confidence = 0.0  # every step keeps its mask on these random images
+    half_masks(model)
     reset = force(model, tok, trace(args.steps, args.dates))
     n_tokens = len(tok(trace(args.steps, args.dates), add_special_tokens=False)["input_ids"])
     out = {"model": args.model, "weights": weights, "device": str(device), "dtype": str(dtype).replace("torch.", ""),

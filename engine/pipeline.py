@@ -40,7 +40,8 @@ class AskConfig:
     refine: bool = True  # False: upsample the overview masks instead of refining tile by tile
     # multiple choice: answer with the option the exact measurements in the trace imply (numeric ranges,
     # rankings, adjacency, "no such region") when they imply one; the language model's own letter is kept
-    # as Answer.model_choice
+    # as Answer.model_choice. Free answers of the form "<region>, <area>" get the area of the refined step
+    # (the model's own text stays in Answer.text)
     measured_choice: bool = True
 
 
@@ -185,6 +186,11 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         if measured and measured != choice:
             choice = measured
             answer_text = measured if answer_text.strip().strip("().") in ("", out.choice or "") else answer_text
+    elif cfg.measured_choice:
+        from .eval.reader import free_answer_from_steps
+
+        # the trace's area was measured on the overview grid; the step layers hold the refined one
+        answer_text = free_answer_from_steps(answer_text, steps) or answer_text
     return Answer(question=question, answer=answer_text, choice=choice, model_choice=out.choice,
                   steps=steps, distances=pairs,
                   seconds=time.perf_counter() - t0, transform=stack.transform, crs=stack.crs, text=out.text,

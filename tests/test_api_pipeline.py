@@ -143,3 +143,30 @@ def test_multiple_choice_answer_follows_the_measurements(tmp_path):
     free = ask(WrongLetterPredictor(), 64, "How large is the lake?", stack, None, AskConfig(tile_size=128, overlap=16),
                **kw)
     assert free.choice == "A"  # no options: nothing to check against
+
+
+class FreeAreaPredictor(BandPredictor):
+    """Measures like BandPredictor, then answers freely with a wrong area for the lake."""
+
+    def answer(self, question, choices, measure, progress=None, cancelled=None):
+        out = super().answer(question, choices, measure, progress, cancelled)
+        return SimpleNamespace(text=out.text.replace("Answer: B", "Answer: lake, 12 m2"), answer="lake, 12 m2",
+                               choice=None, steps=out.steps)
+
+
+def test_free_area_answer_states_the_refined_area(tmp_path):
+    """A free answer "<region>, <area>" gets the geodesic area of that region's refined step layer; the
+    model's own text stays in the trace."""
+    from engine.trace_format import format_area
+
+    path, lake, _ = scene(tmp_path)
+    stack = open_stack(optical=path)
+    ans = ask(FreeAreaPredictor(), 64, "How large is the lake?", stack, None, AskConfig(tile_size=128, overlap=16),
+              make_images=identity_images)
+    lake_step = next(s for s in ans.steps if s.label == "lake")
+    assert lake_step.area_m2 == pytest.approx(mask_area_m2(lake, T, CRS), rel=0.08)
+    assert ans.answer == f"lake, {format_area(lake_step.area_m2)}" != "lake, 12 m2"
+    assert "Answer: lake, 12 m2" in ans.text
+    own = ask(FreeAreaPredictor(), 64, "How large is the lake?", stack, None,
+              AskConfig(tile_size=128, overlap=16, measured_choice=False), make_images=identity_images)
+    assert own.answer == "lake, 12 m2"

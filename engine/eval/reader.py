@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ..trace_format import LETTERS, NO_REGION
+from ..trace_format import LETTERS, NO_REGION, format_area
 
 _UNITS = {"%": 1.0, "m2": 1.0, "ha": 1e4, "km2": 1e6, "m": 1.0, "km": 1e3}
 _NUM = r"(\d+(?:\.\d+)?) (km2|m2|ha|%|km|m)(?!\w)"
@@ -95,3 +95,21 @@ def answer_from_measurements(choices: list[str], trace: str) -> str | None:
         if lo <= v < hi:
             return LETTERS[i]
     return None
+
+
+_FREE = re.compile(r"\s*(.+?),\s*(\d+(?:\.\d+)?) (km2|m2|ha)\s*\.?\s*")
+
+
+def free_answer_from_steps(answer: str, steps: list) -> str | None:
+    """A free answer in the trace grammar's form ("<region>, <area>") restated with the area its step
+    measures: ``steps`` are objects with ``label`` and ``area_m2`` (the engine's refined, geodesic steps).
+    The step is the last one whose label is the answer's region, else the last step; an empty step gives
+    "no such region". -> the restated answer, or None when ``answer`` is not in that form or no step is there."""
+    match = _FREE.fullmatch(answer or "")
+    if not match or not steps:
+        return None
+    region = match.group(1).strip()
+    named = [s for s in steps if (getattr(s, "label", "") or "").strip().lower() == region.lower()]
+    step = (named or list(steps))[-1]
+    area = float(getattr(step, "area_m2", 0.0) or 0.0)
+    return f"{region}, {format_area(area)}" if area > 0 else "no such region"

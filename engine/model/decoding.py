@@ -22,6 +22,18 @@ PREFIX_MODES = ("cache", "recompute-seg", "recompute-token")
 CACHE_KINDS = ("dynamic", "static")
 
 
+def check_options(mode: str, cache: str, compile_steps: bool = False) -> None:
+    """Raise ValueError for a prefix mode, cache kind or compilation that cannot go together."""
+    if mode not in PREFIX_MODES:
+        raise ValueError(f"unknown prefix mode {mode!r}; one of {', '.join(PREFIX_MODES)}")
+    if cache not in CACHE_KINDS:
+        raise ValueError(f"unknown cache kind {cache!r}; one of {', '.join(CACHE_KINDS)}")
+    if cache == "static" and mode != "cache":
+        raise ValueError("a static cache serves the 'cache' prefix mode only")
+    if compile_steps and cache != "static":
+        raise ValueError("compile_steps needs cache='static' (fixed shapes and addresses)")
+
+
 class CachedDecoder:
     """``feed(embeds (1, n, D))`` -> the chunk's last hidden states (1, n, D); ``None`` for an injected chunk
     in ``recompute-seg`` mode (it is folded into the next re-run). ``capacity``: tokens a static cache holds
@@ -29,12 +41,7 @@ class CachedDecoder:
 
     def __init__(self, model: TerraScopeModel, mode: str = "cache", cache: str = "dynamic", capacity: int = 1024,
                  step_fn=None):
-        if mode not in PREFIX_MODES:
-            raise ValueError(f"unknown prefix mode {mode!r}; one of {', '.join(PREFIX_MODES)}")
-        if cache not in CACHE_KINDS:
-            raise ValueError(f"unknown cache kind {cache!r}; one of {', '.join(CACHE_KINDS)}")
-        if cache == "static" and mode != "cache":
-            raise ValueError("a static cache serves the 'cache' prefix mode only")
+        check_options(mode, cache, step_fn is not None)
         self.model, self.mode, self.kind = model, mode, cache
         self.capacity = int(capacity)
         self.step_fn = step_fn  # compiled single-token call, or None (eager)

@@ -14,7 +14,7 @@ import torch
 
 from .. import trace_format as tf
 from ..errors import Cancelled, ModelError
-from .decoding import CACHE_KINDS, PREFIX_MODES, CachedDecoder, compiled_step
+from .decoding import CachedDecoder, check_options, compiled_step
 from .device import cpu_threads, oom_guard
 from .injection import gather_injected, mask_to_token_positions
 from .inputs import ModelImages
@@ -79,12 +79,7 @@ class GroundedPredictor:
 
     def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache", max_new_tokens: int = 160,
                  threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False):
-        if prefix_mode not in PREFIX_MODES:
-            raise ValueError(f"unknown prefix mode {prefix_mode!r}")
-        if cache not in CACHE_KINDS:
-            raise ValueError(f"unknown cache kind {cache!r}")
-        if compile_steps and cache != "static":
-            raise ValueError("compile_steps needs cache='static' (fixed shapes and addresses)")
+        check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
         self._step_fn = compiled_step(model) if compile_steps else None

@@ -77,3 +77,26 @@ def test_empty_threshold_calibration_on_hand_made_steps():
     # an estimate that says nothing useful: no threshold beats none
     thr, summary = best_empty_threshold([(0.5, 0.0, True), (0.5, 0.8, False), (0.5, 0.9, False)])
     assert thr == 0.0 and summary["mean_step_iou_after"] == summary["mean_step_iou_before"]
+
+
+def test_step_records_judge_each_step_on_the_bench_path():
+    """Rows come from the in-memory bench's answering path: with the true masks, every step has IoU 1 and a
+    confidence of 1 where the truth marks something, 0 where it is empty."""
+    from engine.data.dataset import DatasetConfig, SyntheticQuestions
+    from engine.eval.calibration import step_records
+    from tests.test_eval_bench import TruthPredictor
+
+    ds = SyntheticQuestions(DatasetConfig(image_size=48, with_record=True, absent_rate=0.5), length=10)
+    samples = [ds[i] for i in range(10)]
+
+    class Bound(TruthPredictor):
+        def set_images(self, images):
+            self.sample = next(s for s in samples if s["images"] is images)
+
+    seen = []
+    rows = step_records(Bound(), samples, progress=lambda f, msg: seen.append(f))
+    n_steps = sum(len(s["masks"]) for s in samples)
+    assert len(rows) == n_steps and seen[-1] == 1.0
+    assert all(iou == 1.0 for _, iou, _ in rows)
+    assert all(conf == (0.0 if empty else 1.0) for conf, _, empty in rows)
+    assert any(empty for *_, empty in rows) and not all(empty for *_, empty in rows)

@@ -1,7 +1,7 @@
 """Calibration of the score (a step's mask confidence) below which a step marks nothing."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -29,3 +29,27 @@ def best_empty_threshold(rows: Sequence[tuple[float, float, bool]]) -> tuple[flo
                "absent_marked_after": round(float((marked & kept)[empty].mean()), 4) if empty.any() else None,
                "present_steps_emptied": round(float((~kept)[~empty].mean()), 4) if (~empty).any() else None}
     return best, summary
+
+
+def step_records(predictor, samples: Iterable[dict], mask_threshold: float = 0.5,
+                 progress: Callable[[float, str], None] | None = None) -> list[tuple[float, float, bool]]:
+    """Answer ``samples`` (dataset samples with their records) the way the in-memory bench does, measurements
+    in metres included. -> one row per grounded step with a true mask: (confidence = mean probability inside
+    the mask, 0 when empty; IoU with the truth; truth empty). Give a predictor whose gate is off
+    (``empty_below_confidence`` 0), so the raw masks are judged."""
+    from .bench import _fit, _numpy, _predict, _question_and_choices
+    from .metrics import iou
+
+    samples = list(samples)
+    rows = []
+    for i, sample in enumerate(samples):
+        question, choices = _question_and_choices(sample)
+        _, masks, _ = _predict(predictor, sample, question, choices)
+        for prob, truth in zip(masks, sample["masks"]):
+            t = _numpy(truth) > 0.5
+            p = _fit(_numpy(prob), t.shape)
+            inside = p > mask_threshold
+            rows.append((float(p[inside].mean()) if inside.any() else 0.0, iou(p, t), not t.any()))
+        if progress is not None:
+            progress((i + 1) / len(samples), f"question {i + 1}/{len(samples)}")
+    return rows

@@ -61,7 +61,7 @@ def half_masks(model) -> None:
         out = orig(*args, **kwargs)
         logits = out["mask_logits"]
         left = torch.arange(logits.shape[-1], device=logits.device) < logits.shape[-1] // 2
-        out["mask_logits"] = torch.where(left, 20.0, -20.0).to(logits.dtype).expand_as(logits) + 0 * logits
+        out["mask_logits"] = torch.where(left, 20.0, -20.0).to(logits.dtype).expand_as(logits)
         return out
 
     model.ground = ground

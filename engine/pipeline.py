@@ -190,7 +190,7 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         from .eval.reader import free_answer_from_steps
 
         # the trace's area was measured on the overview grid; the step layers hold the refined one
-        answer_text = free_answer_from_steps(answer_text, steps) or answer_text
+        answer_text = free_answer_from_steps(answer_text, steps, question) or answer_text
     return Answer(question=question, answer=answer_text, choice=choice, model_choice=out.choice,
                   steps=steps, distances=pairs,
                   seconds=time.perf_counter() - t0, transform=stack.transform, crs=stack.crs, text=out.text,

@@ -170,3 +170,8 @@ def test_free_area_answer_states_the_refined_area(tmp_path):
     own = ask(FreeAreaPredictor(), 64, "How large is the lake?", stack, None,
               AskConfig(tile_size=128, overlap=16, measured_choice=False), make_images=identity_images)
     assert own.answer == "lake, 12 m2"
+    share_q = ask(FreeAreaPredictor(), 64, "What share of the area is the lake?", stack, None,
+                  AskConfig(tile_size=128, overlap=16), make_images=identity_images)
+    lake_step = next(s for s in share_q.steps if s.label == "lake")
+    assert 0 < lake_step.share < 1
+    assert share_q.answer == f"lake, {100 * lake_step.share:.1f} % ({format_area(lake_step.area_m2)})"

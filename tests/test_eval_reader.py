@@ -45,3 +45,18 @@ def test_free_answer_restated_from_the_steps():
     assert free_answer_from_steps("no such region", steps) is None  # not an area answer: left as it is
     assert free_answer_from_steps("B", steps) is None
     assert free_answer_from_steps("cropland, 1.08 km2", []) is None
+
+
+def test_free_answer_to_a_share_question_states_the_share():
+    from types import SimpleNamespace as S
+
+    from engine.eval.reader import free_answer_from_steps
+
+    steps = [S(label="cropland", area_m2=2_424_184.0, share=0.37012), S(label="road", area_m2=0.0, share=0.0)]
+    for q in ("What share of this scene is cropland?", "What percentage of the area is cropland?",
+              "How much of the area is covered by cropland (%)?"):
+        assert free_answer_from_steps("cropland, 1.08 km2", steps, q) == "cropland, 37.0 % (2.42 km2)", q
+    assert free_answer_from_steps("cropland, 1.08 km2", steps, "How large is the cropland?") == "cropland, 2.42 km2"
+    assert free_answer_from_steps("road, 40 m2", steps, "What share is road?") == "no such region"
+    no_share = [S(label="cropland", area_m2=2_424_184.0)]  # steps that carry no share keep the area form
+    assert free_answer_from_steps("cropland, 1.08 km2", no_share, "What share is cropland?") == "cropland, 2.42 km2"

@@ -98,11 +98,14 @@ def answer_from_measurements(choices: list[str], trace: str) -> str | None:
 
 
 _FREE = re.compile(r"\s*(.+?),\s*(\d+(?:\.\d+)?) (km2|m2|ha)\s*\.?\s*")
+_SHARE_QUESTION = re.compile(r"\b(share|percent(age)?|proportion|fraction|how much of)\b|%", re.IGNORECASE)
 
 
-def free_answer_from_steps(answer: str, steps: list) -> str | None:
-    """A free answer in the trace grammar's form ("<region>, <area>") restated with the area its step
-    measures: ``steps`` are objects with ``label`` and ``area_m2`` (the engine's refined, geodesic steps).
+def free_answer_from_steps(answer: str, steps: list, question: str = "") -> str | None:
+    """A free answer in the trace grammar's form ("<region>, <area>") restated with what its step
+    measures: ``steps`` are objects with ``label``, ``area_m2`` and ``share`` (fraction of the area of
+    interest; the engine's refined, geodesic steps). When ``question`` asks for a share ("What share of
+    ... is water?") the answer leads with the share: "water, 26.7 % (1.45 km2)"; else "water, 1.45 km2".
     The step is the last one whose label is the answer's region, else the last step; an empty step gives
     "no such region". -> the restated answer, or None when ``answer`` is not in that form or no step is there."""
     match = _FREE.fullmatch(answer or "")
@@ -112,4 +115,9 @@ def free_answer_from_steps(answer: str, steps: list) -> str | None:
     named = [s for s in steps if (getattr(s, "label", "") or "").strip().lower() == region.lower()]
     step = (named or list(steps))[-1]
     area = float(getattr(step, "area_m2", 0.0) or 0.0)
-    return f"{region}, {format_area(area)}" if area > 0 else "no such region"
+    if area <= 0:
+        return "no such region"
+    share = getattr(step, "share", None)
+    if share is not None and _SHARE_QUESTION.search(question or ""):
+        return f"{region}, {100 * float(share):.1f} % ({format_area(area)})"
+    return f"{region}, {format_area(area)}"

@@ -24,10 +24,12 @@ class Engine:
     """A loaded TerraScope model and its grounded predictor (images are encoded once per question)."""
 
     def __init__(self, model, tokenizer, device=None, predictor=None, name: str = "", make_images=None,
-                 compile_decoding: bool = False):
+                 compile_decoding: bool = False, flip_average: bool | None = None):
         """``predictor``: defaults to ``GroundedPredictor(model, tokenizer)``; ``make_images(arrays,
         has_optical, has_sar, device)``: StackArrays -> the predictor's image input (default ModelImages);
-        ``compile_decoding``: a static KV cache and compiled single-token steps (see engine.model.decoding)."""
+        ``compile_decoding``: a static KV cache and compiled single-token steps (see engine.model.decoding);
+        ``flip_average``: masks averaged over the images and their flips (engine.model.flips; None: as the
+        model's config says)."""
         self.model, self.tokenizer = model, tokenizer
         self.name = name
         self.make_images = make_images
@@ -35,18 +37,20 @@ class Engine:
             from .model.predictor import GroundedPredictor
 
             fast = {"cache": "static", "compile_steps": True} if compile_decoding else {}
-            predictor = GroundedPredictor(model, tokenizer, **fast)
+            predictor = GroundedPredictor(model, tokenizer, flip_average=flip_average, **fast)
         self.predictor = predictor
         self.device = device if device is not None else _model_device(model)
 
     @classmethod
     def load(cls, model_dir=None, device: str = "auto", adapter=None,
-             model_name: str | None = None, compile_decoding: bool = False) -> "Engine":
+             model_name: str | None = None, compile_decoding: bool = False,
+             flip_average: bool | None = None) -> "Engine":
         """Load weights from ``model_dir`` (None: the embedded default), optionally a LoRA ``adapter`` folder,
         onto ``device`` ("auto", "cpu", "cuda", "cuda:1"). ``model_name`` builds a registered size with random
         weights instead (``"tiny-test"`` for tests). ``compile_decoding``: decode on a static KV cache with
         torch.compile'd token steps (CUDA graphs on a GPU: for large models there; the first question pays
-        the compilation). Raises :class:`ModelError` with what to fix."""
+        the compilation). ``flip_average``: True / False overrides the model config's flip averaging of
+        masks (4x the image encoding and mask decoding). Raises :class:`ModelError` with what to fix."""
         folder = None
         if not model_name:
             folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
@@ -74,7 +78,7 @@ class Engine:
         if adapter is not None:
             model = _load_adapter(model, adapter)
         model = model.to(device=dev, dtype=dtype).eval()
-        return cls(model, tokenizer, dev, name=name, compile_decoding=compile_decoding)
+        return cls(model, tokenizer, dev, name=name, compile_decoding=compile_decoding, flip_average=flip_average)
 
     @property
     def image_size(self) -> int:

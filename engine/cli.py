@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
     a.add_argument("--compile", action="store_true",
                    help="static KV cache + compiled decoding steps (CUDA graphs on a GPU; first question compiles)")
+    a.add_argument("--flip-average", action=argparse.BooleanOptionalAction, default=None,
+                   help="average each mask over the image and its flips (default: as the model's config says)")
     a.add_argument("--tile-size", type=int, default=512, help="native-resolution tile in px (default 512)")
     a.add_argument("--overlap", type=int, default=64, help="overlap between tiles in px (default 64)")
     a.add_argument("--out", required=True, metavar="OUT.gpkg",
@@ -187,7 +189,8 @@ def cmd_ask(args) -> int:
         if progress:
             progress(0.0, "loading model")
         fast = {"compile_decoding": True} if args.compile else {}
-        eng = Engine.load(args.model, device=args.device, adapter=args.adapter, model_name=args.model_name, **fast)
+        eng = Engine.load(args.model, device=args.device, adapter=args.adapter, model_name=args.model_name,
+                          flip_average=args.flip_average, **fast)
         ans = eng.ask_stack(question, stack, choices=choices, progress=progress, tile_size=args.tile_size,
                             overlap=args.overlap)
     finally:

@@ -8,8 +8,10 @@ for every grounded step records the mask's confidence and the IoU of its mask wi
 an empty mask on an absent target, 0 for any mark there). The threshold chosen is the one that maximises
 the mean step IoU over those steps, so it trades marks on absent targets against weak masks of present ones
 exactly as gIoU does. It is written into the folder's config.json (through a temporary file).
+``--flip-average`` / ``--no-flip-average`` first sets the model's flip averaging of masks (the confidence is
+judged on the masks the model will give) and writes it beside the threshold.
 
-    .venv/bin/python scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 400
+    .venv/bin/python scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 400 --flip-average
 """
 from __future__ import annotations
 
@@ -24,12 +26,14 @@ sys.path.insert(0, str(ROOT))
 CALIBRATION_SEED_START = 500_000
 
 
-def write_threshold(folder: Path, threshold: float) -> None:
+def write_threshold(folder: Path, threshold: float, flip_average: bool | None = None) -> None:
     from engine.geo.writer import atomic_path
 
     path = folder / "config.json"
     cfg = json.loads(path.read_text())
     cfg["empty_below_confidence"] = round(threshold, 6)
+    if flip_average is not None:
+        cfg["flip_average"] = bool(flip_average)
     with atomic_path(path, overwrite=True) as tmp:
         Path(tmp).write_text(json.dumps(cfg, indent=2))
 
@@ -39,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("model", type=Path, help="a TerraScope model folder")
     ap.add_argument("--samples", type=int, default=400, help="calibration questions")
     ap.add_argument("--absent-rate", type=float, default=0.12, help="share asked about absent targets")
+    ap.add_argument("--flip-average", action=argparse.BooleanOptionalAction, default=None,
+                    help="set the model's flip averaging of masks before calibrating (default: as configured)")
     ap.add_argument("--dry-run", action="store_true", help="print the threshold, leave config.json as it is")
     args = ap.parse_args(argv)
     from engine.data import dataset as ds
@@ -49,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
 
     model, tok = from_pretrained(args.model, device="cpu")
     model.config.empty_below_confidence = 0.0  # judge the raw masks
+    if args.flip_average is not None:
+        model.config.flip_average = args.flip_average
     pred = GroundedPredictor(model, tok)
     cfg = ds.DatasetConfig(image_size=pred.image_size, stage=2, seed_start=CALIBRATION_SEED_START,
                            seed_stop=ds.TEST_SEED_START - 1000, with_record=True, absent_rate=args.absent_rate)
@@ -59,8 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     threshold, summary = best_empty_threshold(rows)
     print(json.dumps(summary))
     if not args.dry_run:
-        write_threshold(args.model, threshold)
-        print(f"written: empty_below_confidence = {threshold:.6f} in {args.model / 'config.json'}")
+        write_threshold(args.model, threshold, args.flip_average)
+        print(f"written: empty_below_confidence = {threshold:.6f}, flip_average = {model.config.flip_average} in {args.model / 'config.json'}")
     return 0
 
 

@@ -15,9 +15,10 @@ from tests.test_api_pipeline import BandPredictor, identity_images, scene
 def stand_in(monkeypatch):
     made = []
 
-    def load(cls, model_dir=None, device="auto", adapter=None, model_name=None):
+    def load(cls, model_dir=None, device="auto", adapter=None, model_name=None, **options):
         pred = BandPredictor()
         pred.image_size = 64
+        pred.load_options = options
         made.append(pred)
         return cls(None, None, "cpu", predictor=pred, make_images=identity_images, name="stand-in")
 
@@ -80,3 +81,11 @@ def test_ask_time_series_dates(tmp_path, capsys, stand_in):
         j = json.loads(capsys.readouterr().out)
         assert [s["date"] for s in j["steps"]] == ["t1", "t1", "t1"]
         assert stand_in[-1].images.valid.shape[0] == 2  # both dates reached the model
+
+
+@pytest.mark.parametrize("flag, expected", [(["--flip-average"], True), (["--no-flip-average"], False), ([], None)])
+def test_flip_average_flag_reaches_the_engine(tmp_path, capsys, stand_in, flag, expected):
+    path, _, _ = scene(tmp_path)
+    assert main(["ask", "Where is the lake?", "--optical", path, "--out", str(tmp_path / "a.gpkg"), "-q",
+                 "--tile-size", "128", "--overlap", "16"] + flag) == 0
+    assert stand_in[0].load_options["flip_average"] is expected

@@ -47,6 +47,9 @@ class TerraScopeConfig:
     # a step whose mask has a mean probability inside below this marks nothing ("no such region"); 0
     # disables. Calibrated per trained model on scenes outside training and test (scripts/calibrate_absent.py)
     empty_below_confidence: float = 0.0
+    # decode every step's mask on the images and their three flips and average (engine.model.flips): 4x the
+    # image encoding and mask decoding for steadier masks; set per trained model with its calibration
+    flip_average: bool = False
     pixel_mean: tuple = IMAGENET_MEAN  # both encoders see (x - mean) / std of inputs in [0, 1]
     pixel_std: tuple = IMAGENET_STD
     lm_source: str = "scratch"  # scratch | smollm2 | internvl3 | published: where the LM weights come from

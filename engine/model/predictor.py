@@ -16,6 +16,7 @@ from .. import trace_format as tf
 from ..errors import Cancelled, ModelError
 from .decoding import CachedDecoder, check_options, compiled_step
 from .device import cpu_threads, oom_guard
+from .flips import encode_flipped, ground_step
 from .injection import gather_injected, mask_to_token_positions
 from .inputs import ModelImages
 from .network import ImageFeatures, TerraScopeModel
@@ -75,10 +76,12 @@ class GroundedPredictor:
     the KV cache), ``recompute-seg`` (re-run the whole prefix after each injection) or ``recompute-token``
     (no cache at all); the last two exist to measure what the cache saves. ``cache``: ``dynamic`` or
     ``static``; ``compile_steps``: single-token steps through ``torch.compile`` (static cache only; CUDA
-    graphs on a GPU). See :mod:`engine.model.decoding`."""
+    graphs on a GPU). See :mod:`engine.model.decoding`. ``flip_average``: average every mask over the images
+    and their flips (:mod:`engine.model.flips`); None -> the model config's ``flip_average``."""
 
     def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache", max_new_tokens: int = 160,
-                 threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False):
+                 threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False,
+                 flip_average: bool | None = None):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -87,8 +90,10 @@ class GroundedPredictor:
         # "auto": one CPU thread for a small model (see device.cpu_threads)
         self.threads = threads
         self.config = model.config
+        self.flip_average = bool(model.config.flip_average if flip_average is None else flip_average)
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
+        self.flipped: list = []  # [(dims, features of the flipped images)] when flip averaging
 
     @property
     def image_size(self) -> int:
@@ -101,6 +106,7 @@ class GroundedPredictor:
         self.images = images.to(self.model.device)
         with oom_guard(), cpu_threads(self._threads()):
             self.features = self.model.encode_images(self.images)
+            self.flipped = encode_flipped(self.model, self.images) if self.flip_average else []
 
     # ---- decoding ----------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -199,9 +205,7 @@ class GroundedPredictor:
                 measure) -> tuple[GroundedStep, list[int]]:
         """Mask for one ``[SEG]``, token injection into the cache, measurement text. -> (step, its ids)."""
         m, cfg, feats = self.model, self.config, self.features
-        out = m.ground(seg_hidden[None], feats.tokens[date][None], [f[date][None] for f in feats.sam],
-                       feats.available[date][None])
-        prob = torch.sigmoid(out["mask_logits"][0])  # (S, S)
+        out, prob = ground_step(m, seg_hidden[None], feats, date, self.flipped)  # prob: (S, S)
         inside = prob > cfg.mask_threshold
         confidence = float(prob[inside].mean()) if bool(inside.any()) else 0.0
         suppressed = confidence < cfg.empty_below_confidence
@@ -237,6 +241,7 @@ class GroundedPredictor:
                           images.has_optical[d:d + 1], images.has_sar[d:d + 1]).to(self.model.device)
         with oom_guard(), cpu_threads(self._threads()):
             f = self.model.encode_images(one)
+            flipped = encode_flipped(self.model, one) if self.flip_average else []
             h = seg_embedding.to(self.model.device, self.model.dtype).reshape(1, -1)
-            out = self.model.ground(h, f.tokens[0][None], [x[0][None] for x in f.sam], f.available[0][None])
-        return torch.sigmoid(out["mask_logits"][0]).float().cpu().numpy().astype(np.float32)
+            _, prob = ground_step(self.model, h, f, 0, flipped)
+        return prob.float().cpu().numpy().astype(np.float32)

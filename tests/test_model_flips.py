@@ -1,0 +1,77 @@
+"""Flip averaging of step masks on tiny-test weights: the averaged mask is exactly flip-equivariant (each view
+is flipped back where it belongs), the predictor uses it for its steps and for re-decoding on tiles, and the
+model config switches it."""
+import numpy as np
+import torch
+
+from engine.model.flips import FLIPS, encode_flipped, flip_images, ground_step
+from engine.model.predictor import GroundedPredictor
+from tests.test_model_predictor import tiny  # noqa: F401  (fixture)
+from tests.test_model_support import images, script
+
+
+def _step_prob(model, imgs, seg, flips: bool, date: int = 0) -> torch.Tensor:
+    with torch.no_grad():
+        feats = model.encode_images(imgs)
+        return ground_step(model, seg, feats, date, encode_flipped(model, imgs) if flips else None)[1]
+
+
+def test_flip_images_flips_every_image_and_keeps_the_modalities():
+    imgs = images(2, seed=1, sar=False)
+    imgs.valid[1, 0, :5] = False
+    h = flip_images(imgs, (-1,))
+    assert torch.equal(h.optical, imgs.optical.flip(-1)) and h.sar is None
+    assert torch.equal(h.valid, imgs.valid.flip(-1)) and not h.valid[1, 0, -5:].any()
+    assert h.has_optical.tolist() == [True, True] and h.has_sar.tolist() == [False, False]
+
+
+def test_averaged_mask_is_flip_equivariant(tiny):  # noqa: F811
+    model, _ = tiny
+    imgs = images(1, seed=5)
+    seg = torch.randn(1, model.config.text_hidden, generator=torch.Generator().manual_seed(0))
+    for dims in FLIPS:
+        flipped = flip_images(imgs, dims)
+        avg = _step_prob(model, imgs, seg, True)
+        avg_of_flipped = _step_prob(model, flipped, seg, True)
+        torch.testing.assert_close(avg_of_flipped, avg.flip(dims), atol=1e-5, rtol=1e-4)
+        # one view alone is not: the encoders see absolute positions
+        single = _step_prob(model, imgs, seg, False)
+        assert (_step_prob(model, flipped, seg, False) - single.flip(dims)).abs().max() > 1e-3
+    assert (avg - single).abs().max() > 1e-4  # the flipped views do contribute
+
+
+def test_predictor_steps_and_tiles_use_the_averaged_masks(tiny):  # noqa: F811
+    model, tok = tiny
+    imgs = images(2, seed=3)
+    text = "Step 1: water. <t1> [SEG]\nStep 2: forest. <t2> [SEG]\nAnswer: A\n"
+    steps = {}
+    for flips in (False, True):
+        undo = script(model, tok, text)
+        try:
+            p = GroundedPredictor(model, tok, flip_average=flips)
+            p.set_images(imgs)
+            steps[flips] = p.answer("Where is the water?", None).steps
+        finally:
+            undo()
+        assert len(p.flipped) == (3 if flips else 0)
+    for plain, averaged in zip(steps[False], steps[True]):
+        seg = averaged.seg_embedding.reshape(1, -1)
+        np.testing.assert_allclose(averaged.mask_prob,
+                                   _step_prob(model, imgs, seg, True, averaged.date_index).numpy(), atol=1e-5)
+        assert not np.allclose(averaged.mask_prob, plain.mask_prob, atol=1e-4)
+        # re-decoding the step on other images (a tile) averages the same way
+        tile = images(2, seed=11)
+        np.testing.assert_allclose(p.predict_mask(averaged.seg_embedding, averaged.date_index, tile),
+                                   _step_prob(model, tile, seg, True, averaged.date_index).numpy(), atol=1e-5)
+
+
+def test_model_config_switches_flip_averaging(tiny):  # noqa: F811
+    model, tok = tiny
+    assert model.config.flip_average is False and GroundedPredictor(model, tok).flip_average is False
+    model.config.flip_average = True
+    try:
+        assert GroundedPredictor(model, tok).flip_average is True
+        assert GroundedPredictor(model, tok, flip_average=False).flip_average is False
+    finally:
+        model.config.flip_average = False
+

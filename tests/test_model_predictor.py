@@ -58,6 +58,7 @@ def test_static_cache_gives_the_logits_of_the_dynamic_cache(tiny, monkeypatch):
     """The pre-allocated cache (for CUDA graphs) decodes exactly as the growing one, also when an answer
     outgrows the room first set aside and the cache is copied into a larger one."""
     import engine.model.decoding as decoding
+    import engine.model.predictor as predictor_module
 
     model, tok = tiny
     imgs = images(2, seed=1)
@@ -71,7 +72,8 @@ def test_static_cache_gives_the_logits_of_the_dynamic_cache(tiny, monkeypatch):
         grown.append((self.capacity, capacity))
         orig_grow(self, capacity)
 
-    monkeypatch.setattr(decoding.CachedDecoder, "__init__", _small_capacity(decoding.CachedDecoder.__init__))
+    # room for five tokens after the prompt: the answer outgrows it at once
+    monkeypatch.setattr(predictor_module, "initial_capacity", lambda prompt_tokens, *_, **__: prompt_tokens + 5)
     monkeypatch.setattr(decoding.CachedDecoder, "_grow", spy)
     small, rec_g = _run(model, tok, "cache", imgs, cache="static")
     assert grown and all(new > old for old, new in grown)
@@ -82,14 +84,6 @@ def test_static_cache_gives_the_logits_of_the_dynamic_cache(tiny, monkeypatch):
         assert torch.allclose(a, b, atol=1e-4, rtol=1e-4) and torch.allclose(a, c, atol=1e-4, rtol=1e-4)
     for a, b in zip(dyn.steps, small.steps):
         assert np.allclose(a.mask_prob, b.mask_prob, atol=1e-5)
-
-
-def _small_capacity(init):
-    def small(self, model, mode="cache", cache="dynamic", capacity=1024, step_fn=None):
-        prompt = capacity - 160 - 4 * (model.config.max_injected_tokens + 64)  # see GroundedPredictor._answer
-        init(self, model, mode, cache, prompt + 5, step_fn)  # full five tokens after the prompt
-
-    return small
 
 
 def test_cache_options_are_checked(tiny):

@@ -34,6 +34,13 @@ def check_options(mode: str, cache: str, compile_steps: bool = False) -> None:
         raise ValueError("compile_steps needs cache='static' (fixed shapes and addresses)")
 
 
+def initial_capacity(prompt_tokens: int, max_new_tokens: int, max_injected_tokens: int, steps: int = 4) -> int:
+    """Tokens a static cache first sets aside for one answer: the prompt, the answer and ``steps`` grounded
+    steps of injected visual tokens plus their measurement text (64 tokens of room each); the cache grows
+    if an answer needs more."""
+    return prompt_tokens + max_new_tokens + steps * (max_injected_tokens + 64)
+
+
 class CachedDecoder:
     """``feed(embeds (1, n, D))`` -> the chunk's last hidden states (1, n, D); ``None`` for an injected chunk
     in ``recompute-seg`` mode (it is folded into the next re-run). ``capacity``: tokens a static cache holds

@@ -14,7 +14,7 @@ import torch
 
 from .. import trace_format as tf
 from ..errors import Cancelled, ModelError
-from .decoding import CachedDecoder, check_options, compiled_step
+from .decoding import CachedDecoder, check_options, compiled_step, initial_capacity
 from .device import cpu_threads, oom_guard
 from .flips import encode_flipped, ground_step
 from .injection import gather_injected, mask_to_token_positions
@@ -142,8 +142,7 @@ class GroundedPredictor:
         prompt = chat_prompt(tf.format_prompt(question, choices), has_o, has_s, cfg.tokens_per_image)
         ids = torch.tensor([encode(tok, prompt)], device=dev)
         embeds = self._prompt_embeds(ids, has_o, has_s)
-        # room for the prompt, the answer and a few injected steps; the cache grows if an answer needs more
-        capacity = ids.shape[1] + max_new_tokens + 4 * (cfg.max_injected_tokens + 64)
+        capacity = initial_capacity(ids.shape[1], max_new_tokens, cfg.max_injected_tokens)
         dec = CachedDecoder(m, self.prefix_mode, self.cache_kind, capacity, self._step_fn)
         hidden = dec.feed(embeds)
         logits = m.logits(hidden[:, -1])

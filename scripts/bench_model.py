@@ -103,9 +103,10 @@ def run(args) -> dict:
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
     out["cache_kind"], out["compiled_steps"] = args.cache, bool(args.compile)
+    out["flip_average"] = bool(args.flip_average)
     for mode in args.modes:
         kw = {"cache": args.cache, "compile_steps": args.compile} if mode == "cache" else {}
-        p = GroundedPredictor(model, tok, prefix_mode=mode, **kw)
+        p = GroundedPredictor(model, tok, prefix_mode=mode, flip_average=args.flip_average, **kw)
         times, enc = [], []
         for r in range(args.repeats + 1):  # the first run warms up
             reset()
@@ -126,7 +127,7 @@ def run(args) -> dict:
                      "decode_s": round(min(t - e for t, e in zip(times, enc)), 4),
                      "per_token_ms": round(1000 * (min(times) - min(enc)) / n_tokens, 2),
                      "injected_tokens": sum(len(st.positions) for st in res.steps)}
-    p = GroundedPredictor(model, tok)
+    p = GroundedPredictor(model, tok, flip_average=args.flip_average)
     with torch.inference_mode():
         p.set_images(images)
         emb = res.steps[0].seg_embedding
@@ -162,6 +163,7 @@ def main(argv=None) -> int:
                     help="prefix modes to time (recompute-token re-runs the prefix at every token: slow for 1B)")
     ap.add_argument("--cache", choices=("dynamic", "static"), default="dynamic", help="KV cache of the cache mode")
     ap.add_argument("--compile", action="store_true", help="torch.compile the single-token steps (static cache)")
+    ap.add_argument("--flip-average", action="store_true", help="masks averaged over the image and its flips")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     res = run(args)

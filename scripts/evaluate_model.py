@@ -25,9 +25,10 @@ sys.path.insert(0, str(ROOT))
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", required=True)
-    ap.add_argument("--samples", type=int, default=400, help="held-out questions, in memory")
-    ap.add_argument("--scenes", type=int, default=10, help="held-out scenes through the whole engine")
-    ap.add_argument("--real", default=str(ROOT.parent / "shared" / "data" / "real"))
+    ap.add_argument("--samples", type=int, default=400, help="held-out questions, in memory (0: skip)")
+    ap.add_argument("--scenes", type=int, default=10, help="held-out scenes through the whole engine (0: skip)")
+    ap.add_argument("--real", default=str(ROOT.parent / "shared" / "data" / "real"),
+                    help="folder of the real scenes ('': skip)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
 
@@ -39,16 +40,18 @@ def main(argv: list[str] | None = None) -> int:
 
     eng = Engine.load(args.model, device="cpu")
     report: dict = {"model": args.model}
-    t = time.time()
-    samples = held_out_samples(args.samples, image_size=eng.predictor.image_size)
-    report["held_out_in_memory"] = evaluate_predictor(eng.predictor, samples)
-    report["held_out_in_memory"]["seconds"] = round(time.time() - t, 1)
-    print(json.dumps({k: v for k, v in report["held_out_in_memory"].items() if k != "per_task"}), flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        write_scenes(tmp, seed=TEST_SEED_START, size=256, count=args.scenes)
-        report["held_out_engine"] = run_bench(tmp, engine=eng)
-    print(json.dumps({k: v for k, v in report["held_out_engine"].items() if k != "per_task"}), flush=True)
-    if Path(args.real).is_dir():
+    if args.samples > 0:
+        t = time.time()
+        samples = held_out_samples(args.samples, image_size=eng.predictor.image_size)
+        report["held_out_in_memory"] = evaluate_predictor(eng.predictor, samples)
+        report["held_out_in_memory"]["seconds"] = round(time.time() - t, 1)
+        print(json.dumps({k: v for k, v in report["held_out_in_memory"].items() if k != "per_task"}), flush=True)
+    if args.scenes > 0:
+        with tempfile.TemporaryDirectory() as tmp:
+            write_scenes(tmp, seed=TEST_SEED_START, size=256, count=args.scenes)
+            report["held_out_engine"] = run_bench(tmp, engine=eng)
+        print(json.dumps({k: v for k, v in report["held_out_engine"].items() if k != "per_task"}), flush=True)
+    if args.real and Path(args.real).is_dir():
         report["real"] = bench_real(args.real, eng)
         print(json.dumps(report["real"]), flush=True)
     args.out.write_text(json.dumps(report, indent=1, default=str))

@@ -39,9 +39,11 @@ def test_free_answer_restated_from_the_steps():
 
     steps = [S(label="water", area_m2=2_000_000.0), S(label="cropland", area_m2=2_424_184.0), S(label="road", area_m2=0.0)]
     assert free_answer_from_steps("cropland, 1.08 km2", steps) == "cropland, 2.42 km2"
-    assert free_answer_from_steps("Water, 3 ha.", steps) == "Water, 2.00 km2"  # matched without case
+    assert free_answer_from_steps("Water, 3 ha.", steps) == "water, 2.00 km2"  # matched without case
     assert free_answer_from_steps("road, 40 m2", steps) == "no such region"
-    assert free_answer_from_steps("a small plane could land, 5.0 ha", steps[:2]) == "a small plane could land, 2.42 km2"
+    # a region that is no step's label: the last step, named by its label
+    assert free_answer_from_steps("a small plane could land, 5.0 ha", steps[:2]) == "cropland, 2.42 km2"
+    assert free_answer_from_steps("water, 1. 1y, 1. built-up land, 1.2 ha", steps[:2]) == "cropland, 2.42 km2"
     assert free_answer_from_steps("no such region", steps) is None  # not an area answer: left as it is
     assert free_answer_from_steps("B", steps) is None
     assert free_answer_from_steps("cropland, 1.08 km2", []) is None

@@ -106,14 +106,17 @@ def free_answer_from_steps(answer: str, steps: list, question: str = "") -> str 
     measures: ``steps`` are objects with ``label``, ``area_m2`` and ``share`` (fraction of the area of
     interest; the engine's refined, geodesic steps). When ``question`` asks for a share ("What share of
     ... is water?") the answer leads with the share: "water, 26.7 % (1.45 km2)"; else "water, 1.45 km2".
-    The step is the last one whose label is the answer's region, else the last step; an empty step gives
-    "no such region". -> the restated answer, or None when ``answer`` is not in that form or no step is there."""
+    The step is the last one whose label is the answer's region, else the last step, and the answer names it
+    by its label (in the grammar the answer's region is its step's phrase; a model that garbles the region
+    still gets the step it measured); an empty step gives "no such region". -> the restated answer, or None
+    when ``answer`` is not in that form or no step is there."""
     match = _FREE.fullmatch(answer or "")
     if not match or not steps:
         return None
     region = match.group(1).strip()
     named = [s for s in steps if (getattr(s, "label", "") or "").strip().lower() == region.lower()]
     step = (named or list(steps))[-1]
+    region = (getattr(step, "label", "") or "").strip() or region
     area = float(getattr(step, "area_m2", 0.0) or 0.0)
     if area <= 0:
         return "no such region"

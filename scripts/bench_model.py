@@ -53,15 +53,18 @@ def force(model, tokenizer, text: str):
 
 
 def half_masks(model) -> None:
-    """Every step's mask covers the left half of the image whatever the weights (random images, random or
-    trained weights), so each step injects the same number of visual tokens; the decoder still runs."""
+    """Every step's mask covers the middle half of the image's columns whatever the weights (random images,
+    random or trained weights), so each step injects the same number of visual tokens; the decoder still
+    runs. The band is symmetric under flips, so flip averaging keeps it."""
     orig = model.ground
 
     def ground(*args, **kwargs):
         out = orig(*args, **kwargs)
         logits = out["mask_logits"]
-        left = torch.arange(logits.shape[-1], device=logits.device) < logits.shape[-1] // 2
-        out["mask_logits"] = torch.where(left, 20.0, -20.0).to(logits.dtype).expand_as(logits)
+        s = logits.shape[-1]
+        cols = torch.arange(s, device=logits.device)
+        band = (cols >= s // 4) & (cols < s - s // 4)
+        out["mask_logits"] = torch.where(band, 20.0, -20.0).to(logits.dtype).expand_as(logits)
         return out
 
     model.ground = ground

@@ -1194,22 +1194,42 @@
       <translation>Die Berechnung ist fehlgeschlagen: {reason} (Einzelheiten im TerraScope-Protokoll).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="15" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="16" />
       <source>TerraScope settings</source>
       <translation>TerraScope-Einstellungen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="34" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="29" />
+      <source>As the model says</source>
+      <translation>Wie vom Modell vorgegeben</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="29" />
+      <source>On (steadier masks, slower)</source>
+      <translation>Ein (stabilere Masken, langsamer)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="30" />
+      <source>Off (faster)</source>
+      <translation>Aus (schneller)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="41" />
+      <source>Masks averaged over image flips</source>
+      <translation>Masken über gespiegelte Bilder mitteln</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="42" />
       <source>Tile size</source>
       <translation>Kachelgröße</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="35" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="43" />
       <source>Results folder (empty: beside the project)</source>
       <translation>Ergebnisordner (leer: neben dem Projekt)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="36" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="44" />
       <source>Fine-tuned adapters folder</source>
       <translation>Ordner der feinabgestimmten Adapter</translation>
     </message>

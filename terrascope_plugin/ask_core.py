@@ -27,6 +27,8 @@ def load_engine(request: AskRequest):
     from ..engine import Engine
 
     kwargs = request.model.load_kwargs()
+    if request.flip_average is not None:
+        kwargs["flip_average"] = request.flip_average
     key = (tuple(sorted(kwargs.items())), request.device)
     with _engines_lock:
         if key not in _engines:

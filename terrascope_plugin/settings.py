@@ -7,6 +7,7 @@ from qgis.core import QgsApplication, QgsProject, QgsSettings
 
 SECTION = "terrascope_reasoning"
 DEVICES = ("auto", "cpu", "cuda")
+FLIP_AVERAGING = ("model", "on", "off")  # masks averaged over image flips: as the model's config says, or forced
 DEFAULT_TILE_SIZE = 512
 RESULTS_SUBFOLDER = "terrascope_results"
 
@@ -44,6 +45,22 @@ class Settings:
         if value not in DEVICES:
             raise ValueError(f"device must be one of {', '.join(DEVICES)}, not {value!r}")
         self._set("device", value)
+
+    @property
+    def flip_averaging(self) -> str:
+        """One of :data:`FLIP_AVERAGING`: whether each mask is averaged over the image and its flips."""
+        value = str(self._get("flip_averaging", "model") or "model").lower()
+        return value if value in FLIP_AVERAGING else "model"
+
+    @flip_averaging.setter
+    def flip_averaging(self, value: str) -> None:
+        if value not in FLIP_AVERAGING:
+            raise ValueError(f"flip averaging must be one of {', '.join(FLIP_AVERAGING)}, not {value!r}")
+        self._set("flip_averaging", value)
+
+    def flip_average_option(self) -> bool | None:
+        """``Engine.load``'s ``flip_average``: None (the model's config), True or False."""
+        return {"model": None, "on": True, "off": False}[self.flip_averaging]
 
     @property
     def tile_size(self) -> int:

@@ -1,11 +1,12 @@
-"""A small dialog over :class:`Settings`: model folder, device, tile size, results and adapters folders."""
+"""A small dialog over :class:`Settings`: model folder, device, flip averaging, tile size, results and adapters
+folders."""
 from __future__ import annotations
 
 from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QSpinBox
 
 from .i18n import tr
-from .settings import DEVICES, Settings
+from .settings import DEVICES, FLIP_AVERAGING, Settings
 
 
 class SettingsDialog(QDialog):
@@ -23,6 +24,12 @@ class SettingsDialog(QDialog):
         for value, label in zip(DEVICES, (tr("Automatic"), tr("CPU"), tr("CUDA"))):
             self.device.addItem(label, value)
         self.device.setCurrentIndex(DEVICES.index(self.settings.device))
+        self.flip_averaging = QComboBox(self)
+        self.flip_averaging.setObjectName("flipAveragingSetting")
+        for value, label in zip(FLIP_AVERAGING, (tr("As the model says"), tr("On (steadier masks, slower)"),
+                                                 tr("Off (faster)"))):
+            self.flip_averaging.addItem(label, value)
+        self.flip_averaging.setCurrentIndex(FLIP_AVERAGING.index(self.settings.flip_averaging))
         self.tile_size = QSpinBox(self)
         self.tile_size.setObjectName("tileSizeSetting")
         self.tile_size.setRange(64, 8192)
@@ -31,6 +38,7 @@ class SettingsDialog(QDialog):
         self.tile_size.setValue(self.settings.tile_size)
         form.addRow(tr("Model folder (empty: embedded default)"), self.model_dir)
         form.addRow(tr("Device"), self.device)
+        form.addRow(tr("Masks averaged over image flips"), self.flip_averaging)
         form.addRow(tr("Tile size"), self.tile_size)
         form.addRow(tr("Results folder (empty: beside the project)"), self.results_dir)
         form.addRow(tr("Fine-tuned adapters folder"), self.adapters_dir)
@@ -51,5 +59,6 @@ class SettingsDialog(QDialog):
         self.settings.results_dir = self.results_dir.filePath()
         self.settings.adapters_dir = self.adapters_dir.filePath()
         self.settings.device = self.device.currentData()
+        self.settings.flip_averaging = self.flip_averaging.currentData()
         self.settings.tile_size = self.tile_size.value()
         super().accept()

@@ -41,6 +41,38 @@ def test_values_round_trip_and_bad_ones_fall_back(settings):
     assert settings.tile_size == 512
 
 
+def test_flip_averaging_setting(settings):
+    from terrascope_reasoning.terrascope_plugin.settings import SECTION
+
+    assert settings.flip_averaging == "model" and settings.flip_average_option() is None
+    settings.flip_averaging = "off"
+    assert settings.flip_averaging == "off" and settings.flip_average_option() is False
+    settings.flip_averaging = "on"
+    assert settings.flip_average_option() is True
+    with pytest.raises(ValueError):
+        settings.flip_averaging = "sometimes"
+    QgsSettings().setValue(f"{SECTION}/flip_averaging", "maybe")
+    assert settings.flip_averaging == "model"
+
+
+def test_flip_averaging_reaches_engine_load(monkeypatch):
+    from terrascope_reasoning.engine import api
+    from terrascope_reasoning.terrascope_plugin import ask_core
+    from terrascope_reasoning.terrascope_plugin.request import AskRequest
+
+    calls = []
+    monkeypatch.setattr(api.Engine, "load", classmethod(lambda cls, **kw: calls.append(kw) or object()))
+    try:
+        for option in (None, False, True):
+            request = AskRequest.from_dict(AskRequest(question="q", flip_average=option).to_dict())
+            assert request.flip_average is option  # crosses to the engine process as JSON
+            ask_core.load_engine(request)
+    finally:
+        ask_core.forget_engines()
+    assert "flip_average" not in calls[0]  # the model's config decides
+    assert calls[1]["flip_average"] is False and calls[2]["flip_average"] is True
+
+
 def test_results_go_beside_the_saved_project(settings, tmp_path):
     project = QgsProject.instance()
     project.clear()
@@ -61,8 +93,11 @@ def test_dialog_saves_what_the_user_set(settings, qtbot, tmp_path):
     dialog.model_dir.setFilePath(str(tmp_path))
     dialog.tile_size.setValue(256)
     dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
+    assert dialog.flip_averaging.currentData() == "model"
+    dialog.flip_averaging.setCurrentIndex(dialog.flip_averaging.findData("off"))
     dialog.accept()
     assert settings.model_dir == str(tmp_path) and settings.tile_size == 256 and settings.device == "cpu"
+    assert settings.flip_averaging == "off"
 
 
 def test_plugin_import_and_start_load_no_torch(tmp_path):

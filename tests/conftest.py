@@ -43,6 +43,7 @@ def qgis_iface(qgis_app, qtbot):
     iface = TestInterface()
     qtbot.addWidget(iface.window)
     yield iface
+    iface.close()
     QgsProject.instance().clear()
 
 

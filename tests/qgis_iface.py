@@ -27,7 +27,18 @@ class TestInterface:
         QgsProject.instance().layersRemoved.connect(self._sync_canvas)
 
     def _sync_canvas(self, *_):
-        self.canvas.setLayers(list(QgsProject.instance().mapLayers().values()))
+        from qgis.PyQt import sip
+
+        if not sip.isdeleted(self.canvas):
+            self.canvas.setLayers(list(QgsProject.instance().mapLayers().values()))
+
+    def close(self) -> None:
+        """Stop following the project: the project outlives this interface, whose widgets Qt may delete."""
+        for signal in (QgsProject.instance().layersAdded, QgsProject.instance().layersRemoved):
+            try:
+                signal.disconnect(self._sync_canvas)
+            except TypeError:  # already disconnected
+                pass
 
     def mainWindow(self):
         return self.window

@@ -27,6 +27,15 @@ class Settings:
     def _set(self, key: str, value) -> None:
         self._s.setValue(f"{SECTION}/{key}", value)
 
+    def _get_choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        value = str(self._get(key, default) or default).lower()
+        return value if value in choices else default
+
+    def _set_choice(self, key: str, value: str, choices: tuple[str, ...], what: str) -> None:
+        if value not in choices:
+            raise ValueError(f"{what} must be one of {', '.join(choices)}, not {value!r}")
+        self._set(key, value)
+
     @property
     def model_dir(self) -> str:
         return str(self._get("model_dir", "") or "")
@@ -37,26 +46,20 @@ class Settings:
 
     @property
     def device(self) -> str:
-        value = str(self._get("device", "auto") or "auto").lower()
-        return value if value in DEVICES else "auto"
+        return self._get_choice("device", DEVICES, "auto")
 
     @device.setter
     def device(self, value: str) -> None:
-        if value not in DEVICES:
-            raise ValueError(f"device must be one of {', '.join(DEVICES)}, not {value!r}")
-        self._set("device", value)
+        self._set_choice("device", value, DEVICES, "device")
 
     @property
     def flip_averaging(self) -> str:
         """One of :data:`FLIP_AVERAGING`: whether each mask is averaged over the image and its flips."""
-        value = str(self._get("flip_averaging", "model") or "model").lower()
-        return value if value in FLIP_AVERAGING else "model"
+        return self._get_choice("flip_averaging", FLIP_AVERAGING, "model")
 
     @flip_averaging.setter
     def flip_averaging(self, value: str) -> None:
-        if value not in FLIP_AVERAGING:
-            raise ValueError(f"flip averaging must be one of {', '.join(FLIP_AVERAGING)}, not {value!r}")
-        self._set("flip_averaging", value)
+        self._set_choice("flip_averaging", value, FLIP_AVERAGING, "flip averaging")
 
     def flip_average_option(self) -> bool | None:
         """``Engine.load``'s ``flip_average``: None (the model's config), True or False."""

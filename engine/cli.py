@@ -188,9 +188,8 @@ def cmd_ask(args) -> int:
     try:
         if progress:
             progress(0.0, "loading model")
-        fast = {"compile_decoding": True} if args.compile else {}
         eng = Engine.load(args.model, device=args.device, adapter=args.adapter, model_name=args.model_name,
-                          flip_average=args.flip_average, **fast)
+                          compile_decoding=args.compile, flip_average=args.flip_average)
         ans = eng.ask_stack(question, stack, choices=choices, progress=progress, tile_size=args.tile_size,
                             overlap=args.overlap)
     finally:

@@ -40,8 +40,9 @@ class AskConfig:
     refine: bool = True  # False: upsample the overview masks instead of refining tile by tile
     # multiple choice: answer with the option the exact measurements in the trace imply (numeric ranges,
     # rankings, adjacency, "no such region") when they imply one; the language model's own letter is kept
-    # as Answer.model_choice. Free answers of the form "<region>, <area>" get the area of the refined step
-    # (the model's own text stays in Answer.text)
+    # as Answer.model_choice. Free answers of the form "<region>, <area>" are restated with the refined step's
+    # area (and share, for a share question; engine.eval.reader.free_answer_from_steps); the model's own text
+    # stays in Answer.text
     measured_choice: bool = True
 
 

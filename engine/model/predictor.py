@@ -105,8 +105,11 @@ class GroundedPredictor:
         images.check(self.image_size)
         self.images = images.to(self.model.device)
         with oom_guard(), cpu_threads(self._threads()):
-            self.features = self.model.encode_images(self.images)
-            self.flipped = encode_flipped(self.model, self.images) if self.flip_average else []
+            self.features, self.flipped = self._encode(self.images)
+
+    def _encode(self, images: ModelImages) -> tuple[ImageFeatures, list]:
+        """(features of ``images``, features of their flips when flip averaging, else [])."""
+        return self.model.encode_images(images), encode_flipped(self.model, images) if self.flip_average else []
 
     # ---- decoding ----------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -239,8 +242,7 @@ class GroundedPredictor:
                           None if images.sar is None else images.sar[d:d + 1], images.valid[d:d + 1],
                           images.has_optical[d:d + 1], images.has_sar[d:d + 1]).to(self.model.device)
         with oom_guard(), cpu_threads(self._threads()):
-            f = self.model.encode_images(one)
-            flipped = encode_flipped(self.model, one) if self.flip_average else []
+            f, flipped = self._encode(one)
             h = seg_embedding.to(self.model.device, self.model.dtype).reshape(1, -1)
             _, prob = ground_step(self.model, h, f, 0, flipped)
         return prob.float().cpu().numpy().astype(np.float32)

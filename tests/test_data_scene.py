@@ -6,6 +6,7 @@ import time
 import numpy as np
 import pytest
 from pyproj import CRS
+from scipy import ndimage
 
 from terrascope_reasoning.engine.data import classes as C
 from terrascope_reasoning.engine.data.scene import SceneConfig, make_scene
@@ -94,3 +95,43 @@ def test_scene_generation_is_fast():
         make_scene(100 + s, 256)
     # ~0.09 s on an idle 2-core machine; the bound leaves room for a busy CI runner
     assert (time.perf_counter() - t0) / 3 < 1.0
+
+
+def _flood_scene(seed: int, shallow_prob: float):
+    cfg = SceneConfig(shallow_flood_prob=shallow_prob,
+                      event_prob={"flood": 1.0, "destroyed": 0.0, "new_buildings": 0.0, "forest_loss": 0.0})
+    return make_scene(seed, 128, cfg, clouds=False)
+
+
+def test_shallow_flood_lies_between_water_and_the_land_it_covers():
+    """Flood water over fields where the land still shows: labelled water, its backscatter between
+    open water and the dry field, brighter in the optical; open water and the land untouched."""
+    checked = 0
+    for seed in range(30):
+        deep, shallow = _flood_scene(seed, 0.0), _flood_scene(seed, 1.0)
+        lab = shallow.labels
+        flooded = (lab[-1] == C.WATER) & (lab[0] != C.WATER)
+        if flooded.sum() < 200:
+            continue
+        assert np.array_equal(deep.labels, shallow.labels)
+        untouched = ~ndimage.binary_dilation(flooded, iterations=3)  # the optical blur reaches next door
+        assert np.array_equal(deep.sar[-1][:, untouched], shallow.sar[-1][:, untouched])
+        assert np.array_equal(deep.optical[-1][:, untouched], shallow.optical[-1][:, untouched])
+        vv_deep = np.median(deep.sar[-1, 0][flooded])
+        vv_shallow = np.median(shallow.sar[-1, 0][flooded])
+        vv_land = np.median(shallow.sar[0, 0][flooded])  # the same ground before the flood
+        assert vv_deep + 0.5 < vv_shallow < vv_land
+        nir_deep = np.median(deep.optical[-1, 3][flooded].astype(float))
+        assert np.median(shallow.optical[-1, 3][flooded].astype(float)) > nir_deep * 1.2
+        checked += 1
+        if checked == 3:
+            break
+    assert checked == 3
+
+
+def test_shallow_flood_leaves_scenes_without_floods_alone():
+    """Shallow floods are drawn from their own stream: a scene with no flood renders as with none allowed."""
+    no_flood = {"flood": 0.0, "destroyed": 0.5, "new_buildings": 0.4, "forest_loss": 0.35}
+    a = make_scene(5, 96, SceneConfig(shallow_flood_prob=0.0, event_prob=no_flood))
+    b = make_scene(5, 96, SceneConfig(shallow_flood_prob=1.0, event_prob=no_flood))
+    assert np.array_equal(a.optical, b.optical) and np.array_equal(a.sar, b.sar)

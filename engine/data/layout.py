@@ -42,13 +42,24 @@ class LayoutConfig:
 class Layout:
     """labels: (H, W) uint8 class ids; parcel_id: (H, W) int32 object ids (parcels, lakes, buildings
     get distinct ids, used to vary spectra per object); elevation: (H, W) float32, relative height used
-    for floods (low next to water); building_id: (H, W) int32, 0 outside buildings."""
+    for floods (low next to water); building_id: (H, W) int32, 0 outside buildings.
+    emergent: (H, W) float32 in [0, 1) or None; over flood water on former land, the share of the
+    land's own signature (plants, stubble, soil ridges standing out of shallow water) the sensors see
+    mixed into the water's; land_class: (H, W) uint8 class of that land before the flood."""
 
     labels: np.ndarray
     parcel_id: np.ndarray
     elevation: np.ndarray
     building_id: np.ndarray
     pixel_m: float
+    emergent: np.ndarray | None = None
+    land_class: np.ndarray | None = None
+
+    def shallow_flood(self) -> np.ndarray:
+        """(H, W) bool: flood water where the land beneath still shows."""
+        if self.emergent is None or self.land_class is None:
+            return np.zeros(self.labels.shape, bool)
+        return (self.labels == C.WATER) & (self.emergent > 0)
 
 
 def _polyline_mask(shape: tuple[int, int], pts: np.ndarray) -> np.ndarray:

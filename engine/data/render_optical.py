@@ -56,6 +56,8 @@ def _object_spectra(rng: np.random.Generator, layout: Layout) -> np.ndarray:
     # Crop phenology: each parcel between green crop (t=0) and ploughed soil (t=1).
     phen = rng.beta(0.8, 1.2, n_obj).astype(np.float32)
     soil = np.array(SPECTRA[C.BARE_SOIL][0], np.float32) * 0.85
+    shallow = layout.shallow_flood()
+    land = np.zeros_like(out)  # the flooded land's own spectra, where shallow
     for cid, (mean, spread) in SPECTRA.items():  # draw every class so dates of a scene agree
         sel = labels == cid
         mean = np.array(mean, np.float32)
@@ -71,6 +73,12 @@ def _object_spectra(rng: np.random.Generator, layout: Layout) -> np.ndarray:
         # scene rendered from the same appearance seed give unchanged objects the same spectra.
         if sel.any():
             out[:, sel] = spec[pid[sel]].T
+        under = shallow & (layout.land_class == cid) if shallow.any() else None
+        if under is not None and under.any():
+            land[:, under] = spec[pid[under]].T
+    if shallow.any():  # linear mixing: the pixel sees water and the land standing out of it
+        e = layout.emergent[shallow][None]
+        out[:, shallow] = (1 - e) * out[:, shallow] + e * land[:, shallow]
     return out
 
 

@@ -4,7 +4,8 @@ Water is dark (specular), built-up and buildings bright (double bounce), forest 
 Clouds do not exist for SAR. Calibration from the value ranges of a real Sentinel-1 GRD flood scene
 (statistics only): flood water (VV, VH) median ~ (-17.6, -25.2) dB with an interquartile range of
 ~8 dB (shallow water, flooded fields, shore pixels), farmland ~ (-9.4, -16.6) dB, spreads of 4-6 dB
-that speckle and per-object variation make.
+that speckle and per-object variation make. Flood water over fields where the land still shows (see
+``Layout.emergent``) adds the land's power to the water's, so it lies between the two.
 """
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ def render_sar(rng: np.random.Generator, layout: Layout, cfg: SarConfig | None =
     shape = labels.shape
     n_obj = int(pid.max()) + 1
     db = np.zeros((2, *shape), np.float32)
+    shallow = layout.shallow_flood()
+    land_db = np.zeros_like(db)  # the flooded land's own backscatter, where shallow
     for cid, (mean, spread) in BACKSCATTER.items():
         sel = labels == cid  # draws happen for absent classes too, so dates of one scene agree
         common = spread * rng.standard_normal((n_obj, 1))
@@ -54,6 +57,13 @@ def render_sar(rng: np.random.Generator, layout: Layout, cfg: SarConfig | None =
             vals += np.float32(rng.uniform(0, 3) if rng.random() < 0.3 else 0)
         if sel.any():
             db[:, sel] = vals[pid[sel]].T
+        under = shallow & (layout.land_class == cid) if shallow.any() else None
+        if under is not None and under.any():
+            land_db[:, under] = vals[pid[under]].T
+    if shallow.any():  # powers add: specular water plus what stands out of it, between the two in dB
+        e = layout.emergent[shallow][None]
+        power = (1 - e) * 10.0 ** (db[:, shallow] / 10.0) + e * 10.0 ** (land_db[:, shallow] / 10.0)
+        db[:, shallow] = 10.0 * np.log10(power)
     db += 1.0 * smooth_noise(rng, shape, 6.0)[None]
     rng = date_rng or rng
     ramp = np.linspace(0.5, -0.5, shape[1], dtype=np.float32)[None, :]

@@ -1,7 +1,7 @@
 """A synthetic georeferenced scene: labels, optical and SAR at T dates with change between them.
 
 Changes (any subset per scene, growing date after date): a flood spreading from the water over the
-low cropland, grassland and bare soil next to it; buildings destroyed (rubble, labelled bare soil);
+low cropland, grassland and bare soil next to it (on some parcels shallow, the land still showing); buildings destroyed (rubble, labelled bare soil);
 new buildings on former construction sites; forest clear-cut (labelled bare soil).
 """
 from __future__ import annotations
@@ -26,6 +26,8 @@ class SceneConfig:
     """How scenes are drawn. ``building_scene_prob`` of the scenes are sub-metre villages."""
 
     dates: int = 2
+    shallow_flood_prob: float = 0.5  # share of flooded parcels where the land still shows
+    emergent: tuple[float, float] = (0.15, 0.6)  # share of the land's signature in those, at the shallow edge
     pixel_m: float = 10.0
     building_scene_prob: float = 0.25
     building_pixel_m: tuple[float, float] = (0.5, 1.0)
@@ -123,6 +125,26 @@ def change_labels(rng: np.random.Generator, layout: Layout, dates: int, cfg: Sce
     return out, events
 
 
+def emergent_share(rng: np.random.Generator, layout: Layout, labels: np.ndarray, cfg: SceneConfig
+                   ) -> np.ndarray:
+    """(T, H, W) float32: per date, the share of the flooded land's own signature in flood water
+    (``Layout.emergent``). Drawn per parcel; largest at the flood's shallow edge (high ground), half
+    that where the water is deepest; 0 on open water, on land and on parcels flooded deep."""
+    n_obj = int(layout.parcel_id.max()) + 1
+    shows = rng.random(n_obj) < cfg.shallow_flood_prob
+    share = rng.uniform(*cfg.emergent, n_obj).astype(np.float32) * shows
+    out = np.zeros(labels.shape, np.float32)
+    base = labels[0]
+    for t in range(1, labels.shape[0]):
+        flooded = (labels[t] == C.WATER) & (base != C.WATER)
+        if not flooded.any():
+            continue
+        elev = layout.elevation[flooded]
+        depth = (elev.max() - elev) / max(float(elev.max() - elev.min()), 1e-6)  # 0 at the edge, 1 deepest
+        out[t][flooded] = share[layout.parcel_id[flooded]] * (1 - 0.5 * depth)
+    return out
+
+
 def make_scene(seed: int, size: int = 256, config: SceneConfig | None = None, dates: int | None = None,
                clouds: bool | None = None) -> Scene:
     """A deterministic scene for ``seed``: (size, size) pixels, ``dates`` dates (default config.dates).
@@ -136,11 +158,14 @@ def make_scene(seed: int, size: int = 256, config: SceneConfig | None = None, da
     layout = make_layout(rng, size, pixel_m, cfg.layout, building_scene=building_scene)
     labels, events = change_labels(rng, layout, n_dates, cfg)
     look_seed_opt, look_seed_sar = rng.integers(0, 2**63, 2)
+    # Its own stream, so scenes without floods look as they did before shallow floods were drawn.
+    emergent = emergent_share(np.random.default_rng([seed, 9]), layout, labels, cfg)
     optical = np.zeros((n_dates, 4, size, size), np.uint16)
     sar = np.zeros((n_dates, 2, size, size), np.float32)
     cloud = np.zeros((n_dates, size, size), bool)
     for t in range(n_dates):
-        lay_t = Layout(labels[t], layout.parcel_id, layout.elevation, layout.building_id, pixel_m)
+        lay_t = Layout(labels[t], layout.parcel_id, layout.elevation, layout.building_id, pixel_m,
+                       emergent=emergent[t], land_class=labels[0])
         date_rng = np.random.default_rng([seed, t, 7])
         want_clouds = None if clouds is None else (bool(clouds) and t == n_dates - 1)
         optical[t], cloud[t] = render_optical(np.random.default_rng(look_seed_opt), lay_t, cfg.optical,

@@ -22,7 +22,6 @@ from .geo.stack import InputStack, StackArrays
 from .geo.tiling import MaskRaster
 from .geo.vectorizing import vectorize
 from .geo.writer import step_features
-from .model.one_patch import patch_region
 from .trace_format import format_measurement, parse_step_label
 
 log = logging.getLogger(__name__)
@@ -45,7 +44,6 @@ class AskConfig:
     # area (and share, for a share question; engine.eval.reader.free_answer_from_steps); the model's own text
     # stays in Answer.text
     measured_choice: bool = True
-    one_patch_margin: int = 2  # overview pixels a one-patch step's refined mask may reach beyond its patch
 
 
 def to_model_images(arrays: StackArrays, has_optical: np.ndarray, has_sar: np.ndarray, device=None):
@@ -141,14 +139,9 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         has_region = bool(((prob >= cfg.threshold) & ov.aoi & ov.valid[d]).any())
         tick = _progress(progress, 0.5 + 0.45 * k / n, 0.5 + 0.45 * (k + 1) / n, f"refining step {k + 1}")
         if has_region and cfg.refine:
-            # a one-patch step's finer mask stays around its overview patch (the others were cut)
-            within = (_OverviewSampler(patch_region(prob >= cfg.threshold, cfg.one_patch_margin), ov_t)
-                      if getattr(gs, "one_patch", False) else None)
-
-            def predict(arrays: StackArrays, _gs=gs, _d=d, _within=within):  # arrays hold the step's date alone
+            def predict(arrays: StackArrays, _gs=gs, _d=d):  # arrays hold the step's date alone
                 images = make_images(arrays, has_opt[_d:_d + 1], has_sar[_d:_d + 1], device)
-                tile_prob = _numpy(predictor.predict_mask(_gs.seg_embedding, 0, images))
-                return tile_prob * _within(arrays) if _within is not None else tile_prob
+                return _numpy(predictor.predict_mask(_gs.seg_embedding, 0, images))
 
             mask, stitched = refine_tiles(stack, predict, d, cfg.tile_size, cfg.overlap,
                                           model_size=image_size, threshold=cfg.threshold, progress=tick,

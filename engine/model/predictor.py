@@ -18,7 +18,6 @@ from .decoding import CachedDecoder, check_options, compiled_step, initial_capac
 from .device import cpu_threads, oom_guard
 from .flips import encode_flipped, ground_step
 from .injection import gather_injected, mask_to_token_positions
-from .one_patch import keep_largest_patch, names_one_patch
 from .inputs import ModelImages
 from .network import ImageFeatures, TerraScopeModel
 from .tokens import chat_prompt, encode, image_order
@@ -49,7 +48,6 @@ class GroundedStep:
     measurement: str = ""
     positions: list[int] = field(default_factory=list)  # injected token positions (row-major in the grid)
     suppressed: bool = False  # confidence fell below config.empty_below_confidence: the mask was emptied
-    one_patch: bool = False  # the phrase names one connected region: mask_prob holds its largest patch alone
 
 
 @dataclass
@@ -79,13 +77,11 @@ class GroundedPredictor:
     (no cache at all); the last two exist to measure what the cache saves. ``cache``: ``dynamic`` or
     ``static``; ``compile_steps``: single-token steps through ``torch.compile`` (static cache only; CUDA
     graphs on a GPU). See :mod:`engine.model.decoding`. ``flip_average``: average every mask over the images
-    and their flips (:mod:`engine.model.flips`); None -> the model config's ``flip_average``.
-    ``one_patch``: a step whose phrase names one connected region ("largest water body") keeps the largest
-    patch of its mask (:mod:`engine.model.one_patch`)."""
+    and their flips (:mod:`engine.model.flips`); None -> the model config's ``flip_average``."""
 
     def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache", max_new_tokens: int = 160,
                  threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False,
-                 flip_average: bool | None = None, one_patch: bool = True):
+                 flip_average: bool | None = None):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -95,7 +91,6 @@ class GroundedPredictor:
         self.threads = threads
         self.config = model.config
         self.flip_average = bool(model.config.flip_average if flip_average is None else flip_average)
-        self.one_patch = one_patch
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
         self.flipped: list = []  # [(dims, features of the flipped images)] when flip averaging
@@ -218,10 +213,6 @@ class GroundedPredictor:
         suppressed = confidence < cfg.empty_below_confidence
         if suppressed:  # a mask the model is unsure of marks nothing, as for an absent target
             prob = torch.zeros_like(prob)
-        label = tf.parse_step_label(step_text)
-        one_patch = self.one_patch and not suppressed and names_one_patch(label)
-        if one_patch:
-            prob = keep_largest_patch(prob, cfg.mask_threshold)
         pos = mask_to_token_positions(prob, cfg.token_grid, cfg.coverage_threshold, cfg.max_injected_tokens,
                                       cfg.mask_threshold)
         chosen = out["relevance"][0, pos].argmax(-1)
@@ -233,12 +224,11 @@ class GroundedPredictor:
         if not text:  # the context always gets a measurement, as in training
             text = pixel_share_measure(prob_np, date, self.images.valid[date].cpu().numpy())
         meas_ids = encode(self.tokenizer, " " + text)
-        step = GroundedStep(index=index, text=step_text, label=label, date_index=date,
+        step = GroundedStep(index=index, text=step_text, label=tf.parse_step_label(step_text), date_index=date,
                             mask_prob=prob_np, modalities=[MODALITY_NAMES[int(c)] for c in chosen.tolist()],
                             confidence=confidence,
                             iou_pred=float(out["iou"][0]), seg_embedding=seg_hidden.detach().clone(),
-                            measurement=text, positions=pos.tolist(), suppressed=suppressed,
-                            one_patch=one_patch)
+                            measurement=text, positions=pos.tolist(), suppressed=suppressed)
         return step, meas_ids
 
     # ---- re-decoding on other images ---------------------------------------------------------------------

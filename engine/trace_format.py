@@ -105,3 +105,28 @@ def parse_answer(trace: str, n_choices: int = 0) -> tuple[str, str | None]:
     if n_choices and text[:1] and text[:1] in LETTERS[:n_choices] and (len(text) == 1 or not text[1].isalpha()):
         choice = text[0]
     return text, choice
+
+
+def planned_phrases(question: str, choices: list[str] | None) -> list[str]:
+    """The phrases a trace's steps must name, in order, when the options fix them; else [].
+
+    Options that rank regions ("water > cropland > forest", or the bare names "water", "cropland") are
+    answered by one step per named region, in the order the question names them (as trace synthesis
+    writes them), so the measurements compare every option's region. A name the question does not
+    contain gives [] (nothing is planned)."""
+    if not choices or len(choices) < 2:
+        return []
+    ranked = [c for c in choices if c.strip().lower() != "no such region"]
+    if all(" > " in c for c in ranked):
+        names = {n.strip() for c in ranked for n in c.split(" > ")}
+    elif not any(re.search(r"\d", c) for c in ranked):
+        names = {c.strip() for c in ranked}
+    else:
+        return []
+    found = {}
+    for name in names:
+        m = re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", question, re.IGNORECASE)
+        if not name or m is None:
+            return []
+        found[name] = m.start()
+    return sorted(found, key=lambda n: (found[n], -len(n)))

@@ -12,7 +12,7 @@ from terrascope_reasoning.engine.data.context import LabelContext
 from terrascope_reasoning.engine.data.measure import measure_mask_pixels, min_distance_m
 from terrascope_reasoning.engine.data.questions import generate_question
 from terrascope_reasoning.engine.data.traces import QuestionRecord
-from terrascope_reasoning.engine.trace_format import LETTERS, NO_REGION, parse_answer
+from terrascope_reasoning.engine.trace_format import LETTERS, NO_REGION, parse_answer, planned_phrases
 
 T10 = Affine(10.0, 0.0, 500_000.0, 0.0, -10.0, 5_000_000.0)  # 10 m pixels, 100 m2 each
 
@@ -144,6 +144,14 @@ def test_ranking_order():
             assert r.answer_text == "cropland > water > forest"
         else:
             assert r.answer_text == max(areas, key=areas.get)
+        # the phrases the engine plans for a ranking are the ones its trace names, in order
+        assert planned_phrases(r.question, r.choices) == [s.phrase for s in r.steps]
+
+
+def test_only_rankings_plan_their_phrases():
+    for task in ("coverage", "area", "distance", "boundary"):
+        recs = _all(task, _ctx(_grid()), n=10)
+        assert recs and all(planned_phrases(r.question, r.choices) == [] for r in recs), task
 
 
 def test_change_destroyed_buildings():

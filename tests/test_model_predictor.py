@@ -125,6 +125,26 @@ def test_output_steps_and_answer(tiny):
         assert s.measurement.startswith("[") and s.measurement in out.text  # default pixel measurement
 
 
+def test_ranking_steps_name_the_regions_the_options_rank(tiny):
+    """The model opens each step; the engine writes the phrase the options fix (question order), so a
+    model that would name one region twice still grounds and measures every ranked region."""
+    model, tok = tiny
+    text = "Step 1: water. <t1> [SEG]\nStep 2: water. <t1> [SEG]\nAnswer: A\n"
+    question, options = "Which covers more area: cropland or water?", ["water", "cropland"]
+    for plan, labels in ((False, ["water", "water"]), (True, ["cropland", "water"])):
+        # with a plan the model's own phrase tokens are never asked for: script only what it writes
+        undo = script(model, tok, text if not plan else text.replace(" water.", ""))
+        try:
+            p = GroundedPredictor(model, tok, plan_phrases=plan)
+            p.set_images(images(1, seed=4))
+            out = p.answer(question, options)
+        finally:
+            undo()
+        assert [s.label for s in out.steps] == labels
+        assert out.steps[0].text == f"Step 1: {labels[0]}. <t1> [SEG]" and out.choice == "A"
+        assert f"Step 2: {labels[1]}. <t1> [SEG] [" in out.text
+
+
 def test_date_token_routes_the_mask_decoder(tiny):
     model, tok = tiny
     imgs = images(2, seed=4)

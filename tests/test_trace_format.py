@@ -25,3 +25,22 @@ def test_parse_answer_letters_words_and_missing():
 def test_prompt_letters_options():
     assert tf.format_prompt(" Which? ", ["a", "b"]) == "Which?\nOptions: A) a B) b"
     assert tf.format_prompt("Where?") == "Where?"
+
+
+def test_planned_phrases_follow_the_question_for_rankings():
+    q = "Rank forest, water and built-up land by area, largest first."
+    opts = ["water > forest > built-up land", "built-up land > water > forest", "forest > built-up land > water"]
+    assert tf.planned_phrases(q, opts) == ["forest", "water", "built-up land"]
+    assert tf.planned_phrases("Is there more cropland or more water?", ["water", "cropland"]) == ["cropland", "water"]
+    assert tf.planned_phrases("Which covers more area: Forest or water?", ["forest", "water", "no such region"]) \
+        == ["forest", "water"]
+
+
+def test_planned_phrases_leave_other_questions_free():
+    assert tf.planned_phrases("What share is water?", ["under 5 %", "5 % to 10 %", "over 10 %"]) == []
+    assert tf.planned_phrases("Do the roads and the water touch?",
+                              ["adjacent (they share a boundary)", "separated by less than 20 m",
+                               "separated by more than 20 m"]) == []
+    assert tf.planned_phrases("Is it flooded?", ["yes", "no"]) == []  # options the question does not name
+    assert tf.planned_phrases("Which is larger, the waterway or the forest?", ["water", "forest"]) == []
+    assert tf.planned_phrases("Where is the water?", None) == []

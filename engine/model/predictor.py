@@ -23,6 +23,7 @@ from .network import ImageFeatures, TerraScopeModel
 from .tokens import chat_prompt, encode, image_order
 
 _ANSWER_DONE = re.compile(r"Answer:[^\n]*\S[^\n]*\n")
+_STEP_OPENED = re.compile(r"Step\s+\d+:$")
 MODALITY_NAMES = ("optical", "sar")
 
 
@@ -77,11 +78,15 @@ class GroundedPredictor:
     (no cache at all); the last two exist to measure what the cache saves. ``cache``: ``dynamic`` or
     ``static``; ``compile_steps``: single-token steps through ``torch.compile`` (static cache only; CUDA
     graphs on a GPU). See :mod:`engine.model.decoding`. ``flip_average``: average every mask over the images
-    and their flips (:mod:`engine.model.flips`); None -> the model config's ``flip_average``."""
+    and their flips (:mod:`engine.model.flips`); None -> the model config's ``flip_average``.
+    ``plan_phrases``: when the options fix which regions the steps name (rankings,
+    :func:`engine.trace_format.planned_phrases`), each opened step's phrase is written for the model, so
+    every option's region is grounded and measured once; masks, measurements and the answer stay the
+    model's."""
 
     def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache", max_new_tokens: int = 160,
                  threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False,
-                 flip_average: bool | None = None):
+                 flip_average: bool | None = None, plan_phrases: bool = True):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -91,6 +96,7 @@ class GroundedPredictor:
         self.threads = threads
         self.config = model.config
         self.flip_average = bool(model.config.flip_average if flip_average is None else flip_average)
+        self.plan_phrases = plan_phrases
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
         self.flipped: list = []  # [(dims, features of the flipped images)] when flip averaging
@@ -155,6 +161,7 @@ class GroundedPredictor:
         pending: list[int] = []  # generated ids since the last step boundary
         running = ""
         steps: list[GroundedStep] = []
+        plan = tf.planned_phrases(question, choices) if self.plan_phrases else []
         n_new = 0
         for n_new in range(1, max_new_tokens + 1):
             if cancelled is not None and cancelled():
@@ -178,6 +185,11 @@ class GroundedPredictor:
                 hidden = dec.feed(m.embed_ids(torch.tensor([meas_ids], device=dev)))
                 if progress:
                     progress(n_new / max_new_tokens, f"step {len(steps)}")
+            elif len(steps) < len(plan) and _STEP_OPENED.search(tok.decode(pending).strip()):
+                forced = encode(tok, f" {plan[len(steps)]}.")  # as the model would write it (trace grammar)
+                pending += forced
+                running += tok.decode(forced)
+                hidden = dec.feed(m.embed_ids(torch.tensor([forced], device=dev)))
             elif progress and n_new % 16 == 0:
                 progress(n_new / max_new_tokens, "reasoning")
             logits = m.logits(hidden[:, -1])

@@ -62,3 +62,19 @@ def test_free_answer_to_a_share_question_states_the_share():
     assert free_answer_from_steps("road, 40 m2", steps, "What share is road?") == "no such region"
     no_share = [S(label="cropland", area_m2=2_424_184.0)]  # steps that carry no share keep the area form
     assert free_answer_from_steps("cropland, 1.08 km2", no_share, "What share is cropland?") == "cropland, 2.42 km2"
+
+
+def test_ordering_options_read_the_closest_order():
+    trace = ("Step 1: water. <t1> [SEG] [area 36.3 ha; share 7.2 %]\n"
+             "Step 2: buildings. <t1> [SEG] [area 37.4 ha; share 7.5 %; 10 m from step 1]\n"
+             "Step 3: cropland. <t1> [SEG] [area 1.38 km2; share 27.6 %; 0 m from step 1; 0 m from step 2]")
+    exact = ["water > buildings > cropland", "cropland > buildings > water", "buildings > water > cropland"]
+    assert answer_from_measurements(exact, trace) == "B"
+    # the measured order (cropland > buildings > water) is no option: the one agreeing on 2 of 3 pairs
+    near = ["buildings > water > cropland", "water > buildings > cropland", "cropland > water > buildings",
+            "water > cropland > buildings"]
+    assert answer_from_measurements(near, trace) == "C"
+    # two options equally close: no reading, the model's letter stands
+    assert answer_from_measurements(["water > cropland > buildings", "buildings > water > cropland"], trace) is None
+    # a ranked region that no step measured
+    assert answer_from_measurements(["forest > water > cropland", "water > forest > cropland"], trace) is None

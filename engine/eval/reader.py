@@ -3,7 +3,8 @@ measurement text, and gives a rule-based answer to compare a model's letter with
 
 ``answer_from_measurements(choices, trace)`` understands the option styles of trace synthesis: value
 bins ("under 5 %", "5 % to 10 %", "over 2.0 ha", "under 50 m"), boundary relations ("adjacent ...",
-"separated by less than 100 m"), orderings ("a > b > c"), two names (which is larger), and
+"separated by less than 100 m"), orderings ("a > b > c", the closest one when no option states the
+measured order), two names (which is larger), and
 "no such region".
 """
 from __future__ import annotations
@@ -47,6 +48,21 @@ def _bounds(option: str) -> tuple[float, float, str] | None:
     return None
 
 
+def _closest_ordering(choices: list[str], areas: dict[str, float]) -> str | None:
+    """The ordering option ("a > b > c") that the measured areas agree with on the most pairs of regions;
+    None when a region is unmeasured or two options tie (an order no option states, e.g. the measured
+    b > a > c among options a > b > c and b > c > a, still picks the one it is closest to)."""
+    agree = []
+    for c in choices:
+        names = c.split(" > ")
+        if len(names) < 2 or not all(n in areas for n in names):
+            agree.append(-1)
+            continue
+        agree.append(sum(areas[a] >= areas[b] for i, a in enumerate(names) for b in names[i + 1:]))
+    best = max(agree)
+    return LETTERS[agree.index(best)] if best >= 0 and agree.count(best) == 1 else None
+
+
 def answer_from_measurements(choices: list[str], trace: str) -> str | None:
     """The letter the measurements in ``trace`` imply, or None when the options are not understood."""
     steps = parse_steps(trace)
@@ -67,12 +83,7 @@ def answer_from_measurements(choices: list[str], trace: str) -> str | None:
                 return LETTERS[i]
         return None
     if any(" > " in c for c in choices):
-        areas = {s["phrase"]: s["area_m2"] for s in steps}
-        for i, c in enumerate(choices):
-            names = c.split(" > ")
-            if all(n in areas for n in names) and all(areas[a] >= areas[b] for a, b in zip(names, names[1:])):
-                return LETTERS[i]
-        return None
+        return _closest_ordering(choices, {s["phrase"]: s["area_m2"] for s in steps})
     if all(_bounds(c) is None for c in choices if c.lower() != "no such region"):
         areas = {s["phrase"]: s["area_m2"] for s in steps}
         named = [c for c in choices if c in areas]

@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scenes", type=int, default=10, help="held-out scenes through the whole engine (0: skip)")
     ap.add_argument("--real", default=str(ROOT.parent / "shared" / "data" / "real"),
                     help="folder of the real scenes ('': skip)")
+    ap.add_argument("--no-plan-phrases", action="store_true",
+                    help="let the model write every step phrase itself (to measure what planned phrases give)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
 
@@ -39,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     from engine.eval.real import bench_real
 
     eng = Engine.load(args.model, device="cpu")
-    report: dict = {"model": args.model}
+    eng.predictor.plan_phrases = not args.no_plan_phrases
+    report: dict = {"model": args.model, "plan_phrases": eng.predictor.plan_phrases}
     if args.samples > 0:
         t = time.time()
         samples = held_out_samples(args.samples, image_size=eng.predictor.image_size)

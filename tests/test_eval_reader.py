@@ -44,6 +44,7 @@ def test_free_answer_restated_from_the_steps():
     # a region that is no step's label: the last step, named by its label
     assert free_answer_from_steps("a small plane could land, 5.0 ha", steps[:2]) == "cropland, 2.42 km2"
     assert free_answer_from_steps("water, 1. 1y, 1. built-up land, 1.2 ha", steps[:2]) == "cropland, 2.42 km2"
+    assert free_answer_from_steps("water, 1. 1 ha", steps) == "water, 2.00 km2"  # a garbled number
     assert free_answer_from_steps("no such region", steps) is None  # not an area answer: left as it is
     assert free_answer_from_steps("B", steps) is None
     assert free_answer_from_steps("cropland, 1.08 km2", []) is None

@@ -108,7 +108,9 @@ def answer_from_measurements(choices: list[str], trace: str) -> str | None:
     return None
 
 
-_FREE = re.compile(r"\s*(.+?),\s*(\d+(?:\.\d+)?) (km2|m2|ha)\s*\.?\s*")
+# "<region>, <area>"; the area only has to end in a unit: a small model's number can come out garbled
+# ("water, 1. 1 ha") and is restated from the measured step anyway
+_FREE = re.compile(r"\s*(.+?),\s*(\d[^,]*?)\s*(km2|m2|ha)\s*\.?\s*")
 _SHARE_QUESTION = re.compile(r"\b(share|percent(age)?|proportion|fraction|how much of)\b|%", re.IGNORECASE)
 
 

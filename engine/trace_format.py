@@ -125,8 +125,8 @@ def planned_phrases(question: str, choices: list[str] | None) -> list[str]:
         return []
     found = {}
     for name in names:
-        m = re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", question, re.IGNORECASE)
-        if not name or m is None:
+        m = re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", question, re.IGNORECASE) if name else None
+        if m is None:
             return []
         found[name] = m.start()
     return sorted(found, key=lambda n: (found[n], -len(n)))

@@ -185,7 +185,7 @@ class GroundedPredictor:
                 hidden = dec.feed(m.embed_ids(torch.tensor([meas_ids], device=dev)))
                 if progress:
                     progress(n_new / max_new_tokens, f"step {len(steps)}")
-            elif len(steps) < len(plan) and _STEP_OPENED.search(tok.decode(pending).strip()):
+            elif len(steps) < len(plan) and _STEP_OPENED.search(running.rstrip()):
                 forced = encode(tok, f" {plan[len(steps)]}.")  # as the model would write it (trace grammar)
                 pending += forced
                 running += tok.decode(forced)

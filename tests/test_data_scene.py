@@ -98,7 +98,7 @@ def test_scene_generation_is_fast():
 
 
 def _flood_scene(seed: int, shallow_prob: float):
-    cfg = SceneConfig(shallow_flood_prob=shallow_prob,
+    cfg = SceneConfig(shallow_flood_prob=shallow_prob, flooded_fields_prob=0.0,
                       event_prob={"flood": 1.0, "destroyed": 0.0, "new_buildings": 0.0, "forest_loss": 0.0})
     return make_scene(seed, 128, cfg, clouds=False)
 
@@ -132,6 +132,57 @@ def test_shallow_flood_lies_between_water_and_the_land_it_covers():
 def test_shallow_flood_leaves_scenes_without_floods_alone():
     """Shallow floods are drawn from their own stream: a scene with no flood renders as with none allowed."""
     no_flood = {"flood": 0.0, "destroyed": 0.5, "new_buildings": 0.4, "forest_loss": 0.35}
-    a = make_scene(5, 96, SceneConfig(shallow_flood_prob=0.0, event_prob=no_flood))
-    b = make_scene(5, 96, SceneConfig(shallow_flood_prob=1.0, event_prob=no_flood))
+    a = make_scene(5, 96, SceneConfig(shallow_flood_prob=0.0, event_prob=no_flood, flooded_fields_prob=0.0))
+    b = make_scene(5, 96, SceneConfig(shallow_flood_prob=1.0, event_prob=no_flood, flooded_fields_prob=0.0))
     assert np.array_equal(a.optical, b.optical) and np.array_equal(a.sar, b.sar)
+
+
+NO_EVENTS = {"flood": 0.0, "destroyed": 0.0, "new_buildings": 0.0, "forest_loss": 0.0}
+
+
+def _fields_scene(seed: int, prob: float, dates: int = 2):
+    cfg = SceneConfig(flooded_fields_prob=prob, shallow_flood_prob=0.0, event_prob=NO_EVENTS)
+    return make_scene(seed, 128, cfg, dates=dates, clouds=False)
+
+
+def test_flooded_fields_are_low_parcels_under_water_on_every_date():
+    """Flooded fields: whole field parcels labelled water on every date, lower than the dry fields, dark
+    in SAR and NIR where they were bright fields; the rest of the scene renders as without them."""
+    from terrascope_reasoning.engine.data.layout import make_layout
+    from terrascope_reasoning.engine.data.scene import FIELD_CLASSES
+
+    checked = 0
+    for seed in range(40):
+        dry, wet = _fields_scene(seed, 0.0), _fields_scene(seed, 1.0)
+        flooded = (wet.labels[0] == C.WATER) & (dry.labels[0] != C.WATER)
+        if flooded.sum() < 300 or wet.pixel_m < 5:  # 10 m scenes: their layout is redrawn below
+            continue
+        assert np.array_equal(wet.labels[0], wet.labels[1])  # standing water on both dates
+        assert set(np.unique(dry.labels[0][flooded])) <= set(FIELD_CLASSES)
+        assert np.array_equal(wet.labels[0][~flooded], dry.labels[0][~flooded])
+        # Parcel-shaped: every field pixel of a flooded parcel is under water.
+        rng = np.random.default_rng(seed)
+        rng.random()  # the building-scene draw make_scene makes first
+        layout = make_layout(rng, 128, wet.pixel_m)
+        field_px = np.isin(dry.labels[0], FIELD_CLASSES)
+        ids = np.unique(layout.parcel_id[flooded])
+        assert flooded[field_px & np.isin(layout.parcel_id, ids)].all()
+        dry_fields = field_px & ~flooded
+        assert layout.elevation[flooded].mean() < layout.elevation[dry_fields].mean()
+        assert np.median(wet.sar[0, 0][flooded]) < np.median(dry.sar[0, 0][flooded]) - 5.0
+        assert np.median(wet.optical[0, 3][flooded].astype(float)) < 0.6 * np.median(
+            dry.optical[0, 3][flooded].astype(float))
+        far = ~ndimage.binary_dilation(flooded, iterations=3)
+        assert np.array_equal(wet.sar[:, :, far], dry.sar[:, :, far])
+        checked += 1
+        if checked == 3:
+            break
+    assert checked == 3
+
+
+def test_flooded_fields_only_in_their_share_of_scenes():
+    with_fields = sum(
+        bool((_fields_scene(seed, 0.2, dates=1).labels[0] == C.WATER).sum()
+             > (_fields_scene(seed, 0.0, dates=1).labels[0] == C.WATER).sum())
+        for seed in range(60))
+    assert 4 <= with_fields <= 24

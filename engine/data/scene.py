@@ -3,6 +3,8 @@
 Changes (any subset per scene, growing date after date): a flood spreading from the water over the
 low cropland, grassland and bare soil next to it (on some parcels shallow, the land still showing); buildings destroyed (rubble, labelled bare soil);
 new buildings on former construction sites; forest clear-cut (labelled bare soil).
+Some scenes hold flooded fields on every date: field parcels under water in a low-lying part of the
+plain (flooded paddies, fields waterlogged after heavy rain), parcel-shaped and often far from any river.
 """
 from __future__ import annotations
 
@@ -28,6 +30,9 @@ class SceneConfig:
     dates: int = 2
     shallow_flood_prob: float = 0.5  # share of flooded parcels where the land still shows
     emergent: tuple[float, float] = (0.15, 0.6)  # share of the land's signature in those, at the shallow edge
+    flooded_fields_prob: float = 0.2  # share of scenes with flooded field parcels (see flooded_fields)
+    flooded_fields_band: tuple[float, float] = (0.3, 0.8)  # quantile of parcel height below which fields flood
+    flooded_fields_share: tuple[float, float] = (0.35, 0.85)  # share of the fields in that band under water
     pixel_m: float = 10.0
     building_scene_prob: float = 0.25
     building_pixel_m: tuple[float, float] = (0.5, 1.0)
@@ -125,17 +130,40 @@ def change_labels(rng: np.random.Generator, layout: Layout, dates: int, cfg: Sce
     return out, events
 
 
-def emergent_share(rng: np.random.Generator, layout: Layout, labels: np.ndarray, cfg: SceneConfig
-                   ) -> np.ndarray:
+FIELD_CLASSES = (C.CROPLAND, C.GRASSLAND)
+
+
+def flooded_fields(rng: np.random.Generator, layout: Layout, cfg: SceneConfig) -> np.ndarray:
+    """(H, W) bool: field parcels under water, or all False (in ``1 - flooded_fields_prob`` of the scenes).
+
+    Parcels are ranked by mean height (``Layout.elevation``); below a drawn quantile of that height each
+    cropland or grassland parcel floods with a drawn probability, so the water lies in parcel-shaped patches
+    clustered in the low part of the scene, with dry parcels between them. Only the parcel's field pixels
+    flood (roads, buildings and forest crossing it stay)."""
+    if rng.random() >= cfg.flooded_fields_prob:
+        return np.zeros(layout.labels.shape, bool)
+    field_px = np.isin(layout.labels, FIELD_CLASSES)
+    ids = np.unique(layout.parcel_id[field_px])
+    if ids.size == 0:
+        return field_px
+    height = np.asarray(ndimage.mean(layout.elevation, layout.parcel_id, ids))
+    low = height <= np.quantile(height, rng.uniform(*cfg.flooded_fields_band))
+    flooded = ids[low & (rng.random(ids.size) < rng.uniform(*cfg.flooded_fields_share))]
+    return field_px & np.isin(layout.parcel_id, flooded)
+
+
+def emergent_share(rng: np.random.Generator, layout: Layout, labels: np.ndarray, cfg: SceneConfig,
+                   dry: np.ndarray | None = None) -> np.ndarray:
     """(T, H, W) float32: per date, the share of the flooded land's own signature in flood water
     (``Layout.emergent``). Drawn per parcel; largest at the flood's shallow edge (high ground), half
-    that where the water is deepest; 0 on open water, on land and on parcels flooded deep."""
+    that where the water is deepest; 0 on open water, on land and on parcels flooded deep.
+    ``dry``: (H, W) the classes before any flood (default ``labels[0]``: date 0 holds no flood water)."""
     n_obj = int(layout.parcel_id.max()) + 1
     shows = rng.random(n_obj) < cfg.shallow_flood_prob
     share = rng.uniform(*cfg.emergent, n_obj).astype(np.float32) * shows
     out = np.zeros(labels.shape, np.float32)
-    base = labels[0]
-    for t in range(1, labels.shape[0]):
+    base = labels[0] if dry is None else dry
+    for t in range(labels.shape[0]):
         flooded = (labels[t] == C.WATER) & (base != C.WATER)
         if not flooded.any():
             continue
@@ -156,16 +184,20 @@ def make_scene(seed: int, size: int = 256, config: SceneConfig | None = None, da
     pixel_m = float(rng.uniform(*cfg.building_pixel_m)) if building_scene else cfg.pixel_m
     pixel_m = round(pixel_m, 2)
     layout = make_layout(rng, size, pixel_m, cfg.layout, building_scene=building_scene)
+    dry = layout.labels
+    # Own streams, so scenes without flooded fields or floods look as they did before these were drawn.
+    fields_under_water = flooded_fields(np.random.default_rng([seed, 10]), layout, cfg)
+    if fields_under_water.any():
+        layout.labels = np.where(fields_under_water, C.WATER, dry).astype(np.uint8)
     labels, events = change_labels(rng, layout, n_dates, cfg)
     look_seed_opt, look_seed_sar = rng.integers(0, 2**63, 2)
-    # Its own stream, so scenes without floods look as they did before shallow floods were drawn.
-    emergent = emergent_share(np.random.default_rng([seed, 9]), layout, labels, cfg)
+    emergent = emergent_share(np.random.default_rng([seed, 9]), layout, labels, cfg, dry)
     optical = np.zeros((n_dates, 4, size, size), np.uint16)
     sar = np.zeros((n_dates, 2, size, size), np.float32)
     cloud = np.zeros((n_dates, size, size), bool)
     for t in range(n_dates):
         lay_t = Layout(labels[t], layout.parcel_id, layout.elevation, layout.building_id, pixel_m,
-                       emergent=emergent[t], land_class=labels[0])
+                       emergent=emergent[t], land_class=dry)
         date_rng = np.random.default_rng([seed, t, 7])
         want_clouds = None if clouds is None else (bool(clouds) and t == n_dates - 1)
         optical[t], cloud[t] = render_optical(np.random.default_rng(look_seed_opt), lay_t, cfg.optical,

@@ -7,7 +7,10 @@ It answers as the in-memory bench does (measurements in metres in the context, e
 for every grounded step records the mask's confidence and the IoU of its mask with the truth (1 for
 an empty mask on an absent target, 0 for any mark there). The threshold chosen is the one that maximises
 the mean step IoU over those steps, so it trades marks on absent targets against weak masks of present ones
-exactly as gIoU does. It is written into the folder's config.json (through a temporary file).
+exactly as gIoU does. The questions ask about absent targets more often (``--absent-rate``) than the held-out
+split and use do (``--use-absent-rate``, the dataset's default), so that enough absent steps are judged; their
+steps are then weighted back to the share they have at the use rate (engine.eval.calibration.absent_weight).
+It is written into the folder's config.json (through a temporary file).
 ``--flip-average`` / ``--no-flip-average`` first sets the model's flip averaging of masks (the confidence is
 judged on the masks the model will give) and writes it beside the threshold.
 
@@ -18,6 +21,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
+
+import numpy as np
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,13 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model", type=Path, help="a TerraScope model folder")
     ap.add_argument("--samples", type=int, default=400, help="calibration questions")
-    ap.add_argument("--absent-rate", type=float, default=0.12, help="share asked about absent targets")
+    ap.add_argument("--absent-rate", type=float, default=0.3, help="share asked about absent targets")
+    ap.add_argument("--use-absent-rate", type=float, default=None,
+                    help="the share the gate is tuned for (default: the dataset's, as in the held-out split)")
     ap.add_argument("--flip-average", action=argparse.BooleanOptionalAction, default=None,
                     help="set the model's flip averaging of masks before calibrating (default: as configured)")
     ap.add_argument("--dry-run", action="store_true", help="print the threshold, leave config.json as it is")
     args = ap.parse_args(argv)
     from engine.data import dataset as ds
-    from engine.eval.calibration import best_empty_threshold, step_records
+    from engine.eval.calibration import absent_step_share, absent_weight, best_empty_threshold, step_records
     from engine.model.checkpoint import from_pretrained
     from engine.model.predictor import GroundedPredictor
     from tqdm import tqdm
@@ -64,7 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     with tqdm(total=args.samples, desc="calibrating", unit="question", file=sys.stderr) as bar:
         rows = step_records(pred, (data[i] for i in range(args.samples)), model.config.mask_threshold,
                             progress=lambda fraction, message: bar.update(1))
-    threshold, summary = best_empty_threshold(rows)
+    use_rate = ds.DatasetConfig().absent_rate if args.use_absent_rate is None else args.use_absent_rate
+    use = ds.SyntheticQuestions(replace(cfg, absent_rate=use_rate), length=args.samples)  # same scenes
+    sampled = float(np.mean([empty for *_, empty in rows]))
+    weight = 1.0
+    if 0 < sampled < 1:
+        weight = absent_weight(sampled, absent_step_share(use[i] for i in range(args.samples)))
+    threshold, summary = best_empty_threshold(rows, weight)
     print(json.dumps(summary))
     if not args.dry_run:
         write_threshold(args.model, threshold, args.flip_average)

@@ -79,6 +79,23 @@ def test_empty_threshold_calibration_on_hand_made_steps():
     assert thr == 0.0 and summary["mean_step_iou_after"] == summary["mean_step_iou_before"]
 
 
+def test_absent_steps_weighted_back_to_their_share_in_use():
+    """Calibrated on many absent targets, judged at their share in use: with absent steps weighted down
+    the gate no longer empties a weak present mask to win them."""
+    from engine.eval.calibration import absent_weight, best_empty_threshold
+
+    w = absent_weight(0.5, 0.1)
+    assert w == pytest.approx(1 / 9)  # odds 1 -> 1/9
+    assert 0.1 / 0.9 == pytest.approx(w * 0.5 / 0.5)
+    rows = [(0.2, 0.0, True), (0.3, 0.0, True), (0.25, 0.3, False), (0.8, 0.9, False)]
+    thr, summary = best_empty_threshold(rows)
+    assert 0.3 < thr <= 0.8 and summary["absent_marked_after"] == 0.0  # equal weights: empty all three weak
+    thr, summary = best_empty_threshold(rows, absent_weight=w)
+    assert thr <= 0.25 and summary["present_steps_emptied"] == 0.0 and summary["absent_weight"] == round(w, 4)
+    with pytest.raises(ValueError):
+        absent_weight(0.0, 0.1)
+
+
 def test_step_records_judge_each_step_on_the_bench_path():
     """Rows come from the in-memory bench's answering path: with the true masks, every step has IoU 1 and a
     confidence of 1 where the truth marks something, 0 where it is empty."""

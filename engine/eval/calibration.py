@@ -6,29 +6,50 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 
-def best_empty_threshold(rows: Sequence[tuple[float, float, bool]]) -> tuple[float, dict]:
+def absent_weight(sampled_share: float, target_share: float) -> float:
+    """Weight of a step whose truth is empty that turns such steps' share of all steps from
+    ``sampled_share`` (as calibrated) into ``target_share`` (as used): the ratio of their odds."""
+    if not 0 < sampled_share < 1 or not 0 <= target_share < 1:
+        raise ValueError(f"shares must lie in (0, 1), got {sampled_share}, {target_share}")
+    return (target_share / (1 - target_share)) / (sampled_share / (1 - sampled_share))
+
+
+def best_empty_threshold(rows: Sequence[tuple[float, float, bool]], absent_weight: float = 1.0
+                         ) -> tuple[float, dict]:
     """``rows``: one per grounded step, (score, IoU of its mask with the truth, truth empty).
 
     A step whose score is below the threshold is emptied: it then scores 1 where the truth is empty and
     0 elsewhere. -> (the threshold that maximises the mean step IoU, a summary of what it changes). With no
-    threshold better than none, 0.0."""
+    threshold better than none, 0.0. ``absent_weight``: the weight of steps whose truth is empty in that
+    mean (see :func:`absent_weight`: calibrate on many absent targets, judge at the share seen in use)."""
     if not rows:
         raise ValueError("no grounded steps to calibrate on")
     est = np.array([r[0] for r in rows], dtype=float)
     got = np.array([r[1] for r in rows], dtype=float)
     empty = np.array([r[2] for r in rows], dtype=bool)
+    weight = np.where(empty, float(absent_weight), 1.0)
     candidates = np.concatenate([[0.0], np.unique(est) + 1e-6])
-    scores = np.array([np.where(est < c, empty.astype(float), got).mean() for c in candidates])
+    scores = np.array([np.average(np.where(est < c, empty.astype(float), got), weights=weight)
+                       for c in candidates])
     i = int(np.argmax(scores))  # first maximum: the smallest threshold that reaches it
     best = float(candidates[i])
     kept = est >= best
     marked = got < 1  # an absent target's step scores below 1 exactly when it marks something
     summary = {"steps": int(len(rows)), "absent_steps": int(empty.sum()), "threshold": round(best, 6),
+               "absent_weight": round(float(absent_weight), 4),
                "mean_step_iou_before": round(float(scores[0]), 4), "mean_step_iou_after": round(float(scores[i]), 4),
                "absent_marked_before": round(float(marked[empty].mean()), 4) if empty.any() else None,
                "absent_marked_after": round(float((marked & kept)[empty].mean()), 4) if empty.any() else None,
                "present_steps_emptied": round(float((~kept)[~empty].mean()), 4) if (~empty).any() else None}
     return best, summary
+
+
+def absent_step_share(samples: Iterable[dict]) -> float:
+    """Share of the grounded steps of ``samples`` (dataset samples) whose true mask is empty."""
+    from .bench import _numpy
+
+    flags = [not (_numpy(m) > 0.5).any() for s in samples for m in s["masks"]]
+    return float(np.mean(flags)) if flags else 0.0
 
 
 def step_records(predictor, samples: Iterable[dict], mask_threshold: float = 0.5,

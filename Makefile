@@ -35,8 +35,9 @@ train-tiny:           ## reproduce the embedded default model from its recorded 
 	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe-part3.json --out build/terrascope-tiny-3
 	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe-part4.json --out build/terrascope-tiny-4
 	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe-part5.json --out build/terrascope-tiny-5
-	$(PY) scripts/install_default.py build/terrascope-tiny-5
-	$(PY) scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 400 --flip-average
+	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe-part6.json --out build/terrascope-tiny-6
+	$(PY) scripts/install_default.py build/terrascope-tiny-6
+	$(PY) scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average
 
 lint:
 	$(PY) -m ruff check engine terrascope_plugin tests || true

@@ -14,7 +14,7 @@ It is written into the folder's config.json (through a temporary file).
 ``--flip-average`` / ``--no-flip-average`` first sets the model's flip averaging of masks (the confidence is
 judged on the masks the model will give) and writes it beside the threshold.
 
-    .venv/bin/python scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 400 --flip-average
+    .venv/bin/python scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average
 """
 from __future__ import annotations
 

@@ -22,9 +22,9 @@ import argparse
 import json
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -47,7 +47,7 @@ def write_threshold(folder: Path, threshold: float, flip_average: bool | None = 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model", type=Path, help="a TerraScope model folder")
-    ap.add_argument("--samples", type=int, default=400, help="calibration questions")
+    ap.add_argument("--samples", type=int, default=600, help="calibration questions")
     ap.add_argument("--absent-rate", type=float, default=0.3, help="share asked about absent targets")
     ap.add_argument("--use-absent-rate", type=float, default=None,
                     help="the share the gate is tuned for (default: the dataset's, as in the held-out split)")

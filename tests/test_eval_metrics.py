@@ -117,3 +117,28 @@ def test_step_records_judge_each_step_on_the_bench_path():
     assert all(iou == 1.0 for _, iou, _ in rows)
     assert all(conf == (0.0 if empty else 1.0) for conf, _, empty in rows)
     assert any(empty for *_, empty in rows) and not all(empty for *_, empty in rows)
+
+
+def test_calibration_script_writes_the_gate(tmp_path):
+    """scripts/calibrate_absent.py answers calibration questions with a real (tiny, untrained) model folder
+    and writes the threshold and the flip setting into its config.json, keeping every other key."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    from engine.model.checkpoint import save_pretrained
+    from engine.model.registry import build_model
+
+    model, tok = build_model("tiny-test")
+    save_pretrained(model, tok, tmp_path)
+    before = json.loads((tmp_path / "config.json").read_text())
+    script = Path(__file__).resolve().parent.parent / "scripts" / "calibrate_absent.py"
+    spec = importlib.util.spec_from_file_location("calibrate_absent", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main([str(tmp_path), "--samples", "2", "--absent-rate", "0.5", "--no-flip-average"]) == 0
+    after = json.loads((tmp_path / "config.json").read_text())
+    assert 0.0 <= after["empty_below_confidence"] <= 1.0 and after["flip_average"] is False
+    gate_keys = ("empty_below_confidence", "flip_average")
+    assert {k: v for k, v in after.items() if k not in gate_keys} == \
+        {k: v for k, v in before.items() if k not in gate_keys}

@@ -10,7 +10,8 @@ def absent_weight(sampled_share: float, target_share: float) -> float:
     """Weight of a step whose truth is empty that turns such steps' share of all steps from
     ``sampled_share`` (as calibrated) into ``target_share`` (as used): the ratio of their odds."""
     if not 0 < sampled_share < 1 or not 0 <= target_share < 1:
-        raise ValueError(f"shares must lie in (0, 1), got {sampled_share}, {target_share}")
+        raise ValueError(f"the calibrated share must lie in (0, 1) and the used one in [0, 1), "
+                         f"got {sampled_share}, {target_share}")
     return (target_share / (1 - target_share)) / (sampled_share / (1 - sampled_share))
 
 

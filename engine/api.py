@@ -24,12 +24,14 @@ class Engine:
     """A loaded TerraScope model and its grounded predictor (images are encoded once per question)."""
 
     def __init__(self, model, tokenizer, device=None, predictor=None, name: str = "", make_images=None,
-                 compile_decoding: bool = False, flip_average: bool | None = None):
+                 compile_decoding: bool = False, flip_average: bool | None = None,
+                 sharpen_masks: bool | None = None):
         """``predictor``: defaults to ``GroundedPredictor(model, tokenizer)``; ``make_images(arrays,
         has_optical, has_sar, device)``: StackArrays -> the predictor's image input (default ModelImages);
         ``compile_decoding``: a static KV cache and compiled single-token steps (see engine.model.decoding);
         ``flip_average``: masks averaged over the images and their flips (engine.model.flips; None: as the
-        model's config says)."""
+        model's config says); ``sharpen_masks``: kept masks moved onto the edges of the bands
+        (engine.geo.guided; None: as the model's config says, False: the decoder's masks as they are)."""
         self.model, self.tokenizer = model, tokenizer
         self.name = name
         self.make_images = make_images
@@ -37,20 +39,22 @@ class Engine:
             from .model.predictor import GroundedPredictor
 
             fast = {"cache": "static", "compile_steps": True} if compile_decoding else {}
-            predictor = GroundedPredictor(model, tokenizer, flip_average=flip_average, **fast)
+            predictor = GroundedPredictor(model, tokenizer, flip_average=flip_average, sharpen_masks=sharpen_masks,
+                                          **fast)
         self.predictor = predictor
         self.device = device if device is not None else _model_device(model)
 
     @classmethod
     def load(cls, model_dir=None, device: str = "auto", adapter=None,
              model_name: str | None = None, compile_decoding: bool = False,
-             flip_average: bool | None = None) -> "Engine":
+             flip_average: bool | None = None, sharpen_masks: bool | None = None) -> "Engine":
         """Load weights from ``model_dir`` (None: the embedded default), optionally a LoRA ``adapter`` folder,
         onto ``device`` ("auto", "cpu", "cuda", "cuda:1"). ``model_name`` builds a registered size with random
         weights instead (``"tiny-test"`` for tests). ``compile_decoding``: decode on a static KV cache with
         torch.compile'd token steps (CUDA graphs on a GPU: for large models there; the first question pays
         the compilation). ``flip_average``: True / False overrides the model config's flip averaging of
-        masks (4x the image encoding and mask decoding). Raises :class:`ModelError` with what to fix."""
+        masks (4x the image encoding and mask decoding); ``sharpen_masks``: True / False overrides its
+        edge sharpening of masks (engine.geo.guided). Raises :class:`ModelError` with what to fix."""
         folder = None
         if not model_name:
             folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
@@ -78,7 +82,8 @@ class Engine:
         if adapter is not None:
             model = _load_adapter(model, adapter)
         model = model.to(device=dev, dtype=dtype).eval()
-        return cls(model, tokenizer, dev, name=name, compile_decoding=compile_decoding, flip_average=flip_average)
+        return cls(model, tokenizer, dev, name=name, compile_decoding=compile_decoding, flip_average=flip_average,
+                   sharpen_masks=sharpen_masks)
 
     @property
     def image_size(self) -> int:

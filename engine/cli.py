@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="static KV cache + compiled decoding steps (CUDA graphs on a GPU; first question compiles)")
     a.add_argument("--flip-average", action=argparse.BooleanOptionalAction, default=None,
                    help="average each mask over the image and its flips (default: as the model's config says)")
+    a.add_argument("--sharpen-masks", action=argparse.BooleanOptionalAction, default=None,
+                   help="move mask boundaries onto the edges of the bands (default: as the model's config says)")
     a.add_argument("--tile-size", type=int, default=512, help="native-resolution tile in px (default 512)")
     a.add_argument("--overlap", type=int, default=64, help="overlap between tiles in px (default 64)")
     a.add_argument("--out", required=True, metavar="OUT.gpkg",
@@ -189,7 +191,8 @@ def cmd_ask(args) -> int:
         if progress:
             progress(0.0, "loading model")
         eng = Engine.load(args.model, device=args.device, adapter=args.adapter, model_name=args.model_name,
-                          compile_decoding=args.compile, flip_average=args.flip_average)
+                          compile_decoding=args.compile, flip_average=args.flip_average,
+                          sharpen_masks=args.sharpen_masks)
         ans = eng.ask_stack(question, stack, choices=choices, progress=progress, tile_size=args.tile_size,
                             overlap=args.overlap)
     finally:

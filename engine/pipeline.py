@@ -145,7 +145,8 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
 
             mask, stitched = refine_tiles(stack, predict, d, cfg.tile_size, cfg.overlap,
                                           model_size=image_size, threshold=cfg.threshold, progress=tick,
-                                          cancelled=cancelled, only_date=True)
+                                          cancelled=cancelled, only_date=True,
+                                          guided=getattr(predictor, "guided", None))
         elif has_region:
             mask, stitched = refine_tiles(stack, _OverviewSampler(prob, ov_t), d, cfg.tile_size, cfg.overlap,
                                           threshold=cfg.threshold, progress=tick, cancelled=cancelled)

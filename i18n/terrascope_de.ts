@@ -289,12 +289,12 @@
       <translation>Der Modellordner {path} existiert nicht: wählen Sie mit „…“ einen anderen oder das eingebaute Standardmodell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="390" />
+      <location filename="../terrascope_plugin/dock.py" line="391" />
       <source>Cancelled; nothing was added.</source>
       <translation>Abgebrochen; nichts wurde hinzugefügt.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="393" />
+      <location filename="../terrascope_plugin/dock.py" line="394" />
       <source>Done in {s:.1f} s; step layers in {path}</source>
       <translation>Fertig in {s:.1f} s; Schrittlayer in {path}</translation>
     </message>
@@ -1214,22 +1214,37 @@
       <translation>Aus (schneller)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="41" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="35" />
+      <source>On (boundaries follow the bands)</source>
+      <translation>Ein (Grenzen folgen den Kanälen)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="36" />
+      <source>Off (the model's masks as decoded)</source>
+      <translation>Aus (die Masken des Modells, wie dekodiert)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="47" />
       <source>Masks averaged over image flips</source>
       <translation>Masken über gespiegelte Bilder mitteln</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="42" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="48" />
+      <source>Mask boundaries on band edges</source>
+      <translation>Maskengrenzen an Kanalkanten</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="49" />
       <source>Tile size</source>
       <translation>Kachelgröße</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="43" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="50" />
       <source>Results folder (empty: beside the project)</source>
       <translation>Ergebnisordner (leer: neben dem Projekt)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="44" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="51" />
       <source>Fine-tuned adapters folder</source>
       <translation>Ordner der feinabgestimmten Adapter</translation>
     </message>

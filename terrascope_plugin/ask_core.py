@@ -27,8 +27,9 @@ def load_engine(request: AskRequest):
     from ..engine import Engine
 
     kwargs = request.model.load_kwargs()
-    if request.flip_average is not None:
-        kwargs["flip_average"] = request.flip_average
+    for option in ("flip_average", "sharpen_masks"):  # None: the model's config decides
+        if getattr(request, option) is not None:
+            kwargs[option] = getattr(request, option)
     key = (tuple(sorted(kwargs.items())), request.device)
     with _engines_lock:
         if key not in _engines:

@@ -364,7 +364,8 @@ class AskDock(QDockWidget):
             question=question, optical=optical_in, sar=sar_in, dates=dates_in, crs=reference.crs().authid(),
             aoi_wkt=aoi_wkt, aoi_crs=aoi_crs, model=model, device=self.device_combo.currentData() or "auto",
             results_dir=str(self.settings.effective_results_dir()), tile_size=self.settings.tile_size,
-            flip_average=self.settings.flip_average_option(), temporary_files=tuple(temporary))
+            flip_average=self.settings.flip_average_option(),
+            sharpen_masks=self.settings.sharpen_masks_option(), temporary_files=tuple(temporary))
 
     def ask(self) -> None:
         """The Ask button: emit a request, or say in the message bar what to fix."""

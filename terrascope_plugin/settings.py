@@ -7,7 +7,9 @@ from qgis.core import QgsApplication, QgsProject, QgsSettings
 
 SECTION = "terrascope_reasoning"
 DEVICES = ("auto", "cpu", "cuda")
-FLIP_AVERAGING = ("model", "on", "off")  # masks averaged over image flips: as the model's config says, or forced
+MODEL_ON_OFF = ("model", "on", "off")  # a mask option: as the model's config says, or forced
+FLIP_AVERAGING = MODEL_ON_OFF  # masks averaged over image flips
+MASK_SHARPENING = MODEL_ON_OFF  # mask boundaries moved onto the edges of the bands
 DEFAULT_TILE_SIZE = 512
 RESULTS_SUBFOLDER = "terrascope_results"
 
@@ -63,7 +65,20 @@ class Settings:
 
     def flip_average_option(self) -> bool | None:
         """``Engine.load``'s ``flip_average``: None (the model's config), True or False."""
-        return {"model": None, "on": True, "off": False}[self.flip_averaging]
+        return _engine_option(self.flip_averaging)
+
+    @property
+    def mask_sharpening(self) -> str:
+        """One of :data:`MASK_SHARPENING`: whether mask boundaries are moved onto the edges of the bands."""
+        return self._get_choice("mask_sharpening", MASK_SHARPENING, "model")
+
+    @mask_sharpening.setter
+    def mask_sharpening(self, value: str) -> None:
+        self._set_choice("mask_sharpening", value, MASK_SHARPENING, "mask sharpening")
+
+    def sharpen_masks_option(self) -> bool | None:
+        """``Engine.load``'s ``sharpen_masks``: None (the model's config), True or False."""
+        return _engine_option(self.mask_sharpening)
 
     @property
     def tile_size(self) -> int:
@@ -116,3 +131,8 @@ class Settings:
         if not root.is_dir():
             return []
         return sorted(p for p in root.iterdir() if (p / "adapter_config.json").is_file())
+
+
+def _engine_option(choice: str) -> bool | None:
+    """One of :data:`MODEL_ON_OFF` as an ``Engine.load`` keyword value: None, True or False."""
+    return {"model": None, "on": True, "off": False}[choice]

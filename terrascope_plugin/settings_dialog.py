@@ -1,12 +1,12 @@
-"""A small dialog over :class:`Settings`: model folder, device, flip averaging, tile size, results and adapters
-folders."""
+"""A small dialog over :class:`Settings`: model folder, device, flip averaging, mask sharpening, tile size,
+results and adapters folders."""
 from __future__ import annotations
 
 from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QSpinBox
 
 from .i18n import tr
-from .settings import DEVICES, FLIP_AVERAGING, Settings
+from .settings import DEVICES, FLIP_AVERAGING, MASK_SHARPENING, Settings
 
 
 class SettingsDialog(QDialog):
@@ -30,6 +30,12 @@ class SettingsDialog(QDialog):
                                                  tr("Off (faster)"))):
             self.flip_averaging.addItem(label, value)
         self.flip_averaging.setCurrentIndex(FLIP_AVERAGING.index(self.settings.flip_averaging))
+        self.mask_sharpening = QComboBox(self)
+        self.mask_sharpening.setObjectName("maskSharpeningSetting")
+        for value, label in zip(MASK_SHARPENING, (tr("As the model says"), tr("On (boundaries follow the bands)"),
+                                                  tr("Off (the model's masks as decoded)"))):
+            self.mask_sharpening.addItem(label, value)
+        self.mask_sharpening.setCurrentIndex(MASK_SHARPENING.index(self.settings.mask_sharpening))
         self.tile_size = QSpinBox(self)
         self.tile_size.setObjectName("tileSizeSetting")
         self.tile_size.setRange(64, 8192)
@@ -39,6 +45,7 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Model folder (empty: embedded default)"), self.model_dir)
         form.addRow(tr("Device"), self.device)
         form.addRow(tr("Masks averaged over image flips"), self.flip_averaging)
+        form.addRow(tr("Mask boundaries on band edges"), self.mask_sharpening)
         form.addRow(tr("Tile size"), self.tile_size)
         form.addRow(tr("Results folder (empty: beside the project)"), self.results_dir)
         form.addRow(tr("Fine-tuned adapters folder"), self.adapters_dir)
@@ -60,5 +67,6 @@ class SettingsDialog(QDialog):
         self.settings.adapters_dir = self.adapters_dir.filePath()
         self.settings.device = self.device.currentData()
         self.settings.flip_averaging = self.flip_averaging.currentData()
+        self.settings.mask_sharpening = self.mask_sharpening.currentData()
         self.settings.tile_size = self.tile_size.value()
         super().accept()

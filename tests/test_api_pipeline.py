@@ -175,3 +175,41 @@ def test_free_area_answer_states_the_refined_area(tmp_path):
     lake_step = next(s for s in share_q.steps if s.label == "lake")
     assert 0 < lake_step.share < 1
     assert share_q.answer == f"lake, {100 * lake_step.share:.1f} % ({format_area(lake_step.area_m2)})"
+
+
+class CoarsePredictor(BandPredictor):
+    """BandPredictor whose tile masks come at an eighth of the model grid, as a small decoder's do."""
+
+    def __init__(self, guided=None):
+        super().__init__()
+        self.guided = guided
+
+    def predict_mask(self, seg_embedding, date_index, images):
+        from terrascope_reasoning.engine.geo.refine import resize_prob
+
+        region = super().predict_mask(seg_embedding, date_index, images) > 0
+        s = region.shape[0]
+        return resize_prob(region.reshape(s // 8, 8, s // 8, 8).mean((1, 3)), (s, s))
+
+
+def test_refined_masks_follow_the_band_edges_when_the_model_sharpens(tmp_path):
+    from terrascope_reasoning.engine.geo.guided import GuidedConfig
+
+    h, w = 300, 420
+    yy, xx = np.mgrid[0:h, 0:w]
+    ang = np.arctan2(yy - 150, xx - 200)
+    lake = np.hypot(yy - 150, xx - 200) < 50 + 20 * np.sin(9 * ang)  # a shore with bays and headlands
+    data = np.full((3, h, w), 500, np.uint16)
+    data[0, lake] = 2500
+    stack = open_stack(optical=write_raster(tmp_path / "opt.tif", data, T, CRS, nodata=0))
+    cfg = AskConfig(tile_size=128, overlap=16)
+
+    def iou(a, b):
+        return (a & b).sum() / (a | b).sum()
+
+    blocky = ask(CoarsePredictor(), 64, "q", stack, None, cfg, make_images=identity_images)
+    sharp = ask(CoarsePredictor(GuidedConfig(radius=4, eps=1e-3)), 64, "q", stack, None, cfg,
+                make_images=identity_images)
+    before, after = iou(blocky.steps[0].mask, lake), iou(sharp.steps[0].mask, lake)
+    assert before < 0.9 and after > before + 0.05
+    assert sharp.steps[0].area_m2 == pytest.approx(blocky.steps[0].area_m2, rel=0.02)  # the decoder's area

@@ -89,3 +89,11 @@ def test_flip_average_flag_reaches_the_engine(tmp_path, capsys, stand_in, flag, 
     assert main(["ask", "Where is the lake?", "--optical", path, "--out", str(tmp_path / "a.gpkg"), "-q",
                  "--tile-size", "128", "--overlap", "16"] + flag) == 0
     assert stand_in[0].load_options["flip_average"] is expected
+
+
+@pytest.mark.parametrize("flag, expected", [(["--sharpen-masks"], True), (["--no-sharpen-masks"], False), ([], None)])
+def test_sharpen_masks_flag_reaches_the_engine(tmp_path, capsys, stand_in, flag, expected):
+    path, _, _ = scene(tmp_path)
+    assert main(["ask", "Where is the lake?", "--optical", path, "--out", str(tmp_path / "a.gpkg"), "-q",
+                 "--tile-size", "128", "--overlap", "16"] + flag) == 0
+    assert stand_in[0].load_options["sharpen_masks"] is expected

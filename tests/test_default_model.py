@@ -53,3 +53,11 @@ def test_default_model_grounds_an_easy_coverage_question(default_engine, tmp_pat
     inter, union = step_counts(np.asarray(step.mask, bool), truth)
     assert inter / union > 0.5, (name, inter / union, ans.answer)
     assert abs(step.share - truth.mean()) < 0.2
+
+
+def test_default_model_sharpens_its_masks_and_the_override_turns_it_off(default_engine):
+    """The default's config sharpens kept masks along the bands' edges; ``sharpen_masks=False`` leaves the
+    decoder's masks as they are."""
+    assert default_engine.predictor.guided.enabled
+    plain = Engine.load(device="cpu", sharpen_masks=False)
+    assert not plain.predictor.guided.enabled and plain.predictor.flip_average == default_engine.predictor.flip_average

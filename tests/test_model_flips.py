@@ -75,3 +75,19 @@ def test_model_config_switches_flip_averaging(tiny):  # noqa: F811
     finally:
         model.config.flip_average = False
 
+
+
+def test_model_config_and_override_switch_mask_sharpening(tiny):  # noqa: F811
+    from engine.model.predictor import GUIDED_RADIUS
+
+    model, tok = tiny
+    assert model.config.guided_radius == 0 and not GroundedPredictor(model, tok).guided.enabled
+    assert GroundedPredictor(model, tok, sharpen_masks=True).guided.radius == GUIDED_RADIUS
+    model.config.guided_radius, model.config.guided_eps = 5, 2e-4
+    try:
+        p = GroundedPredictor(model, tok)
+        assert (p.guided.radius, p.guided.eps) == (5, 2e-4)
+        assert GroundedPredictor(model, tok, sharpen_masks=True).guided.radius == 5
+        assert not GroundedPredictor(model, tok, sharpen_masks=False).guided.enabled
+    finally:
+        model.config.guided_radius, model.config.guided_eps = 0, 0.001

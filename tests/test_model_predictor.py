@@ -245,3 +245,30 @@ def test_steps_with_unsure_masks_mark_nothing(tiny):
     s = doubted.steps[0]
     assert s.suppressed and not s.mask_prob.any() and s.positions == [] and s.confidence == est
     assert s.measurement == "[no such region]"
+
+
+def test_kept_masks_are_sharpened_along_the_band_edges_and_the_gate_judges_the_decoders_mask(tiny):
+    """With guided_radius set, a kept step's mask is the decoder's mask sharpened with that date's bands
+    (engine.geo.guided); its confidence and the gate's decision are those of the decoder's own mask, and
+    re-decoding on a tile returns the decoder's probabilities for the caller to sharpen at its resolution."""
+    from engine.geo.guided import GuidedConfig, date_guide, guided_filter
+
+    model, tok = tiny
+    imgs = images(1, seed=7)
+    text = "Step 1: water. <t1> [SEG]\nAnswer: A\n"
+    plain, _ = _run(model, tok, "cache", imgs, text=text)
+    old = model.config.guided_radius, model.config.guided_eps, model.config.empty_below_confidence
+    try:
+        model.config.guided_radius, model.config.guided_eps = 3, 1e-3
+        sharp, _ = _run(model, tok, "cache", imgs, text=text)
+        model.config.empty_below_confidence = plain.steps[0].confidence + 1e-3
+        doubted, _ = _run(model, tok, "cache", imgs, text=text)
+    finally:
+        model.config.guided_radius, model.config.guided_eps, model.config.empty_below_confidence = old
+    p, s = plain.steps[0], sharp.steps[0]
+    guide = date_guide(imgs.optical.numpy(), imgs.sar.numpy(), imgs.has_optical, imgs.has_sar, 0)
+    want = guided_filter(p.mask_prob, guide, GuidedConfig(3, 1e-3), imgs.valid[0].numpy())
+    assert not np.array_equal(s.mask_prob, p.mask_prob)
+    assert np.allclose(s.mask_prob, want, atol=1e-5)
+    assert s.confidence == p.confidence and not s.suppressed
+    assert doubted.steps[0].suppressed and not doubted.steps[0].mask_prob.any()

@@ -120,3 +120,25 @@ def test_gpu_probe_in_a_subprocess_matches_torch(monkeypatch):
     monkeypatch.setenv("TERRASCOPE_ENGINE_PROCESS", "1")  # as inside QGIS
     expected = torch.cuda.get_device_name(0) if torch.cuda.is_available() else ""
     assert devices.detect_gpu() == expected
+
+
+def test_mask_sharpening_setting_reaches_engine_load(settings, monkeypatch):
+    from terrascope_reasoning.engine import api
+    from terrascope_reasoning.terrascope_plugin import ask_core
+    from terrascope_reasoning.terrascope_plugin.request import AskRequest
+
+    assert settings.mask_sharpening == "model" and settings.sharpen_masks_option() is None
+    settings.mask_sharpening = "off"
+    assert settings.sharpen_masks_option() is False
+    settings.mask_sharpening = "on"
+    assert settings.sharpen_masks_option() is True
+    with pytest.raises(ValueError, match="mask sharpening"):
+        settings.mask_sharpening = "blurry"
+    calls = []
+    monkeypatch.setattr(api.Engine, "load", classmethod(lambda cls, **kw: calls.append(kw) or object()))
+    try:
+        for option in (None, False):
+            ask_core.load_engine(AskRequest.from_dict(AskRequest(question="q", sharpen_masks=option).to_dict()))
+    finally:
+        ask_core.forget_engines()
+    assert "sharpen_masks" not in calls[0] and calls[1]["sharpen_masks"] is False

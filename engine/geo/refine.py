@@ -7,6 +7,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import Cancelled
+from .guided import GuidedConfig, date_guide, guided_filter
 from .sources import gdal_env
 from .stack import InputStack, StackArrays
 from .tiling import MaskRaster, Stitcher, TileGrid
@@ -36,7 +37,7 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
                  tile: int = 512, overlap: int = 64, model_size: int | None = None, threshold: float = 0.5,
                  progress: Callable[[int, int], None] | None = None,
                  cancelled: Callable[[], bool] | None = None, tmpdir: str | None = None,
-                 only_date: bool = False
+                 only_date: bool = False, guided: GuidedConfig | None = None
                  ) -> tuple[MaskRaster, Stitcher]:
     """Full-resolution mask of one step over the whole ``stack`` grid.
 
@@ -45,7 +46,9 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     that date alone (T = 1), else all dates. Probabilities are resized back to
     the tile, clipped to the AOI and to the valid pixels of ``date_index``, and stitched (see
     :class:`Stitcher`). ``progress(done, total)`` after each tile; ``cancelled()`` is polled before each tile
-    and raises :class:`Cancelled` (the temporary mask is deleted). Returns the mask and the finished
+    and raises :class:`Cancelled` (the temporary mask is deleted). ``guided``: sharpen each tile's resized
+    probabilities along the edges of the date's bands at native resolution (:mod:`engine.geo.guided`); its
+    radius is in pixels of the model's grid and is scaled to the tile. Returns the mask and the finished
     :class:`Stitcher`, which holds ``confidence`` (mean probability inside the mask), ``area_m2``,
     ``usable_area_m2`` and ``share``.
     """
@@ -53,12 +56,26 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     total = len(grid)
     with gdal_env():  # the bounded block cache also covers the mask written to disk
         stitcher = Stitcher(grid, stack.transform, stack.crs, threshold, tmpdir=tmpdir)
-        _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total, only_date)
+        _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total, only_date,
+             guided if guided is not None and guided.enabled else None)
         return stitcher.finish(), stitcher
 
 
+def _sharpened(stack, win, arrays, prob, date_index, model_size, only_date, guided: GuidedConfig) -> np.ndarray:
+    """``prob`` (h, w) of one tile sharpened along the edges of the date's bands read at native resolution."""
+    native = stack.read(win, dates=[date_index] if only_date else None) if model_size else arrays
+    d = 0 if only_date else min(date_index, native.valid.shape[0] - 1)
+    has_o, has_s = stack.has_optical[date_index:date_index + 1], stack.has_sar[date_index:date_index + 1]
+    if not only_date:
+        has_o, has_s = stack.has_optical, stack.has_sar
+    guide = date_guide(native.optical, native.sar, has_o, has_s, d)
+    scale = max(prob.shape) / model_size if model_size else 1.0
+    native_cfg = GuidedConfig(max(1, round(guided.radius * scale)), guided.eps)
+    return guided_filter(prob, guide, native_cfg, native.valid[d])
+
+
 def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total,
-         only_date) -> None:
+         only_date, guided) -> None:
     try:
         for k, win in enumerate(grid.windows()):
             if cancelled is not None and cancelled():
@@ -71,7 +88,10 @@ def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cance
             if not (valid & arrays.aoi).any():
                 prob = np.zeros(shape, np.float32)
             else:
-                prob = np.where(keep, resize_prob(predict(arrays), shape), 0.0)
+                prob = resize_prob(predict(arrays), shape)
+                if guided is not None:
+                    prob = _sharpened(stack, win, arrays, prob, date_index, model_size, only_date, guided)
+                prob = np.where(keep, prob, 0.0)
             stitcher.add(win, prob, keep)
             if progress is not None:
                 progress(k + 1, total)

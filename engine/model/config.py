@@ -50,6 +50,10 @@ class TerraScopeConfig:
     # decode every step's mask on the images and their three flips and average (engine.model.flips): 4x the
     # image encoding and mask decoding for steadier masks; set per trained model with its calibration
     flip_average: bool = False
+    # sharpen every kept mask along the edges of its date's bands (engine.geo.guided): window half-width in
+    # pixels of the model's grid (0: off) and regularisation in squared band units; set per trained model
+    guided_radius: int = 0
+    guided_eps: float = 0.001
     pixel_mean: tuple = IMAGENET_MEAN  # both encoders see (x - mean) / std of inputs in [0, 1]
     pixel_std: tuple = IMAGENET_STD
     lm_source: str = "scratch"  # scratch | smollm2 | internvl3 | published: where the LM weights come from

@@ -14,6 +14,7 @@ import torch
 
 from .. import trace_format as tf
 from ..errors import Cancelled, ModelError
+from ..geo.guided import GuidedConfig, date_guide, guided_filter
 from .decoding import CachedDecoder, check_options, compiled_step, initial_capacity
 from .device import cpu_threads, oom_guard
 from .flips import encode_flipped, ground_step
@@ -25,6 +26,7 @@ from .tokens import chat_prompt, encode, image_order
 _ANSWER_DONE = re.compile(r"Answer:[^\n]*\S[^\n]*\n")
 _STEP_OPENED = re.compile(r"Step\s+\d+:$")
 MODALITY_NAMES = ("optical", "sar")
+GUIDED_RADIUS = 8  # model-grid pixels: two decoder cells, where a quarter-size decoder's boundary is unsure
 
 
 @dataclass
@@ -79,6 +81,9 @@ class GroundedPredictor:
     ``static``; ``compile_steps``: single-token steps through ``torch.compile`` (static cache only; CUDA
     graphs on a GPU). See :mod:`engine.model.decoding`. ``flip_average``: average every mask over the images
     and their flips (:mod:`engine.model.flips`); None -> the model config's ``flip_average``.
+    ``sharpen_masks``: move every kept mask's boundary onto the edges of its date's bands
+    (:mod:`engine.geo.guided`, the model config's ``guided_radius`` and ``guided_eps``); None -> as the config
+    says, True with a config radius of 0 -> :data:`GUIDED_RADIUS`.
     ``plan_phrases``: when the options fix which regions the steps name (rankings,
     :func:`engine.trace_format.planned_phrases`), each opened step's phrase is written for the model, so
     every option's region is grounded and measured once; masks, measurements and the answer stay the
@@ -86,7 +91,7 @@ class GroundedPredictor:
 
     def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache", max_new_tokens: int = 160,
                  threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False,
-                 flip_average: bool | None = None, plan_phrases: bool = True):
+                 flip_average: bool | None = None, plan_phrases: bool = True, sharpen_masks: bool | None = None):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -97,6 +102,8 @@ class GroundedPredictor:
         self.config = model.config
         self.flip_average = bool(model.config.flip_average if flip_average is None else flip_average)
         self.plan_phrases = plan_phrases
+        radius = model.config.guided_radius or (GUIDED_RADIUS if sharpen_masks else 0)
+        self.guided = GuidedConfig(0 if sharpen_masks is False else radius, model.config.guided_eps)
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
         self.flipped: list = []  # [(dims, features of the flipped images)] when flip averaging
@@ -225,6 +232,8 @@ class GroundedPredictor:
         suppressed = confidence < cfg.empty_below_confidence
         if suppressed:  # a mask the model is unsure of marks nothing, as for an absent target
             prob = torch.zeros_like(prob)
+        elif self.guided.enabled:  # the gate judged the decoder's own mask; what is kept follows the edges
+            prob = self._sharpen(prob, date)
         pos = mask_to_token_positions(prob, cfg.token_grid, cfg.coverage_threshold, cfg.max_injected_tokens,
                                       cfg.mask_threshold)
         chosen = out["relevance"][0, pos].argmax(-1)
@@ -243,11 +252,23 @@ class GroundedPredictor:
                             measurement=text, positions=pos.tolist(), suppressed=suppressed)
         return step, meas_ids
 
+    def _sharpen(self, prob: torch.Tensor, date: int) -> torch.Tensor:
+        """``prob`` (S, S) sharpened along the edges of the bands of ``date`` (:mod:`engine.geo.guided`)."""
+        im = self.images
+
+        def np_(x):
+            return None if x is None else x.float().cpu().numpy()
+
+        guide = date_guide(np_(im.optical), np_(im.sar), im.has_optical.cpu(), im.has_sar.cpu(), date)
+        out = guided_filter(prob.float().cpu().numpy(), guide, self.guided, im.valid[date].cpu().numpy())
+        return torch.from_numpy(out).to(prob.device, prob.dtype)
+
     # ---- re-decoding on other images ---------------------------------------------------------------------
     @torch.no_grad()
     def predict_mask(self, seg_embedding: torch.Tensor, date_index: int, images: ModelImages) -> np.ndarray:
         """The mask of a step (its ``seg_embedding``) on other images of the same dates, e.g. one
-        native-resolution tile. -> (S, S) float32 probabilities."""
+        native-resolution tile. -> (S, S) float32 probabilities as the decoder gives them (not sharpened: the
+        caller sharpens at the resolution it keeps, :func:`engine.geo.refine.refine_tiles`)."""
         images.check(self.image_size)
         d = min(int(date_index), images.n_dates - 1)
         one = ModelImages(None if images.optical is None else images.optical[d:d + 1],

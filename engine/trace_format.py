@@ -97,6 +97,17 @@ def parse_step_label(step_text: str) -> str:
     return m.group(2).strip() if m else step_text.replace(SEG_TOKEN, "").strip()
 
 
+# words by which a step's phrase names a change rather than a state ("destroyed buildings", "newly flooded
+# land", "cleared forest", "<class> lost"): the phrases of engine.data.change and their usual synonyms
+_CHANGE_RE = re.compile(r"\b(destroyed|demolished|new|newly|flooded|cleared|lost|built|appeared|burn[te]d?|"
+                        r"removed|gained|changed)\b", re.IGNORECASE)
+
+
+def names_change(phrase: str) -> bool:
+    """Whether a step's phrase names a change between dates (what appeared, was lost or was flooded)."""
+    return bool(_CHANGE_RE.search(phrase or ""))
+
+
 def parse_answer(trace: str, n_choices: int = 0) -> tuple[str, str | None]:
     """(answer text, chosen letter or None) from a generated trace."""
     m = _ANSWER_RE.search(trace)

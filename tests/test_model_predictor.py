@@ -272,3 +272,30 @@ def test_kept_masks_are_sharpened_along_the_band_edges_and_the_gate_judges_the_d
     assert np.allclose(s.mask_prob, want, atol=1e-5)
     assert s.confidence == p.confidence and not s.suppressed
     assert doubted.steps[0].suppressed and not doubted.steps[0].mask_prob.any()
+
+
+def test_change_steps_whose_pixels_did_not_change_mark_nothing(tiny):
+    """A later-date step that names a change is judged by the dates' contrast inside its mask
+    (engine.geo.change_evidence): below the model's change_below_contrast it marks nothing; other steps and
+    a threshold of 0 leave masks alone."""
+    model, tok = tiny
+    imgs = images(2, seed=3)
+    text = "Step 1: buildings. <t1> [SEG]\nStep 2: destroyed buildings. <t2> [SEG]\nStep 3: water. <t2> [SEG]\nAnswer: A\n"
+    plain, _ = _run(model, tok, "cache", imgs, text=text)
+    assert all(s.change_contrast is None for s in plain.steps)  # 0: not judged
+    old = model.config.change_below_contrast
+    try:
+        model.config.change_below_contrast = 1e-6
+        judged, _ = _run(model, tok, "cache", imgs, text=text)
+        c = judged.steps[1].change_contrast
+        assert c is not None and c > 0 and judged.steps[0].change_contrast is None
+        assert judged.steps[2].change_contrast is None  # "water" names no change
+        assert np.array_equal(judged.steps[1].mask_prob, plain.steps[1].mask_prob)
+        model.config.change_below_contrast = c + 1e-3
+        doubted, _ = _run(model, tok, "cache", imgs, text=text)
+    finally:
+        model.config.change_below_contrast = old
+    s = doubted.steps[1]
+    assert s.suppressed and not s.mask_prob.any() and s.positions == [] and s.measurement == "[no such region]"
+    assert s.change_contrast == c
+    assert np.array_equal(doubted.steps[0].mask_prob, plain.steps[0].mask_prob)

@@ -54,6 +54,10 @@ class TerraScopeConfig:
     # pixels of the model's grid (0: off) and regularisation in squared band units; set per trained model
     guided_radius: int = 0
     guided_eps: float = 0.001
+    # a step on a later date that names a change (trace_format.names_change) marks nothing when its pixels
+    # changed between the dates less than this times the rest of the scene (engine.geo.change_evidence); 0
+    # disables. Set per trained model on scenes outside training and test
+    change_below_contrast: float = 0.0
     pixel_mean: tuple = IMAGENET_MEAN  # both encoders see (x - mean) / std of inputs in [0, 1]
     pixel_std: tuple = IMAGENET_STD
     lm_source: str = "scratch"  # scratch | smollm2 | internvl3 | published: where the LM weights come from

@@ -14,6 +14,7 @@ import torch
 
 from .. import trace_format as tf
 from ..errors import Cancelled, ModelError
+from ..geo.change_evidence import change_contrast
 from ..geo.guided import GuidedConfig, date_guide, guided_filter
 from .decoding import CachedDecoder, check_options, compiled_step, initial_capacity
 from .device import cpu_threads, oom_guard
@@ -51,6 +52,9 @@ class GroundedStep:
     measurement: str = ""
     positions: list[int] = field(default_factory=list)  # injected token positions (row-major in the grid)
     suppressed: bool = False  # confidence fell below config.empty_below_confidence: the mask was emptied
+    # a change step's contrast of the dates inside its mask (engine.geo.change_evidence), None when not judged;
+    # below config.change_below_contrast the mask was emptied and ``suppressed`` is set
+    change_contrast: float | None = None
 
 
 @dataclass
@@ -234,6 +238,9 @@ class GroundedPredictor:
             prob = torch.zeros_like(prob)
         elif self.guided.enabled:  # the gate judged the decoder's own mask; what is kept follows the edges
             prob = self._sharpen(prob, date)
+        contrast = None if suppressed else self._change_contrast(step_text, prob, date)
+        if contrast is not None and contrast < cfg.change_below_contrast:  # "changed" pixels that did not change
+            suppressed, prob = True, torch.zeros_like(prob)
         pos = mask_to_token_positions(prob, cfg.token_grid, cfg.coverage_threshold, cfg.max_injected_tokens,
                                       cfg.mask_threshold)
         chosen = out["relevance"][0, pos].argmax(-1)
@@ -249,7 +256,8 @@ class GroundedPredictor:
                             mask_prob=prob_np, modalities=[MODALITY_NAMES[int(c)] for c in chosen.tolist()],
                             confidence=confidence,
                             iou_pred=float(out["iou"][0]), seg_embedding=seg_hidden.detach().clone(),
-                            measurement=text, positions=pos.tolist(), suppressed=suppressed)
+                            measurement=text, positions=pos.tolist(), suppressed=suppressed,
+                            change_contrast=contrast)
         return step, meas_ids
 
     def _sharpen(self, prob: torch.Tensor, date: int) -> torch.Tensor:
@@ -262,6 +270,20 @@ class GroundedPredictor:
         guide = date_guide(np_(im.optical), np_(im.sar), im.has_optical.cpu(), im.has_sar.cpu(), date)
         out = guided_filter(prob.float().cpu().numpy(), guide, self.guided, im.valid[date].cpu().numpy())
         return torch.from_numpy(out).to(prob.device, prob.dtype)
+
+    def _change_contrast(self, step_text: str, prob: torch.Tensor, date: int) -> float | None:
+        """For a step on a later date that names a change, the dates' contrast inside its mask against the
+        first date (:func:`engine.geo.change_evidence.change_contrast`); None when that is not judged."""
+        im = self.images
+        if (self.config.change_below_contrast <= 0 or date <= 0 or
+                not tf.names_change(tf.parse_step_label(step_text))):
+            return None
+        pairs = [(x[0].float().cpu().numpy(), x[date].float().cpu().numpy())
+                 for x, has in ((im.optical, im.has_optical), (im.sar, im.has_sar))
+                 if x is not None and bool(has[0]) and bool(has[date])]
+        valid = (im.valid[0] & im.valid[date]).cpu().numpy()
+        return change_contrast([b for b, _ in pairs], [a for _, a in pairs],
+                               prob.float().cpu().numpy() > self.config.mask_threshold, valid)
 
     # ---- re-decoding on other images ---------------------------------------------------------------------
     @torch.no_grad()

@@ -1,0 +1,32 @@
+"""Whether the pixels a change step marks really changed between the dates.
+
+A step that names a change ("destroyed buildings", "newly flooded land", "cleared forest") on a later date
+must mark pixels whose bands differ from the first date more than the rest of the scene does. A small model
+often marks the class itself (all buildings) when asked for its change, and does so just as readily when
+nothing changed. The contrast below measures the evidence in the images: the mean absolute difference
+between the dates inside the mask against its median outside, per modality both dates have, averaged. About
+1 means the marked pixels changed no more than the background; a real change gives several times that.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .guided import box_mean
+
+
+def change_contrast(before: list[np.ndarray], after: list[np.ndarray], mask: np.ndarray,
+                    valid: np.ndarray) -> float | None:
+    """``before`` / ``after``: the same modalities of the two dates, each (C, H, W) float in [0, 1]
+    (optical reflectance / 0.3, SAR dB scaled); ``mask``: (H, W) bool, the step's region; ``valid``: (H, W)
+    bool, pixels with data on both dates. -> mean over modalities of (mean |after - before| inside the mask)
+    / (median outside), the difference smoothed over 3 x 3 pixels against speckle; None when there is no
+    modality, nothing inside or nothing outside to compare."""
+    mask, valid = np.asarray(mask, bool), np.asarray(valid, bool)
+    inside, outside = mask & valid, ~mask & valid
+    if not inside.any() or not outside.any():
+        return None
+    ratios = []
+    for b, a in zip(before, after):
+        diff = box_mean(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)).mean(0), 1)
+        ratios.append(float(diff[inside].mean()) / max(float(np.median(diff[outside])), 1e-6))
+    return float(np.mean(ratios)) if ratios else None

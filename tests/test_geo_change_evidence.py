@@ -1,0 +1,52 @@
+"""Change evidence: the contrast of the dates inside a change step's mask (engine.geo.change_evidence)."""
+import numpy as np
+
+from terrascope_reasoning.engine import trace_format as tf
+from terrascope_reasoning.engine.geo.change_evidence import change_contrast
+
+
+def _dates(changed: np.ndarray, seed=0):
+    """Two dates of optical (3 bands) and SAR (2 bands) with speckle-like noise; ``changed`` pixels differ."""
+    rng = np.random.default_rng(seed)
+    h, w = changed.shape
+    opt0 = 0.3 + rng.normal(0, 0.02, (3, h, w))
+    sar0 = 0.5 + rng.normal(0, 0.05, (2, h, w))
+    opt1 = 0.3 + rng.normal(0, 0.02, (3, h, w)) + 0.3 * changed
+    sar1 = 0.5 + rng.normal(0, 0.05, (2, h, w)) - 0.25 * changed
+    return [opt0, sar0], [opt1, sar1]
+
+
+def test_marks_on_changed_pixels_have_high_contrast_and_marks_elsewhere_about_one():
+    changed = np.zeros((64, 64), bool)
+    changed[10:30, 10:30] = True
+    before, after = _dates(changed)
+    valid = np.ones_like(changed)
+    elsewhere = np.zeros_like(changed)
+    elsewhere[40:60, 35:60] = True  # a region of the same size that did not change
+    assert change_contrast(before, after, changed, valid) > 3.0
+    assert 0.8 < change_contrast(before, after, elsewhere, valid) < 1.2
+    # half on the change: in between
+    half = np.zeros_like(changed)
+    half[10:30, 20:40] = True
+    assert 1.5 < change_contrast(before, after, half, valid) < change_contrast(before, after, changed, valid)
+
+
+def test_contrast_needs_pixels_inside_and_outside_and_a_modality():
+    changed = np.zeros((32, 32), bool)
+    changed[:8, :8] = True
+    before, after = _dates(changed)
+    valid = np.ones_like(changed)
+    assert change_contrast(before, after, np.zeros_like(changed), valid) is None
+    assert change_contrast(before, after, np.ones_like(changed), valid) is None
+    assert change_contrast([], [], changed, valid) is None
+    # pixels without data on either date are left out of both sides
+    valid[:8, :8] = False
+    assert change_contrast(before, after, changed, valid) is None
+
+
+def test_step_phrases_that_name_a_change():
+    for phrase in ("destroyed buildings", "new buildings", "newly flooded land", "flooded cropland",
+                   "cleared forest", "forest lost", "Burned area"):
+        assert tf.names_change(phrase), phrase
+    for phrase in ("water", "buildings", "cropland next to the water", "the largest field", "newt pond"):
+        assert not tf.names_change(phrase), phrase

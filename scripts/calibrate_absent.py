@@ -1,5 +1,6 @@
-"""Calibrate a model folder's ``empty_below_confidence``: the mask confidence (mean probability inside the
-mask) under which a step marks nothing ("no such region").
+"""Calibrate a model folder's ``empty_below_confidence`` and ``change_below_contrast``: the mask confidence
+(mean probability inside the mask) under which a step marks nothing ("no such region"), and the contrast of
+the dates inside a change step's mask under which it marks nothing (engine.geo.change_evidence).
 
 The model answers questions on calibration scenes (seeds 500 000 onwards: never used for training, which
 stays below 500 000, nor by the held-out test split from 1 000 000, nor by validation just below it).
@@ -10,7 +11,8 @@ the mean step IoU over those steps, so it trades marks on absent targets against
 exactly as gIoU does. The questions ask about absent targets more often (``--absent-rate``) than the held-out
 split and use do (``--use-absent-rate``, the dataset's default), so that enough absent steps are judged; their
 steps are then weighted back to the share they have at the use rate (engine.eval.calibration.absent_weight).
-It is written into the folder's config.json (through a temporary file).
+The change contrast is chosen the same way, on the change steps the confidence threshold keeps. Both are
+written into the folder's config.json (through a temporary file).
 ``--flip-average`` / ``--no-flip-average`` first sets the model's flip averaging of masks (the confidence is
 judged on the masks the model will give) and writes it beside the threshold.
 
@@ -32,12 +34,15 @@ sys.path.insert(0, str(ROOT))
 CALIBRATION_SEED_START = 500_000
 
 
-def write_threshold(folder: Path, threshold: float, flip_average: bool | None = None) -> None:
+def write_threshold(folder: Path, threshold: float, flip_average: bool | None = None,
+                    change_contrast: float | None = None) -> None:
     from engine.geo.writer import atomic_path
 
     path = folder / "config.json"
     cfg = json.loads(path.read_text())
     cfg["empty_below_confidence"] = round(threshold, 6)
+    if change_contrast is not None:
+        cfg["change_below_contrast"] = round(change_contrast, 6)
     if flip_average is not None:
         cfg["flip_average"] = bool(flip_average)
     with atomic_path(path, overwrite=True) as tmp:
@@ -56,13 +61,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dry-run", action="store_true", help="print the threshold, leave config.json as it is")
     args = ap.parse_args(argv)
     from engine.data import dataset as ds
-    from engine.eval.calibration import absent_step_share, absent_weight, best_empty_threshold, step_records
+    from engine.eval.calibration import (absent_step_share, absent_weight, best_change_threshold,
+                                         best_empty_threshold, step_records)
     from engine.model.checkpoint import from_pretrained
     from engine.model.predictor import GroundedPredictor
     from tqdm import tqdm
 
     model, tok = from_pretrained(args.model, device="cpu")
     model.config.empty_below_confidence = 0.0  # judge the raw masks
+    model.config.change_below_contrast = 1e-9  # measure every change step's contrast, empty none
     if args.flip_average is not None:
         model.config.flip_average = args.flip_average
     pred = GroundedPredictor(model, tok)
@@ -74,15 +81,18 @@ def main(argv: list[str] | None = None) -> int:
                             progress=lambda fraction, message: bar.update(1))
     use_rate = ds.DatasetConfig().absent_rate if args.use_absent_rate is None else args.use_absent_rate
     use = ds.SyntheticQuestions(replace(cfg, absent_rate=use_rate), length=args.samples)  # same scenes
-    sampled = float(np.mean([empty for *_, empty in rows]))
+    sampled = float(np.mean([row[2] for row in rows]))
     weight = 1.0
     if 0 < sampled < 1:
         weight = absent_weight(sampled, absent_step_share(use[i] for i in range(args.samples)))
     threshold, summary = best_empty_threshold(rows, weight)
+    contrast, change_summary = best_change_threshold(rows, threshold, weight)
     print(json.dumps(summary))
+    print(json.dumps({"change_steps": change_summary}))
     if not args.dry_run:
-        write_threshold(args.model, threshold, args.flip_average)
-        print(f"written: empty_below_confidence = {threshold:.6f}, flip_average = {model.config.flip_average} in {args.model / 'config.json'}")
+        write_threshold(args.model, threshold, args.flip_average, contrast)
+        print(f"written: empty_below_confidence = {threshold:.6f}, change_below_contrast = {contrast:.6f}, "
+              f"flip_average = {model.config.flip_average} in {args.model / 'config.json'}")
     return 0
 
 

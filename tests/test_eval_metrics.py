@@ -114,9 +114,10 @@ def test_step_records_judge_each_step_on_the_bench_path():
     rows = step_records(Bound(), samples, progress=lambda f, msg: seen.append(f))
     n_steps = sum(len(s["masks"]) for s in samples)
     assert len(rows) == n_steps and seen[-1] == 1.0
-    assert all(iou == 1.0 for _, iou, _ in rows)
-    assert all(conf == (0.0 if empty else 1.0) for conf, _, empty in rows)
-    assert any(empty for *_, empty in rows) and not all(empty for *_, empty in rows)
+    assert all(iou == 1.0 for _, iou, _, _ in rows)
+    assert all(conf == (0.0 if empty else 1.0) for conf, _, empty, _ in rows)
+    assert any(row[2] for row in rows) and not all(row[2] for row in rows)
+    assert all(contrast is None for *_, contrast in rows)  # a plain predictor judges no change
 
 
 def test_calibration_script_writes_the_gate(tmp_path):
@@ -139,6 +140,25 @@ def test_calibration_script_writes_the_gate(tmp_path):
     assert mod.main([str(tmp_path), "--samples", "2", "--absent-rate", "0.5", "--no-flip-average"]) == 0
     after = json.loads((tmp_path / "config.json").read_text())
     assert 0.0 <= after["empty_below_confidence"] <= 1.0 and after["flip_average"] is False
-    gate_keys = ("empty_below_confidence", "flip_average")
+    assert after["change_below_contrast"] >= 0.0
+    gate_keys = ("empty_below_confidence", "flip_average", "change_below_contrast")
     assert {k: v for k, v in after.items() if k not in gate_keys} == \
         {k: v for k, v in before.items() if k not in gate_keys}
+
+
+def test_change_threshold_is_chosen_on_the_change_steps_the_confidence_gate_keeps():
+    from engine.eval.calibration import best_change_threshold
+
+    rows = [  # (confidence, IoU, truth empty, change contrast)
+        (0.9, 0.0, True, 1.0), (0.9, 0.0, True, 1.05),  # marks on absent changes, little contrast
+        (0.9, 0.7, False, 3.0), (0.9, 0.6, False, 2.5),  # real changes, strong contrast
+        (0.9, 0.05, False, 1.02),  # a present change marked in the wrong place
+        (0.2, 0.0, True, 0.5),  # the confidence gate empties this one already
+        (0.9, 0.8, False, None),  # not a change step
+    ]
+    threshold, summary = best_change_threshold(rows, empty_below=0.5)
+    assert 1.05 < threshold <= 2.5 and summary["steps"] == 5 and summary["absent_steps"] == 2
+    assert summary["absent_marked_after"] == 0.0 and summary["mean_step_iou_after"] > summary["mean_step_iou_before"]
+    # absent steps weighted down far enough, emptying them no longer pays for the wrong present one
+    assert best_change_threshold(rows, 0.5, absent_weight=0.01)[0] <= 1.05
+    assert best_change_threshold([r for r in rows if r[3] is None], 0.5) == (0.0, {"steps": 0})

@@ -131,8 +131,10 @@ def _question_and_choices(sample: dict) -> tuple[str, list[str]]:
     return "\n".join(lines), choices
 
 
-def _predict(predictor, sample: dict, question: str, choices: list[str]) -> tuple[str | None, list, str]:
-    """(letter, step masks, trace text) from a GroundedPredictor-like object or a plain callable(sample)."""
+def _predict(predictor, sample: dict, question: str, choices: list[str], steps: list | None = None
+             ) -> tuple[str | None, list, str]:
+    """(letter, step masks, trace text) from a GroundedPredictor-like object or a plain callable(sample).
+    ``steps``: a list that receives the predictor's steps (GroundedStep), when it gives them."""
     if not hasattr(predictor, "answer"):
         out = predictor(sample)
         return out.get("choice"), list(out.get("masks", [])), out.get("text", "")
@@ -158,6 +160,8 @@ def _predict(predictor, sample: dict, question: str, choices: list[str]) -> tupl
         return format_measurement(m)
 
     out = predictor.answer(question, choices or None, measure=measure)
+    if steps is not None:
+        steps.extend(out.steps)
     masks = [s.mask_prob for s in out.steps]
     return getattr(out, "choice", None), masks, getattr(out, "text", "")
 

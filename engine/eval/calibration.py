@@ -1,4 +1,5 @@
-"""Calibration of the score (a step's mask confidence) below which a step marks nothing."""
+"""Calibration of the scores below which a step marks nothing: its mask confidence, and for a change step the
+contrast of the dates inside its mask."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
@@ -54,11 +55,15 @@ def absent_step_share(samples: Iterable[dict]) -> float:
 
 
 def step_records(predictor, samples: Iterable[dict], mask_threshold: float = 0.5,
-                 progress: Callable[[float, str], None] | None = None) -> list[tuple[float, float, bool]]:
+                 progress: Callable[[float, str], None] | None = None
+                 ) -> list[tuple[float, float, bool, float | None]]:
     """Answer ``samples`` (dataset samples with their records) the way the in-memory bench does, measurements
-    in metres included. -> one row per grounded step with a true mask: (confidence = mean probability inside
-    the mask, 0 when empty; IoU with the truth; truth empty). Give a predictor whose gate is off
-    (``empty_below_confidence`` 0), so the raw masks are judged."""
+    in metres included. -> one row per grounded step with a true mask: (confidence, IoU of the mask as given
+    with the truth, truth empty, change contrast). The confidence is the step's own (the decoder's mean
+    probability inside its mask, before sharpening; for a plain callable predictor, that of the mask given),
+    the change contrast the step's ``change_contrast`` (None where it was not judged). Give a predictor
+    whose gates are off (``empty_below_confidence`` 0, ``change_below_contrast`` 0 or a tiny value that
+    judges without emptying), so every mask is judged as decoded."""
     from .bench import _fit, _numpy, _predict, _question_and_choices
     from .metrics import iou
 
@@ -66,12 +71,28 @@ def step_records(predictor, samples: Iterable[dict], mask_threshold: float = 0.5
     rows = []
     for i, sample in enumerate(samples):
         question, choices = _question_and_choices(sample)
-        _, masks, _ = _predict(predictor, sample, question, choices)
-        for prob, truth in zip(masks, sample["masks"]):
+        steps: list = []
+        _, masks, _ = _predict(predictor, sample, question, choices, steps)
+        for k, (prob, truth) in enumerate(zip(masks, sample["masks"])):
             t = _numpy(truth) > 0.5
             p = _fit(_numpy(prob), t.shape)
             inside = p > mask_threshold
-            rows.append((float(p[inside].mean()) if inside.any() else 0.0, iou(p, t), not t.any()))
+            step = steps[k] if k < len(steps) else None
+            confidence = getattr(step, "confidence", None)
+            if confidence is None:
+                confidence = float(p[inside].mean()) if inside.any() else 0.0
+            rows.append((float(confidence), iou(p, t), not t.any(), getattr(step, "change_contrast", None)))
         if progress is not None:
             progress((i + 1) / len(samples), f"question {i + 1}/{len(samples)}")
     return rows
+
+
+def best_change_threshold(rows: Sequence[tuple[float, float, bool, float | None]], empty_below: float,
+                          absent_weight: float = 1.0) -> tuple[float, dict]:
+    """The change contrast below which a judged change step is emptied, chosen as
+    :func:`best_empty_threshold` chooses the confidence: on the change steps the confidence gate
+    ``empty_below`` keeps. -> (threshold, summary); (0.0, {"steps": 0}) when no such step was judged."""
+    judged = [(r[3], r[1], r[2]) for r in rows if r[3] is not None and r[0] >= empty_below]
+    if not judged:
+        return 0.0, {"steps": 0}
+    return best_empty_threshold(judged, absent_weight)

@@ -13,10 +13,12 @@ split and use do (``--use-absent-rate``, the dataset's default), so that enough 
 steps are then weighted back to the share they have at the use rate (engine.eval.calibration.absent_weight).
 The change contrast is chosen the same way, on the change steps the confidence threshold keeps. Both are
 written into the folder's config.json (through a temporary file).
-``--flip-average`` / ``--no-flip-average`` first sets the model's flip averaging of masks (the confidence is
-judged on the masks the model will give) and writes it beside the threshold.
+``--flip-average`` / ``--no-flip-average``, ``--sharpen-radius`` and ``--sharpen-eps`` first set the model's
+flip averaging and sharpening of masks (what is judged are the masks the model will give) and write them
+beside the thresholds.
 
-    .venv/bin/python scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average
+    .venv/bin/python scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average \
+        --sharpen-radius 8 --sharpen-eps 0.0003
 """
 from __future__ import annotations
 
@@ -34,17 +36,13 @@ sys.path.insert(0, str(ROOT))
 CALIBRATION_SEED_START = 500_000
 
 
-def write_threshold(folder: Path, threshold: float, flip_average: bool | None = None,
-                    change_contrast: float | None = None) -> None:
+def write_settings(folder: Path, settings: dict) -> None:
+    """Set ``settings`` (config keys -> values) in the folder's config.json, through a temporary file."""
     from engine.geo.writer import atomic_path
 
     path = folder / "config.json"
     cfg = json.loads(path.read_text())
-    cfg["empty_below_confidence"] = round(threshold, 6)
-    if change_contrast is not None:
-        cfg["change_below_contrast"] = round(change_contrast, 6)
-    if flip_average is not None:
-        cfg["flip_average"] = bool(flip_average)
+    cfg.update(settings)
     with atomic_path(path, overwrite=True) as tmp:
         Path(tmp).write_text(json.dumps(cfg, indent=2))
 
@@ -58,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="the share the gate is tuned for (default: the dataset's, as in the held-out split)")
     ap.add_argument("--flip-average", action=argparse.BooleanOptionalAction, default=None,
                     help="set the model's flip averaging of masks before calibrating (default: as configured)")
+    ap.add_argument("--sharpen-radius", type=int, default=None,
+                    help="set the model's mask sharpening radius (model-grid pixels, 0: off) before calibrating")
+    ap.add_argument("--sharpen-eps", type=float, default=None, help="and its regularisation")
     ap.add_argument("--dry-run", action="store_true", help="print the threshold, leave config.json as it is")
     args = ap.parse_args(argv)
     from engine.data import dataset as ds
@@ -70,8 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     model, tok = from_pretrained(args.model, device="cpu")
     model.config.empty_below_confidence = 0.0  # judge the raw masks
     model.config.change_below_contrast = 1e-9  # measure every change step's contrast, empty none
-    if args.flip_average is not None:
-        model.config.flip_average = args.flip_average
+    chosen = {"flip_average": args.flip_average, "guided_radius": args.sharpen_radius,
+              "guided_eps": args.sharpen_eps}
+    chosen = {k: v for k, v in chosen.items() if v is not None}
+    for key, value in chosen.items():  # the masks judged are the masks the model will give
+        setattr(model.config, key, value)
     pred = GroundedPredictor(model, tok)
     cfg = ds.DatasetConfig(image_size=pred.image_size, stage=2, seed_start=CALIBRATION_SEED_START,
                            seed_stop=ds.TEST_SEED_START - 1000, with_record=True, absent_rate=args.absent_rate)
@@ -90,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(summary))
     print(json.dumps({"change_steps": change_summary}))
     if not args.dry_run:
-        write_threshold(args.model, threshold, args.flip_average, contrast)
-        print(f"written: empty_below_confidence = {threshold:.6f}, change_below_contrast = {contrast:.6f}, "
-              f"flip_average = {model.config.flip_average} in {args.model / 'config.json'}")
+        chosen.update(empty_below_confidence=round(threshold, 6), change_below_contrast=round(contrast, 6))
+        write_settings(args.model, chosen)
+        print(f"written: {json.dumps(chosen)} in {args.model / 'config.json'}")
     return 0
 
 

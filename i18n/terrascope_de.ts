@@ -1199,52 +1199,52 @@
       <translation>TerraScope-Einstellungen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="29" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="25" />
       <source>As the model says</source>
       <translation>Wie vom Modell vorgegeben</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="29" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="25" />
       <source>On (steadier masks, slower)</source>
       <translation>Ein (stabilere Masken, langsamer)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="30" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="26" />
       <source>Off (faster)</source>
       <translation>Aus (schneller)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="35" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="28" />
       <source>On (boundaries follow the bands)</source>
       <translation>Ein (Grenzen folgen den Kanälen)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="36" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="29" />
       <source>Off (the model's masks as decoded)</source>
       <translation>Aus (die Masken des Modells, wie dekodiert)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="47" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="38" />
       <source>Masks averaged over image flips</source>
       <translation>Masken über gespiegelte Bilder mitteln</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="48" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="39" />
       <source>Mask boundaries on band edges</source>
       <translation>Maskengrenzen an Kanalkanten</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="49" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="40" />
       <source>Tile size</source>
       <translation>Kachelgröße</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="50" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="41" />
       <source>Results folder (empty: beside the project)</source>
       <translation>Ergebnisordner (leer: neben dem Projekt)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="51" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="42" />
       <source>Fine-tuned adapters folder</source>
       <translation>Ordner der feinabgestimmten Adapter</translation>
     </message>

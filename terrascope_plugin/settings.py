@@ -14,6 +14,22 @@ DEFAULT_TILE_SIZE = 512
 RESULTS_SUBFOLDER = "terrascope_results"
 
 
+class _Choice:
+    """A setting that holds one of ``choices``; the first is the default, and an unknown stored value reads as
+    it. Setting a value outside ``choices`` raises ValueError naming ``what``."""
+
+    def __init__(self, key: str, choices: tuple[str, ...], what: str, doc: str):
+        self.key, self.choices, self.what, self.__doc__ = key, choices, what, doc
+
+    def __get__(self, settings, owner=None):
+        if settings is None:
+            return self
+        return settings._get_choice(self.key, self.choices, self.choices[0])
+
+    def __set__(self, settings, value: str) -> None:
+        settings._set_choice(self.key, value, self.choices, self.what)
+
+
 class Settings:
     """Model folder, device, tile size, results and adapters folders; every getter returns a typed default.
 
@@ -46,35 +62,15 @@ class Settings:
     def model_dir(self, value: str) -> None:
         self._set("model_dir", str(value or ""))
 
-    @property
-    def device(self) -> str:
-        return self._get_choice("device", DEVICES, "auto")
-
-    @device.setter
-    def device(self, value: str) -> None:
-        self._set_choice("device", value, DEVICES, "device")
-
-    @property
-    def flip_averaging(self) -> str:
-        """One of :data:`FLIP_AVERAGING`: whether each mask is averaged over the image and its flips."""
-        return self._get_choice("flip_averaging", FLIP_AVERAGING, "model")
-
-    @flip_averaging.setter
-    def flip_averaging(self, value: str) -> None:
-        self._set_choice("flip_averaging", value, FLIP_AVERAGING, "flip averaging")
+    device = _Choice("device", DEVICES, "device", "One of :data:`DEVICES`: where the model runs.")
+    flip_averaging = _Choice("flip_averaging", FLIP_AVERAGING, "flip averaging",
+                             "One of :data:`FLIP_AVERAGING`: whether each mask is averaged over the image and its flips.")
+    mask_sharpening = _Choice("mask_sharpening", MASK_SHARPENING, "mask sharpening",
+                              "One of :data:`MASK_SHARPENING`: whether mask boundaries are moved onto the bands' edges.")
 
     def flip_average_option(self) -> bool | None:
         """``Engine.load``'s ``flip_average``: None (the model's config), True or False."""
         return _engine_option(self.flip_averaging)
-
-    @property
-    def mask_sharpening(self) -> str:
-        """One of :data:`MASK_SHARPENING`: whether mask boundaries are moved onto the edges of the bands."""
-        return self._get_choice("mask_sharpening", MASK_SHARPENING, "model")
-
-    @mask_sharpening.setter
-    def mask_sharpening(self, value: str) -> None:
-        self._set_choice("mask_sharpening", value, MASK_SHARPENING, "mask sharpening")
 
     def sharpen_masks_option(self) -> bool | None:
         """``Engine.load``'s ``sharpen_masks``: None (the model's config), True or False."""

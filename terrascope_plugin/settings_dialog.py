@@ -19,23 +19,14 @@ class SettingsDialog(QDialog):
         self.model_dir = self._folder("modelDirWidget", self.settings.model_dir)
         self.results_dir = self._folder("resultsDirWidget", self.settings.results_dir)
         self.adapters_dir = self._folder("adaptersDirWidget", self.settings.adapters_dir)
-        self.device = QComboBox(self)
-        self.device.setObjectName("deviceSetting")
-        for value, label in zip(DEVICES, (tr("Automatic"), tr("CPU"), tr("CUDA"))):
-            self.device.addItem(label, value)
-        self.device.setCurrentIndex(DEVICES.index(self.settings.device))
-        self.flip_averaging = QComboBox(self)
-        self.flip_averaging.setObjectName("flipAveragingSetting")
-        for value, label in zip(FLIP_AVERAGING, (tr("As the model says"), tr("On (steadier masks, slower)"),
-                                                 tr("Off (faster)"))):
-            self.flip_averaging.addItem(label, value)
-        self.flip_averaging.setCurrentIndex(FLIP_AVERAGING.index(self.settings.flip_averaging))
-        self.mask_sharpening = QComboBox(self)
-        self.mask_sharpening.setObjectName("maskSharpeningSetting")
-        for value, label in zip(MASK_SHARPENING, (tr("As the model says"), tr("On (boundaries follow the bands)"),
-                                                  tr("Off (the model's masks as decoded)"))):
-            self.mask_sharpening.addItem(label, value)
-        self.mask_sharpening.setCurrentIndex(MASK_SHARPENING.index(self.settings.mask_sharpening))
+        self.device = self._choice("deviceSetting", DEVICES, (tr("Automatic"), tr("CPU"), tr("CUDA")),
+                                   self.settings.device)
+        self.flip_averaging = self._choice("flipAveragingSetting", FLIP_AVERAGING,
+                                           (tr("As the model says"), tr("On (steadier masks, slower)"),
+                                            tr("Off (faster)")), self.settings.flip_averaging)
+        self.mask_sharpening = self._choice("maskSharpeningSetting", MASK_SHARPENING,
+                                            (tr("As the model says"), tr("On (boundaries follow the bands)"),
+                                             tr("Off (the model's masks as decoded)")), self.settings.mask_sharpening)
         self.tile_size = QSpinBox(self)
         self.tile_size.setObjectName("tileSizeSetting")
         self.tile_size.setRange(64, 8192)
@@ -53,6 +44,14 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def _choice(self, name: str, values: tuple[str, ...], labels: tuple[str, ...], current: str) -> QComboBox:
+        combo = QComboBox(self)
+        combo.setObjectName(name)
+        for value, label in zip(values, labels):
+            combo.addItem(label, value)
+        combo.setCurrentIndex(values.index(current))
+        return combo
 
     def _folder(self, name: str, value: str) -> QgsFileWidget:
         widget = QgsFileWidget(self)

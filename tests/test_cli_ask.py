@@ -83,17 +83,12 @@ def test_ask_time_series_dates(tmp_path, capsys, stand_in):
         assert stand_in[-1].images.valid.shape[0] == 2  # both dates reached the model
 
 
-@pytest.mark.parametrize("flag, expected", [(["--flip-average"], True), (["--no-flip-average"], False), ([], None)])
-def test_flip_average_flag_reaches_the_engine(tmp_path, capsys, stand_in, flag, expected):
+@pytest.mark.parametrize("option, flag, expected", [
+    ("flip_average", ["--flip-average"], True), ("flip_average", ["--no-flip-average"], False),
+    ("flip_average", [], None), ("sharpen_masks", ["--sharpen-masks"], True),
+    ("sharpen_masks", ["--no-sharpen-masks"], False), ("sharpen_masks", [], None)])
+def test_mask_option_flags_reach_the_engine(tmp_path, capsys, stand_in, option, flag, expected):
     path, _, _ = scene(tmp_path)
     assert main(["ask", "Where is the lake?", "--optical", path, "--out", str(tmp_path / "a.gpkg"), "-q",
                  "--tile-size", "128", "--overlap", "16"] + flag) == 0
-    assert stand_in[0].load_options["flip_average"] is expected
-
-
-@pytest.mark.parametrize("flag, expected", [(["--sharpen-masks"], True), (["--no-sharpen-masks"], False), ([], None)])
-def test_sharpen_masks_flag_reaches_the_engine(tmp_path, capsys, stand_in, flag, expected):
-    path, _, _ = scene(tmp_path)
-    assert main(["ask", "Where is the lake?", "--optical", path, "--out", str(tmp_path / "a.gpkg"), "-q",
-                 "--tile-size", "128", "--overlap", "16"] + flag) == 0
-    assert stand_in[0].load_options["sharpen_masks"] is expected
+    assert stand_in[0].load_options[option] is expected

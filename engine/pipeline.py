@@ -17,7 +17,8 @@ import numpy as np
 from .answer import Answer, Step
 from .errors import Cancelled
 from .geo.measuring import distances, measurement_for
-from .geo.refine import refine_tiles, resize_prob
+from .geo.refine import refine_tiles
+from .geo.resample import resize_prob
 from .geo.stack import InputStack, StackArrays
 from .geo.tiling import MaskRaster
 from .geo.vectorizing import vectorize
@@ -224,7 +225,7 @@ def _resized(a: StackArrays, size: int) -> StackArrays:
     s = a.aoi.shape[0]
     if s == size:
         return a
-    from .geo.refine import resize_mask
+    from .geo.resample import resize_mask
 
     def r(x):
         if x is None:

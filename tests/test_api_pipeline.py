@@ -185,7 +185,7 @@ class CoarsePredictor(BandPredictor):
         self.guided = guided
 
     def predict_mask(self, seg_embedding, date_index, images):
-        from terrascope_reasoning.engine.geo.refine import resize_prob
+        from terrascope_reasoning.engine.geo.resample import resize_prob
 
         region = super().predict_mask(seg_embedding, date_index, images) > 0
         s = region.shape[0]

@@ -4,7 +4,8 @@ import pytest
 
 from terrascope_reasoning.engine.geo.guided import GuidedConfig, box_mean, date_guide, guided_filter, relevel
 from terrascope_reasoning.engine.geo.raster_io import write_raster
-from terrascope_reasoning.engine.geo.refine import refine_tiles, resize_prob
+from terrascope_reasoning.engine.geo.refine import refine_tiles
+from terrascope_reasoning.engine.geo.resample import resize_prob
 from terrascope_reasoning.engine.geo.stack import open_stack
 
 from .test_geo_tiling import CRS, T
@@ -54,6 +55,17 @@ def test_guided_filter_moves_a_coarse_boundary_onto_the_band_edge():
     kept = guided_filter(coarse, guide, GuidedConfig(radius=8, eps=1e-3))
     assert (kept >= 0.5).sum() == (coarse >= 0.5).sum()
     assert _iou(kept >= 0.5, truth) > before + 0.05
+
+
+def test_coefficients_fitted_on_a_coarser_grid_give_nearly_the_same_boundary():
+    truth = _lake(256, 256)
+    rng = np.random.default_rng(5)
+    guide = np.stack([np.where(truth, 0.2, 0.55), np.where(truth, 0.1, 0.4)]) + rng.normal(0, 0.03, (2,) + truth.shape)
+    coarse = _coarse(truth, 8)
+    full = guided_filter(coarse, guide, GuidedConfig(radius=16, eps=1e-3)) >= 0.5
+    fast = guided_filter(coarse, guide, GuidedConfig(radius=16, eps=1e-3), subsample=2) >= 0.5
+    assert _iou(fast, full) > 0.97
+    assert _iou(fast, truth) > _iou(full, truth) - 0.01 and _iou(fast, truth) > _iou(coarse >= 0.5, truth) + 0.05
 
 
 def test_guided_filter_without_edges_only_smooths_and_radius_zero_is_identity():
@@ -132,4 +144,5 @@ def test_refinement_sharpens_coarse_tile_masks_at_native_resolution(tmp_path):
                              guided=GuidedConfig(radius=3, eps=1e-3))
     assert _iou(plain.array(), truth) < 0.85
     assert _iou(sharp.array(), truth) > 0.92
-    assert st.share == pytest.approx(plain_st.share, rel=0.02)  # the decoder's area, tile by tile
+    # each tile keeps the decoder's area; the stitched cores keep it to within a few per cent
+    assert st.share == pytest.approx(plain_st.share, rel=0.05)

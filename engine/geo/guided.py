@@ -50,12 +50,17 @@ def box_mean(x: np.ndarray, radius: int) -> np.ndarray:
 
 
 def guided_filter(prob: np.ndarray, guide: np.ndarray, cfg: GuidedConfig,
-                  valid: np.ndarray | None = None) -> np.ndarray:
+                  valid: np.ndarray | None = None, subsample: int = 1) -> np.ndarray:
     """Sharpen ``prob`` (H, W) float in [0, 1] along the edges of ``guide`` (C, H, W) float, both in one grid.
 
     ``valid``: (H, W) bool, pixels whose bands are data; elsewhere the guide is taken as constant so that
-    no-data edges are not followed, and ``prob`` is returned unchanged there. -> (H, W) float32 in [0, 1].
+    no-data edges are not followed, and ``prob`` is returned unchanged there. ``subsample``: fit the linear
+    coefficients on a grid ``subsample`` times coarser (with the radius divided by it) and apply them, resampled,
+    to the full-resolution bands (the fast guided filter, He and Sun 2015): edges stay at full resolution at
+    about 1 / subsample^2 of the cost. -> (H, W) float32 in [0, 1].
     """
+    from .resample import resize_prob
+
     prob = np.asarray(prob, np.float32)
     if not cfg.enabled or guide is None or guide.shape[0] == 0:
         return prob
@@ -67,20 +72,31 @@ def guided_filter(prob: np.ndarray, guide: np.ndarray, cfg: GuidedConfig,
         if not valid.any():
             return prob
         g = np.where(valid[..., None], g, g[valid].mean(0))
-    r, c = cfg.radius, g.shape[-1]
-    p = prob.astype(np.float64)
-    mean_g = box_mean(g, r)
-    mean_p = box_mean(p, r)
-    cov_gp = box_mean(g * p[..., None], r) - mean_g * mean_p[..., None]
-    var_g = box_mean(g[..., :, None] * g[..., None, :], r) - mean_g[..., :, None] * mean_g[..., None, :]
-    a = np.linalg.solve(var_g + cfg.eps * np.eye(c), cov_gp[..., None])[..., 0]  # (H, W, C)
-    b = mean_p - (a * mean_g).sum(-1)
-    out = (box_mean(a, r) * g).sum(-1) + box_mean(b, r)
+    h, w = prob.shape
+    sub = max(1, int(subsample))
+    low = (max(1, round(h / sub)), max(1, round(w / sub)))
+    g_low = np.stack([resize_prob(g[..., k], low) for k in range(g.shape[-1])], -1).astype(np.float64)
+    a, b = _coefficients(resize_prob(prob, low).astype(np.float64), g_low, max(1, round(cfg.radius / sub)), cfg.eps)
+    a = np.stack([resize_prob(a[..., k], (h, w)) for k in range(a.shape[-1])], -1)
+    out = (a * g).sum(-1) + resize_prob(b, (h, w))
     out = np.clip(out, 0.0, 1.0).astype(np.float32)
     if cfg.keep_area:
         marked = prob >= cfg.threshold
         out = relevel(out, int((marked & valid).sum() if valid is not None else marked.sum()), cfg.threshold, valid)
     return out if valid is None else np.where(valid, out, prob)
+
+
+def _coefficients(p: np.ndarray, g: np.ndarray, r: int, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """The guided filter's window-averaged linear coefficients: ``a`` (H, W, C), ``b`` (H, W), such that
+    ``(a * g).sum(-1) + b`` is the filtered ``p`` (H, W) for the guide ``g`` (H, W, C)."""
+    c = g.shape[-1]
+    mean_g = box_mean(g, r)
+    mean_p = box_mean(p, r)
+    cov_gp = box_mean(g * p[..., None], r) - mean_g * mean_p[..., None]
+    var_g = box_mean(g[..., :, None] * g[..., None, :], r) - mean_g[..., :, None] * mean_g[..., None, :]
+    a = np.linalg.solve(var_g + eps * np.eye(c), cov_gp[..., None])[..., 0]
+    b = mean_p - (a * mean_g).sum(-1)
+    return box_mean(a, r), box_mean(b, r)
 
 
 def relevel(prob: np.ndarray, count: int, threshold: float = 0.5, valid: np.ndarray | None = None) -> np.ndarray:

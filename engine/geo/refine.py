@@ -8,29 +8,10 @@ import numpy as np
 
 from ..errors import Cancelled
 from .guided import GuidedConfig, date_guide, guided_filter
+from .resample import resize_mask, resize_prob
 from .sources import gdal_env
 from .stack import InputStack, StackArrays
 from .tiling import MaskRaster, Stitcher, TileGrid
-
-
-def resize_prob(prob: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """(h0, w0) float -> (h, w) float32, bilinear (pixel-centre aligned)."""
-    from PIL import Image
-
-    prob = np.asarray(prob, dtype=np.float32)
-    if prob.shape == tuple(shape):
-        return prob
-    return np.asarray(Image.fromarray(prob, mode="F").resize((shape[1], shape[0]), Image.BILINEAR))
-
-
-def resize_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """(h0, w0) bool -> (h, w) bool, nearest neighbour."""
-    mask = np.asarray(mask, bool)
-    if mask.shape == tuple(shape):
-        return mask
-    rows = np.minimum((np.arange(shape[0]) + 0.5) * mask.shape[0] / shape[0], mask.shape[0] - 1).astype(int)
-    cols = np.minimum((np.arange(shape[1]) + 0.5) * mask.shape[1] / shape[1], mask.shape[1] - 1).astype(int)
-    return mask[rows][:, cols]
 
 
 def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray], date_index: int = 0,
@@ -70,8 +51,9 @@ def _sharpened(stack, win, arrays, prob, date_index, model_size, only_date, guid
         has_o, has_s = stack.has_optical, stack.has_sar
     guide = date_guide(native.optical, native.sar, has_o, has_s, d)
     scale = max(prob.shape) / model_size if model_size else 1.0
-    native_cfg = GuidedConfig(max(1, round(guided.radius * scale)), guided.eps)
-    return guided_filter(prob, guide, native_cfg, native.valid[d])
+    native_cfg = GuidedConfig(max(1, round(guided.radius * scale)), guided.eps, guided.keep_area, guided.threshold)
+    # coefficients fitted at about the model's grid, applied to the native bands
+    return guided_filter(prob, guide, native_cfg, native.valid[d], subsample=max(1, int(scale)))
 
 
 def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total,

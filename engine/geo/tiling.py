@@ -145,7 +145,7 @@ class MaskRaster:
         if self.is_empty:
             return np.zeros(shape, bool)
         if self._array is not None:
-            from .refine import resize_mask
+            from .resample import resize_mask
 
             return resize_mask(self._array, shape)
         import rasterio

@@ -20,7 +20,9 @@ class Step:
     ``area_m2``/``perimeter_m``: geodesic, of the full-resolution mask and its polygons; ``share``: of the
     area of interest without nodata, 0..1; ``confidence``: mean probability inside the mask, 0..1;
     ``geometry``: the polygons as a GeoDataFrame with the layer fields (``step``, ``label``, ``date``,
-    ``area_m2``, ``perimeter_m``, ``share``, ``confidence``).
+    ``area_m2``, ``perimeter_m``, ``share``, ``confidence``). ``emptied``: why the step marks nothing although
+    the model grounded it: "" (it was not emptied), "unsure" (the model was unsure of its mask) or "unchanged"
+    (a change step whose pixels did not change between the dates).
     """
 
     index: int
@@ -40,6 +42,7 @@ class Step:
     date_index: int = 0
     iou_pred: float | None = None
     mask_raster: Any = None
+    emptied: str = ""
 
     @property
     def layer(self) -> str:
@@ -55,7 +58,8 @@ class Step:
         return {"index": self.index, "text": self.text, "label": self.label, "date": self.date,
                 "modality": self.modality, "layer": self.layer, "area_m2": round(self.area_m2, 2),
                 "perimeter_m": round(self.perimeter_m, 2), "share": round(self.share, 6),
-                "confidence": round(self.confidence, 4), "regions": int(len(self.geometry))}
+                "confidence": round(self.confidence, 4), "regions": int(len(self.geometry)),
+                "emptied": self.emptied or None}
 
 
 @dataclass

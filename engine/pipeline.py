@@ -169,7 +169,8 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
                           confidence=conf,
                           geometry=feats, probability=prob[:h0, :w0] if prob.ndim == 2 else prob,
                           overview_transform=ov_t, date_index=d,
-                          iou_pred=_float(getattr(gs, "iou_pred", None)), mask_raster=mask))
+                          iou_pred=_float(getattr(gs, "iou_pred", None)), mask_raster=mask,
+                          emptied=str(getattr(gs, "emptied", "") or "")))
     pairs = []
     for i, a in enumerate(steps):
         for b in steps[i + 1:]:

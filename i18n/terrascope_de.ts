@@ -1119,77 +1119,87 @@
       <translation>Konfidenz {c:.2f}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="59" />
+      <location filename="../terrascope_plugin/results_panel.py" line="47" />
+      <source>no such region: the marked pixels did not change between the dates</source>
+      <translation>keine solche Fläche: die markierten Pixel haben sich zwischen den Daten nicht verändert</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="49" />
+      <source>no such region: the model was unsure of its mask</source>
+      <translation>keine solche Fläche: das Modell war sich seiner Maske nicht sicher</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="64" />
       <source>({choice}) {answer}</source>
       <translation>({choice}) {answer}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="77" />
+      <location filename="../terrascope_plugin/results_panel.py" line="82" />
       <source>Reasoning steps (click one to show its area):</source>
       <translation>Denkschritte (klicken Sie einen an, um sein Gebiet zu zeigen):</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="84" />
+      <location filename="../terrascope_plugin/results_panel.py" line="89" />
       <source>Distances between steps:</source>
       <translation>Abstände zwischen den Schritten:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="87" />
+      <location filename="../terrascope_plugin/results_panel.py" line="92" />
       <source>From step</source>
       <translation>Von Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="87" />
+      <location filename="../terrascope_plugin/results_panel.py" line="92" />
       <source>To step</source>
       <translation>Zu Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="87" />
+      <location filename="../terrascope_plugin/results_panel.py" line="92" />
       <source>Distance (m)</source>
       <translation>Abstand (m)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="93" />
+      <location filename="../terrascope_plugin/results_panel.py" line="98" />
       <source>Export:</source>
       <translation>Exportieren:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="95" />
+      <location filename="../terrascope_plugin/results_panel.py" line="100" />
       <source>GeoPackage…</source>
       <translation>GeoPackage…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="96" />
+      <location filename="../terrascope_plugin/results_panel.py" line="101" />
       <source>Export the answer's step layers as one GeoPackage</source>
       <translation>Die Schrittlayer der Antwort als ein GeoPackage exportieren</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="97" />
+      <location filename="../terrascope_plugin/results_panel.py" line="102" />
       <source>Shapefiles…</source>
       <translation>Shapefiles…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="98" />
+      <location filename="../terrascope_plugin/results_panel.py" line="103" />
       <source>Export the answer's step layers as Shapefiles, one per step</source>
       <translation>Die Schrittlayer der Antwort als Shapefiles exportieren, eines pro Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="128" />
+      <location filename="../terrascope_plugin/results_panel.py" line="133" />
       <source>Chosen from the measured masks; the model's own reading was ({letter}).</source>
       <translation>Aus den gemessenen Masken gewählt; das Modell selbst las ({letter}).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/runner.py" line="110" />
+      <location filename="../terrascope_plugin/runner.py" line="111" />
       <source>Out of memory: draw a smaller area of interest or pick a smaller model.</source>
       <translation>Kein Speicher mehr frei: zeichnen Sie ein kleineres Untersuchungsgebiet oder wählen Sie ein kleineres Modell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/runner.py" line="113" />
+      <location filename="../terrascope_plugin/runner.py" line="114" />
       <source>The engine process stopped unexpectedly ({reason}); details in the TerraScope log.</source>
       <translation>Der Rechenprozess wurde unerwartet beendet ({reason}); Einzelheiten im TerraScope-Protokoll.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/runner.py" line="115" />
+      <location filename="../terrascope_plugin/runner.py" line="116" />
       <source>The engine failed: {reason} (details in the TerraScope log).</source>
       <translation>Die Berechnung ist fehlgeschlagen: {reason} (Einzelheiten im TerraScope-Protokoll).</translation>
     </message>

@@ -73,7 +73,8 @@ def step_dicts(answer, layers: set[str]) -> list[dict]:
             "label": str(getattr(step, "label", "") or ""), "date": str(getattr(step, "date", "") or ""),
             "modality": str(getattr(step, "modality", "") or ""), "area_m2": _f(getattr(step, "area_m2", None)),
             "perimeter_m": _f(getattr(step, "perimeter_m", None)), "share": _f(getattr(step, "share", None)),
-            "confidence": _f(getattr(step, "confidence", None)), "layer": layer if layer in layers else ""})
+            "confidence": _f(getattr(step, "confidence", None)), "layer": layer if layer in layers else "",
+            "emptied": str(getattr(step, "emptied", "") or "")})
     return out
 
 

@@ -28,6 +28,7 @@ class StepSummary:
     share: float | None = None
     confidence: float | None = None
     layer: str = ""
+    emptied: str = ""  # why a grounded step marks nothing: "unsure" or "unchanged" (engine.answer.Step)
 
 
 @dataclass(frozen=True)

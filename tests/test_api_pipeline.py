@@ -213,3 +213,20 @@ def test_refined_masks_follow_the_band_edges_when_the_model_sharpens(tmp_path):
     before, after = iou(blocky.steps[0].mask, lake), iou(sharp.steps[0].mask, lake)
     assert before < 0.9 and after > before + 0.05
     assert sharp.steps[0].area_m2 == pytest.approx(blocky.steps[0].area_m2, rel=0.02)  # the decoder's area
+
+
+def test_why_a_step_marks_nothing_reaches_the_answer_and_its_json(tmp_path):
+    from terrascope_reasoning.terrascope_plugin.ask_core import step_dicts
+
+    class Emptying(BandPredictor):
+        def answer(self, question, choices, measure, progress=None, cancelled=None):
+            out = super().answer(question, choices, measure, progress, cancelled)
+            out.steps[2].emptied = "unchanged"  # the glacier step, emptied by the change evidence
+            return out
+
+    path, _, _ = scene(tmp_path)
+    ans = ask(Emptying(), 64, "q", open_stack(optical=path), None, AskConfig(tile_size=128, overlap=16),
+              make_images=identity_images)
+    assert [s.emptied for s in ans.steps] == ["", "", "unchanged"]
+    assert [s["emptied"] for s in ans.to_json()["steps"]] == [None, None, "unchanged"]
+    assert [s["emptied"] for s in step_dicts(ans, set())] == ["", "", "unchanged"]

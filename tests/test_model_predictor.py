@@ -244,7 +244,8 @@ def test_steps_with_unsure_masks_mark_nothing(tiny):
     assert not kept.steps[0].suppressed and np.array_equal(kept.steps[0].mask_prob, plain.steps[0].mask_prob)
     s = doubted.steps[0]
     assert s.suppressed and not s.mask_prob.any() and s.positions == [] and s.confidence == est
-    assert s.measurement == "[no such region]"
+    assert s.measurement == "[no such region]" and s.emptied == "unsure"
+    assert kept.steps[0].emptied == ""
 
 
 def test_kept_masks_are_sharpened_along_the_band_edges_and_the_gate_judges_the_decoders_mask(tiny):
@@ -297,5 +298,5 @@ def test_change_steps_whose_pixels_did_not_change_mark_nothing(tiny):
         model.config.change_below_contrast = old
     s = doubted.steps[1]
     assert s.suppressed and not s.mask_prob.any() and s.positions == [] and s.measurement == "[no such region]"
-    assert s.change_contrast == c
+    assert s.change_contrast == c and s.emptied == "unchanged" and judged.steps[1].emptied == ""
     assert np.array_equal(doubted.steps[0].mask_prob, plain.steps[0].mask_prob)

@@ -274,3 +274,20 @@ def test_an_answer_chosen_from_the_measurements_says_so(dock):
     assert text.startswith("(C) 10 % to 15 %") and "own reading was (A)" in text
     dock.results.show_success(Success(None, "", "C", "C", (), (), 1.0, "10 % to 15 %", "C"))
     assert dock.answer_text.toPlainText() == "(C) 10 % to 15 %"
+
+
+def test_a_step_that_marks_nothing_says_why(dock):
+    """A grounded step emptied by the engine shows the reason in the trace list; a kept step its facts."""
+    from terrascope_reasoning.terrascope_plugin.runner import StepSummary, Success
+
+    steps = (StepSummary(1, "Step 1: buildings. <t1> [SEG]", "buildings", "t1", "optical", 5200.0, 300.0, 0.04,
+                         0.81, "step_01"),
+             StepSummary(2, "Step 2: destroyed buildings. <t2> [SEG]", "destroyed buildings", "t2", "optical",
+                         0.0, 0.0, 0.0, 0.77, "", emptied="unchanged"),
+             StepSummary(3, "Step 3: bare soil. <t2> [SEG]", "bare soil", "t2", "optical", 0.0, 0.0, 0.0, 0.3, "",
+                         emptied="unsure"))
+    dock.results.show_success(Success(None, "", "no such region", None, steps, (), 1.0))
+    lines = [dock.results.trace_list.item(i).text() for i in range(dock.results.trace_list.count())]
+    assert "5,200 m²" in lines[0] and "no such region" not in lines[0]
+    assert lines[1].endswith("[no such region: the marked pixels did not change between the dates]")
+    assert lines[2].endswith("[no such region: the model was unsure of its mask]")

@@ -27,6 +27,8 @@ from .tokens import chat_prompt, encode, image_order
 _ANSWER_DONE = re.compile(r"Answer:[^\n]*\S[^\n]*\n")
 _STEP_OPENED = re.compile(r"Step\s+\d+:$")
 MODALITY_NAMES = ("optical", "sar")
+EMPTIED_UNSURE = "unsure"  # the mask's confidence fell below config.empty_below_confidence
+EMPTIED_UNCHANGED = "unchanged"  # a change step's pixels changed no more than the scene's
 GUIDED_RADIUS = 8  # model-grid pixels: two decoder cells, where a quarter-size decoder's boundary is unsure
 
 
@@ -55,6 +57,8 @@ class GroundedStep:
     # a change step's contrast of the dates inside its mask (engine.geo.change_evidence), None when not judged;
     # below config.change_below_contrast the mask was emptied and ``suppressed`` is set
     change_contrast: float | None = None
+    # why the mask was emptied: "" (it was not), EMPTIED_UNSURE or EMPTIED_UNCHANGED
+    emptied: str = ""
 
 
 @dataclass
@@ -234,13 +238,14 @@ class GroundedPredictor:
         inside = prob > cfg.mask_threshold
         confidence = float(prob[inside].mean()) if bool(inside.any()) else 0.0
         suppressed = confidence < cfg.empty_below_confidence
+        emptied = EMPTIED_UNSURE if suppressed else ""
         if suppressed:  # a mask the model is unsure of marks nothing, as for an absent target
             prob = torch.zeros_like(prob)
         elif self.guided.enabled:  # the gate judged the decoder's own mask; what is kept follows the edges
             prob = self._sharpen(prob, date)
         contrast = None if suppressed else self._change_contrast(step_text, prob, date)
         if contrast is not None and contrast < cfg.change_below_contrast:  # "changed" pixels that did not change
-            suppressed, prob = True, torch.zeros_like(prob)
+            suppressed, emptied, prob = True, EMPTIED_UNCHANGED, torch.zeros_like(prob)
         pos = mask_to_token_positions(prob, cfg.token_grid, cfg.coverage_threshold, cfg.max_injected_tokens,
                                       cfg.mask_threshold)
         chosen = out["relevance"][0, pos].argmax(-1)
@@ -257,7 +262,7 @@ class GroundedPredictor:
                             confidence=confidence,
                             iou_pred=float(out["iou"][0]), seg_embedding=seg_hidden.detach().clone(),
                             measurement=text, positions=pos.tolist(), suppressed=suppressed,
-                            change_contrast=contrast)
+                            change_contrast=contrast, emptied=emptied)
         return step, meas_ids
 
     def _sharpen(self, prob: torch.Tensor, date: int) -> torch.Tensor:

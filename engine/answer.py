@@ -9,6 +9,10 @@ from typing import Any
 import numpy as np
 from affine import Affine
 
+# why a grounded step marks nothing (Step.emptied; "" when it was not emptied)
+EMPTIED_UNSURE = "unsure"  # its mask's confidence fell below the model's empty_below_confidence
+EMPTIED_UNCHANGED = "unchanged"  # a change step whose pixels changed no more than the rest of the scene
+
 
 @dataclass
 class Step:
@@ -21,8 +25,8 @@ class Step:
     area of interest without nodata, 0..1; ``confidence``: mean probability inside the mask, 0..1;
     ``geometry``: the polygons as a GeoDataFrame with the layer fields (``step``, ``label``, ``date``,
     ``area_m2``, ``perimeter_m``, ``share``, ``confidence``). ``emptied``: why the step marks nothing although
-    the model grounded it: "" (it was not emptied), "unsure" (the model was unsure of its mask) or "unchanged"
-    (a change step whose pixels did not change between the dates).
+    the model grounded it: "" (it was not emptied), :data:`EMPTIED_UNSURE` (the model was unsure of its mask)
+    or :data:`EMPTIED_UNCHANGED` (a change step whose pixels did not change between the dates).
     """
 
     index: int

@@ -28,7 +28,7 @@ class StepSummary:
     share: float | None = None
     confidence: float | None = None
     layer: str = ""
-    emptied: str = ""  # why a grounded step marks nothing: "unsure" or "unchanged" (engine.answer.Step)
+    emptied: str = ""  # why a grounded step marks nothing (engine.answer.Step.emptied)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from .. import trace_format as tf
+from ..answer import EMPTIED_UNCHANGED, EMPTIED_UNSURE
 from ..errors import Cancelled, ModelError
 from ..geo.change_evidence import change_contrast
 from ..geo.guided import GuidedConfig, date_guide, guided_filter
@@ -27,8 +28,6 @@ from .tokens import chat_prompt, encode, image_order
 _ANSWER_DONE = re.compile(r"Answer:[^\n]*\S[^\n]*\n")
 _STEP_OPENED = re.compile(r"Step\s+\d+:$")
 MODALITY_NAMES = ("optical", "sar")
-EMPTIED_UNSURE = "unsure"  # the mask's confidence fell below config.empty_below_confidence
-EMPTIED_UNCHANGED = "unchanged"  # a change step's pixels changed no more than the scene's
 GUIDED_RADIUS = 8  # model-grid pixels: two decoder cells, where a quarter-size decoder's boundary is unsure
 
 
@@ -38,8 +37,8 @@ class GroundedStep:
     ``date_index``: 0-based; ``modalities``: the modality of each injected visual token; ``confidence``: mean
     mask probability inside the mask (0 when empty); ``iou_pred``: the mask decoder's IoU estimate;
     ``seg_embedding``: (D,) the ``[SEG]`` hidden state, enough to decode the same step's mask on another tile
-    (:meth:`GroundedPredictor.predict_mask`); ``suppressed``: the mask's confidence was below the model's
-    ``empty_below_confidence``, so ``mask_prob`` is all zeros and nothing was injected (``confidence`` keeps
+    (:meth:`GroundedPredictor.predict_mask`); ``emptied``: why the mask was emptied ("" when it was not;
+    then ``suppressed`` is true, ``mask_prob`` is all zeros and nothing was injected, and ``confidence`` keeps
     the value that was judged)."""
 
     index: int
@@ -53,12 +52,16 @@ class GroundedStep:
     seg_embedding: torch.Tensor
     measurement: str = ""
     positions: list[int] = field(default_factory=list)  # injected token positions (row-major in the grid)
-    suppressed: bool = False  # confidence fell below config.empty_below_confidence: the mask was emptied
-    # a change step's contrast of the dates inside its mask (engine.geo.change_evidence), None when not judged;
-    # below config.change_below_contrast the mask was emptied and ``suppressed`` is set
-    change_contrast: float | None = None
-    # why the mask was emptied: "" (it was not), EMPTIED_UNSURE or EMPTIED_UNCHANGED
+    # why the mask was emptied: "" (it was not), engine.answer.EMPTIED_UNSURE (confidence below
+    # config.empty_below_confidence) or EMPTIED_UNCHANGED (change contrast below config.change_below_contrast)
     emptied: str = ""
+    # a change step's contrast of the dates inside its mask (engine.geo.change_evidence), None when not judged
+    change_contrast: float | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        """The mask was emptied (``emptied`` says why): it marks nothing and nothing was injected."""
+        return bool(self.emptied)
 
 
 @dataclass
@@ -237,15 +240,14 @@ class GroundedPredictor:
         out, prob = ground_step(m, seg_hidden[None], feats, date, self.flipped)  # prob: (S, S)
         inside = prob > cfg.mask_threshold
         confidence = float(prob[inside].mean()) if bool(inside.any()) else 0.0
-        suppressed = confidence < cfg.empty_below_confidence
-        emptied = EMPTIED_UNSURE if suppressed else ""
-        if suppressed:  # a mask the model is unsure of marks nothing, as for an absent target
+        emptied = EMPTIED_UNSURE if confidence < cfg.empty_below_confidence else ""
+        if emptied:  # a mask the model is unsure of marks nothing, as for an absent target
             prob = torch.zeros_like(prob)
         elif self.guided.enabled:  # the gate judged the decoder's own mask; what is kept follows the edges
             prob = self._sharpen(prob, date)
-        contrast = None if suppressed else self._change_contrast(step_text, prob, date)
+        contrast = None if emptied else self._change_contrast(step_text, prob, date)
         if contrast is not None and contrast < cfg.change_below_contrast:  # "changed" pixels that did not change
-            suppressed, emptied, prob = True, EMPTIED_UNCHANGED, torch.zeros_like(prob)
+            emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
         pos = mask_to_token_positions(prob, cfg.token_grid, cfg.coverage_threshold, cfg.max_injected_tokens,
                                       cfg.mask_threshold)
         chosen = out["relevance"][0, pos].argmax(-1)
@@ -261,8 +263,8 @@ class GroundedPredictor:
                             mask_prob=prob_np, modalities=[MODALITY_NAMES[int(c)] for c in chosen.tolist()],
                             confidence=confidence,
                             iou_pred=float(out["iou"][0]), seg_embedding=seg_hidden.detach().clone(),
-                            measurement=text, positions=pos.tolist(), suppressed=suppressed,
-                            change_contrast=contrast, emptied=emptied)
+                            measurement=text, positions=pos.tolist(), emptied=emptied,
+                            change_contrast=contrast)
         return step, meas_ids
 
     def _sharpen(self, prob: torch.Tensor, date: int) -> torch.Tensor:

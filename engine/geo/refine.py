@@ -42,18 +42,16 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
         return stitcher.finish(), stitcher
 
 
-def _sharpened(stack, win, arrays, prob, date_index, model_size, only_date, guided: GuidedConfig) -> np.ndarray:
-    """``prob`` (h, w) of one tile sharpened along the edges of the date's bands read at native resolution."""
+def _sharpened(stack, win, arrays, prob, t, date_index, model_size, only_date, guided: GuidedConfig) -> np.ndarray:
+    """``prob`` (h, w) of one tile sharpened along the edges of the date's bands read at native resolution;
+    ``t``: the date's index in the tile's arrays."""
     native = stack.read(win, dates=[date_index] if only_date else None) if model_size else arrays
-    d = 0 if only_date else min(date_index, native.valid.shape[0] - 1)
-    has_o, has_s = stack.has_optical[date_index:date_index + 1], stack.has_sar[date_index:date_index + 1]
-    if not only_date:
-        has_o, has_s = stack.has_optical, stack.has_sar
-    guide = date_guide(native.optical, native.sar, has_o, has_s, d)
+    dates = slice(date_index, date_index + 1) if only_date else slice(None)  # the dates the arrays hold
+    guide = date_guide(native.optical, native.sar, stack.has_optical[dates], stack.has_sar[dates], t)
     scale = max(prob.shape) / model_size if model_size else 1.0
     native_cfg = GuidedConfig(max(1, round(guided.radius * scale)), guided.eps, guided.keep_area, guided.threshold)
     # coefficients fitted at about the model's grid, applied to the native bands
-    return guided_filter(prob, guide, native_cfg, native.valid[d], subsample=max(1, int(scale)))
+    return guided_filter(prob, guide, native_cfg, native.valid[t], subsample=max(1, int(scale)))
 
 
 def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total,
@@ -65,14 +63,15 @@ def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cance
             shape = (int(win.height), int(win.width))
             arrays = stack.read(win, out_shape=(model_size, model_size) if model_size else None,
                                 dates=[date_index] if only_date else None)
-            valid = arrays.valid[0 if only_date else min(date_index, arrays.valid.shape[0] - 1)]
+            t = 0 if only_date else min(date_index, arrays.valid.shape[0] - 1)
+            valid = arrays.valid[t]
             keep = stack.aoi_mask(win) & resize_mask(valid, shape)
             if not (valid & arrays.aoi).any():
                 prob = np.zeros(shape, np.float32)
             else:
                 prob = resize_prob(predict(arrays), shape)
                 if guided is not None:
-                    prob = _sharpened(stack, win, arrays, prob, date_index, model_size, only_date, guided)
+                    prob = _sharpened(stack, win, arrays, prob, t, date_index, model_size, only_date, guided)
                 prob = np.where(keep, prob, 0.0)
             stitcher.add(win, prob, keep)
             if progress is not None:

@@ -25,13 +25,15 @@ class Engine:
 
     def __init__(self, model, tokenizer, device=None, predictor=None, name: str = "", make_images=None,
                  compile_decoding: bool = False, flip_average: bool | None = None,
-                 sharpen_masks: bool | None = None):
+                 sharpen_masks: bool | None = None, class_signatures: bool | None = None):
         """``predictor``: defaults to ``GroundedPredictor(model, tokenizer)``; ``make_images(arrays,
         has_optical, has_sar, device)``: StackArrays -> the predictor's image input (default ModelImages);
         ``compile_decoding``: a static KV cache and compiled single-token steps (see engine.model.decoding);
         ``flip_average``: masks averaged over the images and their flips (engine.model.flips; None: as the
         model's config says); ``sharpen_masks``: kept masks moved onto the edges of the bands
-        (engine.geo.guided; None: as the model's config says, False: the decoder's masks as they are)."""
+        (engine.geo.guided; None: as the model's config says, False: the decoder's masks as they are);
+        ``class_signatures``: masks of steps that name a class alone blended with a classifier of the scene's
+        bands seeded by the mask (engine.geo.signatures; None: as the model's config says)."""
         self.model, self.tokenizer = model, tokenizer
         self.name = name
         self.make_images = make_images
@@ -40,21 +42,23 @@ class Engine:
 
             fast = {"cache": "static", "compile_steps": True} if compile_decoding else {}
             predictor = GroundedPredictor(model, tokenizer, flip_average=flip_average, sharpen_masks=sharpen_masks,
-                                          **fast)
+                                          class_signatures=class_signatures, **fast)
         self.predictor = predictor
         self.device = device if device is not None else _model_device(model)
 
     @classmethod
     def load(cls, model_dir=None, device: str = "auto", adapter=None,
              model_name: str | None = None, compile_decoding: bool = False,
-             flip_average: bool | None = None, sharpen_masks: bool | None = None) -> "Engine":
+             flip_average: bool | None = None, sharpen_masks: bool | None = None,
+             class_signatures: bool | None = None) -> "Engine":
         """Load weights from ``model_dir`` (None: the embedded default), optionally a LoRA ``adapter`` folder,
         onto ``device`` ("auto", "cpu", "cuda", "cuda:1"). ``model_name`` builds a registered size with random
         weights instead (``"tiny-test"`` for tests). ``compile_decoding``: decode on a static KV cache with
         torch.compile'd token steps (CUDA graphs on a GPU: for large models there; the first question pays
         the compilation). ``flip_average``: True / False overrides the model config's flip averaging of
         masks (4x the image encoding and mask decoding); ``sharpen_masks``: True / False overrides its
-        edge sharpening of masks (engine.geo.guided). Raises :class:`ModelError` with what to fix."""
+        edge sharpening of masks (engine.geo.guided); ``class_signatures``: True / False overrides its blending
+        of class masks with the scene's class signature (engine.geo.signatures). Raises :class:`ModelError` with what to fix."""
         folder = None
         if not model_name:
             folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
@@ -83,7 +87,7 @@ class Engine:
             model = _load_adapter(model, adapter)
         model = model.to(device=dev, dtype=dtype).eval()
         return cls(model, tokenizer, dev, name=name, compile_decoding=compile_decoding, flip_average=flip_average,
-                   sharpen_masks=sharpen_masks)
+                   sharpen_masks=sharpen_masks, class_signatures=class_signatures)
 
     @property
     def image_size(self) -> int:

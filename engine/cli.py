@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="average each mask over the image and its flips (default: as the model's config says)")
     a.add_argument("--sharpen-masks", action=argparse.BooleanOptionalAction, default=None,
                    help="move mask boundaries onto the edges of the bands (default: as the model's config says)")
+    a.add_argument("--class-signatures", action=argparse.BooleanOptionalAction, default=None,
+                   help="extend a class's mask to the pixels of the scene whose bands look like it, and drop those "
+                        "that do not (default: as the model's config says)")
     a.add_argument("--tile-size", type=int, default=512, help="native-resolution tile in px (default 512)")
     a.add_argument("--overlap", type=int, default=64, help="overlap between tiles in px (default 64)")
     a.add_argument("--out", required=True, metavar="OUT.gpkg",
@@ -192,7 +195,7 @@ def cmd_ask(args) -> int:
             progress(0.0, "loading model")
         eng = Engine.load(args.model, device=args.device, adapter=args.adapter, model_name=args.model_name,
                           compile_decoding=args.compile, flip_average=args.flip_average,
-                          sharpen_masks=args.sharpen_masks)
+                          sharpen_masks=args.sharpen_masks, class_signatures=args.class_signatures)
         ans = eng.ask_stack(question, stack, choices=choices, progress=progress, tile_size=args.tile_size,
                             overlap=args.overlap)
     finally:

@@ -147,7 +147,8 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
             mask, stitched = refine_tiles(stack, predict, d, cfg.tile_size, cfg.overlap,
                                           model_size=image_size, threshold=cfg.threshold, progress=tick,
                                           cancelled=cancelled, only_date=True,
-                                          guided=getattr(predictor, "guided", None))
+                                          guided=getattr(predictor, "guided", None),
+                                          signatures=_signatures_for(predictor, gs))
         elif has_region:
             mask, stitched = refine_tiles(stack, _OverviewSampler(prob, ov_t), d, cfg.tile_size, cfg.overlap,
                                           threshold=cfg.threshold, progress=tick, cancelled=cancelled)
@@ -252,6 +253,12 @@ def _overview_rgb(a: StackArrays, h: int, w: int) -> np.ndarray:
     # stretch for display: the model's inputs are reflectance / 0.3, usually dark
     hi = np.percentile(rgb[:, a.aoi[:h, :w]], 98) if a.aoi[:h, :w].any() else 1.0
     return np.clip(rgb / max(float(hi), 1e-3), 0, 1).astype(np.float32)
+
+
+def _signatures_for(predictor, step):
+    """The predictor's class-signature blending for ``step`` (engine.geo.signatures), or None."""
+    pick = getattr(predictor, "signatures_for", None)
+    return pick(getattr(step, "text", "")) if pick is not None else None
 
 
 class _OverviewSampler:

@@ -108,6 +108,19 @@ def names_change(phrase: str) -> bool:
     return bool(_CHANGE_RE.search(phrase or ""))
 
 
+# the land-cover classes as step phrases name them (engine.data.classes' names and the usual synonyms)
+_CLASS_ALONE_RE = re.compile(r"(?:the |all )?(?:open )?(water|flood ?water|cropland|farmland|fields|forest|trees|"
+                             r"woodland|grassland|meadows?|pasture|built-up land|built-up areas?|urban areas?|"
+                             r"bare soil|bare land|roads|streets|buildings|houses)", re.IGNORECASE)
+
+
+def names_class_alone(phrase: str) -> bool:
+    """Whether a step's phrase names a land-cover class alone ("water", "the forest"), with no qualifier of
+    place, size or change ("the largest forest patch", "cropland next to the water", "destroyed buildings"),
+    so that every pixel of the class belongs to it."""
+    return bool(_CLASS_ALONE_RE.fullmatch(" ".join((phrase or "").split()).rstrip(".")))
+
+
 def parse_answer(trace: str, n_choices: int = 0) -> tuple[str, str | None]:
     """(answer text, chosen letter or None) from a generated trace."""
     m = _ANSWER_RE.search(trace)

@@ -289,12 +289,12 @@
       <translation>Der Modellordner {path} existiert nicht: wählen Sie mit „…“ einen anderen oder das eingebaute Standardmodell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="391" />
+      <location filename="../terrascope_plugin/dock.py" line="392" />
       <source>Cancelled; nothing was added.</source>
       <translation>Abgebrochen; nichts wurde hinzugefügt.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="394" />
+      <location filename="../terrascope_plugin/dock.py" line="395" />
       <source>Done in {s:.1f} s; step layers in {path}</source>
       <translation>Fertig in {s:.1f} s; Schrittlayer in {path}</translation>
     </message>
@@ -1119,72 +1119,72 @@
       <translation>Konfidenz {c:.2f}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="47" />
+      <location filename="../terrascope_plugin/results_panel.py" line="49" />
       <source>no such region: the marked pixels did not change between the dates</source>
       <translation>keine solche Fläche: die markierten Pixel haben sich zwischen den Daten nicht verändert</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="49" />
+      <location filename="../terrascope_plugin/results_panel.py" line="51" />
       <source>no such region: the model was unsure of its mask</source>
       <translation>keine solche Fläche: das Modell war sich seiner Maske nicht sicher</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="64" />
+      <location filename="../terrascope_plugin/results_panel.py" line="66" />
       <source>({choice}) {answer}</source>
       <translation>({choice}) {answer}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="82" />
+      <location filename="../terrascope_plugin/results_panel.py" line="84" />
       <source>Reasoning steps (click one to show its area):</source>
       <translation>Denkschritte (klicken Sie einen an, um sein Gebiet zu zeigen):</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="89" />
+      <location filename="../terrascope_plugin/results_panel.py" line="91" />
       <source>Distances between steps:</source>
       <translation>Abstände zwischen den Schritten:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="92" />
+      <location filename="../terrascope_plugin/results_panel.py" line="94" />
       <source>From step</source>
       <translation>Von Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="92" />
+      <location filename="../terrascope_plugin/results_panel.py" line="94" />
       <source>To step</source>
       <translation>Zu Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="92" />
+      <location filename="../terrascope_plugin/results_panel.py" line="94" />
       <source>Distance (m)</source>
       <translation>Abstand (m)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="98" />
+      <location filename="../terrascope_plugin/results_panel.py" line="100" />
       <source>Export:</source>
       <translation>Exportieren:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="100" />
+      <location filename="../terrascope_plugin/results_panel.py" line="102" />
       <source>GeoPackage…</source>
       <translation>GeoPackage…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="101" />
+      <location filename="../terrascope_plugin/results_panel.py" line="103" />
       <source>Export the answer's step layers as one GeoPackage</source>
       <translation>Die Schrittlayer der Antwort als ein GeoPackage exportieren</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="102" />
+      <location filename="../terrascope_plugin/results_panel.py" line="104" />
       <source>Shapefiles…</source>
       <translation>Shapefiles…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="103" />
+      <location filename="../terrascope_plugin/results_panel.py" line="105" />
       <source>Export the answer's step layers as Shapefiles, one per step</source>
       <translation>Die Schrittlayer der Antwort als Shapefiles exportieren, eines pro Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="133" />
+      <location filename="../terrascope_plugin/results_panel.py" line="135" />
       <source>Chosen from the measured masks; the model's own reading was ({letter}).</source>
       <translation>Aus den gemessenen Masken gewählt; das Modell selbst las ({letter}).</translation>
     </message>
@@ -1234,27 +1234,42 @@
       <translation>Aus (die Masken des Modells, wie dekodiert)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="38" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="31" />
+      <source>On (look-alike pixels of the scene join)</source>
+      <translation>An (ähnliche Pixel der Szene kommen hinzu)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="32" />
+      <source>Off (the model's masks alone)</source>
+      <translation>Aus (nur die Masken des Modells)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="41" />
       <source>Masks averaged over image flips</source>
       <translation>Masken über gespiegelte Bilder mitteln</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="39" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="42" />
       <source>Mask boundaries on band edges</source>
       <translation>Maskengrenzen an Kanalkanten</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="40" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="43" />
+      <source>Class masks learn the scene's signature</source>
+      <translation>Klassenmasken lernen die Signatur der Szene</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="44" />
       <source>Tile size</source>
       <translation>Kachelgröße</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="41" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="45" />
       <source>Results folder (empty: beside the project)</source>
       <translation>Ergebnisordner (leer: neben dem Projekt)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="42" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="46" />
       <source>Fine-tuned adapters folder</source>
       <translation>Ordner der feinabgestimmten Adapter</translation>
     </message>

@@ -10,6 +10,7 @@ DEVICES = ("auto", "cpu", "cuda")
 MODEL_ON_OFF = ("model", "on", "off")  # a mask option: as the model's config says, or forced
 FLIP_AVERAGING = MODEL_ON_OFF  # masks averaged over image flips
 MASK_SHARPENING = MODEL_ON_OFF  # mask boundaries moved onto the edges of the bands
+CLASS_SIGNATURES = MODEL_ON_OFF  # class masks extended to the scene's look-alike pixels
 DEFAULT_TILE_SIZE = 512
 RESULTS_SUBFOLDER = "terrascope_results"
 
@@ -67,6 +68,9 @@ class Settings:
                              "One of :data:`FLIP_AVERAGING`: whether each mask is averaged over the image and its flips.")
     mask_sharpening = _Choice("mask_sharpening", MASK_SHARPENING, "mask sharpening",
                               "One of :data:`MASK_SHARPENING`: whether mask boundaries are moved onto the bands' edges.")
+    class_signatures = _Choice("class_signatures", CLASS_SIGNATURES, "class signatures",
+                               "One of :data:`CLASS_SIGNATURES`: whether a class's mask takes the scene's pixels "
+                               "whose bands look like it.")
 
     def flip_average_option(self) -> bool | None:
         """``Engine.load``'s ``flip_average``: None (the model's config), True or False."""
@@ -75,6 +79,10 @@ class Settings:
     def sharpen_masks_option(self) -> bool | None:
         """``Engine.load``'s ``sharpen_masks``: None (the model's config), True or False."""
         return _engine_option(self.mask_sharpening)
+
+    def class_signatures_option(self) -> bool | None:
+        """``Engine.load``'s ``class_signatures``: None (the model's config), True or False."""
+        return _engine_option(self.class_signatures)
 
     @property
     def tile_size(self) -> int:

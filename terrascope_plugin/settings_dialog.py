@@ -6,7 +6,7 @@ from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QSpinBox
 
 from .i18n import tr
-from .settings import DEVICES, FLIP_AVERAGING, MASK_SHARPENING, Settings
+from .settings import CLASS_SIGNATURES, DEVICES, FLIP_AVERAGING, MASK_SHARPENING, Settings
 
 
 class SettingsDialog(QDialog):
@@ -27,6 +27,9 @@ class SettingsDialog(QDialog):
         self.mask_sharpening = self._choice("maskSharpeningSetting", MASK_SHARPENING,
                                             (tr("As the model says"), tr("On (boundaries follow the bands)"),
                                              tr("Off (the model's masks as decoded)")), self.settings.mask_sharpening)
+        self.class_signatures = self._choice("classSignaturesSetting", CLASS_SIGNATURES,
+                                             (tr("As the model says"), tr("On (look-alike pixels of the scene join)"),
+                                              tr("Off (the model's masks alone)")), self.settings.class_signatures)
         self.tile_size = QSpinBox(self)
         self.tile_size.setObjectName("tileSizeSetting")
         self.tile_size.setRange(64, 8192)
@@ -37,6 +40,7 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Device"), self.device)
         form.addRow(tr("Masks averaged over image flips"), self.flip_averaging)
         form.addRow(tr("Mask boundaries on band edges"), self.mask_sharpening)
+        form.addRow(tr("Class masks learn the scene's signature"), self.class_signatures)
         form.addRow(tr("Tile size"), self.tile_size)
         form.addRow(tr("Results folder (empty: beside the project)"), self.results_dir)
         form.addRow(tr("Fine-tuned adapters folder"), self.adapters_dir)
@@ -67,5 +71,6 @@ class SettingsDialog(QDialog):
         self.settings.device = self.device.currentData()
         self.settings.flip_averaging = self.flip_averaging.currentData()
         self.settings.mask_sharpening = self.mask_sharpening.currentData()
+        self.settings.class_signatures = self.class_signatures.currentData()
         self.settings.tile_size = self.tile_size.value()
         super().accept()

@@ -215,6 +215,39 @@ def test_refined_masks_follow_the_band_edges_when_the_model_sharpens(tmp_path):
     assert sharp.steps[0].area_m2 == pytest.approx(blocky.steps[0].area_m2, rel=0.02)  # the decoder's area
 
 
+class UnsurePredictor(BandPredictor):
+    """BandPredictor sure of the top half of each region only, whose "lake" step is blended with its class
+    signature (as GroundedPredictor.signatures_for decides for a step that names a class alone)."""
+
+    def _prob(self, band, date_index, images):
+        region = images.optical[date_index, band] > 0.5
+        prob = np.where(region, 0.3, 0.05).astype(np.float32)
+        top = region.copy()
+        top[region.shape[0] // 2:] = False
+        prob[top] = 0.9
+        return prob
+
+    def signatures_for(self, step_text):
+        from terrascope_reasoning.engine.geo.signatures import SignatureConfig
+
+        return SignatureConfig(weight=0.5) if "lake" in step_text else None
+
+
+def test_refined_class_masks_take_the_pixels_that_look_like_them(tmp_path):
+    path, _, _ = scene(tmp_path)
+    stack = open_stack(optical=path)
+    cfg = AskConfig(tile_size=128, overlap=16)
+    plain = ask(BandPredictor(), 64, "q", stack, None, cfg, make_images=identity_images)
+    unsure = ask(UnsurePredictor(), 64, "q", stack, None, cfg, make_images=identity_images)
+
+    def iou(a, b):
+        return (a & b).sum() / (a | b).sum()
+
+    lake, field = plain.steps[0].mask, plain.steps[1].mask  # the whole regions
+    assert iou(unsure.steps[0].mask, lake) > 0.95  # blended: the unsure half is found
+    assert iou(unsure.steps[1].mask, field) < 0.7  # not blended: the decoder's sure half alone
+
+
 def test_why_a_step_marks_nothing_reaches_the_answer_and_its_json(tmp_path):
     from terrascope_reasoning.terrascope_plugin.ask_core import step_dicts
 

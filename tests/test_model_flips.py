@@ -91,3 +91,20 @@ def test_model_config_and_override_switch_mask_sharpening(tiny):  # noqa: F811
         assert not GroundedPredictor(model, tok, sharpen_masks=False).guided.enabled
     finally:
         model.config.guided_radius, model.config.guided_eps = 0, 0.001
+
+
+def test_model_config_and_override_switch_class_signatures(tiny):  # noqa: F811
+    from engine.model.predictor import SIGNATURE_WEIGHT
+
+    model, tok = tiny
+    assert model.config.signature_weight == 0 and not GroundedPredictor(model, tok).signatures.enabled
+    assert GroundedPredictor(model, tok, class_signatures=True).signatures.weight == SIGNATURE_WEIGHT
+    model.config.signature_weight = 0.3
+    try:
+        p = GroundedPredictor(model, tok)
+        assert p.signatures.weight == 0.3
+        assert p.signatures_for("Step 1: water. <t1> [SEG]") is p.signatures
+        assert p.signatures_for("Step 1: the largest water patch. <t1> [SEG]") is None
+        assert not GroundedPredictor(model, tok, class_signatures=False).signatures.enabled
+    finally:
+        model.config.signature_weight = 0.0

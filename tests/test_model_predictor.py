@@ -275,6 +275,32 @@ def test_kept_masks_are_sharpened_along_the_band_edges_and_the_gate_judges_the_d
     assert doubted.steps[0].suppressed and not doubted.steps[0].mask_prob.any()
 
 
+def test_masks_of_steps_that_name_a_class_alone_are_blended_with_the_scenes_class_signature(tiny):
+    """With signature_weight set, a kept step that names a class alone ("water") is its decoder mask blended
+    with the class signature of its date's bands (engine.geo.signatures); a qualified step ("the largest
+    water patch") keeps the decoder's mask, and the gate's confidence stays the decoder's."""
+    from engine.geo.guided import date_guide
+    from engine.geo.signatures import SignatureConfig, blend_signature
+
+    model, tok = tiny
+    imgs = images(1, seed=7)
+    # the qualified step first: both runs then inject the same tokens, so the second step decodes the same mask
+    text = "Step 1: the largest water patch. <t1> [SEG]\nStep 2: water. <t1> [SEG]\nAnswer: A\n"
+    plain, _ = _run(model, tok, "cache", imgs, text=text)
+    old = model.config.signature_weight
+    try:
+        model.config.signature_weight = 0.5
+        blended, _ = _run(model, tok, "cache", imgs, text=text)
+    finally:
+        model.config.signature_weight = old
+    guide = date_guide(imgs.optical.numpy(), imgs.sar.numpy(), imgs.has_optical, imgs.has_sar, 0)
+    assert np.array_equal(blended.steps[0].mask_prob, plain.steps[0].mask_prob)
+    want = blend_signature(plain.steps[1].mask_prob, guide, imgs.valid[0].numpy(), SignatureConfig(0.5))
+    assert not np.array_equal(blended.steps[1].mask_prob, plain.steps[1].mask_prob)
+    assert np.allclose(blended.steps[1].mask_prob, want, atol=1e-5)
+    assert blended.steps[1].confidence == plain.steps[1].confidence
+
+
 def test_change_steps_whose_pixels_did_not_change_mark_nothing(tiny):
     """A later-date step that names a change is judged by the dates' contrast inside its mask
     (engine.geo.change_evidence): below the model's change_below_contrast it marks nothing; other steps and

@@ -95,9 +95,10 @@ def test_dialog_saves_what_the_user_set(settings, qtbot, tmp_path):
     dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
     assert dialog.flip_averaging.currentData() == "model"
     dialog.flip_averaging.setCurrentIndex(dialog.flip_averaging.findData("off"))
+    dialog.class_signatures.setCurrentIndex(dialog.class_signatures.findData("on"))
     dialog.accept()
     assert settings.model_dir == str(tmp_path) and settings.tile_size == 256 and settings.device == "cpu"
-    assert settings.flip_averaging == "off"
+    assert settings.flip_averaging == "off" and settings.class_signatures == "on"
 
 
 def test_plugin_import_and_start_load_no_torch(tmp_path):
@@ -122,23 +123,26 @@ def test_gpu_probe_in_a_subprocess_matches_torch(monkeypatch):
     assert devices.detect_gpu() == expected
 
 
-def test_mask_sharpening_setting_reaches_engine_load(settings, monkeypatch):
+@pytest.mark.parametrize("setting, option, what", [("mask_sharpening", "sharpen_masks", "mask sharpening"),
+                                                   ("class_signatures", "class_signatures", "class signatures")])
+def test_mask_option_settings_reach_engine_load(settings, monkeypatch, setting, option, what):
     from terrascope_reasoning.engine import api
     from terrascope_reasoning.terrascope_plugin import ask_core
     from terrascope_reasoning.terrascope_plugin.request import AskRequest
 
-    assert settings.mask_sharpening == "model" and settings.sharpen_masks_option() is None
-    settings.mask_sharpening = "off"
-    assert settings.sharpen_masks_option() is False
-    settings.mask_sharpening = "on"
-    assert settings.sharpen_masks_option() is True
-    with pytest.raises(ValueError, match="mask sharpening"):
-        settings.mask_sharpening = "blurry"
+    read = getattr(settings, f"{option}_option")
+    assert getattr(settings, setting) == "model" and read() is None
+    setattr(settings, setting, "off")
+    assert read() is False
+    setattr(settings, setting, "on")
+    assert read() is True
+    with pytest.raises(ValueError, match=what):
+        setattr(settings, setting, "blurry")
     calls = []
     monkeypatch.setattr(api.Engine, "load", classmethod(lambda cls, **kw: calls.append(kw) or object()))
     try:
-        for option in (None, False):
-            ask_core.load_engine(AskRequest.from_dict(AskRequest(question="q", sharpen_masks=option).to_dict()))
+        for value in (None, False):
+            ask_core.load_engine(AskRequest.from_dict(AskRequest(question="q", **{option: value}).to_dict()))
     finally:
         ask_core.forget_engines()
-    assert "sharpen_masks" not in calls[0] and calls[1]["sharpen_masks"] is False
+    assert option not in calls[0] and calls[1][option] is False

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import Cancelled
 from .guided import GuidedConfig, date_guide, guided_filter
+from .signatures import SignatureConfig, blend_signature
 from .resample import resize_mask, resize_prob
 from .sources import gdal_env
 from .stack import InputStack, StackArrays
@@ -18,8 +19,8 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
                  tile: int = 512, overlap: int = 64, model_size: int | None = None, threshold: float = 0.5,
                  progress: Callable[[int, int], None] | None = None,
                  cancelled: Callable[[], bool] | None = None, tmpdir: str | None = None,
-                 only_date: bool = False, guided: GuidedConfig | None = None
-                 ) -> tuple[MaskRaster, Stitcher]:
+                 only_date: bool = False, guided: GuidedConfig | None = None,
+                 signatures: SignatureConfig | None = None) -> tuple[MaskRaster, Stitcher]:
     """Full-resolution mask of one step over the whole ``stack`` grid.
 
     ``predict(arrays) -> (s, s) probabilities`` is called once per tile that holds usable pixels, with the
@@ -29,7 +30,8 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     :class:`Stitcher`). ``progress(done, total)`` after each tile; ``cancelled()`` is polled before each tile
     and raises :class:`Cancelled` (the temporary mask is deleted). ``guided``: sharpen each tile's resized
     probabilities along the edges of the date's bands at native resolution (:mod:`engine.geo.guided`); its
-    radius is in pixels of the model's grid and is scaled to the tile. Returns the mask and the finished
+    radius is in pixels of the model's grid and is scaled to the tile. ``signatures``: first blend each tile's
+    probabilities with the class signature of those bands (:mod:`engine.geo.signatures`). Returns the mask and the finished
     :class:`Stitcher`, which holds ``confidence`` (mean probability inside the mask), ``area_m2``,
     ``usable_area_m2`` and ``share``.
     """
@@ -37,17 +39,33 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     total = len(grid)
     with gdal_env():  # the bounded block cache also covers the mask written to disk
         stitcher = Stitcher(grid, stack.transform, stack.crs, threshold, tmpdir=tmpdir)
-        _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total, only_date,
-             guided if guided is not None and guided.enabled else None)
+        bands = _BandsUse(guided if guided is not None and guided.enabled else None,
+                          signatures if signatures is not None and signatures.enabled else None)
+        _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total, only_date, bands)
         return stitcher.finish(), stitcher
 
 
-def _sharpened(stack, win, arrays, prob, t, date_index, model_size, only_date, guided: GuidedConfig) -> np.ndarray:
-    """``prob`` (h, w) of one tile sharpened along the edges of the date's bands read at native resolution;
-    ``t``: the date's index in the tile's arrays."""
+class _BandsUse:
+    """What a tile's probabilities take from the date's native bands: the class signature, then sharpening."""
+
+    def __init__(self, guided: GuidedConfig | None, signatures: SignatureConfig | None):
+        self.guided, self.signatures = guided, signatures
+
+    def __bool__(self) -> bool:
+        return self.guided is not None or self.signatures is not None
+
+
+def _with_native_bands(stack, win, arrays, prob, t, date_index, model_size, only_date, use: _BandsUse) -> np.ndarray:
+    """``prob`` (h, w) of one tile blended with the class signature of the date's bands and sharpened along
+    their edges, the bands read at native resolution; ``t``: the date's index in the tile's arrays."""
     native = stack.read(win, dates=[date_index] if only_date else None) if model_size else arrays
     dates = slice(date_index, date_index + 1) if only_date else slice(None)  # the dates the arrays hold
     guide = date_guide(native.optical, native.sar, stack.has_optical[dates], stack.has_sar[dates], t)
+    if use.signatures is not None:
+        prob = blend_signature(prob, guide, native.valid[t], use.signatures)
+    if use.guided is None:
+        return prob
+    guided = use.guided
     scale = max(prob.shape) / model_size if model_size else 1.0
     native_cfg = GuidedConfig(max(1, round(guided.radius * scale)), guided.eps, guided.keep_area, guided.threshold)
     # coefficients fitted at about the model's grid, applied to the native bands
@@ -55,7 +73,7 @@ def _sharpened(stack, win, arrays, prob, t, date_index, model_size, only_date, g
 
 
 def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total,
-         only_date, guided) -> None:
+         only_date, bands: _BandsUse) -> None:
     try:
         for k, win in enumerate(grid.windows()):
             if cancelled is not None and cancelled():
@@ -70,8 +88,8 @@ def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cance
                 prob = np.zeros(shape, np.float32)
             else:
                 prob = resize_prob(predict(arrays), shape)
-                if guided is not None:
-                    prob = _sharpened(stack, win, arrays, prob, t, date_index, model_size, only_date, guided)
+                if bands:
+                    prob = _with_native_bands(stack, win, arrays, prob, t, date_index, model_size, only_date, bands)
                 prob = np.where(keep, prob, 0.0)
             stitcher.add(win, prob, keep)
             if progress is not None:

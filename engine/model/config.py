@@ -58,6 +58,10 @@ class TerraScopeConfig:
     # changed between the dates less than this times the rest of the scene (engine.geo.change_evidence); 0
     # disables. Set per trained model on scenes outside training and test
     change_below_contrast: float = 0.0
+    # a kept step that names a class alone (trace_format.names_class_alone) is blended with this share of a
+    # classifier of its date's bands seeded by its own confident pixels (engine.geo.signatures); 0 disables.
+    # Set per trained model on scenes outside training and test
+    signature_weight: float = 0.0
     pixel_mean: tuple = IMAGENET_MEAN  # both encoders see (x - mean) / std of inputs in [0, 1]
     pixel_std: tuple = IMAGENET_STD
     lm_source: str = "scratch"  # scratch | smollm2 | internvl3 | published: where the LM weights come from

@@ -17,6 +17,7 @@ from ..answer import EMPTIED_UNCHANGED, EMPTIED_UNSURE
 from ..errors import Cancelled, ModelError
 from ..geo.change_evidence import change_contrast
 from ..geo.guided import GuidedConfig, date_guide, guided_filter
+from ..geo.signatures import SignatureConfig, blend_signature
 from .decoding import CachedDecoder, check_options, compiled_step, initial_capacity
 from .device import cpu_threads, oom_guard
 from .flips import encode_flipped, ground_step
@@ -29,6 +30,7 @@ _ANSWER_DONE = re.compile(r"Answer:[^\n]*\S[^\n]*\n")
 _STEP_OPENED = re.compile(r"Step\s+\d+:$")
 MODALITY_NAMES = ("optical", "sar")
 GUIDED_RADIUS = 8  # model-grid pixels: two decoder cells, where a quarter-size decoder's boundary is unsure
+SIGNATURE_WEIGHT = 0.5  # the bands' posterior as much as the decoder's probability
 
 
 @dataclass
@@ -94,7 +96,10 @@ class GroundedPredictor:
     and their flips (:mod:`engine.model.flips`); None -> the model config's ``flip_average``.
     ``sharpen_masks``: move every kept mask's boundary onto the edges of its date's bands
     (:mod:`engine.geo.guided`, the model config's ``guided_radius`` and ``guided_eps``); None -> as the config
-    says, True with a config radius of 0 -> :data:`GUIDED_RADIUS`.
+    says, True with a config radius of 0 -> :data:`GUIDED_RADIUS`. ``class_signatures``: blend every kept
+    mask of a step that names a class alone with a classifier of its date's bands seeded by the mask
+    (:mod:`engine.geo.signatures`, the config's ``signature_weight``); None -> as the config says, True with a
+    config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``plan_phrases``: when the options fix which regions the steps name (rankings,
     :func:`engine.trace_format.planned_phrases`), each opened step's phrase is written for the model, so
     every option's region is grounded and measured once; masks, measurements and the answer stay the
@@ -102,7 +107,8 @@ class GroundedPredictor:
 
     def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache", max_new_tokens: int = 160,
                  threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False,
-                 flip_average: bool | None = None, plan_phrases: bool = True, sharpen_masks: bool | None = None):
+                 flip_average: bool | None = None, plan_phrases: bool = True, sharpen_masks: bool | None = None,
+                 class_signatures: bool | None = None):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -115,6 +121,8 @@ class GroundedPredictor:
         self.plan_phrases = plan_phrases
         radius = model.config.guided_radius or (GUIDED_RADIUS if sharpen_masks else 0)
         self.guided = GuidedConfig(0 if sharpen_masks is False else radius, model.config.guided_eps)
+        weight = model.config.signature_weight or (SIGNATURE_WEIGHT if class_signatures else 0.0)
+        self.signatures = SignatureConfig(0.0 if class_signatures is False else weight)
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
         self.flipped: list = []  # [(dims, features of the flipped images)] when flip averaging
@@ -243,8 +251,8 @@ class GroundedPredictor:
         emptied = EMPTIED_UNSURE if confidence < cfg.empty_below_confidence else ""
         if emptied:  # a mask the model is unsure of marks nothing, as for an absent target
             prob = torch.zeros_like(prob)
-        elif self.guided.enabled:  # the gate judged the decoder's own mask; what is kept follows the edges
-            prob = self._sharpen(prob, date)
+        else:  # the gate judged the decoder's own mask; what is kept takes the scene's bands into account
+            prob = self._with_bands(prob, date, self.signatures_for(step_text))
         contrast = None if emptied else self._change_contrast(step_text, prob, date)
         if contrast is not None and contrast < cfg.change_below_contrast:  # "changed" pixels that did not change
             emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
@@ -267,15 +275,28 @@ class GroundedPredictor:
                             change_contrast=contrast)
         return step, meas_ids
 
-    def _sharpen(self, prob: torch.Tensor, date: int) -> torch.Tensor:
-        """``prob`` (S, S) sharpened along the edges of the bands of ``date`` (:mod:`engine.geo.guided`)."""
+    def signatures_for(self, step_text: str) -> SignatureConfig | None:
+        """The class-signature blending for a step (its phrase or whole text), None when it is not blended."""
+        if not self.signatures.enabled or not tf.names_class_alone(tf.parse_step_label(step_text)):
+            return None
+        return self.signatures
+
+    def _with_bands(self, prob: torch.Tensor, date: int, signatures: SignatureConfig | None) -> torch.Tensor:
+        """``prob`` (S, S) blended with the class signature of its date's bands (``signatures``, None: not)
+        and sharpened along their edges (:mod:`engine.geo.signatures`, :mod:`engine.geo.guided`)."""
+        if signatures is None and not self.guided.enabled:
+            return prob
         im = self.images
 
         def np_(x):
             return None if x is None else x.float().cpu().numpy()
 
         guide = date_guide(np_(im.optical), np_(im.sar), im.has_optical.cpu(), im.has_sar.cpu(), date)
-        out = guided_filter(prob.float().cpu().numpy(), guide, self.guided, im.valid[date].cpu().numpy())
+        valid = im.valid[date].cpu().numpy()
+        out = prob.float().cpu().numpy()
+        if signatures is not None:
+            out = blend_signature(out, guide, valid, signatures)
+        out = guided_filter(out, guide, self.guided, valid)
         return torch.from_numpy(out).to(prob.device, prob.dtype)
 
     def _change_contrast(self, step_text: str, prob: torch.Tensor, date: int) -> float | None:

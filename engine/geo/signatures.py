@@ -1,0 +1,121 @@
+"""Scene-adapted class signatures: a step's mask blended with a classifier of the date's bands that learns,
+in this scene alone, what the step's confidently marked pixels look like against the rest.
+
+The decoder finds the large, typical parts of a land-cover class but misses look-alike pixels it is less sure
+of (scattered flooded parcels, narrow channels), and it sometimes marks a patch whose bands are unlike the
+rest of what it marked. Within one scene and one date a class has one signature in the bands (water is dark
+in VV and VH and blue-grey in RGB), so supervised classification seeded by the decoder, as an analyst would
+train it from sample areas, recovers the first and drops the second:
+
+1. seeds: the pixels the decoder marks with probability >= ``seed_above`` (the class) and <= ``seed_below``
+   (the rest), ``samples`` of each at most;
+2. a Gaussian mixture per side (k-means, then one full-covariance Gaussian per cluster) in band space, the
+   class's prior its share of the seeds;
+3. the class posterior of every pixel, blended with the decoder's probability:
+   ``(1 - weight) * prob + weight * posterior``.
+
+Only steps that name a class alone ("water", "forest") are blended (:func:`engine.trace_format.names_class_alone`):
+"the largest forest patch" or "cropland next to the water" are not all the pixels that look alike.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class SignatureConfig:
+    """``weight``: share of the bands' posterior in the result (0: off); ``seed_above`` / ``seed_below``:
+    decoder probabilities that seed the class and the rest; ``class_components`` / ``rest_components``:
+    Gaussians per side; ``samples``: seed pixels per side at most; ``min_seeds``: fewer seeds on a side leave
+    the mask as it is; ``regularisation``: added to each covariance's diagonal (squared band units, bands about
+    0..1); ``seed``: of the seed sampling and k-means, so a result is reproducible."""
+
+    weight: float = 0.0
+    seed_above: float = 0.7
+    seed_below: float = 0.15
+    class_components: int = 2
+    rest_components: int = 5
+    samples: int = 3000
+    min_seeds: int = 30
+    regularisation: float = 1e-4
+    seed: int = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.weight > 0
+
+
+def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, iterations: int = 8) -> np.ndarray:
+    """Cluster index (N,) of each row of ``x`` (N, C) for ``k`` clusters (Lloyd's algorithm)."""
+    if len(x) <= k:
+        return np.arange(len(x))
+    centres = x[rng.choice(len(x), k, replace=False)]
+    labels = np.zeros(len(x), int)
+    for _ in range(iterations):
+        labels = ((x[:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)
+        for j in range(k):
+            if (labels == j).any():
+                centres[j] = x[labels == j].mean(0)
+    return labels
+
+
+def _mixture_log_density(x: np.ndarray, seeds: np.ndarray, k: int, rng, reg: float) -> np.ndarray:
+    """log p(x) (N,) under a mixture of ``k`` Gaussians fitted to ``seeds`` (M, C); x: (N, C)."""
+    labels = _kmeans(seeds, k, rng)
+    c = x.shape[1]
+    logs = []
+    for j in np.unique(labels):
+        member = seeds[labels == j]
+        if len(member) < c + 2:  # too few pixels for a covariance
+            continue
+        cov = np.cov(member.T).reshape(c, c) + reg * np.eye(c)
+        _, logdet = np.linalg.slogdet(cov)
+        d = x - member.mean(0)
+        maha = np.einsum("ni,ij,nj->n", d, np.linalg.inv(cov), d)
+        logs.append(np.log(len(member) / len(seeds)) - 0.5 * (maha + logdet))
+    if not logs:  # all clusters tiny: one Gaussian over all seeds
+        return _mixture_log_density(x, seeds, 1, rng, reg) if k > 1 else np.full(len(x), -np.inf)
+    return np.logaddexp.reduce(np.stack(logs), axis=0)
+
+
+def signature_posterior(prob: np.ndarray, guide: np.ndarray | None, valid: np.ndarray | None,
+                        cfg: SignatureConfig) -> np.ndarray | None:
+    """The class posterior (H, W) float32 in [0, 1] of every pixel from its bands ``guide`` (C, H, W) float,
+    seeded by ``prob`` (H, W) (one grid); 0 outside ``valid`` (H, W) bool. None when a side has fewer than
+    ``min_seeds`` pixels or there are no bands."""
+    if guide is None or guide.shape[0] == 0:
+        return None
+    rng = np.random.default_rng(cfg.seed)
+    x = np.moveaxis(np.asarray(guide, np.float64), 0, -1).reshape(-1, guide.shape[0])
+    v = np.ones(len(x), bool) if valid is None else np.asarray(valid, bool).reshape(-1)
+    p = np.asarray(prob, np.float32).reshape(-1)
+    inside = np.flatnonzero(v & (p >= cfg.seed_above))
+    rest = np.flatnonzero(v & (p <= cfg.seed_below))
+    if min(len(inside), len(rest)) < cfg.min_seeds:
+        return None
+    log_prior = np.log(len(inside) / (len(inside) + len(rest)))
+    log_prior_rest = np.log(len(rest) / (len(inside) + len(rest)))
+    inside = rng.choice(inside, min(cfg.samples, len(inside)), replace=False)
+    rest = rng.choice(rest, min(cfg.samples, len(rest)), replace=False)
+    out = np.zeros(len(x), np.float32)
+    xv = x[v]
+    lc = _mixture_log_density(xv, x[inside], cfg.class_components, rng, cfg.regularisation) + log_prior
+    lr = _mixture_log_density(xv, x[rest], cfg.rest_components, rng, cfg.regularisation) + log_prior_rest
+    out[v] = 1.0 / (1.0 + np.exp(np.clip(lr - lc, -50.0, 50.0)))
+    return out.reshape(np.shape(prob))
+
+
+def blend_signature(prob: np.ndarray, guide: np.ndarray | None, valid: np.ndarray | None,
+                    cfg: SignatureConfig) -> np.ndarray:
+    """``prob`` (H, W) blended with :func:`signature_posterior` by ``cfg.weight``; unchanged when off or
+    when the posterior cannot be fitted, and outside ``valid``. -> (H, W) float32 in [0, 1]."""
+    prob = np.asarray(prob, np.float32)
+    if not cfg.enabled:
+        return prob
+    posterior = signature_posterior(prob, guide, valid, cfg)
+    if posterior is None:
+        return prob
+    out = (1.0 - cfg.weight) * prob + cfg.weight * posterior
+    return out.astype(np.float32) if valid is None else np.where(valid, out, prob).astype(np.float32)

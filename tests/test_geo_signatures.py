@@ -1,0 +1,103 @@
+"""Scene-adapted class signatures (engine.geo.signatures), the phrases they apply to, and their use in
+native-resolution refinement."""
+import numpy as np
+import pytest
+
+from terrascope_reasoning.engine.geo.raster_io import write_raster
+from terrascope_reasoning.engine.geo.refine import refine_tiles
+from terrascope_reasoning.engine.geo.signatures import SignatureConfig, blend_signature, signature_posterior
+from terrascope_reasoning.engine.geo.stack import open_stack
+from terrascope_reasoning.engine.trace_format import names_class_alone
+
+from .test_geo_tiling import CRS, T
+
+
+def _scene(h=96, w=96, seed=0):
+    """Bands (3, h, w) of dark 'water' parcels scattered over bright land, and the parcels' truth (h, w)."""
+    rng = np.random.default_rng(seed)
+    truth = np.zeros((h, w), bool)
+    for r in range(4, h - 12, 16):
+        for c in range(4, w - 12, 16):
+            truth[r:r + 10, c:c + 10] = True
+    land = np.array([0.55, 0.6, 0.45])[:, None, None]
+    water = np.array([0.12, 0.15, 0.2])[:, None, None]
+    bands = np.where(truth[None], water, land) + rng.normal(0, 0.03, (3, h, w))
+    return bands.astype(np.float32), truth
+
+
+def _decoder(truth, seed=1):
+    """A decoder that is sure of half the parcels, unsure of the others, and marks one patch of land."""
+    prob = np.full(truth.shape, 0.05, np.float32)
+    left = truth.copy()
+    left[:, truth.shape[1] // 2:] = False
+    prob[left] = 0.9
+    prob[truth & ~left] = 0.3
+    prob[84:92, 40:48] = 0.6  # land the decoder marks by mistake
+    return prob
+
+
+def _iou(a, b):
+    return (a & b).sum() / (a | b).sum()
+
+
+def test_the_signature_recovers_look_alike_pixels_and_drops_unlike_ones():
+    bands, truth = _scene()
+    prob = _decoder(truth)
+    cfg = SignatureConfig(weight=0.5)
+    post = signature_posterior(prob, bands, None, cfg)
+    assert post.shape == truth.shape and post.dtype == np.float32
+    assert post[truth].mean() > 0.9 and post[~truth].mean() < 0.1
+    out = blend_signature(prob, bands, None, cfg)
+    assert _iou(prob > 0.5, truth) < 0.6
+    assert _iou(out > 0.5, truth) > 0.95  # the unsure parcels are found, the land patch is dropped
+    assert not (out[84:92, 40:48] > 0.5).any()
+    assert np.array_equal(out, blend_signature(prob, bands, None, cfg))  # reproducible
+
+
+def test_the_signature_leaves_masks_alone_when_off_or_without_seeds_or_bands():
+    bands, truth = _scene()
+    prob = _decoder(truth)
+    assert np.array_equal(blend_signature(prob, bands, None, SignatureConfig()), prob)  # weight 0: off
+    few = np.full(truth.shape, 0.05, np.float32)
+    few[0:4, 0:4] = 0.9  # 16 seeds of the class: too few for a signature
+    cfg = SignatureConfig(weight=0.5)
+    assert signature_posterior(few, bands, None, cfg) is None
+    assert np.array_equal(blend_signature(few, bands, None, cfg), few)
+    assert np.array_equal(blend_signature(prob, None, None, cfg), prob)
+
+
+def test_no_data_pixels_neither_seed_nor_change():
+    bands, truth = _scene()
+    prob = _decoder(truth)
+    valid = np.ones(truth.shape, bool)
+    valid[:, 60:] = False
+    bands[:, ~valid] = 0.0  # no-data reads as zeros, darker than the water
+    out = blend_signature(prob, bands, valid, SignatureConfig(weight=0.5))
+    assert np.array_equal(out[~valid], prob[~valid])
+    assert _iou(out[valid] > 0.5, truth[valid]) > 0.95
+
+
+@pytest.mark.parametrize("phrase, alone", [
+    ("water", True), ("the forest", True), ("Built-up land", True), ("bare soil", True), ("roads", True),
+    ("buildings.", True), ("the largest forest patch", False), ("cropland next to the water", False),
+    ("destroyed buildings", False), ("water in the northern half", False), ("new buildings", False), ("", False)])
+def test_which_phrases_name_a_class_alone(phrase, alone):
+    assert names_class_alone(phrase) is alone
+
+
+def test_refinement_blends_each_tile_with_the_class_signature_of_its_native_bands(tmp_path):
+    bands, truth = _scene(256, 256, seed=3)
+    data = (bands * 3000 + 100).astype(np.uint16)  # reflectance x 10000, as Sentinel-2 stores it
+    stack = open_stack(optical=write_raster(tmp_path / "opt.tif", data, T, CRS, nodata=0))
+
+    def predict(arrays):  # sure of the parcels in the left half of each tile, unsure of the rest
+        dark = arrays.optical[0, 0] < 0.3
+        prob = np.where(dark, 0.3, 0.05).astype(np.float32)
+        prob[:, : prob.shape[1] // 2][dark[:, : prob.shape[1] // 2]] = 0.9
+        return prob
+
+    plain, _ = refine_tiles(stack, predict, tile=128, overlap=16, model_size=64)
+    blended, _ = refine_tiles(stack, predict, tile=128, overlap=16, model_size=64,
+                              signatures=SignatureConfig(weight=0.5))
+    assert _iou(plain.array(), truth) < 0.7
+    assert _iou(blended.array(), truth) > 0.9

@@ -13,12 +13,13 @@ split and use do (``--use-absent-rate``, the dataset's default), so that enough 
 steps are then weighted back to the share they have at the use rate (engine.eval.calibration.absent_weight).
 The change contrast is chosen the same way, on the change steps the confidence threshold keeps. Both are
 written into the folder's config.json (through a temporary file).
-``--flip-average`` / ``--no-flip-average``, ``--sharpen-radius`` and ``--sharpen-eps`` first set the model's
-flip averaging and sharpening of masks (what is judged are the masks the model will give) and write them
-beside the thresholds.
+``--flip-average`` / ``--no-flip-average``, ``--sharpen-radius``, ``--sharpen-eps`` and ``--signature-weight``
+first set the model's flip averaging, sharpening and class-signature blending of masks (what is judged are the
+masks the model will give, and later steps follow what earlier ones injected) and write them beside the
+thresholds.
 
     .venv/bin/python scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average \
-        --sharpen-radius 8 --sharpen-eps 0.0003
+        --sharpen-radius 8 --sharpen-eps 0.0003 --signature-weight 0.5
 """
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sharpen-radius", type=int, default=None,
                     help="set the model's mask sharpening radius (model-grid pixels, 0: off) before calibrating")
     ap.add_argument("--sharpen-eps", type=float, default=None, help="and its regularisation")
+    ap.add_argument("--signature-weight", type=float, default=None,
+                    help="set the model's class-signature blending of masks (0: off) before calibrating")
     ap.add_argument("--dry-run", action="store_true", help="print the threshold, leave config.json as it is")
     args = ap.parse_args(argv)
     from engine.data import dataset as ds
@@ -72,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     model.config.empty_below_confidence = 0.0  # judge the raw masks
     model.config.change_below_contrast = 1e-9  # measure every change step's contrast, empty none
     chosen = {"flip_average": args.flip_average, "guided_radius": args.sharpen_radius,
-              "guided_eps": args.sharpen_eps}
+              "guided_eps": args.sharpen_eps, "signature_weight": args.signature_weight}
     chosen = {k: v for k, v in chosen.items() if v is not None}
     for key, value in chosen.items():  # the masks judged are the masks the model will give
         setattr(model.config, key, value)

@@ -61,3 +61,12 @@ def test_default_model_sharpens_its_masks_and_the_override_turns_it_off(default_
     assert default_engine.predictor.guided.enabled
     plain = Engine.load(device="cpu", sharpen_masks=False)
     assert not plain.predictor.guided.enabled and plain.predictor.flip_average == default_engine.predictor.flip_average
+
+
+def test_default_model_blends_class_masks_with_the_scene_signature_and_the_override_turns_it_off(default_engine):
+    """The default's config blends the masks of class steps with the scene's class signature
+    (engine.geo.signatures); ``class_signatures=False`` leaves the decoder's masks alone."""
+    assert default_engine.predictor.signatures.enabled
+    assert default_engine.predictor.signatures_for("Step 1: water. <t1> [SEG]") is not None
+    plain = Engine.load(device="cpu", class_signatures=False)
+    assert not plain.predictor.signatures.enabled and plain.predictor.guided.enabled

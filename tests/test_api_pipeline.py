@@ -230,7 +230,7 @@ class UnsurePredictor(BandPredictor):
     def signatures_for(self, step_text):
         from terrascope_reasoning.engine.geo.signatures import SignatureConfig
 
-        return SignatureConfig(weight=0.5) if "lake" in step_text else None
+        return SignatureConfig(weight=0.5, keep_area=False) if "lake" in step_text else None
 
 
 def test_refined_class_masks_take_the_pixels_that_look_like_them(tmp_path):

@@ -33,7 +33,8 @@ def _decoder(truth, seed=1):
     prob[left] = 0.9
     prob[truth & ~left] = 0.3
     prob[84:92, 40:48] = 0.6  # land the decoder marks by mistake
-    return prob
+    # a decoder's probabilities vary from pixel to pixel (no ties)
+    return prob + np.random.default_rng(seed).uniform(0, 0.01, prob.shape).astype(np.float32)
 
 
 def _iou(a, b):
@@ -43,7 +44,7 @@ def _iou(a, b):
 def test_the_signature_recovers_look_alike_pixels_and_drops_unlike_ones():
     bands, truth = _scene()
     prob = _decoder(truth)
-    cfg = SignatureConfig(weight=0.5)
+    cfg = SignatureConfig(weight=0.5, keep_area=False)
     post = signature_posterior(prob, bands, None, cfg)
     assert post.shape == truth.shape and post.dtype == np.float32
     assert post[truth].mean() > 0.9 and post[~truth].mean() < 0.1
@@ -52,6 +53,15 @@ def test_the_signature_recovers_look_alike_pixels_and_drops_unlike_ones():
     assert _iou(out > 0.5, truth) > 0.95  # the unsure parcels are found, the land patch is dropped
     assert not (out[84:92, 40:48] > 0.5).any()
     assert np.array_equal(out, blend_signature(prob, bands, None, cfg))  # reproducible
+
+
+def test_keeping_the_area_moves_the_decoders_pixel_count_onto_look_alike_pixels():
+    bands, truth = _scene()
+    prob = _decoder(truth)
+    out = blend_signature(prob, bands, None, SignatureConfig(weight=0.5))
+    assert (out >= 0.5).sum() == (prob >= 0.5).sum()
+    assert not (out[84:92, 40:48] >= 0.5).any()  # the land patch's pixels went to parcels
+    assert truth[out >= 0.5].all()
 
 
 def test_the_signature_leaves_masks_alone_when_off_or_without_seeds_or_bands():
@@ -72,7 +82,7 @@ def test_no_data_pixels_neither_seed_nor_change():
     valid = np.ones(truth.shape, bool)
     valid[:, 60:] = False
     bands[:, ~valid] = 0.0  # no-data reads as zeros, darker than the water
-    out = blend_signature(prob, bands, valid, SignatureConfig(weight=0.5))
+    out = blend_signature(prob, bands, valid, SignatureConfig(weight=0.5, keep_area=False))
     assert np.array_equal(out[~valid], prob[~valid])
     assert _iou(out[valid] > 0.5, truth[valid]) > 0.95
 
@@ -98,6 +108,6 @@ def test_refinement_blends_each_tile_with_the_class_signature_of_its_native_band
 
     plain, _ = refine_tiles(stack, predict, tile=128, overlap=16, model_size=64)
     blended, _ = refine_tiles(stack, predict, tile=128, overlap=16, model_size=64,
-                              signatures=SignatureConfig(weight=0.5))
+                              signatures=SignatureConfig(weight=0.5, keep_area=False))
     assert _iou(plain.array(), truth) < 0.7
     assert _iou(blended.array(), truth) > 0.9

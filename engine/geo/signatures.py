@@ -12,7 +12,10 @@ train it from sample areas, recovers the first and drops the second:
 2. a Gaussian mixture per side (k-means, then one full-covariance Gaussian per cluster) in band space, the
    class's prior its share of the seeds;
 3. the class posterior of every pixel, blended with the decoder's probability:
-   ``(1 - weight) * prob + weight * posterior``.
+   ``(1 - weight) * prob + weight * posterior``;
+4. by default re-levelled so that it marks as many pixels as the decoder's mask did
+   (:func:`engine.geo.guided.relevel`): the bands decide where the class is, the decoder how much of it there
+   is. Blending alone shifts the areas that area and coverage answers are read from.
 
 Only steps that name a class alone ("water", "forest") are blended (:func:`engine.trace_format.names_class_alone`):
 "the largest forest patch" or "cropland next to the water" are not all the pixels that look alike.
@@ -23,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .guided import relevel
+
 
 @dataclass
 class SignatureConfig:
@@ -30,7 +35,8 @@ class SignatureConfig:
     decoder probabilities that seed the class and the rest; ``class_components`` / ``rest_components``:
     Gaussians per side; ``samples``: seed pixels per side at most; ``min_seeds``: fewer seeds on a side leave
     the mask as it is; ``regularisation``: added to each covariance's diagonal (squared band units, bands about
-    0..1); ``seed``: of the seed sampling and k-means, so a result is reproducible."""
+    0..1); ``seed``: of the seed sampling and k-means, so a result is reproducible; ``keep_area``: re-level the
+    result so that as many pixels reach ``threshold`` as in the decoder's probabilities."""
 
     weight: float = 0.0
     seed_above: float = 0.7
@@ -41,6 +47,8 @@ class SignatureConfig:
     min_seeds: int = 30
     regularisation: float = 1e-4
     seed: int = 0
+    keep_area: bool = True
+    threshold: float = 0.5
 
     @property
     def enabled(self) -> bool:
@@ -109,13 +117,17 @@ def signature_posterior(prob: np.ndarray, guide: np.ndarray | None, valid: np.nd
 
 def blend_signature(prob: np.ndarray, guide: np.ndarray | None, valid: np.ndarray | None,
                     cfg: SignatureConfig) -> np.ndarray:
-    """``prob`` (H, W) blended with :func:`signature_posterior` by ``cfg.weight``; unchanged when off or
-    when the posterior cannot be fitted, and outside ``valid``. -> (H, W) float32 in [0, 1]."""
+    """``prob`` (H, W) blended with :func:`signature_posterior` by ``cfg.weight`` (and re-levelled to its
+    marked pixel count with ``cfg.keep_area``); unchanged when off or when the posterior cannot be fitted, and
+    outside ``valid``. -> (H, W) float32 in [0, 1]."""
     prob = np.asarray(prob, np.float32)
     if not cfg.enabled:
         return prob
     posterior = signature_posterior(prob, guide, valid, cfg)
     if posterior is None:
         return prob
-    out = (1.0 - cfg.weight) * prob + cfg.weight * posterior
-    return out.astype(np.float32) if valid is None else np.where(valid, out, prob).astype(np.float32)
+    out = ((1.0 - cfg.weight) * prob + cfg.weight * posterior).astype(np.float32)
+    if cfg.keep_area:
+        marked = prob >= cfg.threshold
+        out = relevel(out, int((marked & valid).sum() if valid is not None else marked.sum()), cfg.threshold, valid)
+    return out if valid is None else np.where(valid, out, prob).astype(np.float32)

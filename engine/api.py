@@ -58,7 +58,8 @@ class Engine:
         the compilation). ``flip_average``: True / False overrides the model config's flip averaging of
         masks (4x the image encoding and mask decoding); ``sharpen_masks``: True / False overrides its
         edge sharpening of masks (engine.geo.guided); ``class_signatures``: True / False overrides its blending
-        of class masks with the scene's class signature (engine.geo.signatures). Raises :class:`ModelError` with what to fix."""
+        of class masks with the scene's class signature (engine.geo.signatures). Raises :class:`ModelError`
+        with what to fix."""
         folder = None
         if not model_name:
             folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR

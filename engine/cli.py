@@ -52,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--sharpen-masks", action=argparse.BooleanOptionalAction, default=None,
                    help="move mask boundaries onto the edges of the bands (default: as the model's config says)")
     a.add_argument("--class-signatures", action=argparse.BooleanOptionalAction, default=None,
-                   help="extend a class's mask to the pixels of the scene whose bands look like it, and drop those "
-                        "that do not (default: as the model's config says)")
+                   help="move a class's mask onto the pixels of the scene whose bands look like it "
+                        "(default: as the model's config says)")
     a.add_argument("--tile-size", type=int, default=512, help="native-resolution tile in px (default 512)")
     a.add_argument("--overlap", type=int, default=64, help="overlap between tiles in px (default 64)")
     a.add_argument("--out", required=True, metavar="OUT.gpkg",

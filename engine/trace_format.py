@@ -109,9 +109,9 @@ def names_change(phrase: str) -> bool:
 
 
 # the land-cover classes as step phrases name them (engine.data.classes' names and the usual synonyms)
-_CLASS_ALONE_RE = re.compile(r"(?:the |all )?(?:open )?(water|flood ?water|cropland|farmland|fields|forest|trees|"
-                             r"woodland|grassland|meadows?|pasture|built-up land|built-up areas?|urban areas?|"
-                             r"bare soil|bare land|roads|streets|buildings|houses)", re.IGNORECASE)
+_CLASS_ALONE_RE = re.compile(r"(?:the |all )?(?:open )?(water|flood ?water|cropland|farmland|fields|forest|"
+                             r"trees|woodland|grassland|meadows?|pasture|built-up land|built-up areas?|"
+                             r"urban areas?|bare soil|bare land|roads|streets|buildings|houses)", re.IGNORECASE)
 
 
 def names_class_alone(phrase: str) -> bool:

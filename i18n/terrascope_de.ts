@@ -1234,42 +1234,42 @@
       <translation>Aus (die Masken des Modells, wie dekodiert)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="31" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="32" />
       <source>On (look-alike pixels of the scene join)</source>
       <translation>An (ähnliche Pixel der Szene kommen hinzu)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="32" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="33" />
       <source>Off (the model's masks alone)</source>
       <translation>Aus (nur die Masken des Modells)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="41" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="43" />
       <source>Masks averaged over image flips</source>
       <translation>Masken über gespiegelte Bilder mitteln</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="42" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="44" />
       <source>Mask boundaries on band edges</source>
       <translation>Maskengrenzen an Kanalkanten</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="43" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="45" />
       <source>Class masks learn the scene's signature</source>
       <translation>Klassenmasken lernen die Signatur der Szene</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="44" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="46" />
       <source>Tile size</source>
       <translation>Kachelgröße</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="45" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="47" />
       <source>Results folder (empty: beside the project)</source>
       <translation>Ergebnisordner (leer: neben dem Projekt)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="46" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="48" />
       <source>Fine-tuned adapters folder</source>
       <translation>Ordner der feinabgestimmten Adapter</translation>
     </message>

@@ -27,9 +27,11 @@ class SettingsDialog(QDialog):
         self.mask_sharpening = self._choice("maskSharpeningSetting", MASK_SHARPENING,
                                             (tr("As the model says"), tr("On (boundaries follow the bands)"),
                                              tr("Off (the model's masks as decoded)")), self.settings.mask_sharpening)
-        self.class_signatures = self._choice("classSignaturesSetting", CLASS_SIGNATURES,
-                                             (tr("As the model says"), tr("On (look-alike pixels of the scene join)"),
-                                              tr("Off (the model's masks alone)")), self.settings.class_signatures)
+        self.class_signatures = self._choice(
+            "classSignaturesSetting", CLASS_SIGNATURES,
+            (tr("As the model says"), tr("On (look-alike pixels of the scene join)"),
+             tr("Off (the model's masks alone)")),
+            self.settings.class_signatures)
         self.tile_size = QSpinBox(self)
         self.tile_size.setObjectName("tileSizeSetting")
         self.tile_size.setRange(64, 8192)

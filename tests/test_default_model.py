@@ -63,7 +63,8 @@ def test_default_model_sharpens_its_masks_and_the_override_turns_it_off(default_
     assert not plain.predictor.guided.enabled and plain.predictor.flip_average == default_engine.predictor.flip_average
 
 
-def test_default_model_blends_class_masks_with_the_scene_signature_and_the_override_turns_it_off(default_engine):
+def test_default_model_blends_class_masks_with_the_scene_signature_and_the_override_turns_it_off(
+        default_engine):
     """The default's config blends the masks of class steps with the scene's class signature
     (engine.geo.signatures); ``class_signatures=False`` leaves the decoder's masks alone."""
     assert default_engine.predictor.signatures.enabled

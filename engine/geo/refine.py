@@ -31,8 +31,8 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     and raises :class:`Cancelled` (the temporary mask is deleted). ``guided``: sharpen each tile's resized
     probabilities along the edges of the date's bands at native resolution (:mod:`engine.geo.guided`); its
     radius is in pixels of the model's grid and is scaled to the tile. ``signatures``: first blend each tile's
-    probabilities with the class signature of those bands (:mod:`engine.geo.signatures`). Returns the mask and the finished
-    :class:`Stitcher`, which holds ``confidence`` (mean probability inside the mask), ``area_m2``,
+    probabilities with the class signature of those bands (:mod:`engine.geo.signatures`). Returns the mask and
+    the finished :class:`Stitcher`, which holds ``confidence`` (mean probability inside the mask), ``area_m2``,
     ``usable_area_m2`` and ``share``.
     """
     grid = TileGrid(stack.width, stack.height, tile, overlap)
@@ -41,7 +41,8 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
         stitcher = Stitcher(grid, stack.transform, stack.crs, threshold, tmpdir=tmpdir)
         bands = _BandsUse(guided if guided is not None and guided.enabled else None,
                           signatures if signatures is not None and signatures.enabled else None)
-        _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total, only_date, bands)
+        _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total, only_date,
+             bands)
         return stitcher.finish(), stitcher
 
 
@@ -55,7 +56,8 @@ class _BandsUse:
         return self.guided is not None or self.signatures is not None
 
 
-def _with_native_bands(stack, win, arrays, prob, t, date_index, model_size, only_date, use: _BandsUse) -> np.ndarray:
+def _with_native_bands(stack, win, arrays, prob, t, date_index, model_size, only_date,
+                       use: _BandsUse) -> np.ndarray:
     """``prob`` (h, w) of one tile blended with the class signature of the date's bands and sharpened along
     their edges, the bands read at native resolution; ``t``: the date's index in the tile's arrays."""
     native = stack.read(win, dates=[date_index] if only_date else None) if model_size else arrays
@@ -89,7 +91,8 @@ def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cance
             else:
                 prob = resize_prob(predict(arrays), shape)
                 if bands:
-                    prob = _with_native_bands(stack, win, arrays, prob, t, date_index, model_size, only_date, bands)
+                    prob = _with_native_bands(stack, win, arrays, prob, t, date_index, model_size, only_date,
+                                              bands)
                 prob = np.where(keep, prob, 0.0)
             stitcher.add(win, prob, keep)
             if progress is not None:

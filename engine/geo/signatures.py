@@ -17,7 +17,8 @@ train it from sample areas, recovers the first and drops the second:
    (:func:`engine.geo.guided.relevel`): the bands decide where the class is, the decoder how much of it there
    is. Blending alone shifts the areas that area and coverage answers are read from.
 
-Only steps that name a class alone ("water", "forest") are blended (:func:`engine.trace_format.names_class_alone`):
+Only steps that name a class alone ("water", "forest") are blended
+(:func:`engine.trace_format.names_class_alone`):
 "the largest forest patch" or "cropland next to the water" are not all the pixels that look alike.
 """
 from __future__ import annotations
@@ -129,5 +130,6 @@ def blend_signature(prob: np.ndarray, guide: np.ndarray | None, valid: np.ndarra
     out = ((1.0 - cfg.weight) * prob + cfg.weight * posterior).astype(np.float32)
     if cfg.keep_area:
         marked = prob >= cfg.threshold
-        out = relevel(out, int((marked & valid).sum() if valid is not None else marked.sum()), cfg.threshold, valid)
+        count = int((marked & valid).sum() if valid is not None else marked.sum())
+        out = relevel(out, count, cfg.threshold, valid)
     return out if valid is None else np.where(valid, out, prob).astype(np.float32)

@@ -81,8 +81,7 @@ def guided_filter(prob: np.ndarray, guide: np.ndarray, cfg: GuidedConfig,
     out = (a * g).sum(-1) + resize_prob(b, (h, w))
     out = np.clip(out, 0.0, 1.0).astype(np.float32)
     if cfg.keep_area:
-        marked = prob >= cfg.threshold
-        out = relevel(out, int((marked & valid).sum() if valid is not None else marked.sum()), cfg.threshold, valid)
+        out = relevel_like(out, prob, cfg.threshold, valid)
     return out if valid is None else np.where(valid, out, prob)
 
 
@@ -113,6 +112,14 @@ def relevel(prob: np.ndarray, count: int, threshold: float = 0.5, valid: np.ndar
     low = prob * (threshold / level)
     high = threshold + (prob - level) * ((1.0 - threshold) / (1.0 - level))
     return np.where(prob >= level, high, low).clip(0.0, 1.0).astype(np.float32)
+
+
+def relevel_like(prob: np.ndarray, reference: np.ndarray, threshold: float = 0.5,
+                 valid: np.ndarray | None = None) -> np.ndarray:
+    """``prob`` (H, W) re-levelled (:func:`relevel`) to mark as many pixels (among ``valid``) at ``threshold``
+    as ``reference`` (H, W) does. -> (H, W) float32."""
+    marked = reference >= threshold
+    return relevel(prob, int((marked & valid).sum() if valid is not None else marked.sum()), threshold, valid)
 
 
 def date_guide(optical: np.ndarray | None, sar: np.ndarray | None, has_optical, has_sar,

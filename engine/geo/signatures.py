@@ -14,7 +14,7 @@ train it from sample areas, recovers the first and drops the second:
 3. the class posterior of every pixel, blended with the decoder's probability:
    ``(1 - weight) * prob + weight * posterior``;
 4. by default re-levelled so that it marks as many pixels as the decoder's mask did
-   (:func:`engine.geo.guided.relevel`): the bands decide where the class is, the decoder how much of it there
+   (:func:`engine.geo.guided.relevel_like`): the bands decide where the class is, the decoder how much of it there
    is. Blending alone shifts the areas that area and coverage answers are read from.
 
 Only steps that name a class alone ("water", "forest") are blended
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .guided import relevel
+from .guided import relevel_like
 
 
 @dataclass
@@ -129,7 +129,5 @@ def blend_signature(prob: np.ndarray, guide: np.ndarray | None, valid: np.ndarra
         return prob
     out = ((1.0 - cfg.weight) * prob + cfg.weight * posterior).astype(np.float32)
     if cfg.keep_area:
-        marked = prob >= cfg.threshold
-        count = int((marked & valid).sum() if valid is not None else marked.sum())
-        out = relevel(out, count, cfg.threshold, valid)
+        out = relevel_like(out, prob, cfg.threshold, valid)
     return out if valid is None else np.where(valid, out, prob).astype(np.float32)

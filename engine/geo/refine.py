@@ -8,8 +8,8 @@ import numpy as np
 
 from ..errors import Cancelled
 from .guided import GuidedConfig, date_guide, guided_filter
-from .signatures import SignatureConfig, blend_signature
 from .resample import resize_mask, resize_prob
+from .signatures import SignatureConfig, blend_signature
 from .sources import gdal_env
 from .stack import InputStack, StackArrays
 from .tiling import MaskRaster, Stitcher, TileGrid
@@ -39,35 +39,24 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     total = len(grid)
     with gdal_env():  # the bounded block cache also covers the mask written to disk
         stitcher = Stitcher(grid, stack.transform, stack.crs, threshold, tmpdir=tmpdir)
-        bands = _BandsUse(guided if guided is not None and guided.enabled else None,
-                          signatures if signatures is not None and signatures.enabled else None)
         _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total, only_date,
-             bands)
+             guided if guided is not None and guided.enabled else None,
+             signatures if signatures is not None and signatures.enabled else None)
         return stitcher.finish(), stitcher
 
 
-class _BandsUse:
-    """What a tile's probabilities take from the date's native bands: the class signature, then sharpening."""
-
-    def __init__(self, guided: GuidedConfig | None, signatures: SignatureConfig | None):
-        self.guided, self.signatures = guided, signatures
-
-    def __bool__(self) -> bool:
-        return self.guided is not None or self.signatures is not None
-
-
 def _with_native_bands(stack, win, arrays, prob, t, date_index, model_size, only_date,
-                       use: _BandsUse) -> np.ndarray:
-    """``prob`` (h, w) of one tile blended with the class signature of the date's bands and sharpened along
-    their edges, the bands read at native resolution; ``t``: the date's index in the tile's arrays."""
+                       guided: GuidedConfig | None, signatures: SignatureConfig | None) -> np.ndarray:
+    """``prob`` (h, w) of one tile blended with the class signature of the date's bands (``signatures``) and
+    sharpened along their edges (``guided``), the bands read at native resolution; each is skipped when None;
+    ``t``: the date's index in the tile's arrays."""
     native = stack.read(win, dates=[date_index] if only_date else None) if model_size else arrays
     dates = slice(date_index, date_index + 1) if only_date else slice(None)  # the dates the arrays hold
     guide = date_guide(native.optical, native.sar, stack.has_optical[dates], stack.has_sar[dates], t)
-    if use.signatures is not None:
-        prob = blend_signature(prob, guide, native.valid[t], use.signatures)
-    if use.guided is None:
+    if signatures is not None:
+        prob = blend_signature(prob, guide, native.valid[t], signatures)
+    if guided is None:
         return prob
-    guided = use.guided
     scale = max(prob.shape) / model_size if model_size else 1.0
     native_cfg = GuidedConfig(max(1, round(guided.radius * scale)), guided.eps, guided.keep_area, guided.threshold)
     # coefficients fitted at about the model's grid, applied to the native bands
@@ -75,7 +64,7 @@ def _with_native_bands(stack, win, arrays, prob, t, date_index, model_size, only
 
 
 def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total,
-         only_date, bands: _BandsUse) -> None:
+         only_date, guided, signatures) -> None:
     try:
         for k, win in enumerate(grid.windows()):
             if cancelled is not None and cancelled():
@@ -90,9 +79,9 @@ def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cance
                 prob = np.zeros(shape, np.float32)
             else:
                 prob = resize_prob(predict(arrays), shape)
-                if bands:
+                if guided is not None or signatures is not None:
                     prob = _with_native_bands(stack, win, arrays, prob, t, date_index, model_size, only_date,
-                                              bands)
+                                              guided, signatures)
                 prob = np.where(keep, prob, 0.0)
             stitcher.add(win, prob, keep)
             if progress is not None:

@@ -7,9 +7,9 @@ from typing import Callable
 import numpy as np
 
 from ..errors import Cancelled
-from .guided import GuidedConfig, date_guide, guided_filter
+from .guided import GuidedConfig, date_guide
 from .resample import resize_mask, resize_prob
-from .signatures import SignatureConfig, blend_signature
+from .signatures import SignatureConfig, with_bands
 from .sources import gdal_env
 from .stack import InputStack, StackArrays
 from .tiling import MaskRaster, Stitcher, TileGrid
@@ -53,14 +53,11 @@ def _with_native_bands(stack, win, arrays, prob, t, date_index, model_size, only
     native = stack.read(win, dates=[date_index] if only_date else None) if model_size else arrays
     dates = slice(date_index, date_index + 1) if only_date else slice(None)  # the dates the arrays hold
     guide = date_guide(native.optical, native.sar, stack.has_optical[dates], stack.has_sar[dates], t)
-    if signatures is not None:
-        prob = blend_signature(prob, guide, native.valid[t], signatures)
-    if guided is None:
-        return prob
     scale = max(prob.shape) / model_size if model_size else 1.0
-    native_cfg = GuidedConfig(max(1, round(guided.radius * scale)), guided.eps, guided.keep_area, guided.threshold)
-    # coefficients fitted at about the model's grid, applied to the native bands
-    return guided_filter(prob, guide, native_cfg, native.valid[t], subsample=max(1, int(scale)))
+    native_cfg = None if guided is None else GuidedConfig(max(1, round(guided.radius * scale)), guided.eps,
+                                                          guided.keep_area, guided.threshold)
+    # sharpening coefficients fitted at about the model's grid, applied to the native bands
+    return with_bands(prob, guide, native.valid[t], signatures, native_cfg, subsample=max(1, int(scale)))
 
 
 def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total,

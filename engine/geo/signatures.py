@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .guided import relevel_like
+from .guided import GuidedConfig, guided_filter, relevel_like
 
 
 @dataclass
@@ -131,3 +131,17 @@ def blend_signature(prob: np.ndarray, guide: np.ndarray | None, valid: np.ndarra
     if cfg.keep_area:
         out = relevel_like(out, prob, cfg.threshold, valid)
     return out if valid is None else np.where(valid, out, prob).astype(np.float32)
+
+
+def with_bands(prob: np.ndarray, guide: np.ndarray | None, valid: np.ndarray | None,
+               signatures: SignatureConfig | None, guided: GuidedConfig | None, subsample: int = 1) -> np.ndarray:
+    """What a kept mask takes from its date's bands ``guide`` (C, H, W), in this order: the class signature
+    (``signatures``), then sharpening along the bands' edges (``guided``, fitted ``subsample`` times coarser:
+    :func:`engine.geo.guided.guided_filter`); each is skipped when None. ``prob``, ``valid``: (H, W).
+    -> (H, W) float32."""
+    prob = np.asarray(prob, np.float32)
+    if signatures is not None:
+        prob = blend_signature(prob, guide, valid, signatures)
+    if guided is not None:
+        prob = guided_filter(prob, guide, guided, valid, subsample=subsample)
+    return prob

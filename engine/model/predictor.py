@@ -16,8 +16,8 @@ from .. import trace_format as tf
 from ..answer import EMPTIED_UNCHANGED, EMPTIED_UNSURE
 from ..errors import Cancelled, ModelError
 from ..geo.change_evidence import change_contrast
-from ..geo.guided import GuidedConfig, date_guide, guided_filter
-from ..geo.signatures import SignatureConfig, blend_signature
+from ..geo.guided import GuidedConfig, date_guide
+from ..geo.signatures import SignatureConfig, with_bands
 from .decoding import CachedDecoder, check_options, compiled_step, initial_capacity
 from .device import cpu_threads, oom_guard
 from .flips import encode_flipped, ground_step
@@ -292,11 +292,8 @@ class GroundedPredictor:
             return None if x is None else x.float().cpu().numpy()
 
         guide = date_guide(np_(im.optical), np_(im.sar), im.has_optical.cpu(), im.has_sar.cpu(), date)
-        valid = im.valid[date].cpu().numpy()
-        out = prob.float().cpu().numpy()
-        if signatures is not None:
-            out = blend_signature(out, guide, valid, signatures)
-        out = guided_filter(out, guide, self.guided, valid)
+        out = with_bands(prob.float().cpu().numpy(), guide, im.valid[date].cpu().numpy(), signatures,
+                         self.guided if self.guided.enabled else None)
         return torch.from_numpy(out).to(prob.device, prob.dtype)
 
     def _change_contrast(self, step_text: str, prob: torch.Tensor, date: int) -> float | None:

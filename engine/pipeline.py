@@ -148,10 +148,11 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
                                           model_size=image_size, threshold=cfg.threshold, progress=tick,
                                           cancelled=cancelled, only_date=True,
                                           guided=getattr(predictor, "guided", None),
-                                          signatures=_signatures_for(predictor, gs))
+                                          signatures=_signatures_for(predictor, gs), half=_half_for(predictor, gs))
         elif has_region:
             mask, stitched = refine_tiles(stack, _OverviewSampler(prob, ov_t), d, cfg.tile_size, cfg.overlap,
-                                          threshold=cfg.threshold, progress=tick, cancelled=cancelled)
+                                          threshold=cfg.threshold, progress=tick, cancelled=cancelled,
+                                          half=_half_for(predictor, gs))
         else:  # no region: nothing to read at native resolution
             mask, stitched = MaskRaster.empty(stack.width, stack.height, stack.transform, stack.crs), None
         polys = vectorize(mask)
@@ -258,6 +259,12 @@ def _overview_rgb(a: StackArrays, h: int, w: int) -> np.ndarray:
 def _signatures_for(predictor, step):
     """The predictor's class-signature blending for ``step`` (engine.geo.signatures), or None."""
     pick = getattr(predictor, "signatures_for", None)
+    return pick(getattr(step, "text", "")) if pick is not None else None
+
+
+def _half_for(predictor, step) -> str | None:
+    """The half of the area ``step`` keeps (engine.geo.places), as the predictor clipped it, or None."""
+    pick = getattr(predictor, "half_for", None)
     return pick(getattr(step, "text", "")) if pick is not None else None
 
 

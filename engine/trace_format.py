@@ -121,6 +121,19 @@ def names_class_alone(phrase: str) -> bool:
     return bool(_CLASS_ALONE_RE.fullmatch(" ".join((phrase or "").split()).rstrip(".")))
 
 
+# "<region> in the northern half" (engine.data.grounding's phrases) and the plain compass words
+_HALF_RE = re.compile(r"^(?P<region>.*?)\s+in the (?P<side>north|south|west|east)(?:ern)? half$", re.IGNORECASE)
+
+
+def named_half(phrase: str) -> tuple[str, str] | None:
+    """(region, side) when a step's phrase puts its region in one half of the area ("forest in the northern
+    half" -> ("forest", "northern")), else None. ``side``: northern, southern, western or eastern."""
+    m = _HALF_RE.match(" ".join((phrase or "").split()).rstrip("."))
+    if m is None or not m.group("region"):
+        return None
+    return m.group("region"), m.group("side").lower() + "ern"
+
+
 def parse_answer(trace: str, n_choices: int = 0) -> tuple[str, str | None]:
     """(answer text, chosen letter or None) from a generated trace."""
     m = _ANSWER_RE.search(trace)

@@ -263,3 +263,25 @@ def test_why_a_step_marks_nothing_reaches_the_answer_and_its_json(tmp_path):
     assert [s.emptied for s in ans.steps] == ["", "", "unchanged"]
     assert [s["emptied"] for s in ans.to_json()["steps"]] == [None, None, "unchanged"]
     assert [s["emptied"] for s in step_dicts(ans, set())] == ["", "", "unchanged"]
+
+
+class HalfPredictor(BandPredictor):
+    """BandPredictor whose "field" step names the southern half (as GroundedPredictor.half_for reads it)."""
+
+    def half_for(self, step_text):
+        return "southern" if "field" in step_text else None
+
+
+@pytest.mark.parametrize("refine", [True, False])
+def test_a_step_in_one_half_is_cut_to_that_half_of_the_area_at_native_resolution(tmp_path, refine):
+    path, lake, field = scene(tmp_path)
+    stack = open_stack(optical=path)
+    ans = ask(HalfPredictor(), 64, "q", stack, None, AskConfig(tile_size=128, overlap=16, refine=refine),
+              make_images=identity_images)
+    south = np.zeros(field.shape, bool)
+    south[150:] = True
+    got_lake, got_field = ans.steps[0].mask, ans.steps[1].mask
+    assert not (got_field & ~south).any()  # nothing north of the middle of the area
+    assert (got_field & field & south).sum() / (field & south).sum() > 0.9
+    assert (got_lake & lake).sum() / lake.sum() > 0.9  # the lake, in the northern half, is not cut
+    assert ans.steps[1].share == pytest.approx((field & south).sum() / field.size, rel=0.1)  # of the whole area

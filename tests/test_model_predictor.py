@@ -301,6 +301,43 @@ def test_masks_of_steps_that_name_a_class_alone_are_blended_with_the_scenes_clas
     assert blended.steps[1].confidence == plain.steps[1].confidence
 
 
+def test_a_step_in_one_half_of_the_area_keeps_its_mask_in_that_half_alone(tiny):
+    """A kept step whose phrase puts its region in one half ("water in the northern half") is cut to that half
+    of the valid pixels' extent (engine.geo.places), and the measurement follows; other steps, and
+    ``clip_places=False``, keep the decoder's mask. The half of the class is blended as the class."""
+    model, tok = tiny
+    imgs = images(1, seed=7)
+    imgs.valid[0, :, 48:] = False  # the area of interest: columns 0..47
+    # the plain step first: both runs then inject the same tokens, so the second step decodes the same mask
+    text = "Step 1: water. <t1> [SEG]\nStep 2: water in the western half. <t1> [SEG]\nAnswer: A\n"
+    measured = []
+
+    def measure(prob, date):
+        measured.append(int((prob > 0.5).sum()))
+        return "[area 1 ha; share 1 %]"
+
+    outs = {}
+    for clip in (False, True):
+        undo = script(model, tok, text)
+        try:
+            p = GroundedPredictor(model, tok, clip_places=clip)
+            p.set_images(imgs)
+            outs[clip] = p.answer("Where is the water in the western half?", measure=measure)
+        finally:
+            undo()
+    plain, clipped = outs[False].steps, outs[True].steps
+    assert np.array_equal(clipped[0].mask_prob, plain[0].mask_prob)
+    west = np.zeros(plain[1].mask_prob.shape, bool)
+    west[:, :24] = True
+    assert (plain[1].mask_prob[~west] > 0.5).any()  # the decoder marks beyond the half
+    assert np.array_equal(clipped[1].mask_prob, np.where(west, plain[1].mask_prob, 0))
+    assert measured[3] == int((clipped[1].mask_prob > 0.5).sum()) < measured[1]
+    assert p.half_for(clipped[1].text) == "western" and p.half_for(clipped[0].text) is None
+    blending = GroundedPredictor(model, tok, class_signatures=True)
+    assert blending.signatures_for(clipped[1].text) is blending.signatures
+    assert blending.signatures_for("Step 1: the largest water patch in the western half. <t1> [SEG]") is None
+
+
 def test_change_steps_whose_pixels_did_not_change_mark_nothing(tiny):
     """A later-date step that names a change is judged by the dates' contrast inside its mask
     (engine.geo.change_evidence): below the model's change_below_contrast it marks nothing; other steps and

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from ..geo.places import HALF_SIDES, extent_of, half_mask
 from . import classes as C
 from .context import LabelContext, components, largest_component
 from .tasks import _pick, _target
@@ -17,19 +18,6 @@ from .traces import QuestionRecord, TraceStep, free_answer
 
 REFER_Q = ("Segment the {n}.", "Show all {n} in this image.", "Where is the {n}?", "Outline the {n}.",
            "Find the {n}.")
-HALVES = {"northern": (0, 0), "southern": (0, 1), "western": (1, 0), "eastern": (1, 1)}
-
-
-def _half(shape, which: str) -> np.ndarray:
-    axis, second = HALVES[which]
-    out = np.zeros(shape, bool)
-    n = shape[axis] // 2
-    sl = slice(n, None) if second else slice(0, n)
-    if axis == 0:
-        out[sl, :] = True
-    else:
-        out[:, sl] = True
-    return out
 
 
 def referring(ctx: LabelContext, rng, t: int, absent: bool = False) -> QuestionRecord | None:
@@ -39,8 +27,9 @@ def referring(ctx: LabelContext, rng, t: int, absent: bool = False) -> QuestionR
     name = ctx.name(cid)
     mask = ctx.mask(cid, t)
     r = rng.random()
-    which = _pick(rng, list(HALVES))
-    patch, in_half = largest_component(mask), mask & _half(mask.shape, which)
+    which = _pick(rng, list(HALF_SIDES))
+    # the half of the area of interest, as the engine cuts it (engine.geo.places)
+    patch, in_half = largest_component(mask), mask & half_mask(which, mask.shape, extent_of(ctx.valid))
     phrase = name
     if absent or r < 0.6:
         pass

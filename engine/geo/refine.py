@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import Cancelled
 from .guided import GuidedConfig, date_guide
+from .places import half_mask
 from .resample import resize_mask, resize_prob
 from .signatures import SignatureConfig, with_bands
 from .sources import gdal_env
@@ -20,7 +21,8 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
                  progress: Callable[[int, int], None] | None = None,
                  cancelled: Callable[[], bool] | None = None, tmpdir: str | None = None,
                  only_date: bool = False, guided: GuidedConfig | None = None,
-                 signatures: SignatureConfig | None = None) -> tuple[MaskRaster, Stitcher]:
+                 signatures: SignatureConfig | None = None, half: str | None = None
+                 ) -> tuple[MaskRaster, Stitcher]:
     """Full-resolution mask of one step over the whole ``stack`` grid.
 
     ``predict(arrays) -> (s, s) probabilities`` is called once per tile that holds usable pixels, with the
@@ -31,7 +33,9 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     and raises :class:`Cancelled` (the temporary mask is deleted). ``guided``: sharpen each tile's resized
     probabilities along the edges of the date's bands at native resolution (:mod:`engine.geo.guided`); its
     radius is in pixels of the model's grid and is scaled to the tile. ``signatures``: first blend each tile's
-    probabilities with the class signature of those bands (:mod:`engine.geo.signatures`). Returns the mask and
+    probabilities with the class signature of those bands (:mod:`engine.geo.signatures`). ``half``: keep only the
+    pixels in that half of the grid ("northern", ...; :mod:`engine.geo.places`); the usable area stays the
+    whole grid's, so the share is of the area of interest. Returns the mask and
     the finished :class:`Stitcher`, which holds ``confidence`` (mean probability inside the mask), ``area_m2``,
     ``usable_area_m2`` and ``share``.
     """
@@ -41,7 +45,7 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
         stitcher = Stitcher(grid, stack.transform, stack.crs, threshold, tmpdir=tmpdir)
         _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total, only_date,
              guided if guided is not None and guided.enabled else None,
-             signatures if signatures is not None and signatures.enabled else None)
+             signatures if signatures is not None and signatures.enabled else None, half)
         return stitcher.finish(), stitcher
 
 
@@ -61,7 +65,7 @@ def _with_native_bands(stack, win, arrays, prob, t, date_index, model_size, only
 
 
 def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total,
-         only_date, guided, signatures) -> None:
+         only_date, guided, signatures, half) -> None:
     try:
         for k, win in enumerate(grid.windows()):
             if cancelled is not None and cancelled():
@@ -79,7 +83,9 @@ def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cance
                 if guided is not None or signatures is not None:
                     prob = _with_native_bands(stack, win, arrays, prob, t, date_index, model_size, only_date,
                                               guided, signatures)
-                prob = np.where(keep, prob, 0.0)
+                inside = keep if half is None else keep & half_mask(
+                    half, shape, (0, stack.height, 0, stack.width), (int(win.row_off), int(win.col_off)))
+                prob = np.where(inside, prob, 0.0)
             stitcher.add(win, prob, keep)
             if progress is not None:
                 progress(k + 1, total)

@@ -17,6 +17,7 @@ from ..answer import EMPTIED_UNCHANGED, EMPTIED_UNSURE
 from ..errors import Cancelled, ModelError
 from ..geo.change_evidence import change_contrast
 from ..geo.guided import GuidedConfig, date_guide
+from ..geo.places import extent_of, half_mask
 from ..geo.signatures import SignatureConfig, with_bands
 from .decoding import CachedDecoder, check_options, compiled_step, initial_capacity
 from .device import cpu_threads, oom_guard
@@ -100,6 +101,8 @@ class GroundedPredictor:
     mask of a step that names a class alone with a classifier of its date's bands seeded by the mask
     (:mod:`engine.geo.signatures`, the config's ``signature_weight``); None -> as the config says, True with a
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
+    ``clip_places``: a kept mask of a step that puts its region in one half of the area ("forest in the
+    northern half") is cut to that half (:mod:`engine.geo.places`).
     ``plan_phrases``: when the options fix which regions the steps name (rankings,
     :func:`engine.trace_format.planned_phrases`), each opened step's phrase is written for the model, so
     every option's region is grounded and measured once; masks, measurements and the answer stay the
@@ -108,7 +111,7 @@ class GroundedPredictor:
     def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache", max_new_tokens: int = 160,
                  threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False,
                  flip_average: bool | None = None, plan_phrases: bool = True, sharpen_masks: bool | None = None,
-                 class_signatures: bool | None = None):
+                 class_signatures: bool | None = None, clip_places: bool = True):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -123,6 +126,7 @@ class GroundedPredictor:
         self.guided = GuidedConfig(0 if sharpen_masks is False else radius, model.config.guided_eps)
         weight = model.config.signature_weight or (SIGNATURE_WEIGHT if class_signatures else 0.0)
         self.signatures = SignatureConfig(0.0 if class_signatures is False else weight)
+        self.clip_places = clip_places
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
         self.flipped: list = []  # [(dims, features of the flipped images)] when flip averaging
@@ -252,7 +256,7 @@ class GroundedPredictor:
         if emptied:  # a mask the model is unsure of marks nothing, as for an absent target
             prob = torch.zeros_like(prob)
         else:  # the gate judged the decoder's own mask; what is kept takes the scene's bands into account
-            prob = self._with_bands(prob, date, self.signatures_for(step_text))
+            prob = self._within_place(self._with_bands(prob, date, self.signatures_for(step_text)), step_text)
         contrast = None if emptied else self._change_contrast(step_text, prob, date)
         if contrast is not None and contrast < cfg.change_below_contrast:  # "changed" pixels that did not change
             emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
@@ -276,10 +280,30 @@ class GroundedPredictor:
         return step, meas_ids
 
     def signatures_for(self, step_text: str) -> SignatureConfig | None:
-        """The class-signature blending for a step (its phrase or whole text), None when it is not blended."""
-        if not self.signatures.enabled or not tf.names_class_alone(tf.parse_step_label(step_text)):
+        """The class-signature blending for a step (its phrase or whole text), None when it is not blended.
+        A class in one half of the area ("forest in the northern half") is blended as the class: the half is
+        cut afterwards (:meth:`_within_place`)."""
+        label = tf.parse_step_label(step_text)
+        half = tf.named_half(label)
+        if not self.signatures.enabled or not tf.names_class_alone(half[0] if half else label):
             return None
         return self.signatures
+
+    def half_for(self, step_text: str) -> str | None:
+        """The half of the area a step's phrase puts its region in ("northern", ...; engine.geo.places), None
+        when it names none or places are not clipped."""
+        half = tf.named_half(tf.parse_step_label(step_text)) if self.clip_places else None
+        return half[1] if half else None
+
+    def _within_place(self, prob: torch.Tensor, step_text: str) -> torch.Tensor:
+        """``prob`` (S, S) zeroed outside the half of the area its step names (the area: the bounding box of
+        the valid pixels of any date); as it is when the step names none."""
+        side = self.half_for(step_text)
+        extent = extent_of(self.images.valid.any(0).cpu().numpy()) if side else None
+        if extent is None:
+            return prob
+        inside = half_mask(side, tuple(prob.shape), extent)
+        return prob * torch.from_numpy(inside).to(prob.device, prob.dtype)
 
     def _with_bands(self, prob: torch.Tensor, date: int, signatures: SignatureConfig | None) -> torch.Tensor:
         """``prob`` (S, S) blended with the class signature of its date's bands (``signatures``, None: not)

@@ -72,26 +72,32 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
     model, tok = from_pretrained(args.model, device="cpu")
-    model.config.empty_below_confidence = 0.0  # judge the raw masks
-    model.config.change_below_contrast = 1e-9  # measure every change step's contrast, empty none
     chosen = {"flip_average": args.flip_average, "guided_radius": args.sharpen_radius,
               "guided_eps": args.sharpen_eps, "signature_weight": args.signature_weight}
     chosen = {k: v for k, v in chosen.items() if v is not None}
     for key, value in chosen.items():  # the masks judged are the masks the model will give
         setattr(model.config, key, value)
-    pred = GroundedPredictor(model, tok)
+    pred = GroundedPredictor(model, tok, judge_only=True)  # every mask judged as decoded, none emptied
     cfg = ds.DatasetConfig(image_size=pred.image_size, stage=2, seed_start=CALIBRATION_SEED_START,
                            seed_stop=ds.TEST_SEED_START - 1000, with_record=True, absent_rate=args.absent_rate)
-    data = ds.SyntheticQuestions(cfg, length=args.samples)
-    with tqdm(total=args.samples, desc="calibrating", unit="question", file=sys.stderr) as bar:
-        rows = step_records(pred, (data[i] for i in range(args.samples)), model.config.mask_threshold,
-                            progress=lambda fraction, message: bar.update(1))
     use_rate = ds.DatasetConfig().absent_rate if args.use_absent_rate is None else args.use_absent_rate
-    use = ds.SyntheticQuestions(replace(cfg, absent_rate=use_rate), length=args.samples)  # same scenes
+    use_cfg = replace(cfg, absent_rate=use_rate)
+    scenes = ds.SceneCache(cfg)  # the questions at the use rate are asked on the same scenes, rendered once
+    at_use_rate: list[dict] = []
+
+    def calibration_samples():
+        for i in range(args.samples):
+            sample = ds.make_sample(i, cfg, scenes)
+            at_use_rate.append({"masks": ds.make_sample(i, use_cfg, scenes)["masks"]})  # its steps' truth
+            yield sample
+
+    with tqdm(total=args.samples, desc="calibrating", unit="question", file=sys.stderr) as bar:
+        rows = step_records(pred, calibration_samples(), model.config.mask_threshold,
+                            progress=lambda fraction, message: bar.update(1))
     sampled = float(np.mean([row[2] for row in rows]))
     weight = 1.0
     if 0 < sampled < 1:
-        weight = absent_weight(sampled, absent_step_share(use[i] for i in range(args.samples)))
+        weight = absent_weight(sampled, absent_step_share(at_use_rate))
     threshold, summary = best_empty_threshold(rows, weight)
     contrast, change_summary = best_change_threshold(rows, threshold, weight)
     print(json.dumps(summary))

@@ -21,11 +21,11 @@ def tiny():
     return model, tok
 
 
-def _run(model, tok, mode, imgs, text=TRACE, cache="dynamic", **kw):
+def _run(model, tok, mode, imgs, text=TRACE, cache="dynamic", judge_only=False, **kw):
     record = []
     undo = script(model, tok, text, record)
     try:
-        p = GroundedPredictor(model, tok, prefix_mode=mode, cache=cache)
+        p = GroundedPredictor(model, tok, prefix_mode=mode, cache=cache, judge_only=judge_only)
         p.set_images(imgs)
         out = p.answer("What share is water?", ["a", "b"], **kw)
     finally:
@@ -363,3 +363,28 @@ def test_change_steps_whose_pixels_did_not_change_mark_nothing(tiny):
     assert s.suppressed and not s.mask_prob.any() and s.positions == [] and s.measurement == "[no such region]"
     assert s.change_contrast == c and s.emptied == "unchanged" and judged.steps[1].emptied == ""
     assert np.array_equal(doubted.steps[0].mask_prob, plain.steps[0].mask_prob)
+
+
+def test_judging_only_measures_both_gates_and_empties_no_step(tiny):
+    """``judge_only`` (the gates' calibration): every step keeps its mask and its confidence, and a change step
+    is judged even where the model's change threshold is 0, whatever the thresholds say."""
+    model, tok = tiny
+    imgs = images(2, seed=3)
+    text = "Step 1: buildings. <t1> [SEG]\nStep 2: destroyed buildings. <t2> [SEG]\nAnswer: A\n"
+    plain, _ = _run(model, tok, "cache", imgs, text=text)
+    old = model.config.empty_below_confidence, model.config.change_below_contrast
+    try:
+        model.config.change_below_contrast = 0.0
+        judged, _ = _run(model, tok, "cache", imgs, text=text, judge_only=True)
+        model.config.empty_below_confidence, model.config.change_below_contrast = 1.0, 1e6
+        strict, _ = _run(model, tok, "cache", imgs, text=text, judge_only=True)
+        gated, _ = _run(model, tok, "cache", imgs, text=text)
+    finally:
+        model.config.empty_below_confidence, model.config.change_below_contrast = old
+    assert judged.steps[1].change_contrast is not None and judged.steps[0].change_contrast is None
+    for out in (judged, strict):
+        assert [s.emptied for s in out.steps] == ["", ""]
+        assert [s.confidence for s in out.steps] == [s.confidence for s in plain.steps]
+        assert np.array_equal(out.steps[1].mask_prob, plain.steps[1].mask_prob)
+    assert strict.steps[1].change_contrast == judged.steps[1].change_contrast
+    assert [s.emptied for s in gated.steps] == ["unsure", "unsure"]  # the same thresholds without judge_only

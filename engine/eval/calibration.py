@@ -62,12 +62,12 @@ def step_records(predictor, samples: Iterable[dict], mask_threshold: float = 0.5
     with the truth, truth empty, change contrast). The confidence is the step's own (the decoder's mean
     probability inside its mask, before sharpening; for a plain callable predictor, that of the mask given),
     the change contrast the step's ``change_contrast`` (None where it was not judged). Give a predictor
-    whose gates are off (``empty_below_confidence`` 0, ``change_below_contrast`` 0 or a tiny value that
-    judges without emptying), so every mask is judged as decoded."""
+    that judges without emptying (``GroundedPredictor(..., judge_only=True)``), so every mask is judged as
+    decoded."""
     from .bench import _fit, _numpy, _predict, _question_and_choices
     from .metrics import iou
 
-    samples = list(samples)
+    total = len(samples) if hasattr(samples, "__len__") else None  # a generator is answered as it comes
     rows = []
     for i, sample in enumerate(samples):
         question, choices = _question_and_choices(sample)
@@ -83,7 +83,7 @@ def step_records(predictor, samples: Iterable[dict], mask_threshold: float = 0.5
                 confidence = float(p[inside].mean()) if inside.any() else 0.0
             rows.append((float(confidence), iou(p, t), not t.any(), getattr(step, "change_contrast", None)))
         if progress is not None:
-            progress((i + 1) / len(samples), f"question {i + 1}/{len(samples)}")
+            progress((i + 1) / total if total else 0.0, f"question {i + 1}/{total or '?'}")
     return rows
 
 

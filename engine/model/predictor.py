@@ -103,6 +103,8 @@ class GroundedPredictor:
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``clip_places``: a kept mask of a step that puts its region in one half of the area ("forest in the
     northern half") is cut to that half (:mod:`engine.geo.places`).
+    ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
+    :mod:`engine.eval.calibration`).
     ``plan_phrases``: when the options fix which regions the steps name (rankings,
     :func:`engine.trace_format.planned_phrases`), each opened step's phrase is written for the model, so
     every option's region is grounded and measured once; masks, measurements and the answer stay the
@@ -111,7 +113,7 @@ class GroundedPredictor:
     def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache", max_new_tokens: int = 160,
                  threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False,
                  flip_average: bool | None = None, plan_phrases: bool = True, sharpen_masks: bool | None = None,
-                 class_signatures: bool | None = None, clip_places: bool = True):
+                 class_signatures: bool | None = None, clip_places: bool = True, judge_only: bool = False):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -127,6 +129,7 @@ class GroundedPredictor:
         weight = model.config.signature_weight or (SIGNATURE_WEIGHT if class_signatures else 0.0)
         self.signatures = SignatureConfig(0.0 if class_signatures is False else weight)
         self.clip_places = clip_places
+        self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
         self.flipped: list = []  # [(dims, features of the flipped images)] when flip averaging
@@ -252,13 +255,13 @@ class GroundedPredictor:
         out, prob = ground_step(m, seg_hidden[None], feats, date, self.flipped)  # prob: (S, S)
         inside = prob > cfg.mask_threshold
         confidence = float(prob[inside].mean()) if bool(inside.any()) else 0.0
-        emptied = EMPTIED_UNSURE if confidence < cfg.empty_below_confidence else ""
+        emptied = EMPTIED_UNSURE if self.gates and confidence < cfg.empty_below_confidence else ""
         if emptied:  # a mask the model is unsure of marks nothing, as for an absent target
             prob = torch.zeros_like(prob)
         else:  # the gate judged the decoder's own mask; what is kept takes the scene's bands into account
             prob = self._within_place(self._with_bands(prob, date, self.signatures_for(step_text)), step_text)
         contrast = None if emptied else self._change_contrast(step_text, prob, date)
-        if contrast is not None and contrast < cfg.change_below_contrast:  # "changed" pixels that did not change
+        if self.gates and contrast is not None and contrast < cfg.change_below_contrast:  # unchanged "change"
             emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
         pos = mask_to_token_positions(prob, cfg.token_grid, cfg.coverage_threshold, cfg.max_injected_tokens,
                                       cfg.mask_threshold)
@@ -324,7 +327,7 @@ class GroundedPredictor:
         """For a step on a later date that names a change, the dates' contrast inside its mask against the
         first date (:func:`engine.geo.change_evidence.change_contrast`); None when that is not judged."""
         im = self.images
-        if (self.config.change_below_contrast <= 0 or date <= 0 or
+        if ((self.gates and self.config.change_below_contrast <= 0) or date <= 0 or
                 not tf.names_change(tf.parse_step_label(step_text))):
             return None
         pairs = [(x[0].float().cpu().numpy(), x[date].float().cpu().numpy())

@@ -7,7 +7,7 @@ import torch
 from engine.model.flips import FLIPS, encode_flipped, flip_images, ground_step
 from engine.model.predictor import GroundedPredictor
 from tests.test_model_predictor import tiny  # noqa: F401  (fixture)
-from tests.test_model_support import images, script
+from tests.test_model_support import images, scripted_answer
 
 
 def _step_prob(model, imgs, seg, flips: bool, date: int = 0) -> torch.Tensor:
@@ -46,13 +46,8 @@ def test_predictor_steps_and_tiles_use_the_averaged_masks(tiny):  # noqa: F811
     text = "Step 1: water. <t1> [SEG]\nStep 2: forest. <t2> [SEG]\nAnswer: A\n"
     steps = {}
     for flips in (False, True):
-        undo = script(model, tok, text)
-        try:
-            p = GroundedPredictor(model, tok, flip_average=flips)
-            p.set_images(imgs)
-            steps[flips] = p.answer("Where is the water?", None).steps
-        finally:
-            undo()
+        p, out = scripted_answer(model, tok, text, imgs, "Where is the water?", flip_average=flips)
+        steps[flips] = out.steps
         assert len(p.flipped) == (3 if flips else 0)
     for plain, averaged in zip(steps[False], steps[True]):
         seg = averaged.seg_embedding.reshape(1, -1)

@@ -7,7 +7,7 @@ import torch
 from engine.errors import Cancelled, ModelError
 from engine.model.predictor import GroundedPredictor
 from engine.model.registry import build_model
-from tests.test_model_support import images, script
+from tests.test_model_support import images, script, scripted_answer
 
 TRACE = ("Step 1: water. <t1> [SEG]\nStep 2: cropland next to the water. <t2> [SEG]\n"
          "Step 3: forest. <t2> [SEG]\nAnswer: B\n")
@@ -318,13 +318,8 @@ def test_a_step_in_one_half_of_the_area_keeps_its_mask_in_that_half_alone(tiny):
 
     outs = {}
     for clip in (False, True):
-        undo = script(model, tok, text)
-        try:
-            p = GroundedPredictor(model, tok, clip_places=clip)
-            p.set_images(imgs)
-            outs[clip] = p.answer("Where is the water in the western half?", measure=measure)
-        finally:
-            undo()
+        p, outs[clip] = scripted_answer(model, tok, text, imgs, "Where is the water in the western half?", measure,
+                                        clip_places=clip)
     plain, clipped = outs[False].steps, outs[True].steps
     assert np.array_equal(clipped[0].mask_prob, plain[0].mask_prob)
     west = np.zeros(plain[1].mask_prob.shape, bool)

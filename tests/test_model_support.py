@@ -38,6 +38,21 @@ def script(model, tokenizer, text: str, record: list | None = None):
     return undo
 
 
+def scripted_answer(model, tokenizer, text: str, imgs: ModelImages, question: str, measure=None,
+                    **predictor_options):
+    """(predictor, its output) for ``question`` on ``imgs`` with the model scripted to emit ``text``; the
+    predictor is a GroundedPredictor made with ``predictor_options``."""
+    from engine.model.predictor import GroundedPredictor
+
+    undo = script(model, tokenizer, text)
+    try:
+        p = GroundedPredictor(model, tokenizer, **predictor_options)
+        p.set_images(imgs)
+        return p, p.answer(question, None, measure=measure)
+    finally:
+        undo()
+
+
 def test_script_makes_the_model_emit_the_text():
     from engine.model.predictor import GroundedPredictor
     from engine.model.registry import build_model

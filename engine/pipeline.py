@@ -148,11 +148,12 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
                                           model_size=image_size, threshold=cfg.threshold, progress=tick,
                                           cancelled=cancelled, only_date=True,
                                           guided=getattr(predictor, "guided", None),
-                                          signatures=_signatures_for(predictor, gs), half=_half_for(predictor, gs))
+                                          signatures=_for_step(predictor, "signatures_for", gs),
+                                          half=_for_step(predictor, "half_for", gs))
         elif has_region:
             mask, stitched = refine_tiles(stack, _OverviewSampler(prob, ov_t), d, cfg.tile_size, cfg.overlap,
                                           threshold=cfg.threshold, progress=tick, cancelled=cancelled,
-                                          half=_half_for(predictor, gs))
+                                          half=_for_step(predictor, "half_for", gs))
         else:  # no region: nothing to read at native resolution
             mask, stitched = MaskRaster.empty(stack.width, stack.height, stack.transform, stack.crs), None
         polys = vectorize(mask)
@@ -256,15 +257,11 @@ def _overview_rgb(a: StackArrays, h: int, w: int) -> np.ndarray:
     return np.clip(rgb / max(float(hi), 1e-3), 0, 1).astype(np.float32)
 
 
-def _signatures_for(predictor, step):
-    """The predictor's class-signature blending for ``step`` (engine.geo.signatures), or None."""
-    pick = getattr(predictor, "signatures_for", None)
-    return pick(getattr(step, "text", "")) if pick is not None else None
-
-
-def _half_for(predictor, step) -> str | None:
-    """The half of the area ``step`` keeps (engine.geo.places), as the predictor clipped it, or None."""
-    pick = getattr(predictor, "half_for", None)
+def _for_step(predictor, choice: str, step):
+    """What the predictor's ``choice`` method (``signatures_for``: the class-signature blending of
+    engine.geo.signatures; ``half_for``: the half of the area kept, engine.geo.places) says for ``step``, or
+    None when the predictor has no such method."""
+    pick = getattr(predictor, choice, None)
     return pick(getattr(step, "text", "")) if pick is not None else None
 
 

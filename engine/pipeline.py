@@ -131,6 +131,7 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
                            progress=_progress(progress, 0.05, 0.5, "reasoning"), cancelled=cancelled)
     _check(cancelled)
     steps: list[Step] = []
+    refined: dict[int, MaskRaster] = {}  # step index -> its full-resolution mask, for the steps bound to it
     n = max(1, len(out.steps))
     for k, gs in enumerate(out.steps):
         _check(cancelled)
@@ -139,6 +140,7 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         prob = resize_prob(prob, (size, size)) if prob.shape != (size, size) else prob
         has_region = bool(((prob >= cfg.threshold) & ov.aoi & ov.valid[d]).any())
         tick = _progress(progress, 0.5 + 0.45 * k / n, 0.5 + 0.45 * (k + 1) / n, f"refining step {k + 1}")
+        bound = _bound(gs, refined)
         if has_region and cfg.refine:
             def predict(arrays: StackArrays, _gs=gs, _d=d):  # arrays hold the step's date alone
                 images = make_images(arrays, has_opt[_d:_d + 1], has_sar[_d:_d + 1], device)
@@ -149,13 +151,14 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
                                           cancelled=cancelled, only_date=True,
                                           guided=getattr(predictor, "guided", None),
                                           signatures=_for_step(predictor, "signatures_for", gs),
-                                          half=_for_step(predictor, "half_for", gs))
+                                          half=_for_step(predictor, "half_for", gs), bound=bound)
         elif has_region:
             mask, stitched = refine_tiles(stack, _OverviewSampler(prob, ov_t), d, cfg.tile_size, cfg.overlap,
                                           threshold=cfg.threshold, progress=tick, cancelled=cancelled,
-                                          half=_for_step(predictor, "half_for", gs))
+                                          half=_for_step(predictor, "half_for", gs), bound=bound)
         else:  # no region: nothing to read at native resolution
             mask, stitched = MaskRaster.empty(stack.width, stack.height, stack.transform, stack.crs), None
+        refined[int(gs.index)] = mask
         polys = vectorize(mask)
         label = " ".join((getattr(gs, "label", None) or parse_step_label(gs.text)).split())
         label = label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
@@ -263,6 +266,15 @@ def _for_step(predictor, choice: str, step):
     None when the predictor has no such method."""
     pick = getattr(predictor, choice, None)
     return pick(getattr(step, "text", "")) if pick is not None else None
+
+
+def _bound(step, refined: dict) -> tuple[str, MaskRaster] | None:
+    """("within" or "outside", the full-resolution mask of the earlier step) when the predictor bound
+    ``step``'s mask to an earlier step's region (GroundedStep.reference), else None."""
+    reference = getattr(step, "reference", None)
+    if not reference or int(reference[0]) not in refined:
+        return None
+    return reference[1], refined[int(reference[0])]
 
 
 class _OverviewSampler:

@@ -134,6 +134,40 @@ def named_half(phrase: str) -> tuple[str, str] | None:
     return m.group("region"), m.group("side").lower() + "ern"
 
 
+# a change's region against the region it changed from: what was lost or destroyed lies within the earlier
+# region ("destroyed buildings" within "buildings"), what is new lies outside it ("newly flooded land" outside
+# "water"); the phrases of engine.data.change and their usual synonyms
+_CHANGE_REFERENCES = (
+    (re.compile(r"(?:destroyed|demolished|collapsed|damaged) (?:buildings|houses)"), "buildings", "within"),
+    (re.compile(r"new (?:buildings|houses|construction)|newly built (?:buildings|houses)"), "buildings", "outside"),
+    (re.compile(r"(?:newly )?flooded (?:cropland|fields|farmland)"), "cropland", "within"),
+    (re.compile(r"newly flooded (?:land|areas?)|new (?:flood ?)?water"), "water", "outside"),
+    (re.compile(r"(?:cleared|lost|burn[te]d?) forest|forest (?:lost|cleared)"), "forest", "within"),
+    (re.compile(r"(?P<region>.+?) lost"), None, "within"),
+)
+CHANGE_RELATIONS = ("within", "outside")
+
+
+def change_reference(phrase: str) -> tuple[str, str] | None:
+    """(the phrase of the region a change came from, "within" or "outside") when a step's phrase names a
+    change whose region is bound to an earlier one: "destroyed buildings" -> ("buildings", "within"),
+    "newly flooded land" -> ("water", "outside"), "grassland lost" -> ("grassland", "within"); else None."""
+    text = " ".join((phrase or "").lower().split()).rstrip(".")
+    text = re.sub(r"^(?:the|all) ", "", text)
+    for pattern, region, relation in _CHANGE_REFERENCES:
+        m = pattern.fullmatch(text)
+        if m is not None:
+            return (region or m.group("region")), relation
+    return None
+
+
+def same_region(a: str, b: str) -> bool:
+    """Whether two step phrases name the same region, up to case, spacing, a final stop and "the"/"all"."""
+    def norm(p):
+        return re.sub(r"^(?:the|all) ", "", " ".join((p or "").lower().split()).rstrip("."))
+    return norm(a) == norm(b) != ""
+
+
 def parse_answer(trace: str, n_choices: int = 0) -> tuple[str, str | None]:
     """(answer text, chosen letter or None) from a generated trace."""
     m = _ANSWER_RE.search(trace)

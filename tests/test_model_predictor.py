@@ -333,6 +333,38 @@ def test_a_step_in_one_half_of_the_area_keeps_its_mask_in_that_half_alone(tiny):
     assert blending.signatures_for("Step 1: the largest water patch in the western half. <t1> [SEG]") is None
 
 
+def test_a_change_step_is_kept_within_or_outside_the_region_it_changed_from(tiny):
+    """"destroyed buildings" on the later date is cut to the first date's "buildings" step, "new buildings" to
+    outside it (engine.trace_format.change_reference), and the measurement follows; with
+    ``relate_changes=False``, and for a reference on the same date, the decoder's mask is kept."""
+    model, tok = tiny
+    imgs = images(2, seed=3)
+    text = ("Step 1: buildings. <t1> [SEG]\nStep 2: destroyed buildings. <t2> [SEG]\n"
+            "Step 3: new buildings. <t2> [SEG]\nStep 4: water lost. <t2> [SEG]\nAnswer: A\n")
+    measured = []
+
+    def measure(prob, date):
+        measured.append(int((prob > 0.5).sum()))
+        return "[area 1 ha; share 1 %]"
+
+    outs = {}
+    for relate in (False, True):
+        p, outs[relate] = scripted_answer(model, tok, text, imgs, "How much building area was destroyed?",
+                                          measure, relate_changes=relate)
+    plain, bound = outs[False].steps, outs[True].steps
+    before = plain[0].mask_prob > 0.5
+    assert np.array_equal(bound[0].mask_prob, plain[0].mask_prob)
+    assert (plain[1].mask_prob[~before] > 0.5).any() and (plain[2].mask_prob[before] > 0.5).any()
+    assert np.array_equal(bound[1].mask_prob, np.where(before, plain[1].mask_prob, 0))
+    assert bound[1].reference == (1, "within") and plain[1].reference is None
+    # the cut changes what step 2 injects, so step 3 is decoded anew: it must lie outside the buildings
+    assert bound[2].reference == (1, "outside") and not (bound[2].mask_prob[before] > 0).any()
+    assert bound[3].reference is None  # no earlier "water" step: nothing to bind to
+    assert measured[5] == int((bound[1].mask_prob > 0.5).sum()) < measured[1]
+    same_date = GroundedPredictor(model, tok).reference_for("Step 2: destroyed buildings. <t1> [SEG]", 0, bound[:1])
+    assert same_date is None
+
+
 def test_change_steps_whose_pixels_did_not_change_mark_nothing(tiny):
     """A later-date step that names a change is judged by the dates' contrast inside its mask
     (engine.geo.change_evidence): below the model's change_below_contrast it marks nothing; other steps and

@@ -44,3 +44,18 @@ def test_planned_phrases_leave_other_questions_free():
     assert tf.planned_phrases("Is it flooded?", ["yes", "no"]) == []  # options the question does not name
     assert tf.planned_phrases("Which is larger, the waterway or the forest?", ["water", "forest"]) == []
     assert tf.planned_phrases("Where is the water?", None) == []
+
+
+def test_change_reference_binds_a_change_to_the_region_it_changed_from():
+    from engine.trace_format import change_reference, same_region
+
+    assert change_reference("destroyed buildings") == ("buildings", "within")
+    assert change_reference("The new buildings.") == ("buildings", "outside")
+    assert change_reference("newly flooded land") == ("water", "outside")
+    assert change_reference("flooded cropland") == ("cropland", "within")
+    assert change_reference("cleared forest") == ("forest", "within")
+    assert change_reference("grassland lost") == ("grassland", "within")
+    for phrase in ("buildings", "water", "the largest forest patch", "cropland next to the water", ""):
+        assert change_reference(phrase) is None
+    assert same_region("The Buildings.", "buildings") and not same_region("buildings", "destroyed buildings")
+    assert not same_region("", "")

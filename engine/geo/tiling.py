@@ -123,6 +123,18 @@ class MaskRaster:
                 self._array = ds.read(1).astype(bool)
         return self._array
 
+    def window(self, win) -> np.ndarray:
+        """(h, w) bool: the mask inside the rasterio ``Window`` ``win`` of its grid."""
+        r0, c0, h, w = int(win.row_off), int(win.col_off), int(win.height), int(win.width)
+        if self.is_empty:
+            return np.zeros((h, w), bool)
+        if self._array is not None:
+            return self._array[r0:r0 + h, c0:c0 + w]
+        import rasterio
+
+        with gdal_env(), rasterio.open(self.path) as ds:
+            return ds.read(1, window=win).astype(bool)
+
     def blocks(self, rows: int = 1024) -> Iterator[tuple[int, np.ndarray]]:
         """Yields ``(row_off, block (r, W) bool)`` strips top to bottom."""
         if self.is_empty:

@@ -60,6 +60,9 @@ class GroundedStep:
     emptied: str = ""
     # a change step's contrast of the dates inside its mask (engine.geo.change_evidence), None when not judged
     change_contrast: float | None = None
+    # (index of the earlier step, "within" or "outside") when the mask was bound to the region of an earlier
+    # step that it changed from (trace_format.change_reference), else None
+    reference: tuple[int, str] | None = None
 
     @property
     def suppressed(self) -> bool:
@@ -103,6 +106,9 @@ class GroundedPredictor:
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``clip_places``: a kept mask of a step that puts its region in one half of the area ("forest in the
     northern half") is cut to that half (:mod:`engine.geo.places`).
+    ``relate_changes``: a kept mask of a change step whose region is bound to an earlier step's ("destroyed
+    buildings" lie within the first date's "buildings", "newly flooded land" outside its "water";
+    :func:`engine.trace_format.change_reference`) is cut to within or outside that step's mask.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
     :mod:`engine.eval.calibration`).
     ``plan_phrases``: when the options fix which regions the steps name (rankings,
@@ -113,7 +119,8 @@ class GroundedPredictor:
     def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache", max_new_tokens: int = 160,
                  threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False,
                  flip_average: bool | None = None, plan_phrases: bool = True, sharpen_masks: bool | None = None,
-                 class_signatures: bool | None = None, clip_places: bool = True, judge_only: bool = False):
+                 class_signatures: bool | None = None, clip_places: bool = True, relate_changes: bool = True,
+                 judge_only: bool = False):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -129,6 +136,7 @@ class GroundedPredictor:
         weight = model.config.signature_weight or (SIGNATURE_WEIGHT if class_signatures else 0.0)
         self.signatures = SignatureConfig(0.0 if class_signatures is False else weight)
         self.clip_places = clip_places
+        self.relate_changes = relate_changes
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -211,7 +219,8 @@ class GroundedPredictor:
                 step_text = tok.decode(pending).strip()
                 parts.append(tok.decode(pending))
                 pending = []
-                step, meas_ids = self._ground(len(steps) + 1, step_text, hidden[0, -1], cur_date, dec, measure)
+                step, meas_ids = self._ground(len(steps) + 1, step_text, hidden[0, -1], cur_date, dec, measure,
+                                              steps)
                 steps.append(step)
                 parts.append(" " + step.measurement)
                 running += " " + step.measurement
@@ -249,17 +258,21 @@ class GroundedPredictor:
         return embeds
 
     def _ground(self, index: int, step_text: str, seg_hidden: torch.Tensor, date: int, dec: CachedDecoder,
-                measure) -> tuple[GroundedStep, list[int]]:
-        """Mask for one ``[SEG]``, token injection into the cache, measurement text. -> (step, its ids)."""
+                measure, earlier: list[GroundedStep]) -> tuple[GroundedStep, list[int]]:
+        """Mask for one ``[SEG]``, token injection into the cache, measurement text; ``earlier``: the trace's
+        steps so far. -> (step, its ids)."""
         m, cfg, feats = self.model, self.config, self.features
         out, prob = ground_step(m, seg_hidden[None], feats, date, self.flipped)  # prob: (S, S)
         inside = prob > cfg.mask_threshold
         confidence = float(prob[inside].mean()) if bool(inside.any()) else 0.0
         emptied = EMPTIED_UNSURE if self.gates and confidence < cfg.empty_below_confidence else ""
+        reference = None if emptied else self.reference_for(step_text, date, earlier)
         if emptied:  # a mask the model is unsure of marks nothing, as for an absent target
             prob = torch.zeros_like(prob)
         else:  # the gate judged the decoder's own mask; what is kept takes the scene's bands into account
             prob = self._within_place(self._with_bands(prob, date, self.signatures_for(step_text)), step_text)
+            if reference is not None:
+                prob = self._against(prob, earlier[reference[0] - 1], reference[1])
         contrast = None if emptied else self._change_contrast(step_text, prob, date)
         if self.gates and contrast is not None and contrast < cfg.change_below_contrast:  # unchanged "change"
             emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
@@ -279,7 +292,7 @@ class GroundedPredictor:
                             confidence=confidence,
                             iou_pred=float(out["iou"][0]), seg_embedding=seg_hidden.detach().clone(),
                             measurement=text, positions=pos.tolist(), emptied=emptied,
-                            change_contrast=contrast)
+                            change_contrast=contrast, reference=reference)
         return step, meas_ids
 
     def signatures_for(self, step_text: str) -> SignatureConfig | None:
@@ -297,6 +310,23 @@ class GroundedPredictor:
         when it names none or places are not clipped."""
         half = tf.named_half(tf.parse_step_label(step_text)) if self.clip_places else None
         return half[1] if half else None
+
+    def reference_for(self, step_text: str, date: int, earlier: list[GroundedStep]) -> tuple[int, str] | None:
+        """(index of the earlier step, "within" or "outside") for a step on a later date that names a change
+        bound to the region of an earlier step on an earlier date (the latest such step), else None."""
+        bound = tf.change_reference(tf.parse_step_label(step_text)) if self.relate_changes else None
+        if bound is None:
+            return None
+        for step in reversed(earlier):
+            if step.date_index < date and tf.same_region(step.label, bound[0]):
+                return step.index, bound[1]
+        return None
+
+    def _against(self, prob: torch.Tensor, reference: GroundedStep, relation: str) -> torch.Tensor:
+        """``prob`` (S, S) kept only within (``relation`` "within") or outside ("outside") the mask of the
+        ``reference`` step."""
+        inside = torch.from_numpy(reference.mask_prob > self.config.mask_threshold).to(prob.device)
+        return prob * (inside if relation == "within" else ~inside).to(prob.dtype)
 
     def _within_place(self, prob: torch.Tensor, step_text: str) -> torch.Tensor:
         """``prob`` (S, S) zeroed outside the half of the area its step names (the area: the bounding box of

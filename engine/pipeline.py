@@ -131,7 +131,7 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
                            progress=_progress(progress, 0.05, 0.5, "reasoning"), cancelled=cancelled)
     _check(cancelled)
     steps: list[Step] = []
-    refined: dict[int, MaskRaster] = {}  # step index -> its full-resolution mask, for the steps bound to it
+    refined: dict[int, MaskRaster] = {}  # step index -> its full-resolution mask, for later steps outside it
     n = max(1, len(out.steps))
     for k, gs in enumerate(out.steps):
         _check(cancelled)
@@ -140,7 +140,7 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         prob = resize_prob(prob, (size, size)) if prob.shape != (size, size) else prob
         has_region = bool(((prob >= cfg.threshold) & ov.aoi & ov.valid[d]).any())
         tick = _progress(progress, 0.5 + 0.45 * k / n, 0.5 + 0.45 * (k + 1) / n, f"refining step {k + 1}")
-        bound = _bound(gs, refined)
+        outside = refined.get(getattr(gs, "outside_of", None))  # a new region outside an earlier step's
         if has_region and cfg.refine:
             def predict(arrays: StackArrays, _gs=gs, _d=d):  # arrays hold the step's date alone
                 images = make_images(arrays, has_opt[_d:_d + 1], has_sar[_d:_d + 1], device)
@@ -151,11 +151,11 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
                                           cancelled=cancelled, only_date=True,
                                           guided=getattr(predictor, "guided", None),
                                           signatures=_for_step(predictor, "signatures_for", gs),
-                                          half=_for_step(predictor, "half_for", gs), bound=bound)
+                                          half=_for_step(predictor, "half_for", gs), outside=outside)
         elif has_region:
             mask, stitched = refine_tiles(stack, _OverviewSampler(prob, ov_t), d, cfg.tile_size, cfg.overlap,
                                           threshold=cfg.threshold, progress=tick, cancelled=cancelled,
-                                          half=_for_step(predictor, "half_for", gs), bound=bound)
+                                          half=_for_step(predictor, "half_for", gs), outside=outside)
         else:  # no region: nothing to read at native resolution
             mask, stitched = MaskRaster.empty(stack.width, stack.height, stack.transform, stack.crs), None
         refined[int(gs.index)] = mask
@@ -266,15 +266,6 @@ def _for_step(predictor, choice: str, step):
     None when the predictor has no such method."""
     pick = getattr(predictor, choice, None)
     return pick(getattr(step, "text", "")) if pick is not None else None
-
-
-def _bound(step, refined: dict) -> tuple[str, MaskRaster] | None:
-    """("within" or "outside", the full-resolution mask of the earlier step) when the predictor bound
-    ``step``'s mask to an earlier step's region (GroundedStep.reference), else None."""
-    reference = getattr(step, "reference", None)
-    if not reference or int(reference[0]) not in refined:
-        return None
-    return reference[1], refined[int(reference[0])]
 
 
 class _OverviewSampler:

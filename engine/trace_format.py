@@ -134,31 +134,18 @@ def named_half(phrase: str) -> tuple[str, str] | None:
     return m.group("region"), m.group("side").lower() + "ern"
 
 
-# a change's region against the region it changed from: what was lost or destroyed lies within the earlier
-# region ("destroyed buildings" within "buildings"), what is new lies outside it ("newly flooded land" outside
-# "water"); the phrases of engine.data.change and their usual synonyms
-_CHANGE_REFERENCES = (
-    (re.compile(r"(?:destroyed|demolished|collapsed|damaged) (?:buildings|houses)"), "buildings", "within"),
-    (re.compile(r"new (?:buildings|houses|construction)|newly built (?:buildings|houses)"), "buildings", "outside"),
-    (re.compile(r"(?:newly )?flooded (?:cropland|fields|farmland)"), "cropland", "within"),
-    (re.compile(r"newly flooded (?:land|areas?)|new (?:flood ?)?water"), "water", "outside"),
-    (re.compile(r"(?:cleared|lost|burn[te]d?) forest|forest (?:lost|cleared)"), "forest", "within"),
-    (re.compile(r"(?P<region>.+?) lost"), None, "within"),
-)
-CHANGE_RELATIONS = ("within", "outside")
+# new water lies outside the first date's water: "newly flooded land" is the later water that was not water
+# before. Changes within an earlier region ("destroyed buildings" within "buildings", "cleared forest" within
+# "forest") were tried and are not bound: the first date's mask of a small or fragmented class misses too much
+# of what changed (see the model card)
+_NEW_WATER_RE = re.compile(r"(?:the |all )?(?:newly flooded (?:land|areas?)|new (?:flood ?)?water)")
 
 
-def change_reference(phrase: str) -> tuple[str, str] | None:
-    """(the phrase of the region a change came from, "within" or "outside") when a step's phrase names a
-    change whose region is bound to an earlier one: "destroyed buildings" -> ("buildings", "within"),
-    "newly flooded land" -> ("water", "outside"), "grassland lost" -> ("grassland", "within"); else None."""
+def new_region_outside(phrase: str) -> str | None:
+    """The phrase of the earlier region that a step's new region lies outside of ("newly flooded land" ->
+    "water"), else None."""
     text = " ".join((phrase or "").lower().split()).rstrip(".")
-    text = re.sub(r"^(?:the|all) ", "", text)
-    for pattern, region, relation in _CHANGE_REFERENCES:
-        m = pattern.fullmatch(text)
-        if m is not None:
-            return (region or m.group("region")), relation
-    return None
+    return "water" if _NEW_WATER_RE.fullmatch(text) else None
 
 
 def same_region(a: str, b: str) -> bool:

@@ -333,14 +333,14 @@ def test_a_step_in_one_half_of_the_area_keeps_its_mask_in_that_half_alone(tiny):
     assert blending.signatures_for("Step 1: the largest water patch in the western half. <t1> [SEG]") is None
 
 
-def test_a_change_step_is_kept_within_or_outside_the_region_it_changed_from(tiny):
-    """"destroyed buildings" on the later date is cut to the first date's "buildings" step, "new buildings" to
-    outside it (engine.trace_format.change_reference), and the measurement follows; with
-    ``relate_changes=False``, and for a reference on the same date, the decoder's mask is kept."""
+def test_newly_flooded_land_is_kept_outside_the_first_dates_water(tiny):
+    """"newly flooded land" on the later date is cut to outside the first date's "water" step
+    (engine.trace_format.new_region_outside), and the measurement follows; other change steps, with
+    ``relate_changes=False``, and for a reference on the same date, keep the decoder's mask."""
     model, tok = tiny
     imgs = images(2, seed=3)
-    text = ("Step 1: buildings. <t1> [SEG]\nStep 2: destroyed buildings. <t2> [SEG]\n"
-            "Step 3: new buildings. <t2> [SEG]\nStep 4: water lost. <t2> [SEG]\nAnswer: A\n")
+    text = ("Step 1: water. <t1> [SEG]\nStep 2: buildings. <t1> [SEG]\nStep 3: newly flooded land. <t2> [SEG]\n"
+            "Step 4: destroyed buildings. <t2> [SEG]\nAnswer: A\n")
     measured = []
 
     def measure(prob, date):
@@ -349,19 +349,16 @@ def test_a_change_step_is_kept_within_or_outside_the_region_it_changed_from(tiny
 
     outs = {}
     for relate in (False, True):
-        p, outs[relate] = scripted_answer(model, tok, text, imgs, "How much building area was destroyed?",
+        p, outs[relate] = scripted_answer(model, tok, text, imgs, "How much land was newly flooded?",
                                           measure, relate_changes=relate)
-    plain, bound = outs[False].steps, outs[True].steps
-    before = plain[0].mask_prob > 0.5
-    assert np.array_equal(bound[0].mask_prob, plain[0].mask_prob)
-    assert (plain[1].mask_prob[~before] > 0.5).any() and (plain[2].mask_prob[before] > 0.5).any()
-    assert np.array_equal(bound[1].mask_prob, np.where(before, plain[1].mask_prob, 0))
-    assert bound[1].reference == (1, "within") and plain[1].reference is None
-    # the cut changes what step 2 injects, so step 3 is decoded anew: it must lie outside the buildings
-    assert bound[2].reference == (1, "outside") and not (bound[2].mask_prob[before] > 0).any()
-    assert bound[3].reference is None  # no earlier "water" step: nothing to bind to
-    assert measured[5] == int((bound[1].mask_prob > 0.5).sum()) < measured[1]
-    same_date = GroundedPredictor(model, tok).reference_for("Step 2: destroyed buildings. <t1> [SEG]", 0, bound[:1])
+    plain, cut = outs[False].steps, outs[True].steps
+    water = plain[0].mask_prob > 0.5
+    assert all(np.array_equal(cut[k].mask_prob, plain[k].mask_prob) for k in (0, 1))
+    assert (plain[2].mask_prob[water] > 0.5).any()  # the decoder marks the old water too
+    assert np.array_equal(cut[2].mask_prob, np.where(water, 0, plain[2].mask_prob))
+    assert cut[2].outside_of == 1 and plain[2].outside_of is None and cut[3].outside_of is None
+    assert measured[6] == int((cut[2].mask_prob > 0.5).sum()) < measured[2]
+    same_date = GroundedPredictor(model, tok).outside_of("Step 3: newly flooded land. <t1> [SEG]", 0, cut[:2])
     assert same_date is None
 
 

@@ -46,16 +46,12 @@ def test_planned_phrases_leave_other_questions_free():
     assert tf.planned_phrases("Where is the water?", None) == []
 
 
-def test_change_reference_binds_a_change_to_the_region_it_changed_from():
-    from engine.trace_format import change_reference, same_region
+def test_new_water_lies_outside_the_earlier_water():
+    from engine.trace_format import new_region_outside, same_region
 
-    assert change_reference("destroyed buildings") == ("buildings", "within")
-    assert change_reference("The new buildings.") == ("buildings", "outside")
-    assert change_reference("newly flooded land") == ("water", "outside")
-    assert change_reference("flooded cropland") == ("cropland", "within")
-    assert change_reference("cleared forest") == ("forest", "within")
-    assert change_reference("grassland lost") == ("grassland", "within")
-    for phrase in ("buildings", "water", "the largest forest patch", "cropland next to the water", ""):
-        assert change_reference(phrase) is None
-    assert same_region("The Buildings.", "buildings") and not same_region("buildings", "destroyed buildings")
+    for phrase in ("newly flooded land", "The newly flooded areas.", "new flood water"):
+        assert new_region_outside(phrase) == "water"
+    for phrase in ("destroyed buildings", "new buildings", "cleared forest", "flooded cropland", "water", ""):
+        assert new_region_outside(phrase) is None
+    assert same_region("The Water.", "water") and not same_region("water", "newly flooded land")
     assert not same_region("", "")

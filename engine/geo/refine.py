@@ -22,7 +22,7 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
                  cancelled: Callable[[], bool] | None = None, tmpdir: str | None = None,
                  only_date: bool = False, guided: GuidedConfig | None = None,
                  signatures: SignatureConfig | None = None, half: str | None = None,
-                 bound: tuple[str, MaskRaster] | None = None) -> tuple[MaskRaster, Stitcher]:
+                 outside: MaskRaster | None = None) -> tuple[MaskRaster, Stitcher]:
     """Full-resolution mask of one step over the whole ``stack`` grid.
 
     ``predict(arrays) -> (s, s) probabilities`` is called once per tile that holds usable pixels, with the
@@ -35,9 +35,9 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     radius is in pixels of the model's grid and is scaled to the tile. ``signatures``: first blend each tile's
     probabilities with the class signature of those bands (:mod:`engine.geo.signatures`). ``half``: keep only the
     pixels in that half of the grid ("northern", ...; :mod:`engine.geo.places`); the usable area stays the
-    whole grid's, so the share is of the area of interest. ``bound``: ("within" or "outside", mask of an earlier
-    step in the same grid): keep only the pixels within, or outside, that mask (a change bound to the region it
-    changed from, :func:`engine.trace_format.change_reference`). Returns the mask and
+    whole grid's, so the share is of the area of interest. ``outside``: the mask of an earlier step in the same
+    grid; keep only the pixels outside it (a new region outside an earlier one,
+    :func:`engine.trace_format.new_region_outside`). Returns the mask and
     the finished :class:`Stitcher`, which holds ``confidence`` (mean probability inside the mask), ``area_m2``,
     ``usable_area_m2`` and ``share``.
     """
@@ -47,7 +47,7 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
         stitcher = Stitcher(grid, stack.transform, stack.crs, threshold, tmpdir=tmpdir)
         _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total, only_date,
              guided if guided is not None and guided.enabled else None,
-             signatures if signatures is not None and signatures.enabled else None, half, bound)
+             signatures if signatures is not None and signatures.enabled else None, half, outside)
         return stitcher.finish(), stitcher
 
 
@@ -67,7 +67,7 @@ def _with_native_bands(stack, win, arrays, prob, t, date_index, model_size, only
 
 
 def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total,
-         only_date, guided, signatures, half, bound) -> None:
+         only_date, guided, signatures, half, outside) -> None:
     try:
         for k, win in enumerate(grid.windows()):
             if cancelled is not None and cancelled():
@@ -87,9 +87,8 @@ def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cance
                                               guided, signatures)
                 inside = keep if half is None else keep & half_mask(
                     half, shape, (0, stack.height, 0, stack.width), (int(win.row_off), int(win.col_off)))
-                if bound is not None:
-                    earlier = bound[1].window(win)
-                    inside = inside & (earlier if bound[0] == "within" else ~earlier)
+                if outside is not None:
+                    inside = inside & ~outside.window(win)
                 prob = np.where(inside, prob, 0.0)
             stitcher.add(win, prob, keep)
             if progress is not None:

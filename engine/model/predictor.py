@@ -60,9 +60,9 @@ class GroundedStep:
     emptied: str = ""
     # a change step's contrast of the dates inside its mask (engine.geo.change_evidence), None when not judged
     change_contrast: float | None = None
-    # (index of the earlier step, "within" or "outside") when the mask was bound to the region of an earlier
-    # step that it changed from (trace_format.change_reference), else None
-    reference: tuple[int, str] | None = None
+    # index of the earlier step whose mask this new region was cut to lie outside of
+    # (trace_format.new_region_outside), else None
+    outside_of: int | None = None
 
     @property
     def suppressed(self) -> bool:
@@ -106,9 +106,9 @@ class GroundedPredictor:
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``clip_places``: a kept mask of a step that puts its region in one half of the area ("forest in the
     northern half") is cut to that half (:mod:`engine.geo.places`).
-    ``relate_changes``: a kept mask of a change step whose region is bound to an earlier step's ("destroyed
-    buildings" lie within the first date's "buildings", "newly flooded land" outside its "water";
-    :func:`engine.trace_format.change_reference`) is cut to within or outside that step's mask.
+    ``relate_changes``: a kept mask of a later step that names a new region outside an earlier one ("newly
+    flooded land" outside the first date's "water"; :func:`engine.trace_format.new_region_outside`) is cut to
+    outside that step's mask.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
     :mod:`engine.eval.calibration`).
     ``plan_phrases``: when the options fix which regions the steps name (rankings,
@@ -266,13 +266,14 @@ class GroundedPredictor:
         inside = prob > cfg.mask_threshold
         confidence = float(prob[inside].mean()) if bool(inside.any()) else 0.0
         emptied = EMPTIED_UNSURE if self.gates and confidence < cfg.empty_below_confidence else ""
-        reference = None if emptied else self.reference_for(step_text, date, earlier)
+        outside_of = None if emptied else self.outside_of(step_text, date, earlier)
         if emptied:  # a mask the model is unsure of marks nothing, as for an absent target
             prob = torch.zeros_like(prob)
         else:  # the gate judged the decoder's own mask; what is kept takes the scene's bands into account
             prob = self._within_place(self._with_bands(prob, date, self.signatures_for(step_text)), step_text)
-            if reference is not None:
-                prob = self._against(prob, earlier[reference[0] - 1], reference[1])
+            if outside_of is not None:
+                taken = earlier[outside_of - 1].mask_prob > cfg.mask_threshold
+                prob = prob * torch.from_numpy(~taken).to(prob.device, prob.dtype)
         contrast = None if emptied else self._change_contrast(step_text, prob, date)
         if self.gates and contrast is not None and contrast < cfg.change_below_contrast:  # unchanged "change"
             emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
@@ -292,7 +293,7 @@ class GroundedPredictor:
                             confidence=confidence,
                             iou_pred=float(out["iou"][0]), seg_embedding=seg_hidden.detach().clone(),
                             measurement=text, positions=pos.tolist(), emptied=emptied,
-                            change_contrast=contrast, reference=reference)
+                            change_contrast=contrast, outside_of=outside_of)
         return step, meas_ids
 
     def signatures_for(self, step_text: str) -> SignatureConfig | None:
@@ -311,22 +312,14 @@ class GroundedPredictor:
         half = tf.named_half(tf.parse_step_label(step_text)) if self.clip_places else None
         return half[1] if half else None
 
-    def reference_for(self, step_text: str, date: int, earlier: list[GroundedStep]) -> tuple[int, str] | None:
-        """(index of the earlier step, "within" or "outside") for a step on a later date that names a change
-        bound to the region of an earlier step on an earlier date (the latest such step), else None."""
-        bound = tf.change_reference(tf.parse_step_label(step_text)) if self.relate_changes else None
-        if bound is None:
-            return None
-        for step in reversed(earlier):
-            if step.date_index < date and tf.same_region(step.label, bound[0]):
-                return step.index, bound[1]
+    def outside_of(self, step_text: str, date: int, earlier: list[GroundedStep]) -> int | None:
+        """Index of the earlier step (on an earlier date; the latest such) whose region a step's new region
+        lies outside of ("newly flooded land" outside "water"), else None."""
+        region = tf.new_region_outside(tf.parse_step_label(step_text)) if self.relate_changes else None
+        for step in reversed(earlier if region else []):
+            if step.date_index < date and tf.same_region(step.label, region):
+                return step.index
         return None
-
-    def _against(self, prob: torch.Tensor, reference: GroundedStep, relation: str) -> torch.Tensor:
-        """``prob`` (S, S) kept only within (``relation`` "within") or outside ("outside") the mask of the
-        ``reference`` step."""
-        inside = torch.from_numpy(reference.mask_prob > self.config.mask_threshold).to(prob.device)
-        return prob * (inside if relation == "within" else ~inside).to(prob.dtype)
 
     def _within_place(self, prob: torch.Tensor, step_text: str) -> torch.Tensor:
         """``prob`` (S, S) zeroed outside the half of the area its step names (the area: the bounding box of

@@ -145,30 +145,43 @@ def _fields_scene(seed: int, prob: float, dates: int = 2):
     return make_scene(seed, 128, cfg, dates=dates, clouds=False)
 
 
-def test_flooded_fields_are_low_parcels_under_water_on_every_date():
-    """Flooded fields: whole field parcels labelled water on every date, lower than the dry fields, dark
-    in SAR and NIR where they were bright fields; the rest of the scene renders as without them."""
+def test_flooded_fields_are_whole_low_parcels():
+    """flooded_fields: every field pixel of a flooded parcel is under water, nothing else is, and the flooded
+    parcels lie lower than the dry fields."""
     from terrascope_reasoning.engine.data.layout import make_layout
+    from terrascope_reasoning.engine.data.scene import FIELD_CLASSES, flooded_fields
+
+    checked = 0
+    for seed in range(20):
+        layout = make_layout(np.random.default_rng(seed), 128, 10.0)
+        flooded = flooded_fields(np.random.default_rng([seed, 1]), layout, SceneConfig(flooded_fields_prob=1.0))
+        field_px = np.isin(layout.labels, FIELD_CLASSES)
+        if flooded.sum() < 300 or not (field_px & ~flooded).any():
+            continue
+        assert not (flooded & ~field_px).any()
+        ids = np.unique(layout.parcel_id[flooded])
+        assert flooded[field_px & np.isin(layout.parcel_id, ids)].all()
+        assert layout.elevation[flooded].mean() < layout.elevation[field_px & ~flooded].mean()
+        checked += 1
+    assert checked >= 3
+    none = flooded_fields(np.random.default_rng(0), layout, SceneConfig(flooded_fields_prob=0.0))
+    assert not none.any()
+
+
+def test_flooded_fields_are_under_water_on_every_date_and_render_dark():
+    """In a scene, flooded fields are labelled water on every date, were fields in the same scene without
+    them, are dark in SAR and NIR where they were bright fields; the rest renders as without them."""
     from terrascope_reasoning.engine.data.scene import FIELD_CLASSES
 
     checked = 0
     for seed in range(40):
         dry, wet = _fields_scene(seed, 0.0), _fields_scene(seed, 1.0)
         flooded = (wet.labels[0] == C.WATER) & (dry.labels[0] != C.WATER)
-        if flooded.sum() < 300 or wet.pixel_m < 5:  # 10 m scenes: their layout is redrawn below
+        if flooded.sum() < 300:
             continue
         assert np.array_equal(wet.labels[0], wet.labels[1])  # standing water on both dates
         assert set(np.unique(dry.labels[0][flooded])) <= set(FIELD_CLASSES)
         assert np.array_equal(wet.labels[0][~flooded], dry.labels[0][~flooded])
-        # Parcel-shaped: every field pixel of a flooded parcel is under water.
-        rng = np.random.default_rng(seed)
-        rng.random()  # the building-scene draw make_scene makes first
-        layout = make_layout(rng, 128, wet.pixel_m)
-        field_px = np.isin(dry.labels[0], FIELD_CLASSES)
-        ids = np.unique(layout.parcel_id[flooded])
-        assert flooded[field_px & np.isin(layout.parcel_id, ids)].all()
-        dry_fields = field_px & ~flooded
-        assert layout.elevation[flooded].mean() < layout.elevation[dry_fields].mean()
         assert np.median(wet.sar[0, 0][flooded]) < np.median(dry.sar[0, 0][flooded]) - 5.0
         assert np.median(wet.optical[0, 3][flooded].astype(float)) < 0.6 * np.median(
             dry.optical[0, 3][flooded].astype(float))

@@ -265,6 +265,14 @@ def test_why_a_step_marks_nothing_reaches_the_answer_and_its_json(tmp_path):
     assert [s["emptied"] for s in step_dicts(ans, set())] == ["", "", "unchanged"]
 
 
+def ask_scene(tmp_path, predictor, refine: bool):
+    """(answer of ``predictor`` on the lake-and-field scene in 128 px tiles, lake, field)."""
+    path, lake, field = scene(tmp_path)
+    ans = ask(predictor, 64, "q", open_stack(optical=path), None,
+              AskConfig(tile_size=128, overlap=16, refine=refine), make_images=identity_images)
+    return ans, lake, field
+
+
 class HalfPredictor(BandPredictor):
     """BandPredictor whose "field" step names the southern half (as GroundedPredictor.half_for reads it)."""
 
@@ -274,10 +282,7 @@ class HalfPredictor(BandPredictor):
 
 @pytest.mark.parametrize("refine", [True, False])
 def test_a_step_in_one_half_is_cut_to_that_half_of_the_area_at_native_resolution(tmp_path, refine):
-    path, lake, field = scene(tmp_path)
-    stack = open_stack(optical=path)
-    ans = ask(HalfPredictor(), 64, "q", stack, None, AskConfig(tile_size=128, overlap=16, refine=refine),
-              make_images=identity_images)
+    ans, lake, field = ask_scene(tmp_path, HalfPredictor(), refine)
     south = np.zeros(field.shape, bool)
     south[150:] = True
     got_lake, got_field = ans.steps[0].mask, ans.steps[1].mask
@@ -306,10 +311,7 @@ class NewRegionPredictor(BandPredictor):
 
 @pytest.mark.parametrize("refine", [True, False])
 def test_a_new_region_is_cut_to_outside_the_earlier_step_at_native_resolution(tmp_path, refine):
-    path, lake, field = scene(tmp_path)
-    stack = open_stack(optical=path)
-    ans = ask(NewRegionPredictor(), 64, "q", stack, None, AskConfig(tile_size=128, overlap=16, refine=refine),
-              make_images=identity_images)
+    ans, lake, field = ask_scene(tmp_path, NewRegionPredictor(), refine)
     got_lake, got = ans.steps[0].mask, ans.steps[1].mask
     assert not (got & got_lake).any()
     assert (got & field).sum() / (got | field).sum() > 0.85

@@ -7,7 +7,7 @@ import torch
 from engine.errors import Cancelled, ModelError
 from engine.model.predictor import GroundedPredictor
 from engine.model.registry import build_model
-from tests.test_model_support import images, script, scripted_answer
+from tests.test_model_support import images, script, scripted_answer, scripted_off_and_on
 
 TRACE = ("Step 1: water. <t1> [SEG]\nStep 2: cropland next to the water. <t2> [SEG]\n"
          "Step 3: forest. <t2> [SEG]\nAnswer: B\n")
@@ -310,17 +310,8 @@ def test_a_step_in_one_half_of_the_area_keeps_its_mask_in_that_half_alone(tiny):
     imgs.valid[0, :, 48:] = False  # the area of interest: columns 0..47
     # the plain step first: both runs then inject the same tokens, so the second step decodes the same mask
     text = "Step 1: water. <t1> [SEG]\nStep 2: water in the western half. <t1> [SEG]\nAnswer: A\n"
-    measured = []
-
-    def measure(prob, date):
-        measured.append(int((prob > 0.5).sum()))
-        return "[area 1 ha; share 1 %]"
-
-    outs = {}
-    for clip in (False, True):
-        p, outs[clip] = scripted_answer(model, tok, text, imgs, "Where is the water in the western half?", measure,
-                                        clip_places=clip)
-    plain, clipped = outs[False].steps, outs[True].steps
+    question = "Where is the water in the western half?"
+    p, plain, clipped, measured = scripted_off_and_on(model, tok, text, imgs, question, "clip_places")
     assert np.array_equal(clipped[0].mask_prob, plain[0].mask_prob)
     west = np.zeros(plain[1].mask_prob.shape, bool)
     west[:, :24] = True
@@ -341,17 +332,8 @@ def test_newly_flooded_land_is_kept_outside_the_first_dates_water(tiny):
     imgs = images(2, seed=3)
     text = ("Step 1: water. <t1> [SEG]\nStep 2: buildings. <t1> [SEG]\nStep 3: newly flooded land. <t2> [SEG]\n"
             "Step 4: destroyed buildings. <t2> [SEG]\nAnswer: A\n")
-    measured = []
-
-    def measure(prob, date):
-        measured.append(int((prob > 0.5).sum()))
-        return "[area 1 ha; share 1 %]"
-
-    outs = {}
-    for relate in (False, True):
-        p, outs[relate] = scripted_answer(model, tok, text, imgs, "How much land was newly flooded?",
-                                          measure, relate_changes=relate)
-    plain, cut = outs[False].steps, outs[True].steps
+    _, plain, cut, measured = scripted_off_and_on(model, tok, text, imgs, "How much land was newly flooded?",
+                                                  "relate_changes")
     water = plain[0].mask_prob > 0.5
     assert all(np.array_equal(cut[k].mask_prob, plain[k].mask_prob) for k in (0, 1))
     assert (plain[2].mask_prob[water] > 0.5).any()  # the decoder marks the old water too

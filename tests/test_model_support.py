@@ -53,6 +53,22 @@ def scripted_answer(model, tokenizer, text: str, imgs: ModelImages, question: st
         undo()
 
 
+def scripted_off_and_on(model, tokenizer, text: str, imgs: ModelImages, question: str, option: str):
+    """(predictor with ``option`` on, steps with it off, steps with it on, marked pixels of every measured
+    mask: the off run's steps first) for the scripted ``text``; the measurement text is a fixed one."""
+    measured: list[int] = []
+
+    def measure(prob, date):
+        measured.append(int((prob > 0.5).sum()))
+        return "[area 1 ha; share 1 %]"
+
+    steps = {}
+    for on in (False, True):
+        p, out = scripted_answer(model, tokenizer, text, imgs, question, measure, **{option: on})
+        steps[on] = out.steps
+    return p, steps[False], steps[True], measured
+
+
 def test_script_makes_the_model_emit_the_text():
     from engine.model.predictor import GroundedPredictor
     from engine.model.registry import build_model

@@ -35,8 +35,8 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     radius is in pixels of the model's grid and is scaled to the tile. ``signatures``: first blend each tile's
     probabilities with the class signature of those bands (:mod:`engine.geo.signatures`). ``half``: keep only the
     pixels in that half of the grid ("northern", ...; :mod:`engine.geo.places`); the usable area stays the
-    whole grid's, so the share is of the area of interest. ``outside``: the mask of an earlier step in the same
-    grid; keep only the pixels outside it (a new region outside an earlier one,
+    whole grid's, so the share is of the area of interest. ``outside``: the mask of an earlier step in the
+    same grid; keep only the pixels outside it (a new region outside an earlier one,
     :func:`engine.trace_format.new_region_outside`). Returns the mask and
     the finished :class:`Stitcher`, which holds ``confidence`` (mean probability inside the mask), ``area_m2``,
     ``usable_area_m2`` and ``share``.

@@ -219,8 +219,8 @@ class GroundedPredictor:
                 step_text = tok.decode(pending).strip()
                 parts.append(tok.decode(pending))
                 pending = []
-                step, meas_ids = self._ground(len(steps) + 1, step_text, hidden[0, -1], cur_date, dec, measure,
-                                              steps)
+                step, meas_ids = self._ground(len(steps) + 1, step_text, hidden[0, -1], cur_date, dec,
+                                              measure, steps)
                 steps.append(step)
                 parts.append(" " + step.measurement)
                 running += " " + step.measurement

@@ -143,7 +143,7 @@ def test_finetune_of_the_embedded_default_raises_bench_giou_on_a_new_look(tmp_pa
     default never saw; the validation blocks' questions, answered by the model, ground far better after."""
     from engine.api import DEFAULT_MODEL_DIR
 
-    cfg = _water_land_region(tmp_path, size=448, block_size=112, steps=60, lr=1e-3)
+    cfg = _water_land_region(tmp_path, size=448, block_size=112, steps=60, lr=3e-3)
     res = ft.run_finetune(cfg, str(DEFAULT_MODEL_DIR), tmp_path / "adapter")
     assert res.after["giou"] > res.before["giou"] + 0.2, (res.before["giou"], res.after["giou"])
     assert res.after["ciou"] > res.before["ciou"]

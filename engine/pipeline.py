@@ -131,7 +131,6 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
                            progress=_progress(progress, 0.05, 0.5, "reasoning"), cancelled=cancelled)
     _check(cancelled)
     steps: list[Step] = []
-    refined: dict[int, MaskRaster] = {}  # step index -> its full-resolution mask, for later steps outside it
     n = max(1, len(out.steps))
     for k, gs in enumerate(out.steps):
         _check(cancelled)
@@ -140,7 +139,8 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         prob = resize_prob(prob, (size, size)) if prob.shape != (size, size) else prob
         has_region = bool(((prob >= cfg.threshold) & ov.aoi & ov.valid[d]).any())
         tick = _progress(progress, 0.5 + 0.45 * k / n, 0.5 + 0.45 * (k + 1) / n, f"refining step {k + 1}")
-        outside = refined.get(getattr(gs, "outside_of", None))  # a new region outside an earlier step's
+        # a new region outside an earlier step's: that step's full-resolution mask
+        outside = next((s.mask_raster for s in steps if s.index == getattr(gs, "outside_of", None)), None)
         if has_region and cfg.refine:
             def predict(arrays: StackArrays, _gs=gs, _d=d):  # arrays hold the step's date alone
                 images = make_images(arrays, has_opt[_d:_d + 1], has_sar[_d:_d + 1], device)
@@ -158,7 +158,6 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
                                           half=_for_step(predictor, "half_for", gs), outside=outside)
         else:  # no region: nothing to read at native resolution
             mask, stitched = MaskRaster.empty(stack.width, stack.height, stack.transform, stack.crs), None
-        refined[int(gs.index)] = mask
         polys = vectorize(mask)
         label = " ".join((getattr(gs, "label", None) or parse_step_label(gs.text)).split())
         label = label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"

@@ -108,6 +108,11 @@ def names_change(phrase: str) -> bool:
     return bool(_CHANGE_RE.search(phrase or ""))
 
 
+def _plain(phrase: str | None) -> str:
+    """A step's phrase with its spacing collapsed and a final stop dropped."""
+    return " ".join((phrase or "").split()).rstrip(".")
+
+
 # the land-cover classes as step phrases name them (engine.data.classes' names and the usual synonyms)
 _CLASS_ALONE_RE = re.compile(r"(?:the |all )?(?:open )?(water|flood ?water|cropland|farmland|fields|forest|"
                              r"trees|woodland|grassland|meadows?|pasture|built-up land|built-up areas?|"
@@ -118,7 +123,7 @@ def names_class_alone(phrase: str) -> bool:
     """Whether a step's phrase names a land-cover class alone ("water", "the forest"), with no qualifier of
     place, size or change ("the largest forest patch", "cropland next to the water", "destroyed buildings"),
     so that every pixel of the class belongs to it."""
-    return bool(_CLASS_ALONE_RE.fullmatch(" ".join((phrase or "").split()).rstrip(".")))
+    return bool(_CLASS_ALONE_RE.fullmatch(_plain(phrase)))
 
 
 # "<region> in the northern half" (engine.data.grounding's phrases) and the plain compass words
@@ -128,7 +133,7 @@ _HALF_RE = re.compile(r"^(?P<region>.*?)\s+in the (?P<side>north|south|west|east
 def named_half(phrase: str) -> tuple[str, str] | None:
     """(region, side) when a step's phrase puts its region in one half of the area ("forest in the northern
     half" -> ("forest", "northern")), else None. ``side``: northern, southern, western or eastern."""
-    m = _HALF_RE.match(" ".join((phrase or "").split()).rstrip("."))
+    m = _HALF_RE.match(_plain(phrase))
     if m is None or not m.group("region"):
         return None
     return m.group("region"), m.group("side").lower() + "ern"
@@ -144,14 +149,13 @@ _NEW_WATER_RE = re.compile(r"(?:the |all )?(?:newly flooded (?:land|areas?)|new 
 def new_region_outside(phrase: str) -> str | None:
     """The phrase of the earlier region that a step's new region lies outside of ("newly flooded land" ->
     "water"), else None."""
-    text = " ".join((phrase or "").lower().split()).rstrip(".")
-    return "water" if _NEW_WATER_RE.fullmatch(text) else None
+    return "water" if _NEW_WATER_RE.fullmatch(_plain(phrase).lower()) else None
 
 
 def same_region(a: str, b: str) -> bool:
     """Whether two step phrases name the same region, up to case, spacing, a final stop and "the"/"all"."""
     def norm(p):
-        return re.sub(r"^(?:the|all) ", "", " ".join((p or "").lower().split()).rstrip("."))
+        return re.sub(r"^(?:the|all) ", "", _plain(p).lower())
     return norm(a) == norm(b) != ""
 
 

@@ -146,3 +146,23 @@ def test_refinement_sharpens_coarse_tile_masks_at_native_resolution(tmp_path):
     assert _iou(sharp.array(), truth) > 0.92
     # each tile keeps the decoder's area; the stitched cores keep it to within a few per cent
     assert st.share == pytest.approx(plain_st.share, rel=0.05)
+
+
+def test_refinement_with_bands_reads_each_tile_once(tmp_path):
+    h, w = 256, 256
+    data = np.where(_lake(h, w), 300, 2500)[None].repeat(3, 0).astype(np.uint16)
+    stack = open_stack(optical=write_raster(tmp_path / "opt.tif", data, T, CRS, nodata=0))
+    reads, read = [], stack.read
+    stack.read = lambda *a, **k: reads.append(k.get("out_shape")) or read(*a, **k)
+    shapes = []
+
+    def predict(arrays):
+        shapes.append(arrays.optical.shape[-2:])
+        return (arrays.optical[0, 0] < 0.5).astype(np.float32)
+
+    refine_tiles(stack, predict, tile=128, overlap=16, model_size=64, guided=GuidedConfig(radius=3, eps=1e-3))
+    assert len(reads) == len(shapes) == 9 and reads == [None] * 9  # native once; the model's size in memory
+    assert set(shapes) == {(64, 64)}
+    reads.clear()
+    refine_tiles(stack, predict, tile=128, overlap=16, model_size=64)  # no bands: one warped read per tile
+    assert reads == [(64, 64)] * 9

@@ -198,3 +198,27 @@ def test_alpha_band_and_internal_mask_are_nodata(tmp_path):
             ds.write_mask(m)
     a = open_stack(optical=tmp_path / "msk.tif").read()
     assert not a.valid[0, :, :20].any() and a.valid[0, :, 20:].all()
+
+
+def test_one_native_read_resized_in_memory_matches_the_warped_read(tmp_path):
+    """Refinement reads a tile once at native resolution and shrinks it in memory; the model must see what a
+    warp to its size gives (area average of the valid pixels, nodata kept out)."""
+    rng = np.random.default_rng(4)
+    yy, xx = np.mgrid[0:120, 0:160]
+    smooth = 800 + 600 * np.sin(yy / 9.0) * np.cos(xx / 13.0)
+    data = (smooth[None] + rng.uniform(0, 200, (3, 120, 160))).astype("uint16")
+    data[:, :, :20] = 0  # a nodata strip
+    sar, _ = make_sar(tmp_path / "sar.tif")
+    stack = open_stack(optical=write_raster(tmp_path / "opt.tif", data, OPT_T, UTM, nodata=0), sar=sar)
+    from rasterio.windows import Window
+
+    for win, size in ((Window(10, 5, 128, 96), (48, 48)), (Window(0, 0, 30, 30), (48, 48))):  # shrink, grow
+        warped = stack.read(win, out_shape=size)
+        resized, native = stack.read_twice_sized(win, size)
+        assert native.optical.shape[-2:] == (win.height, win.width)
+        assert resized.optical.shape == warped.optical.shape and resized.sar.shape == warped.sar.shape
+        assert resized.transform == warped.transform and (resized.aoi == warped.aoi).all()
+        both = resized.valid[0] & warped.valid[0]
+        assert (resized.valid[0] ^ warped.valid[0]).mean() < 0.05
+        assert np.abs(resized.optical[0][:, both] - warped.optical[0][:, both]).mean() < 0.01
+        assert np.abs(resized.sar[0][:, both] - warped.sar[0][:, both]).mean() < 0.01

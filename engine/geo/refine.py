@@ -51,12 +51,22 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
         return stitcher.finish(), stitcher
 
 
-def _with_native_bands(stack, win, arrays, prob, t, date_index, model_size, only_date,
+def _read_tile(stack, win, model_size, dates, with_native: bool):
+    """(arrays at the model's size, arrays at native resolution or None). With ``with_native`` the tile is read
+    once at native resolution and resized in memory."""
+    if model_size is None:
+        arrays = stack.read(win, dates=dates)
+        return arrays, arrays
+    if with_native:
+        return stack.read_twice_sized(win, (model_size, model_size), dates=dates)
+    return stack.read(win, out_shape=(model_size, model_size), dates=dates), None
+
+
+def _with_native_bands(stack, native, prob, t, date_index, model_size, only_date,
                        guided: GuidedConfig | None, signatures: SignatureConfig | None) -> np.ndarray:
     """``prob`` (h, w) of one tile blended with the class signature of the date's bands (``signatures``) and
-    sharpened along their edges (``guided``), the bands read at native resolution; each is skipped when None;
-    ``t``: the date's index in the tile's arrays."""
-    native = stack.read(win, dates=[date_index] if only_date else None) if model_size else arrays
+    sharpened along their edges (``guided``), the ``native`` arrays holding the bands at native resolution; each
+    is skipped when None; ``t``: the date's index in the tile's arrays."""
     dates = slice(date_index, date_index + 1) if only_date else slice(None)  # the dates the arrays hold
     guide = date_guide(native.optical, native.sar, stack.has_optical[dates], stack.has_sar[dates], t)
     scale = max(prob.shape) / model_size if model_size else 1.0
@@ -73,8 +83,8 @@ def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cance
             if cancelled is not None and cancelled():
                 raise Cancelled("cancelled while refining masks; nothing was written")
             shape = (int(win.height), int(win.width))
-            arrays = stack.read(win, out_shape=(model_size, model_size) if model_size else None,
-                                dates=[date_index] if only_date else None)
+            arrays, native = _read_tile(stack, win, model_size, [date_index] if only_date else None,
+                                        guided is not None or signatures is not None)
             t = 0 if only_date else min(date_index, arrays.valid.shape[0] - 1)
             valid = arrays.valid[t]
             keep = stack.aoi_mask(win) & resize_mask(valid, shape)
@@ -83,7 +93,7 @@ def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cance
             else:
                 prob = resize_prob(predict(arrays), shape)
                 if guided is not None or signatures is not None:
-                    prob = _with_native_bands(stack, win, arrays, prob, t, date_index, model_size, only_date,
+                    prob = _with_native_bands(stack, native, prob, t, date_index, model_size, only_date,
                                               guided, signatures)
                 inside = keep if half is None else keep & half_mask(
                     half, shape, (0, stack.height, 0, stack.width), (int(win.row_off), int(win.col_off)))

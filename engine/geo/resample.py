@@ -22,3 +22,27 @@ def resize_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     rows = np.minimum((np.arange(shape[0]) + 0.5) * mask.shape[0] / shape[0], mask.shape[0] - 1).astype(int)
     cols = np.minimum((np.arange(shape[1]) + 0.5) * mask.shape[1] / shape[1], mask.shape[1] - 1).astype(int)
     return mask[rows][:, cols]
+
+
+def resize_valued(values: np.ndarray, valid: np.ndarray, shape: tuple[int, int]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Bands ``values (C, h0, w0)`` float with their ``valid (h0, w0)`` bool pixels -> ``(C, h, w)`` float32 and
+    ``(h, w)`` bool, as a warp of the same extent would give them: area average of the valid pixels when
+    shrinking, bilinear when growing; an output pixel is valid when any valid pixel contributes to it, and
+    invalid ones are 0."""
+    from PIL import Image
+
+    if values.shape[-2:] == tuple(shape):
+        return values.astype(np.float32, copy=False), np.asarray(valid, bool)
+    h0 = values.shape[-2]
+    method = Image.BOX if shape[0] < h0 else Image.BILINEAR
+
+    def resize(plane: np.ndarray) -> np.ndarray:
+        return np.asarray(Image.fromarray(plane.astype(np.float32), mode="F").resize((shape[1], shape[0]), method))
+
+    weight = resize(np.asarray(valid, np.float32))
+    out_valid = weight > 1e-6
+    out = np.zeros((values.shape[0],) + tuple(shape), np.float32)
+    for c in range(values.shape[0]):
+        out[c] = np.where(out_valid, resize(values[c] * valid) / np.maximum(weight, 1e-6), 0.0)
+    return out, out_valid

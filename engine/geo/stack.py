@@ -16,6 +16,7 @@ from pyproj import CRS
 
 from ..errors import InputError
 from .aoi import AreaOfInterest, aoi_mask, parse_aoi
+from .resample import resize_valued
 from .sources import OPTICAL, SAR, RasterSource, open_source
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,25 @@ class InputStack:
         transform = self.window_transform(window, out_shape)
         down = out_shape is not None and out_shape[0] < window.height
         return self._read_grid(transform, shape, down, dates)
+
+    def read_twice_sized(self, window, out_shape: tuple[int, int], dates: list[int] | None = None
+                         ) -> tuple[StackArrays, StackArrays]:
+        """``window`` read once at native resolution, and the same arrays resampled in memory to ``out_shape``
+        (area average of valid pixels when shrinking, as :meth:`read` warps them). Returns (resized, native)."""
+        native = self.read(window, dates=dates)
+        t = native.valid.shape[0]
+
+        def sized(bands):
+            if bands is None:
+                return None, np.zeros((t,) + tuple(out_shape), bool)
+            pairs = [resize_valued(bands[i], native.valid[i], out_shape) for i in range(t)]
+            return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+
+        optical, valid_o = sized(native.optical)
+        sar, valid_s = sized(native.sar)
+        transform = self.window_transform(window, out_shape)
+        resized = StackArrays(optical, sar, valid_o | valid_s, aoi_mask(self.aoi, transform, out_shape), transform)
+        return resized, native
 
     def _read_grid(self, transform: Affine, shape: tuple[int, int], downsample: bool,
                    dates: list[int] | None = None) -> StackArrays:

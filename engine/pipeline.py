@@ -18,7 +18,8 @@ from .answer import Answer, Step
 from .errors import Cancelled
 from .geo.measuring import distances, measurement_for
 from .geo.refine import refine_tiles
-from .geo.resample import resize_prob
+from .geo.patches import NATIVE_MARGIN_PX, grown
+from .geo.resample import resize_prob, sample_nearest
 from .geo.stack import InputStack, StackArrays
 from .geo.tiling import MaskRaster
 from .geo.vectorizing import vectorize
@@ -141,6 +142,9 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         tick = _progress(progress, 0.5 + 0.45 * k / n, 0.5 + 0.45 * (k + 1) / n, f"refining step {k + 1}")
         # a new region outside an earlier step's: that step's full-resolution mask
         outside = next((s.mask_raster for s in steps if s.index == getattr(gs, "outside_of", None)), None)
+        # one patch: the native mask stays near the patch the trace kept
+        within = ((grown(prob >= cfg.threshold, NATIVE_MARGIN_PX), ov_t)
+                  if _for_step(predictor, "one_patch_for", gs) else None)
         if has_region and cfg.refine:
             def predict(arrays: StackArrays, _gs=gs, _d=d):  # arrays hold the step's date alone
                 images = make_images(arrays, has_opt[_d:_d + 1], has_sar[_d:_d + 1], device)
@@ -151,11 +155,13 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
                                           cancelled=cancelled, only_date=True,
                                           guided=getattr(predictor, "guided", None),
                                           signatures=_for_step(predictor, "signatures_for", gs),
-                                          half=_for_step(predictor, "half_for", gs), outside=outside)
+                                          half=_for_step(predictor, "half_for", gs), outside=outside,
+                                          within=within)
         elif has_region:
             mask, stitched = refine_tiles(stack, _OverviewSampler(prob, ov_t), d, cfg.tile_size, cfg.overlap,
                                           threshold=cfg.threshold, progress=tick, cancelled=cancelled,
-                                          half=_for_step(predictor, "half_for", gs), outside=outside)
+                                          half=_for_step(predictor, "half_for", gs), outside=outside,
+                                          within=within)
         else:  # no region: nothing to read at native resolution
             mask, stitched = MaskRaster.empty(stack.width, stack.height, stack.transform, stack.crs), None
         polys = vectorize(mask)
@@ -272,14 +278,9 @@ class _OverviewSampler:
     refinement is off, and with ``prob=None`` (all zeros) for steps without a region."""
 
     def __init__(self, prob: np.ndarray | None, ov_t):
-        self.prob, self.inv = prob, ~ov_t
+        self.prob, self.ov_t = prob, ov_t
 
     def __call__(self, arrays: StackArrays) -> np.ndarray:
-        h, w = arrays.aoi.shape
         if self.prob is None or arrays.transform is None:
-            return np.zeros((h, w), np.float32)
-        cols, rows = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
-        x, y = arrays.transform @ (cols, rows)
-        c, r = self.inv @ (x, y)
-        s = self.prob.shape
-        return self.prob[np.clip(r.astype(int), 0, s[0] - 1), np.clip(c.astype(int), 0, s[1] - 1)]
+            return np.zeros(arrays.aoi.shape, np.float32)
+        return sample_nearest(self.prob, self.ov_t, arrays.transform, arrays.aoi.shape)

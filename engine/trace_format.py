@@ -139,6 +139,20 @@ def named_half(phrase: str) -> tuple[str, str] | None:
     return m.group("region"), m.group("side").lower() + "ern"
 
 
+# "the largest forest patch", "the largest water body", "the biggest single building": one patch of a region
+_ONE_PATCH_RE = re.compile(r"(?:the )?(?:single )?(?:largest|biggest) (?:single )?(?P<region>.+)", re.IGNORECASE)
+
+
+def names_one_patch(phrase: str) -> bool:
+    """Whether a step's phrase names one patch, the largest, of a region ("the largest forest patch", "largest
+    water body"); a plural head ("the largest fields") names several and does not."""
+    m = _ONE_PATCH_RE.fullmatch(_plain(phrase))
+    if m is None:
+        return False
+    head = m.group("region").split()[-1].lower()
+    return not (head.endswith("s") and not head.endswith(("ss", "us")))
+
+
 # new water lies outside the first date's water: "newly flooded land" is the later water that was not water
 # before. Changes within an earlier region ("destroyed buildings" within "buildings", "cleared forest" within
 # "forest") were tried and are not bound: the first date's mask of a small or fragmented class misses too much

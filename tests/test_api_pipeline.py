@@ -316,3 +316,40 @@ def test_a_new_region_is_cut_to_outside_the_earlier_step_at_native_resolution(tm
     assert not (got & got_lake).any()
     assert (got & field).sum() / (got | field).sum() > 0.85
     assert ans.steps[1].area_m2 == pytest.approx(mask_area_m2(got, T, CRS), rel=1e-6)
+
+
+class OnePatchPredictor(BandPredictor):
+    """BandPredictor whose second step names one patch: the decoder marks the lake and a pond (bands 1 and 3)
+    together, and the trace keeps the larger, as GroundedPredictor.one_patch_for says for "the largest ..."."""
+
+    def _prob(self, band, date_index, images):
+        if band == "both":
+            return np.maximum(super()._prob(0, date_index, images), super()._prob(2, date_index, images))
+        return super()._prob(band, date_index, images)
+
+    def one_patch_for(self, step_text):
+        return "Step 2" in step_text
+
+    def answer(self, question, choices, measure, progress=None, cancelled=None):
+        from engine.geo.patches import largest_patch
+
+        out = super().answer(question, choices, measure, progress, cancelled)
+        step = out.steps[1]
+        both = self._prob("both", 0, self.images)
+        step.seg_embedding, step.mask_prob = "both", np.where(largest_patch(both > 0.5), both, 0.0)
+        return out
+
+
+@pytest.mark.parametrize("refine", [True, False])
+def test_a_step_that_names_one_patch_keeps_it_alone_at_native_resolution(tmp_path, refine):
+    _, lake, _ = scene(tmp_path)
+    pond = np.zeros(lake.shape, bool)
+    pond[230:280, 40:120] = True  # 70 px south of the lake: another patch
+    data = np.full((3,) + lake.shape, 500, np.uint16)
+    data[0, lake], data[2, pond] = 2500, 2500
+    path = write_raster(tmp_path / "pond.tif", data, T, CRS, nodata=0)
+    ans = ask(OnePatchPredictor(), 64, "q", open_stack(optical=path), None,
+              AskConfig(tile_size=128, overlap=16, refine=refine), make_images=identity_images)
+    got = ans.steps[1].mask
+    assert not (got & pond).any()
+    assert (got & lake).sum() / (got | lake).sum() > 0.9

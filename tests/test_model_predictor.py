@@ -394,3 +394,24 @@ def test_judging_only_measures_both_gates_and_empties_no_step(tiny):
         assert np.array_equal(out.steps[1].mask_prob, plain.steps[1].mask_prob)
     assert strict.steps[1].change_contrast == judged.steps[1].change_contrast
     assert [s.emptied for s in gated.steps] == ["unsure", "unsure"]  # the same thresholds without judge_only
+
+
+def test_a_step_that_names_the_largest_patch_keeps_one_patch(tiny):
+    """"the largest water body" keeps the patch of the decoder's mask that holds the most pixels
+    (engine.geo.patches), and the measurement follows; a class step and ``one_patch=False`` keep the whole
+    mask."""
+    from scipy import ndimage
+
+    from engine.geo.patches import largest_patch
+
+    model, tok = tiny
+    text = "Step 1: water. <t1> [SEG]\nStep 2: the largest water body. <t1> [SEG]\nAnswer: A\n"
+    _, plain, cut, measured = scripted_off_and_on(model, tok, text, images(1, seed=5), "How large is it?",
+                                                  "one_patch")
+    whole = plain[1].mask_prob > 0.5
+    assert ndimage.label(whole, structure=np.ones((3, 3)))[1] > 1  # the decoder marks several patches
+    assert np.array_equal(cut[0].mask_prob, plain[0].mask_prob)
+    assert np.array_equal(cut[1].mask_prob, np.where(largest_patch(whole), plain[1].mask_prob, 0))
+    assert measured[3] == int((cut[1].mask_prob > 0.5).sum()) < measured[1]
+    assert GroundedPredictor(model, tok).one_patch_for(cut[1].text)
+    assert not GroundedPredictor(model, tok, one_patch=False).one_patch_for(cut[1].text)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
+from affine import Affine
 
 from ..errors import Cancelled
 from .guided import GuidedConfig, date_guide
 from .places import half_mask
-from .resample import resize_mask, resize_prob
+from .resample import resize_mask, resize_prob, sample_nearest
 from .signatures import SignatureConfig, with_bands
 from .sources import gdal_env
 from .stack import InputStack, StackArrays
@@ -22,7 +23,8 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
                  cancelled: Callable[[], bool] | None = None, tmpdir: str | None = None,
                  only_date: bool = False, guided: GuidedConfig | None = None,
                  signatures: SignatureConfig | None = None, half: str | None = None,
-                 outside: MaskRaster | None = None) -> tuple[MaskRaster, Stitcher]:
+                 outside: MaskRaster | None = None, within: tuple[np.ndarray, Affine] | None = None
+                 ) -> tuple[MaskRaster, Stitcher]:
     """Full-resolution mask of one step over the whole ``stack`` grid.
 
     ``predict(arrays) -> (s, s) probabilities`` is called once per tile that holds usable pixels, with the
@@ -37,7 +39,9 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     pixels in that half of the grid ("northern", ...; :mod:`engine.geo.places`); the usable area stays the
     whole grid's, so the share is of the area of interest. ``outside``: the mask of an earlier step in the
     same grid; keep only the pixels outside it (a new region outside an earlier one,
-    :func:`engine.trace_format.new_region_outside`). Returns the mask and
+    :func:`engine.trace_format.new_region_outside`). ``within``: ``(region (H, W) bool, its affine
+    transform)`` on a coarser grid of the same CRS (the overview's); keep only the pixels whose centres fall in
+    it (one patch, :mod:`engine.geo.patches`). Returns the mask and
     the finished :class:`Stitcher`, which holds ``confidence`` (mean probability inside the mask), ``area_m2``,
     ``usable_area_m2`` and ``share``.
     """
@@ -47,7 +51,7 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
         stitcher = Stitcher(grid, stack.transform, stack.crs, threshold, tmpdir=tmpdir)
         _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total, only_date,
              guided if guided is not None and guided.enabled else None,
-             signatures if signatures is not None and signatures.enabled else None, half, outside)
+             signatures if signatures is not None and signatures.enabled else None, half, outside, within)
         return stitcher.finish(), stitcher
 
 
@@ -77,7 +81,7 @@ def _with_native_bands(stack, native, prob, t, date_index, model_size, only_date
 
 
 def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total,
-         only_date, guided, signatures, half, outside) -> None:
+         only_date, guided, signatures, half, outside, within) -> None:
     try:
         for k, win in enumerate(grid.windows()):
             if cancelled is not None and cancelled():
@@ -99,6 +103,8 @@ def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cance
                     half, shape, (0, stack.height, 0, stack.width), (int(win.row_off), int(win.col_off)))
                 if outside is not None:
                     inside = inside & ~outside.window(win)
+                if within is not None:
+                    inside = inside & sample_nearest(within[0], within[1], stack.window_transform(win), shape)
                 prob = np.where(inside, prob, 0.0)
             stitcher.add(win, prob, keep)
             if progress is not None:

@@ -46,3 +46,13 @@ def resize_valued(values: np.ndarray, valid: np.ndarray, shape: tuple[int, int]
     for c in range(values.shape[0]):
         out[c] = np.where(out_valid, resize(values[c] * valid) / np.maximum(weight, 1e-6), 0.0)
     return out, out_valid
+
+
+def sample_nearest(values: np.ndarray, values_transform, transform, shape: tuple[int, int]) -> np.ndarray:
+    """``values (H, W)`` on the grid of ``values_transform`` sampled (nearest, clamped at the edges) at the pixel
+    centres of an ``(h, w)`` grid of ``transform`` in the same CRS. -> (h, w) of the values' dtype."""
+    h, w = shape
+    cols, rows = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
+    c, r = ~values_transform @ (transform @ (cols, rows))
+    s = values.shape
+    return values[np.clip(np.floor(r).astype(int), 0, s[0] - 1), np.clip(np.floor(c).astype(int), 0, s[1] - 1)]

@@ -17,6 +17,7 @@ from ..answer import EMPTIED_UNCHANGED, EMPTIED_UNSURE
 from ..errors import Cancelled, ModelError
 from ..geo.change_evidence import change_contrast
 from ..geo.guided import GuidedConfig, date_guide
+from ..geo.patches import largest_patch
 from ..geo.places import extent_of, half_mask
 from ..geo.signatures import SignatureConfig, with_bands
 from .decoding import CachedDecoder, check_options, compiled_step, initial_capacity
@@ -109,6 +110,9 @@ class GroundedPredictor:
     ``relate_changes``: a kept mask of a later step that names a new region outside an earlier one ("newly
     flooded land" outside the first date's "water"; :func:`engine.trace_format.new_region_outside`) is cut to
     outside that step's mask.
+    ``one_patch``: a kept mask of a step that names one patch, the largest ("the largest forest patch";
+    :func:`engine.trace_format.names_one_patch`), keeps the patch of it that holds the most pixels
+    (:mod:`engine.geo.patches`).
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
     :mod:`engine.eval.calibration`).
     ``plan_phrases``: when the options fix which regions the steps name (rankings,
@@ -120,7 +124,7 @@ class GroundedPredictor:
                  threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False,
                  flip_average: bool | None = None, plan_phrases: bool = True, sharpen_masks: bool | None = None,
                  class_signatures: bool | None = None, clip_places: bool = True, relate_changes: bool = True,
-                 judge_only: bool = False):
+                 one_patch: bool = True, judge_only: bool = False):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -137,6 +141,7 @@ class GroundedPredictor:
         self.signatures = SignatureConfig(0.0 if class_signatures is False else weight)
         self.clip_places = clip_places
         self.relate_changes = relate_changes
+        self.one_patch = one_patch
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -274,6 +279,9 @@ class GroundedPredictor:
             if outside_of is not None:
                 taken = earlier[outside_of - 1].mask_prob > cfg.mask_threshold
                 prob = prob * torch.from_numpy(~taken).to(prob.device, prob.dtype)
+            if self.one_patch_for(step_text):
+                patch = largest_patch(prob.float().cpu().numpy() > cfg.mask_threshold)
+                prob = prob * torch.from_numpy(patch).to(prob.device, prob.dtype)
         contrast = None if emptied else self._change_contrast(step_text, prob, date)
         if self.gates and contrast is not None and contrast < cfg.change_below_contrast:  # unchanged "change"
             emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
@@ -311,6 +319,11 @@ class GroundedPredictor:
         when it names none or places are not clipped."""
         half = tf.named_half(tf.parse_step_label(step_text)) if self.clip_places else None
         return half[1] if half else None
+
+    def one_patch_for(self, step_text: str) -> bool:
+        """Whether a step (its phrase or whole text) keeps one patch of its mask, the largest
+        (:mod:`engine.geo.patches`)."""
+        return self.one_patch and tf.names_one_patch(tf.parse_step_label(step_text))
 
     def outside_of(self, step_text: str, date: int, earlier: list[GroundedStep]) -> int | None:
         """Index of the earlier step (on an earlier date; the latest such) whose region a step's new region

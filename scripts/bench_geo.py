@@ -8,8 +8,12 @@ grid, stitch into a disk-backed mask), vectorising the full-resolution mask and 
 
 The per-tile model call is replaced by a cheap threshold on the red band, so the numbers measure the geo
 pipeline alone (reading, warping, tiling, stitching, vectorising, measuring), not the network.
+``--model-size 224 --bands`` takes the path a step of the engine takes: each tile shrunk to the model's input
+size for the stand-in model, its probabilities blended with the class signature and sharpened along the edges
+of the native bands (the embedded default's settings: signature weight 0.5, radius 8, eps 3e-4).
 
-    .venv/bin/python scripts/bench_geo.py [--sizes 5000 10000] [--tile 512] [--overlap 64] [--json]
+    .venv/bin/python scripts/bench_geo.py [--sizes 5000 10000] [--tile 512] [--overlap 64]
+                                          [--model-size 224 --bands] [--json]
 """
 from __future__ import annotations
 
@@ -65,9 +69,12 @@ def generate(folder: str, n: int) -> tuple[str, str]:
     return opt_path, sar_path
 
 
-def run_one(opt_path: str, sar_path: str, tile: int, overlap: int) -> dict:
+def run_one(opt_path: str, sar_path: str, tile: int, overlap: int, model_size: int = 0, bands: bool = False
+            ) -> dict:
+    from engine.geo.guided import GuidedConfig
     from engine.geo.measuring import mask_area_m2
     from engine.geo.refine import refine_tiles
+    from engine.geo.signatures import SignatureConfig
     from engine.geo.stack import open_stack
     from engine.geo.vectorizing import vectorize
 
@@ -80,7 +87,9 @@ def run_one(opt_path: str, sar_path: str, tile: int, overlap: int) -> dict:
     def predict(arrays):  # stands in for the model: cheap threshold on the red band
         return (arrays.optical[0, 0] > 0.5).astype(np.float32)
 
-    mask, _ = refine_tiles(stack, predict, tile=tile, overlap=overlap)
+    mask, _ = refine_tiles(stack, predict, tile=tile, overlap=overlap, model_size=model_size or None,
+                           guided=GuidedConfig(8, 3e-4) if bands else None,
+                           signatures=SignatureConfig(0.5) if bands else None)
     t_tiles = time.perf_counter()
     gdf = vectorize(mask)
     area = mask_area_m2(mask)
@@ -90,7 +99,8 @@ def run_one(opt_path: str, sar_path: str, tile: int, overlap: int) -> dict:
     n_tiles = len(TileGrid(stack.width, stack.height, tile, overlap))
     mask.close()
     return {
-        "size": stack.width, "tiles": n_tiles, "tile": tile, "overlap": overlap,
+        "size": stack.width, "tiles": n_tiles, "tile": tile, "overlap": overlap, "model_size": model_size or None,
+        "bands": bands,
         "open_s": round(t_open - t0, 2), "overview_s": round(t_overview - t_open, 2),
         "tiles_s": round(t_tiles - t_overview, 2), "tiles_per_s": round(n_tiles / (t_tiles - t_overview), 2),
         "megapixels_per_s": round(stack.width * stack.height / 1e6 / (t_tiles - t_overview), 2),
@@ -106,6 +116,8 @@ def main(argv=None) -> int:
     p.add_argument("--tile", type=int, default=512)
     p.add_argument("--overlap", type=int, default=64)
     p.add_argument("--dir", help="folder for the generated rasters (default: a temporary one)")
+    p.add_argument("--model-size", type=int, default=0, help="tiles shrunk to this size for the model (0: native)")
+    p.add_argument("--bands", action="store_true", help="blend and sharpen with the native bands, as the engine")
     p.add_argument("--json", action="store_true")
     p.add_argument("--_gen", type=int, help=argparse.SUPPRESS)
     p.add_argument("--_run", nargs=2, help=argparse.SUPPRESS)
@@ -114,7 +126,7 @@ def main(argv=None) -> int:
         print(json.dumps(generate(a.dir, a._gen)))
         return 0
     if a._run:
-        print(json.dumps(run_one(*a._run, a.tile, a.overlap)))
+        print(json.dumps(run_one(*a._run, a.tile, a.overlap, a.model_size, a.bands)))
         return 0
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-geo-", dir=a.dir) as folder:
@@ -124,7 +136,8 @@ def main(argv=None) -> int:
             paths = json.loads(subprocess.check_output(me + ["--_gen", str(n)]))
             gen_s = time.perf_counter() - t
             # a fresh process per size, so the peak memory is that of the pipeline alone
-            out = subprocess.check_output(me + ["--tile", str(a.tile), "--overlap", str(a.overlap), "--_run", *paths])
+            opts = ["--tile", str(a.tile), "--overlap", str(a.overlap), "--model-size", str(a.model_size)]
+            out = subprocess.check_output(me + opts + (["--bands"] if a.bands else []) + ["--_run", *paths])
             res = json.loads(out)
             res["generate_s"] = round(gen_s, 1)
             res["input_mb"] = round(sum(os.path.getsize(x) for x in paths) / 2 ** 20, 1)

@@ -140,7 +140,8 @@ def named_half(phrase: str) -> tuple[str, str] | None:
 
 
 # "the largest forest patch", "the largest water body", "the biggest single building": one patch of a region
-_ONE_PATCH_RE = re.compile(r"(?:the )?(?:single )?(?:largest|biggest) (?:single )?(?P<region>.+)", re.IGNORECASE)
+_ONE_PATCH_RE = re.compile(r"(?:the )?(?:single )?(?:largest|biggest) (?:single )?(?P<region>.+)",
+                           re.IGNORECASE)
 
 
 def names_one_patch(phrase: str) -> bool:

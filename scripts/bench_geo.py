@@ -99,8 +99,8 @@ def run_one(opt_path: str, sar_path: str, tile: int, overlap: int, model_size: i
     n_tiles = len(TileGrid(stack.width, stack.height, tile, overlap))
     mask.close()
     return {
-        "size": stack.width, "tiles": n_tiles, "tile": tile, "overlap": overlap, "model_size": model_size or None,
-        "bands": bands,
+        "size": stack.width, "tiles": n_tiles, "tile": tile, "overlap": overlap,
+        "model_size": model_size or None, "bands": bands,
         "open_s": round(t_open - t0, 2), "overview_s": round(t_overview - t_open, 2),
         "tiles_s": round(t_tiles - t_overview, 2), "tiles_per_s": round(n_tiles / (t_tiles - t_overview), 2),
         "megapixels_per_s": round(stack.width * stack.height / 1e6 / (t_tiles - t_overview), 2),
@@ -116,8 +116,10 @@ def main(argv=None) -> int:
     p.add_argument("--tile", type=int, default=512)
     p.add_argument("--overlap", type=int, default=64)
     p.add_argument("--dir", help="folder for the generated rasters (default: a temporary one)")
-    p.add_argument("--model-size", type=int, default=0, help="tiles shrunk to this size for the model (0: native)")
-    p.add_argument("--bands", action="store_true", help="blend and sharpen with the native bands, as the engine")
+    p.add_argument("--model-size", type=int, default=0,
+                   help="tiles shrunk to this size for the model (0: native)")
+    p.add_argument("--bands", action="store_true",
+                   help="blend and sharpen with the native bands, as the engine does")
     p.add_argument("--json", action="store_true")
     p.add_argument("--_gen", type=int, help=argparse.SUPPRESS)
     p.add_argument("--_run", nargs=2, help=argparse.SUPPRESS)

@@ -319,8 +319,8 @@ def test_a_new_region_is_cut_to_outside_the_earlier_step_at_native_resolution(tm
 
 
 class OnePatchPredictor(BandPredictor):
-    """BandPredictor whose second step names one patch: the decoder marks the lake and a pond (bands 1 and 3)
-    together, and the trace keeps the larger, as GroundedPredictor.one_patch_for says for "the largest ..."."""
+    """BandPredictor whose second step names one patch: the decoder marks the lake and a pond (bands 1 and
+    3) together, and the trace keeps the larger, as GroundedPredictor.one_patch_for says for "the largest"."""
 
     def _prob(self, band, date_index, images):
         if band == "both":

@@ -32,8 +32,9 @@ def test_grown_steps_are_eight_connected():
 
 
 def test_phrases_that_name_one_patch():
-    for phrase in ("largest water body", "the largest forest patch", "Largest building.", "the biggest single "
-                   "building", "largest road section", "largest grassland patch in the northern half"):
+    for phrase in ("largest water body", "the largest forest patch", "Largest building.",
+                   "the biggest single building", "largest road section",
+                   "largest grassland patch in the northern half"):
         assert names_one_patch(phrase), phrase
     for phrase in ("water", "the largest fields", "buildings", "forest next to the largest lake", ""):
         assert not names_one_patch(phrase), phrase

@@ -214,7 +214,7 @@ def test_one_native_read_resized_in_memory_matches_the_warped_read(tmp_path):
 
     for win, size in ((Window(10, 5, 128, 96), (48, 48)), (Window(0, 0, 30, 30), (48, 48))):  # shrink, grow
         warped = stack.read(win, out_shape=size)
-        resized, native = stack.read_twice_sized(win, size)
+        resized, native = stack.read_both_sizes(win, size)
         assert native.optical.shape[-2:] == (win.height, win.width)
         assert resized.optical.shape == warped.optical.shape and resized.sar.shape == warped.sar.shape
         assert resized.transform == warped.transform and (resized.aoi == warped.aoi).all()

@@ -2,10 +2,10 @@
 water body") keeps one connected patch of its mask.
 
 The mask decoder marks the class wherever it is and reads little of "largest", while which marked patch is
-the largest is geometry the engine knows. Fragments with a gap of at most ``2 * merge_px`` pixels count as one
-patch, since a decoder's mask of one true patch is often broken by a narrow gap. The cut runs on the model's grid inside
-the trace (measurements and injected tokens follow it); on native tiles the mask is kept within the model's
-patch, grown by a margin (:func:`grown`).
+the largest is geometry the engine knows. Fragments with a gap of at most ``2 * merge_px`` pixels count as
+one patch, since a decoder's mask of one true patch is often broken by a narrow gap. The cut runs on the
+model's grid inside the trace (measurements and injected tokens follow it); on native tiles the mask is kept
+within the model's patch, grown by a margin (:func:`grown`).
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ def grown(mask: np.ndarray, px: int) -> np.ndarray:
 
 def largest_patch(mask: np.ndarray, merge_px: int = MERGE_PX) -> np.ndarray:
     """(H, W) bool: the region of the patch of ``mask`` (H, W) bool that holds the most mask pixels, fragments
-    with a gap of at most ``2 * merge_px`` pixels joined (8-connected). ``mask & region`` is the patch; all False when the
-    mask is empty. Ties go to the patch met first in row order."""
+    with a gap of at most ``2 * merge_px`` pixels joined (8-connected). ``mask & region`` is the patch; all
+    False when the mask is empty. Ties go to the patch met first in row order."""
     mask = np.asarray(mask, bool)
     if not mask.any():
         return np.zeros_like(mask)

@@ -40,8 +40,8 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     whole grid's, so the share is of the area of interest. ``outside``: the mask of an earlier step in the
     same grid; keep only the pixels outside it (a new region outside an earlier one,
     :func:`engine.trace_format.new_region_outside`). ``within``: ``(region (H, W) bool, its affine
-    transform)`` on a coarser grid of the same CRS (the overview's); keep only the pixels whose centres fall in
-    it (one patch, :mod:`engine.geo.patches`). Returns the mask and
+    transform)`` on a coarser grid of the same CRS (the overview's); keep only the pixels whose centres fall
+    in it (one patch, :mod:`engine.geo.patches`). Returns the mask and
     the finished :class:`Stitcher`, which holds ``confidence`` (mean probability inside the mask), ``area_m2``,
     ``usable_area_m2`` and ``share``.
     """
@@ -56,21 +56,21 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
 
 
 def _read_tile(stack, win, model_size, dates, with_native: bool):
-    """(arrays at the model's size, arrays at native resolution or None). With ``with_native`` the tile is read
-    once at native resolution and resized in memory."""
+    """(arrays at the model's size, arrays at native resolution or None). With ``with_native`` the tile is
+    read once at native resolution and resized in memory."""
     if model_size is None:
         arrays = stack.read(win, dates=dates)
         return arrays, arrays
     if with_native:
-        return stack.read_twice_sized(win, (model_size, model_size), dates=dates)
+        return stack.read_both_sizes(win, (model_size, model_size), dates=dates)
     return stack.read(win, out_shape=(model_size, model_size), dates=dates), None
 
 
 def _with_native_bands(stack, native, prob, t, date_index, model_size, only_date,
                        guided: GuidedConfig | None, signatures: SignatureConfig | None) -> np.ndarray:
     """``prob`` (h, w) of one tile blended with the class signature of the date's bands (``signatures``) and
-    sharpened along their edges (``guided``), the ``native`` arrays holding the bands at native resolution; each
-    is skipped when None; ``t``: the date's index in the tile's arrays."""
+    sharpened along their edges (``guided``), the ``native`` arrays holding the bands at native resolution;
+    each is skipped when None; ``t``: the date's index in the tile's arrays."""
     dates = slice(date_index, date_index + 1) if only_date else slice(None)  # the dates the arrays hold
     guide = date_guide(native.optical, native.sar, stack.has_optical[dates], stack.has_sar[dates], t)
     scale = max(prob.shape) / model_size if model_size else 1.0

@@ -26,8 +26,8 @@ def resize_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def resize_valued(values: np.ndarray, valid: np.ndarray, shape: tuple[int, int]
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Bands ``values (C, h0, w0)`` float with their ``valid (h0, w0)`` bool pixels -> ``(C, h, w)`` float32 and
-    ``(h, w)`` bool, as a warp of the same extent would give them: area average of the valid pixels when
+    """Bands ``values (C, h0, w0)`` float with their ``valid (h0, w0)`` bool pixels -> ``(C, h, w)`` float32
+    and ``(h, w)`` bool, as a warp of the same extent would give them: area average of the valid pixels when
     shrinking, bilinear when growing; an output pixel is valid when any valid pixel contributes to it, and
     invalid ones are 0."""
     from PIL import Image
@@ -38,7 +38,8 @@ def resize_valued(values: np.ndarray, valid: np.ndarray, shape: tuple[int, int]
     method = Image.BOX if shape[0] < h0 else Image.BILINEAR
 
     def resize(plane: np.ndarray) -> np.ndarray:
-        return np.asarray(Image.fromarray(plane.astype(np.float32), mode="F").resize((shape[1], shape[0]), method))
+        image = Image.fromarray(plane.astype(np.float32), mode="F")
+        return np.asarray(image.resize((shape[1], shape[0]), method))
 
     weight = resize(np.asarray(valid, np.float32))
     out_valid = weight > 1e-6
@@ -49,10 +50,11 @@ def resize_valued(values: np.ndarray, valid: np.ndarray, shape: tuple[int, int]
 
 
 def sample_nearest(values: np.ndarray, values_transform, transform, shape: tuple[int, int]) -> np.ndarray:
-    """``values (H, W)`` on the grid of ``values_transform`` sampled (nearest, clamped at the edges) at the pixel
-    centres of an ``(h, w)`` grid of ``transform`` in the same CRS. -> (h, w) of the values' dtype."""
+    """``values (H, W)`` on the grid of ``values_transform`` sampled (nearest, clamped at the edges) at the
+    pixel centres of an ``(h, w)`` grid of ``transform`` in the same CRS. -> (h, w) of the values' dtype."""
     h, w = shape
     cols, rows = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
     c, r = ~values_transform @ (transform @ (cols, rows))
-    s = values.shape
-    return values[np.clip(np.floor(r).astype(int), 0, s[0] - 1), np.clip(np.floor(c).astype(int), 0, s[1] - 1)]
+    rows_in = np.clip(np.floor(r).astype(int), 0, values.shape[0] - 1)
+    cols_in = np.clip(np.floor(c).astype(int), 0, values.shape[1] - 1)
+    return values[rows_in, cols_in]

@@ -111,10 +111,11 @@ class InputStack:
         down = out_shape is not None and out_shape[0] < window.height
         return self._read_grid(transform, shape, down, dates)
 
-    def read_twice_sized(self, window, out_shape: tuple[int, int], dates: list[int] | None = None
+    def read_both_sizes(self, window, out_shape: tuple[int, int], dates: list[int] | None = None
                          ) -> tuple[StackArrays, StackArrays]:
-        """``window`` read once at native resolution, and the same arrays resampled in memory to ``out_shape``
-        (area average of valid pixels when shrinking, as :meth:`read` warps them). Returns (resized, native)."""
+        """``window`` read once at native resolution, and the same arrays resampled in memory to
+        ``out_shape`` (area average of valid pixels when shrinking, as :meth:`read` warps them). Returns
+        (resized, native)."""
         native = self.read(window, dates=dates)
         t = native.valid.shape[0]
 
@@ -127,7 +128,8 @@ class InputStack:
         optical, valid_o = sized(native.optical)
         sar, valid_s = sized(native.sar)
         transform = self.window_transform(window, out_shape)
-        resized = StackArrays(optical, sar, valid_o | valid_s, aoi_mask(self.aoi, transform, out_shape), transform)
+        aoi = aoi_mask(self.aoi, transform, out_shape)
+        resized = StackArrays(optical, sar, valid_o | valid_s, aoi, transform)
         return resized, native
 
     def _read_grid(self, transform: Affine, shape: tuple[int, int], downsample: bool,

@@ -142,10 +142,12 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         tick = _progress(progress, 0.5 + 0.45 * k / n, 0.5 + 0.45 * (k + 1) / n, f"refining step {k + 1}")
         # a new region outside an earlier step's: that step's full-resolution mask
         outside = next((s.mask_raster for s in steps if s.index == getattr(gs, "outside_of", None)), None)
-        # one patch: the native mask stays near the patch the trace kept
-        within = ((grown(prob >= cfg.threshold, NATIVE_MARGIN_PX), ov_t)
-                  if _for_step(predictor, "one_patch_for", gs) else None)
         if has_region and cfg.refine:
+            # one patch: the native mask stays near the patch the trace kept (the overview's own
+            # probabilities, sampled below when refinement is off, hold that patch alone already)
+            within = ((grown(prob >= cfg.threshold, NATIVE_MARGIN_PX), ov_t)
+                      if _for_step(predictor, "one_patch_for", gs) else None)
+
             def predict(arrays: StackArrays, _gs=gs, _d=d):  # arrays hold the step's date alone
                 images = make_images(arrays, has_opt[_d:_d + 1], has_sar[_d:_d + 1], device)
                 return _numpy(predictor.predict_mask(_gs.seg_embedding, 0, images))
@@ -160,8 +162,7 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         elif has_region:
             mask, stitched = refine_tiles(stack, _OverviewSampler(prob, ov_t), d, cfg.tile_size, cfg.overlap,
                                           threshold=cfg.threshold, progress=tick, cancelled=cancelled,
-                                          half=_for_step(predictor, "half_for", gs), outside=outside,
-                                          within=within)
+                                          half=_for_step(predictor, "half_for", gs), outside=outside)
         else:  # no region: nothing to read at native resolution
             mask, stitched = MaskRaster.empty(stack.width, stack.height, stack.transform, stack.crs), None
         polys = vectorize(mask)

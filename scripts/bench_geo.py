@@ -10,7 +10,7 @@ The per-tile model call is replaced by a cheap threshold on the red band, so the
 pipeline alone (reading, warping, tiling, stitching, vectorising, measuring), not the network.
 ``--model-size 224 --bands`` takes the path a step of the engine takes: each tile shrunk to the model's input
 size for the stand-in model, its probabilities blended with the class signature and sharpened along the edges
-of the native bands (the embedded default's settings: signature weight 0.5, radius 8, eps 3e-4).
+of the native bands (with the embedded default's settings, read from its config.json).
 
     .venv/bin/python scripts/bench_geo.py [--sizes 5000 10000] [--tile 512] [--overlap 64]
                                           [--model-size 224 --bands] [--json]
@@ -71,6 +71,7 @@ def generate(folder: str, n: int) -> tuple[str, str]:
 
 def run_one(opt_path: str, sar_path: str, tile: int, overlap: int, model_size: int = 0, bands: bool = False
             ) -> dict:
+    from engine.api import DEFAULT_MODEL_DIR
     from engine.geo.guided import GuidedConfig
     from engine.geo.measuring import mask_area_m2
     from engine.geo.refine import refine_tiles
@@ -84,12 +85,15 @@ def run_one(opt_path: str, sar_path: str, tile: int, overlap: int, model_size: i
     stack.overview(448)  # cached by the check in open_stack, as in the engine
     t_overview = time.perf_counter()
 
+    with open(DEFAULT_MODEL_DIR / "config.json") as f:
+        cfg = json.load(f)
+
     def predict(arrays):  # stands in for the model: cheap threshold on the red band
         return (arrays.optical[0, 0] > 0.5).astype(np.float32)
 
     mask, _ = refine_tiles(stack, predict, tile=tile, overlap=overlap, model_size=model_size or None,
-                           guided=GuidedConfig(8, 3e-4) if bands else None,
-                           signatures=SignatureConfig(0.5) if bands else None)
+                           guided=GuidedConfig(cfg["guided_radius"], cfg["guided_eps"]) if bands else None,
+                           signatures=SignatureConfig(cfg["signature_weight"]) if bands else None)
     t_tiles = time.perf_counter()
     gdf = vectorize(mask)
     area = mask_area_m2(mask)

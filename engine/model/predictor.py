@@ -92,6 +92,11 @@ def pixel_share_measure(mask_prob: np.ndarray, date_index: int = 0, valid: np.nd
     return tf.format_measurement(tf.Measurement(float(inside.sum()), float(inside.sum()) / max(total, 1)))
 
 
+def _kept(prob: torch.Tensor, keep: np.ndarray) -> torch.Tensor:
+    """``prob`` (S, S) zeroed where ``keep`` (S, S) bool is False."""
+    return prob * torch.from_numpy(keep).to(prob.device, prob.dtype)
+
+
 class GroundedPredictor:
     """``set_images`` once per question (or tile), then ``answer``. ``prefix_mode``: ``cache`` (append to
     the KV cache), ``recompute-seg`` (re-run the whole prefix after each injection) or ``recompute-token``
@@ -278,10 +283,9 @@ class GroundedPredictor:
             prob = self._within_place(self._with_bands(prob, date, self.signatures_for(step_text)), step_text)
             if outside_of is not None:
                 taken = earlier[outside_of - 1].mask_prob > cfg.mask_threshold
-                prob = prob * torch.from_numpy(~taken).to(prob.device, prob.dtype)
+                prob = _kept(prob, ~taken)
             if self.one_patch_for(step_text):
-                patch = largest_patch(prob.float().cpu().numpy() > cfg.mask_threshold)
-                prob = prob * torch.from_numpy(patch).to(prob.device, prob.dtype)
+                prob = _kept(prob, largest_patch(prob.float().cpu().numpy() > cfg.mask_threshold))
         contrast = None if emptied else self._change_contrast(step_text, prob, date)
         if self.gates and contrast is not None and contrast < cfg.change_below_contrast:  # unchanged "change"
             emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
@@ -342,7 +346,7 @@ class GroundedPredictor:
         if extent is None:
             return prob
         inside = half_mask(side, tuple(prob.shape), extent)
-        return prob * torch.from_numpy(inside).to(prob.device, prob.dtype)
+        return _kept(prob, inside)
 
     def _with_bands(self, prob: torch.Tensor, date: int, signatures: SignatureConfig | None) -> torch.Tensor:
         """``prob`` (S, S) blended with the class signature of its date's bands (``signatures``, None: not)

@@ -148,10 +148,14 @@ def test_ranking_order():
         assert planned_phrases(r.question, r.choices) == [s.phrase for s in r.steps]
 
 
-def test_only_rankings_plan_their_phrases():
-    for task in ("coverage", "area", "distance", "boundary"):
+def test_rankings_and_pair_questions_plan_the_phrases_their_traces_name():
+    for task in ("coverage", "area"):
         recs = _all(task, _ctx(_grid()), n=10)
         assert recs and all(planned_phrases(r.question, r.choices) == [] for r in recs), task
+    for task in ("distance", "boundary"):  # both regions, the reference first, as the trace measures them
+        recs = _all(task, _ctx(_grid()), n=10)
+        assert recs and all(planned_phrases(r.question, r.choices) == [s.phrase for s in r.steps]
+                            for r in recs), task
 
 
 def test_change_destroyed_buildings():

@@ -145,6 +145,22 @@ def test_ranking_steps_name_the_regions_the_options_rank(tiny):
         assert f"Step 2: {labels[1]}. <t1> [SEG] [" in out.text
 
 
+def test_distance_steps_name_the_two_regions_the_question_names(tiny):
+    """A model that names a wrong second region still grounds both regions of a distance question,
+    the reference first, as trace synthesis measures them."""
+    model, tok = tiny
+    # with a plan the model's own phrase tokens are never asked for: script only what it writes
+    undo = script(model, tok, "Step 1: <t1> [SEG]\nStep 2: <t1> [SEG]\nAnswer: B\n")
+    try:
+        p = GroundedPredictor(model, tok)
+        p.set_images(images(1, seed=4))
+        out = p.answer("How far are the buildings from the roads?", ["under 75 m", "75 m to 150 m", "over 150 m"])
+    finally:
+        undo()
+    assert [s.label for s in out.steps] == ["roads", "buildings"]
+    assert "Step 2: buildings. <t1> [SEG] [" in out.text and out.choice == "B"
+
+
 def test_date_token_routes_the_mask_decoder(tiny):
     model, tok = tiny
     imgs = images(2, seed=4)

@@ -36,11 +36,21 @@ def test_planned_phrases_follow_the_question_for_rankings():
         == ["forest", "water"]
 
 
-def test_planned_phrases_leave_other_questions_free():
-    assert tf.planned_phrases("What share is water?", ["under 5 %", "5 % to 10 %", "over 10 %"]) == []
+def test_pair_questions_plan_both_regions_reference_first():
     assert tf.planned_phrases("Do the roads and the water touch?",
                               ["adjacent (they share a boundary)", "separated by less than 20 m",
-                               "separated by more than 20 m"]) == []
+                               "separated by more than 20 m"]) == ["roads", "water"]
+    assert tf.pair_phrases("How far is the largest water body from the roads?") == ["roads", "largest water body"]
+    assert tf.pair_phrases("How close do the buildings come to the  largest forest patch?") \
+        == ["largest forest patch", "buildings"]
+    assert tf.pair_phrases("What is the gap between the cropland and the river?") == ["cropland", "river"]
+    assert tf.pair_phrases("Is the water adjacent to the forest?") == ["water", "forest"]
+    assert tf.pair_phrases("How far is the water from the water?") == []
+    assert tf.pair_phrases("How much water is there?") == []
+
+
+def test_planned_phrases_leave_other_questions_free():
+    assert tf.planned_phrases("What share is water?", ["under 5 %", "5 % to 10 %", "over 10 %"]) == []
     assert tf.planned_phrases("Is it flooded?", ["yes", "no"]) == []  # options the question does not name
     assert tf.planned_phrases("Which is larger, the waterway or the forest?", ["water", "forest"]) == []
     assert tf.planned_phrases("Where is the water?", None) == []

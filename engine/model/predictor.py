@@ -120,8 +120,8 @@ class GroundedPredictor:
     (:mod:`engine.geo.patches`).
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
     :mod:`engine.eval.calibration`).
-    ``plan_phrases``: when the options fix which regions the steps name (rankings,
-    :func:`engine.trace_format.planned_phrases`), each opened step's phrase is written for the model, so
+    ``plan_phrases``: when the options or the question fix which regions the steps name (rankings, distance
+    and boundary questions: :func:`engine.trace_format.planned_phrases`), each opened step's phrase is written for the model, so
     every option's region is grounded and measured once; masks, measurements and the answer stay the
     model's."""
 

@@ -184,15 +184,15 @@ def parse_answer(trace: str, n_choices: int = 0) -> tuple[str, str | None]:
     return text, choice
 
 
-# How distance and boundary questions name their two regions: (pattern, group of the reference, of the target).
+# How distance and boundary questions name their two regions: group "a" the reference, "b" the target.
 # Trace synthesis measures the target's distance from the reference, so the reference's step comes first.
 _PAIR_PATTERNS = (
-    (r"how far (?:is|are) (?:the )?(?P<b>.+?) from (?:the )?(?P<a>.+?)\?*$", "a", "b"),
-    (r"how close (?:do|does) (?:the )?(?P<b>.+?) come to (?:the )?(?P<a>.+?)\?*$", "a", "b"),
-    (r"(?:distance|gap) between (?:the )?(?P<a>.+?) and (?:the )?(?P<b>.+?)\?*$", "a", "b"),
-    (r"^how do (?:the )?(?P<a>.+?) and (?:the )?(?P<b>.+?) lie relative to each other\?*$", "a", "b"),
-    (r"^do (?:the )?(?P<a>.+?) and (?:the )?(?P<b>.+?) touch\?*$", "a", "b"),
-    (r"^(?:is|are) (?:the )?(?P<a>.+?) adjacent to (?:the )?(?P<b>.+?)\?*$", "a", "b"),
+    r"how far (?:is|are) (?:the )?(?P<b>.+?) from (?:the )?(?P<a>.+?)\?*$",
+    r"how close (?:do|does) (?:the )?(?P<b>.+?) come to (?:the )?(?P<a>.+?)\?*$",
+    r"(?:distance|gap) between (?:the )?(?P<a>.+?) and (?:the )?(?P<b>.+?)\?*$",
+    r"^how do (?:the )?(?P<a>.+?) and (?:the )?(?P<b>.+?) lie relative to each other\?*$",
+    r"^do (?:the )?(?P<a>.+?) and (?:the )?(?P<b>.+?) touch\?*$",
+    r"^(?:is|are) (?:the )?(?P<a>.+?) adjacent to (?:the )?(?P<b>.+?)\?*$",
 )
 
 
@@ -201,17 +201,17 @@ def pair_phrases(question: str) -> list[str]:
     the largest water body from the roads?" -> ["roads", "largest water body"]), else []. The model often
     names one region wrongly or only one of the two; the question names both."""
     q = " ".join(question.strip().split())
-    for pattern, first, second in _PAIR_PATTERNS:
+    for pattern in _PAIR_PATTERNS:
         m = re.search(pattern, q, re.IGNORECASE)
         if m:
-            a, b = (m.group(first).strip(" ,."), m.group(second).strip(" ,."))
-            if a and b and a.lower() != b.lower():
+            a, b = m.group("a").strip(" ,."), m.group("b").strip(" ,.")
+            if not same_region(a, b):
                 return [a, b]
     return []
 
 
 def planned_phrases(question: str, choices: list[str] | None) -> list[str]:
-    """The phrases a trace's steps must name, in order, when the options fix them; else [].
+    """The phrases a trace's steps must name, in order, when the options or the question fix them; else [].
 
     Options that rank regions ("water > cropland > forest", or the bare names "water", "cropland") are
     answered by one step per named region, in the order the question names them (as trace synthesis

@@ -154,7 +154,8 @@ def test_distance_steps_name_the_two_regions_the_question_names(tiny):
     try:
         p = GroundedPredictor(model, tok)
         p.set_images(images(1, seed=4))
-        out = p.answer("How far are the buildings from the roads?", ["under 75 m", "75 m to 150 m", "over 150 m"])
+        out = p.answer("How far are the buildings from the roads?",
+                       ["under 75 m", "75 m to 150 m", "over 150 m"])
     finally:
         undo()
     assert [s.label for s in out.steps] == ["roads", "buildings"]

@@ -40,7 +40,8 @@ def test_pair_questions_plan_both_regions_reference_first():
     assert tf.planned_phrases("Do the roads and the water touch?",
                               ["adjacent (they share a boundary)", "separated by less than 20 m",
                                "separated by more than 20 m"]) == ["roads", "water"]
-    assert tf.pair_phrases("How far is the largest water body from the roads?") == ["roads", "largest water body"]
+    assert tf.pair_phrases("How far is the largest water body from the roads?") \
+        == ["roads", "largest water body"]
     assert tf.pair_phrases("How close do the buildings come to the  largest forest patch?") \
         == ["largest forest patch", "buildings"]
     assert tf.pair_phrases("What is the gap between the cropland and the river?") == ["cropland", "river"]

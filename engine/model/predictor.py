@@ -121,9 +121,9 @@ class GroundedPredictor:
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
     :mod:`engine.eval.calibration`).
     ``plan_phrases``: when the options or the question fix which regions the steps name (rankings, distance
-    and boundary questions: :func:`engine.trace_format.planned_phrases`), each opened step's phrase is written for the model, so
-    every option's region is grounded and measured once; masks, measurements and the answer stay the
-    model's."""
+    and boundary questions: :func:`engine.trace_format.planned_phrases`), each opened step's phrase is
+    written for the model, so every named region is grounded and measured once; masks, measurements and the
+    answer stay the model's."""
 
     def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache", max_new_tokens: int = 160,
                  threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False,

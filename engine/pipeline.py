@@ -59,7 +59,7 @@ def to_model_images(arrays: StackArrays, has_optical: np.ndarray, has_sar: np.nd
 
     return ModelImages(optical=t(arrays.optical), sar=t(arrays.sar), valid=t(arrays.valid, torch.bool),
                        has_optical=t(np.asarray(has_optical), torch.bool),
-                       has_sar=t(np.asarray(has_sar), torch.bool))
+                       has_sar=t(np.asarray(has_sar), torch.bool), nir=t(arrays.nir))
 
 
 def _progress(progress: Progress | None, lo: float, hi: float, message: str) -> Callable[..., None]:
@@ -250,7 +250,7 @@ def _resized(a: StackArrays, size: int) -> StackArrays:
     from affine import Affine
 
     t = a.transform @ Affine.scale(s / size) if a.transform is not None else None
-    return StackArrays(r(a.optical), r(a.sar), valid, resize_mask(a.aoi, (size, size)), t)
+    return StackArrays(r(a.optical), r(a.sar), valid, resize_mask(a.aoi, (size, size)), t, r(a.nir))
 
 
 def _overview_rgb(a: StackArrays, h: int, w: int) -> np.ndarray:

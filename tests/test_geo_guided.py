@@ -126,6 +126,10 @@ def test_date_guide_takes_the_bands_the_date_has():
     assert date_guide(opt, sar, [True, False], [True, True], 0).shape == (5, 4, 4)
     assert date_guide(opt, sar, [True, False], [True, True], 1).shape == (2, 4, 4)
     assert date_guide(None, sar, [False, False], [False, True], 0) is None
+    nir = np.full((2, 1, 4, 4), 0.5)
+    with_nir = date_guide(opt, sar, [True, False], [True, True], 0, nir)
+    assert with_nir.shape == (6, 4, 4) and np.allclose(with_nir[3], 0.5) and np.allclose(with_nir[4:], 0)
+    assert date_guide(opt, sar, [True, False], [True, True], 1, nir).shape == (2, 4, 4)
 
 
 def test_refinement_sharpens_coarse_tile_masks_at_native_resolution(tmp_path):

@@ -8,7 +8,7 @@ from pyproj import Transformer
 
 from terrascope_reasoning.engine.errors import InputError
 from terrascope_reasoning.engine.geo.raster_io import write_raster
-from terrascope_reasoning.engine.geo.sources import OPTICAL, SAR, default_bands, open_source
+from terrascope_reasoning.engine.geo.sources import OPTICAL, SAR, default_bands, default_nir_band, open_source
 from terrascope_reasoning.engine.geo.stack import open_stack
 
 UTM = "EPSG:32633"
@@ -109,6 +109,7 @@ def test_band_defaults():
     assert default_bands(OPTICAL, 12) == [4, 3, 2]
     names = ("B02", "B03", "B04", "B08", "B11")
     assert default_bands(OPTICAL, 5, names) == [3, 2, 1]
+    assert default_bands(OPTICAL, 4, ("B2 blue", "B3 green", "B4  red", "B8 nir")) == [3, 2, 1]
     assert default_bands(SAR, 2, ("VH", "VV")) == [2, 1]
     assert default_bands(SAR, 1) == [1]
 
@@ -121,6 +122,36 @@ def test_sentinel2_file_reads_b4_b3_b2(tmp_path):
     a = open_stack(optical=path).read()
     expected = np.array([400, 300, 200]) * 1e-4 / 0.3
     assert np.allclose(a.optical[0, :, 5, 5], expected, atol=1e-4)
+
+
+def test_near_infrared_is_found_by_description_or_sentinel2_layout_and_never_taken_from_the_model_bands():
+    assert default_nir_band(13) == 8 and default_nir_band(12) == 8
+    assert default_nir_band(4, ("B4 red", "B3 green", "B2 blue", "B8 nir")) == 4
+    assert default_nir_band(13, tuple(f"B{i}" for i in (1, 2, 3, 4, 5, 6, 7, "8A", 8, 9, 10, 11, 12))) == 9
+    assert default_nir_band(4, ("Red", "Green", "Blue", "NIR")) == 4
+    assert default_nir_band(3) == 0 and default_nir_band(4) == 0  # R, G, B (+ alpha?) files tell nothing
+    assert default_nir_band(13, (), (8, 4, 3)) == 0
+
+
+def test_sentinel2_near_infrared_travels_as_a_guide_band_beside_the_model_bands(tmp_path):
+    data = np.zeros((13, 64, 64), np.uint16)
+    for b in range(13):
+        data[b] = 100 * (b + 1)
+    data[7, :, :8] = 0  # B8 missing on a strip: a NIR gap alone is no nodata of the model bands
+    path = write_raster(tmp_path / "s2.tif", data, OPT_T, UTM, nodata=0)
+    stack = open_stack(optical=path)
+    a = stack.read()
+    assert a.optical.shape == (1, 3, 64, 64) and a.nir.shape == (1, 1, 64, 64)
+    assert np.allclose(a.nir[0, 0, 5, 20], 800 * 1e-4 / 0.3, atol=1e-4)
+    assert a.valid[0, 5, 2]
+    ov, _ = stack.overview(32)
+    assert ov.nir.shape == (1, 1, 32, 32) and np.allclose(ov.nir[0, 0, 5, 20], 800 * 1e-4 / 0.3, atol=1e-3)
+    small, native = stack.read_both_sizes(stack.full_window(), (16, 16))
+    assert small.nir.shape == (1, 1, 16, 16) and native.nir.shape == (1, 1, 64, 64)
+    rgb = make_optical(tmp_path / "rgb.tif")
+    assert open_stack(optical=rgb).read().nir is None
+    # a series where one date has no NIR reads none: guides must mean the same bands on every date
+    assert open_stack(dates=[path, rgb]).read().nir is None
 
 
 def test_explicit_bands_and_too_few_bands(tmp_path):

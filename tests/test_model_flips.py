@@ -23,6 +23,9 @@ def test_flip_images_flips_every_image_and_keeps_the_modalities():
     assert torch.equal(h.optical, imgs.optical.flip(-1)) and h.sar is None
     assert torch.equal(h.valid, imgs.valid.flip(-1)) and not h.valid[1, 0, -5:].any()
     assert h.has_optical.tolist() == [True, True] and h.has_sar.tolist() == [False, False]
+    imgs.nir = torch.rand(2, 1, *imgs.valid.shape[-2:])
+    assert torch.equal(flip_images(imgs, (-2,)).nir, imgs.nir.flip(-2))
+    assert torch.equal(imgs.to("cpu").nir, imgs.nir)
 
 
 def test_averaged_mask_is_flip_equivariant(tiny):  # noqa: F811

@@ -305,9 +305,12 @@ def test_masks_of_steps_that_name_a_class_alone_are_blended_with_the_scenes_clas
     text = "Step 1: the largest water patch. <t1> [SEG]\nStep 2: water. <t1> [SEG]\nAnswer: A\n"
     plain, _ = _run(model, tok, "cache", imgs, text=text)
     old = model.config.signature_weight
+    with_nir = images(1, seed=7)
+    with_nir.nir = torch.rand((1, 1) + tuple(imgs.valid.shape[-2:]), generator=torch.Generator().manual_seed(3))
     try:
         model.config.signature_weight = 0.5
         blended, _ = _run(model, tok, "cache", imgs, text=text)
+        blended_nir, _ = _run(model, tok, "cache", with_nir, text=text)
     finally:
         model.config.signature_weight = old
     guide = date_guide(imgs.optical.numpy(), imgs.sar.numpy(), imgs.has_optical, imgs.has_sar, 0)
@@ -316,6 +319,12 @@ def test_masks_of_steps_that_name_a_class_alone_are_blended_with_the_scenes_clas
     assert not np.array_equal(blended.steps[1].mask_prob, plain.steps[1].mask_prob)
     assert np.allclose(blended.steps[1].mask_prob, want, atol=1e-5)
     assert blended.steps[1].confidence == plain.steps[1].confidence
+    # the near-infrared guide band joins the bands the signature is learnt from (the network never sees it)
+    guide_nir = date_guide(imgs.optical.numpy(), imgs.sar.numpy(), imgs.has_optical, imgs.has_sar, 0,
+                           with_nir.nir.numpy())
+    want_nir = blend_signature(plain.steps[1].mask_prob, guide_nir, imgs.valid[0].numpy(), SignatureConfig(0.5))
+    assert np.allclose(blended_nir.steps[1].mask_prob, want_nir, atol=1e-5)
+    assert not np.allclose(blended_nir.steps[1].mask_prob, blended.steps[1].mask_prob, atol=1e-5)
 
 
 def test_a_step_in_one_half_of_the_area_keeps_its_mask_in_that_half_alone(tiny):

@@ -7,8 +7,8 @@ Each sample is the model's ``forward_train`` input::
      "prompt": str, "trace": str, "masks": (N_seg, S, S) float32, "mask_dates": list[int], "task": str}
 
 T is the number of dates the question is asked on (1, or 2 for change questions); ``mask_dates[i]`` is
-step i's 0-based index into those T dates. Optical = bands R, G, B through ``normalize_optical``;
-SAR = VV, VH through ``normalize_sar``: the same path real files take at inference.
+step i's 0-based index into those T dates. Optical = bands R, G, B (and NIR, a guide band) through
+``normalize_optical``; SAR = VV, VH through ``normalize_sar``: the same path real files take at inference.
 
 Seeds: sample ``i`` uses scene seed ``seed_start + i // questions_per_scene``. Training seeds lie in
 [0, TEST_SEED_START); the held-out test split starts at TEST_SEED_START = 10**6 and is never trained on.
@@ -54,14 +54,15 @@ class DatasetConfig:
     with_record: bool = False  # add "record" (QuestionRecord) and "grid" ((transform, crs)), for evaluation
 
 
-def _model_images(optical, sar, valid, has_optical, has_sar):
+def _model_images(optical, sar, valid, has_optical, has_sar, nir=None):
     """Wrap arrays in the model's ModelImages (engine.model.inputs), or a plain dict if it is absent."""
     try:
         from ..model.inputs import ModelImages
     except ImportError:  # model package not installed in this checkout: same fields as a dict
         return {"optical": optical, "sar": sar, "valid": valid, "has_optical": has_optical,
-                "has_sar": has_sar}
-    return ModelImages(optical=optical, sar=sar, valid=valid, has_optical=has_optical, has_sar=has_sar)
+                "has_sar": has_sar, "nir": nir}
+    return ModelImages(optical=optical, sar=sar, valid=valid, has_optical=has_optical, has_sar=has_sar,
+                       nir=nir)
 
 
 def sample_from_record(scene: Scene, rec: QuestionRecord, modalities: str = "both",
@@ -72,16 +73,18 @@ def sample_from_record(scene: Scene, rec: QuestionRecord, modalities: str = "bot
     t = len(dates)
     s = scene.labels.shape[-1]
     valid = np.ones((s, s), bool) if valid is None else np.asarray(valid, bool)
-    opt = sar = None
+    opt = sar = nir = None
     if modalities in ("both", "optical"):
         opt = torch.from_numpy(np.stack([normalize_optical(scene.optical[d, :3], 1e-4) * valid
+                                         for d in dates]))
+        nir = torch.from_numpy(np.stack([normalize_optical(scene.optical[d, 3:4], 1e-4) * valid
                                          for d in dates]))
     if modalities in ("both", "sar"):
         sar = torch.from_numpy(np.stack([normalize_sar(scene.sar[d]) * valid for d in dates]))
     # numpy-backed: torch.ones/full of bool cost milliseconds each on CPU
     images = _model_images(opt, sar, torch.from_numpy(np.repeat(valid[None], t, axis=0)),
                            torch.from_numpy(np.full(t, opt is not None)),
-                           torch.from_numpy(np.full(t, sar is not None)))
+                           torch.from_numpy(np.full(t, sar is not None)), nir)
     masks = torch.from_numpy(np.stack([st.mask for st in rec.steps]).astype(np.float32)) if rec.steps \
         else torch.zeros((0, s, s))
     out = {"images": images, "prompt": rec.prompt, "trace": rec.trace, "masks": masks,

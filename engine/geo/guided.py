@@ -123,10 +123,13 @@ def relevel_like(prob: np.ndarray, reference: np.ndarray, threshold: float = 0.5
 
 
 def date_guide(optical: np.ndarray | None, sar: np.ndarray | None, has_optical, has_sar,
-               date: int) -> np.ndarray | None:
+               date: int, nir: np.ndarray | None = None) -> np.ndarray | None:
     """The bands of one date as a guide: ``optical`` (T, 3, H, W) and/or ``sar`` (T, 2, H, W) in [0, 1]
-    (either None), ``has_*``: (T,) flags of the modalities that date really has. -> (C, H, W) float32 with
-    C in {2, 3, 5}, or None when the date has no bands."""
-    parts = [np.asarray(x[date], np.float32) for x, has in ((optical, has_optical), (sar, has_sar))
+    (either None), ``has_*``: (T,) flags of the modalities that date really has; ``nir`` (T, 1, H, W), the
+    optical near-infrared band (None: not read), joins the optical bands: it tells water and built-up from
+    vegetation where red, green and blue barely do. -> (C, H, W) float32 with C in {2, 3, 4, 5, 6}, or None
+    when the date has no bands."""
+    parts = [np.asarray(x[date], np.float32) for x, has in ((optical, has_optical), (nir, has_optical),
+                                                            (sar, has_sar))
              if x is not None and bool(has[date])]
     return np.concatenate(parts, 0) if parts else None

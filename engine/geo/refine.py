@@ -72,7 +72,8 @@ def _with_native_bands(stack, native, prob, t, date_index, model_size, only_date
     sharpened along their edges (``guided``), the ``native`` arrays holding the bands at native resolution;
     each is skipped when None; ``t``: the date's index in the tile's arrays."""
     dates = slice(date_index, date_index + 1) if only_date else slice(None)  # the dates the arrays hold
-    guide = date_guide(native.optical, native.sar, stack.has_optical[dates], stack.has_sar[dates], t)
+    guide = date_guide(native.optical, native.sar, stack.has_optical[dates], stack.has_sar[dates], t,
+                       native.nir)
     scale = max(prob.shape) / model_size if model_size else 1.0
     native_cfg = None if guided is None else GuidedConfig(max(1, round(guided.radius * scale)), guided.eps,
                                                           guided.keep_area, guided.threshold)

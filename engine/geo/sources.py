@@ -36,7 +36,9 @@ def gdal_env():
 class RasterSource:
     """An opened input file. ``bands``: the 1-based bands read, in model order (R, G, B or VV, VH).
 
-    ``scale``: optical stored value -> reflectance factor; ``linear``: SAR stored as linear power.
+    ``scale``: optical stored value -> reflectance factor; ``linear``: SAR stored as linear power;
+    ``nir_band``: 1-based near-infrared band of an optical file (0: none), read as a guide band only (the
+    network sees R, G, B; class signatures and edge sharpening also see NIR, :func:`default_nir_band`).
     """
 
     path: str
@@ -52,6 +54,7 @@ class RasterSource:
     linear: bool = False
     descriptions: tuple = field(default_factory=tuple)
     alpha_band: int = 0  # 1-based alpha band of the file (0: none); its zeros are nodata
+    nir_band: int = 0
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -67,7 +70,8 @@ class RasterSource:
              ) -> tuple[np.ndarray, np.ndarray]:
         """Warp onto the grid (crs, transform, shape=(h, w)).
 
-        Returns ``values (C, h, w) float32 in [0, 1]`` (C = 3 optical, 2 SAR) and ``valid (h, w) bool``.
+        Returns ``values (C, h, w) float32 in [0, 1]`` (C = 3 optical, 4 with ``nir_band``, NIR last; 2 SAR)
+        and ``valid (h, w) bool`` (of the model bands: a NIR gap alone does not make a pixel nodata).
         ``downsample`` averages source pixels (overviews); otherwise bilinear.
         """
         import rasterio
@@ -80,15 +84,17 @@ class RasterSource:
             with gdal_env(), rasterio.open(self.path) as src:
                 with WarpedVRT(src, crs=crs, transform=transform, width=w, height=h, resampling=resampling,
                                src_alpha=self.alpha_band, add_alpha=not self.alpha_band) as vrt:
-                    raw = vrt.read(self.bands + [vrt.count])
+                    extra = [self.nir_band] if self.nir_band else []
+                    raw = vrt.read(self.bands + extra + [vrt.count])
         except rasterio.errors.RasterioError as err:
             raise InputError(f"cannot read {self.name}: {_first_line(err)} (file corrupt?)")
         data, alpha = raw[:-1], raw[-1]
+        model = data[:len(self.bands)]
         valid = alpha > 0
         if self.nodata is not None and not np.isnan(self.nodata):
-            valid &= ~(data == np.asarray(self.nodata, dtype=data.dtype)).any(axis=0)
+            valid &= ~(model == np.asarray(self.nodata, dtype=data.dtype)).any(axis=0)
         if np.issubdtype(data.dtype, np.floating):
-            valid &= np.isfinite(data).all(axis=0)
+            valid &= np.isfinite(model).all(axis=0)
         return self._normalise(data, valid), valid
 
     def _normalise(self, data: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -138,7 +144,9 @@ def open_source(path, kind: str | None = None, bands: list[int] | None = None) -
             source = RasterSource(path=path, kind=kind, bands=chosen, crs=CRS.from_user_input(src.crs),
                                   transform=src.transform, width=src.width, height=src.height,
                                   dtype=src.dtypes[0], nodata=src.nodata, descriptions=descriptions,
-                                  alpha_band=_alpha_band(src))
+                                  alpha_band=_alpha_band(src),
+                                  nir_band=default_nir_band(src.count, descriptions, chosen)
+                                  if kind == OPTICAL else 0)
             sample = _sample(src, chosen)
     except rasterio.errors.RasterioIOError as err:
         raise InputError(f"{name} is not a readable raster: {_first_line(err)}")
@@ -170,7 +178,7 @@ def guess_kind(count: int, descriptions: tuple = ()) -> str:
 def default_bands(kind: str, count: int, descriptions: tuple = ()) -> list[int]:
     """1-based default bands. Optical: Sentinel-2 (12-13 bands or descriptions naming B2/B3/B4) -> B4, B3, B2;
     otherwise 1, 2, 3 (R, G, B). SAR: bands described VV/VH, else 1, 2 (or 1 when single-band)."""
-    names = [d.upper().replace(" ", "") for d in descriptions]
+    names = _band_names(descriptions)
     if kind == SAR:
         found = [_find(names, p) for p in ("VV", "VH")]
         if all(found):
@@ -182,6 +190,21 @@ def default_bands(kind: str, count: int, descriptions: tuple = ()) -> list[int]:
     if count in (12, 13):
         return [4, 3, 2]
     return [1, 2, 3]
+
+
+def default_nir_band(count: int, descriptions: tuple = (), chosen: tuple = ()) -> int:
+    """1-based near-infrared band of an optical file, 0 when it has none that can be told: a band described
+    B8 (or "NIR"), else Sentinel-2's band 8 of a 12-13-band file; never one of the ``chosen`` model bands."""
+    names = _band_names(descriptions)
+    found = _find(names, "B8") or _find(names, "NIR")
+    if not found and count in (12, 13):
+        found = 8
+    return found if found and found not in chosen else 0
+
+
+def _band_names(descriptions: tuple) -> list[str]:
+    """Band descriptions upper-cased, runs of blanks made one ("B4  red" -> "B4 RED"; words stay apart)."""
+    return [" ".join(d.upper().split()) for d in descriptions]
 
 
 def _find(names: list[str], key: str) -> int | None:

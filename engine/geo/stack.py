@@ -27,13 +27,15 @@ OVERVIEW_STRIP_PX = 4_000_000
 class StackArrays:
     """Arrays of one window. ``optical (T, 3, h, w)`` and ``sar (T, 2, h, w)`` float32 in [0, 1] (None when no
     date has that modality; zeros for dates without it), ``valid (T, h, w)`` bool (a present modality has
-    data), ``aoi (h, w)`` bool (pixel centre inside the area of interest)."""
+    data), ``aoi (h, w)`` bool (pixel centre inside the area of interest); ``nir (T, 1, h, w)`` float32 in
+    [0, 1], the optical near-infrared band as a guide (None unless every optical date has one)."""
 
     optical: np.ndarray | None
     sar: np.ndarray | None
     valid: np.ndarray
     aoi: np.ndarray
     transform: Affine | None = None  # grid of these arrays (in the stack's CRS)
+    nir: np.ndarray | None = None
 
     @property
     def usable(self) -> np.ndarray:
@@ -127,9 +129,10 @@ class InputStack:
 
         optical, valid_o = sized(native.optical)
         sar, valid_s = sized(native.sar)
+        nir, _ = sized(native.nir)
         transform = self.window_transform(window, out_shape)
         aoi = aoi_mask(self.aoi, transform, out_shape)
-        resized = StackArrays(optical, sar, valid_o | valid_s, aoi, transform)
+        resized = StackArrays(optical, sar, valid_o | valid_s, aoi, transform, nir)
         return resized, native
 
     def _read_grid(self, transform: Affine, shape: tuple[int, int], downsample: bool,
@@ -139,15 +142,20 @@ class InputStack:
         t = len(chosen)
         optical = np.zeros((t, 3, h, w), np.float32) if any(d.optical for d in chosen) else None
         sar = np.zeros((t, 2, h, w), np.float32) if any(d.sar for d in chosen) else None
+        with_nir = optical is not None and all(d.optical.nir_band for d in chosen if d.optical is not None)
+        nir = np.zeros((t, 1, h, w), np.float32) if with_nir else None
         valid = np.zeros((t, h, w), bool)
         for i, date in enumerate(chosen):
             if date.optical is not None:
-                optical[i], ok = date.optical.read(self.crs, transform, shape, downsample)
+                bands, ok = date.optical.read(self.crs, transform, shape, downsample)
+                optical[i] = bands[:3]
+                if nir is not None:
+                    nir[i] = bands[3:4]
                 valid[i] |= ok
             if date.sar is not None:
                 sar[i], ok = date.sar.read(self.crs, transform, shape, downsample)
                 valid[i] |= ok
-        return StackArrays(optical, sar, valid, aoi_mask(self.aoi, transform, shape), transform)
+        return StackArrays(optical, sar, valid, aoi_mask(self.aoi, transform, shape), transform, nir)
 
     def overview(self, size_px: int) -> tuple[StackArrays, Affine]:
         """The whole grid resampled so its longer side is ``size_px``, padded at the right/bottom with invalid
@@ -180,7 +188,7 @@ def _concat_rows(parts: list[StackArrays], transform: Affine) -> StackArrays:
         arrays = [getattr(p, name) for p in parts]
         return None if arrays[0] is None else np.concatenate(arrays, axis=-2)
 
-    return StackArrays(cat("optical"), cat("sar"), cat("valid"), cat("aoi"), transform)
+    return StackArrays(cat("optical"), cat("sar"), cat("valid"), cat("aoi"), transform, cat("nir"))
 
 
 def _pad(a: StackArrays, size: int) -> StackArrays:
@@ -193,7 +201,7 @@ def _pad(a: StackArrays, size: int) -> StackArrays:
         out[..., :h, :w] = x
         return out
 
-    return StackArrays(pad(a.optical), pad(a.sar), pad(a.valid), pad(a.aoi), a.transform)
+    return StackArrays(pad(a.optical), pad(a.sar), pad(a.valid), pad(a.aoi), a.transform, pad(a.nir))
 
 
 def _date_inputs(optical, sar, dates, optical_bands, sar_bands) -> list[DateInput]:

@@ -21,7 +21,7 @@ def flip_images(images: ModelImages, dims: tuple[int, ...]) -> ModelImages:
         return None if x is None else torch.flip(x, dims)
 
     return ModelImages(flip(images.optical), flip(images.sar), flip(images.valid), images.has_optical,
-                       images.has_sar)
+                       images.has_sar, flip(images.nir))
 
 
 def encode_flipped(model: TerraScopeModel, images: ModelImages) -> list[tuple[tuple[int, ...], ImageFeatures]]:

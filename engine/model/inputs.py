@@ -15,7 +15,9 @@ class ModelImages:
     ``optical``: (T, 3, S, S) float in [0, 1] (reflectance / 0.3, R G B) or None;
     ``sar``: (T, 2, S, S) float in [0, 1] (VV, VH dB scaled from -30..5) or None;
     ``valid``: (T, S, S) bool, pixels with data; ``has_optical`` / ``has_sar``: (T,) bool, whether that
-    date has the modality at all (a date may have only one).
+    date has the modality at all (a date may have only one); ``nir``: (T, 1, S, S) float in [0, 1], the
+    optical near-infrared band, or None. The network never sees ``nir``: it joins the bands that class
+    signatures and edge sharpening read (:func:`engine.geo.guided.date_guide`).
     """
 
     optical: torch.Tensor | None
@@ -23,12 +25,14 @@ class ModelImages:
     valid: torch.Tensor
     has_optical: torch.Tensor
     has_sar: torch.Tensor
+    nir: torch.Tensor | None = None
 
     def __post_init__(self):
         self.has_optical = torch.as_tensor(self.has_optical, dtype=torch.bool).reshape(-1)
         self.has_sar = torch.as_tensor(self.has_sar, dtype=torch.bool).reshape(-1)
         if self.optical is None:
             self.has_optical = torch.zeros_like(self.has_optical)
+            self.nir = None
         if self.sar is None:
             self.has_sar = torch.zeros_like(self.has_sar)
 
@@ -49,14 +53,14 @@ class ModelImages:
             return None if x is None else x.to(device)
 
         return ModelImages(mv(self.optical), mv(self.sar), self.valid.to(device), self.has_optical.to(device),
-                           self.has_sar.to(device))
+                           self.has_sar.to(device), mv(self.nir))
 
     def check(self, size: int) -> None:
         """Raise :class:`InputError` when shapes disagree with each other or with the model size ``size``."""
         t = self.n_dates
         if self.valid.shape != (t, size, size):
             raise InputError(f"images must be {size} x {size} pixels per date (got valid mask {tuple(self.valid.shape)})")
-        for name, x, c in (("optical", self.optical, 3), ("sar", self.sar, 2)):
+        for name, x, c in (("optical", self.optical, 3), ("sar", self.sar, 2), ("nir", self.nir, 1)):
             if x is not None and tuple(x.shape) != (t, c, size, size):
                 raise InputError(f"{name} images must be ({t}, {c}, {size}, {size}), got {tuple(x.shape)}")
         if self.has_optical.numel() != t or self.has_sar.numel() != t:

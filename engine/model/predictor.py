@@ -358,7 +358,8 @@ class GroundedPredictor:
         def np_(x):
             return None if x is None else x.float().cpu().numpy()
 
-        guide = date_guide(np_(im.optical), np_(im.sar), im.has_optical.cpu(), im.has_sar.cpu(), date)
+        guide = date_guide(np_(im.optical), np_(im.sar), im.has_optical.cpu(), im.has_sar.cpu(), date,
+                           np_(im.nir))
         out = with_bands(prob.float().cpu().numpy(), guide, im.valid[date].cpu().numpy(), signatures,
                          self.guided if self.guided.enabled else None)
         return torch.from_numpy(out).to(prob.device, prob.dtype)

@@ -11,8 +11,10 @@ the mean step IoU over those steps, so it trades marks on absent targets against
 exactly as gIoU does. The questions ask about absent targets more often (``--absent-rate``) than the held-out
 split and use do (``--use-absent-rate``, the dataset's default), so that enough absent steps are judged; their
 steps are then weighted back to the share they have at the use rate (engine.eval.calibration.absent_weight).
-The change contrast is chosen the same way, on the change steps the confidence threshold keeps. Both are
-written into the folder's config.json (through a temporary file).
+The change contrast is chosen the same way, on the change steps the confidence threshold keeps: those of the
+mixed questions and of ``--change-samples`` more questions that are all change questions (scenes of their own
+from seed 550 000), since a few dozen judged change steps leave the choice to chance. Both are written into
+the folder's config.json (through a temporary file).
 ``--flip-average`` / ``--no-flip-average``, ``--sharpen-radius``, ``--sharpen-eps`` and ``--signature-weight``
 first set the model's flip averaging, sharpening and class-signature blending of masks (what is judged are the
 masks the model will give, and later steps follow what earlier ones injected) and write them beside the
@@ -35,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CALIBRATION_SEED_START, CALIBRATION_SEED_STOP = 500_000, 600_000
+CHANGE_SEED_START = 550_000  # the change-only questions' scenes: apart from the mixed questions' ones
 
 
 def write_settings(folder: Path, settings: dict) -> None:
@@ -52,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model", type=Path, help="a TerraScope model folder")
     ap.add_argument("--samples", type=int, default=600, help="calibration questions")
+    ap.add_argument("--change-samples", type=int, default=300,
+                    help="change questions more, for the change contrast alone (0: the mixed questions' only)")
     ap.add_argument("--absent-rate", type=float, default=0.3, help="share asked about absent targets")
     ap.add_argument("--use-absent-rate", type=float, default=None,
                     help="the share the gate is tuned for (default: the dataset's, as in the held-out split)")
@@ -94,12 +99,20 @@ def main(argv: list[str] | None = None) -> int:
     with tqdm(total=args.samples, desc="calibrating", unit="question", file=sys.stderr) as bar:
         rows = step_records(pred, calibration_samples(), model.config.mask_threshold,
                             progress=lambda fraction, message: bar.update(1))
+    change_rows = []
+    if args.change_samples > 0:
+        change_cfg = replace(cfg, tasks=("change",), seed_start=CHANGE_SEED_START)
+        change_scenes = ds.SceneCache(change_cfg)
+        with tqdm(total=args.change_samples, desc="change steps", unit="question", file=sys.stderr) as bar:
+            change_rows = step_records(pred, (ds.make_sample(i, change_cfg, change_scenes)
+                                              for i in range(args.change_samples)),
+                                       model.config.mask_threshold, progress=lambda fraction, message: bar.update(1))
     sampled = float(np.mean([row[2] for row in rows]))
     weight = 1.0
     if 0 < sampled < 1:
         weight = absent_weight(sampled, absent_step_share(at_use_rate))
     threshold, summary = best_empty_threshold(rows, weight)
-    contrast, change_summary = best_change_threshold(rows, threshold, weight)
+    contrast, change_summary = best_change_threshold(rows + change_rows, threshold, weight)
     print(json.dumps(summary))
     print(json.dumps({"change_steps": change_summary}))
     if not args.dry_run:

@@ -137,8 +137,8 @@ def test_calibration_script_writes_the_gate(tmp_path):
     spec = importlib.util.spec_from_file_location("calibrate_absent", script)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    assert mod.main([str(tmp_path), "--samples", "2", "--absent-rate", "0.5", "--no-flip-average",
-                     "--sharpen-radius", "3", "--signature-weight", "0.4"]) == 0
+    assert mod.main([str(tmp_path), "--samples", "2", "--change-samples", "1", "--absent-rate", "0.5",
+                     "--no-flip-average", "--sharpen-radius", "3", "--signature-weight", "0.4"]) == 0
     after = json.loads((tmp_path / "config.json").read_text())
     assert 0.0 <= after["empty_below_confidence"] <= 1.0 and after["flip_average"] is False
     assert after["change_below_contrast"] >= 0.0 and after["guided_radius"] == 3

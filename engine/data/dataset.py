@@ -75,10 +75,8 @@ def sample_from_record(scene: Scene, rec: QuestionRecord, modalities: str = "bot
     valid = np.ones((s, s), bool) if valid is None else np.asarray(valid, bool)
     opt = sar = nir = None
     if modalities in ("both", "optical"):
-        opt = torch.from_numpy(np.stack([normalize_optical(scene.optical[d, :3], 1e-4) * valid
-                                         for d in dates]))
-        nir = torch.from_numpy(np.stack([normalize_optical(scene.optical[d, 3:4], 1e-4) * valid
-                                         for d in dates]))
+        bands = np.stack([normalize_optical(scene.optical[d], 1e-4) * valid for d in dates])  # B4 B3 B2 B8
+        opt, nir = (torch.from_numpy(np.ascontiguousarray(b)) for b in (bands[:, :3], bands[:, 3:4]))
     if modalities in ("both", "sar"):
         sar = torch.from_numpy(np.stack([normalize_sar(scene.sar[d]) * valid for d in dates]))
     # numpy-backed: torch.ones/full of bool cost milliseconds each on CPU

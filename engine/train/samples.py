@@ -67,7 +67,7 @@ def sample_from_arrays(arrays, record, dates: list[int] | None = None, size: int
     has_opt = torch.tensor([opt is not None and bool(arrays.optical[d].any()) for d in dates])
     has_sar = torch.tensor([sar is not None and bool(arrays.sar[d].any()) for d in dates])
     images = model_images(optical=opt, sar=sar, valid=valid, has_optical=has_opt, has_sar=has_sar,
-                          nir=pick(getattr(arrays, "nir", None)))
+                          nir=pick(arrays.nir))
     masks = (torch.from_numpy(np.stack([fit_mask(s.mask, size) for s in record.steps])) if record.steps
              else torch.zeros((0, size, size)))
     return {"images": images, "prompt": record.prompt, "trace": record.trace, "masks": masks,

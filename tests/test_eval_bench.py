@@ -101,6 +101,18 @@ def test_evaluate_predictor_in_memory():
     r2 = evaluate_predictor(shifted, samples)
     assert r2["giou"] < 0.9 and r2["accuracy"] == r["accuracy"]
 
+    def leading_extra_step(sample):  # one more step, first, named after no true step
+        masks = list(sample["masks"])
+        labels = [st.phrase for st in sample["record"].steps]
+        return {"choice": oracle(sample)["choice"], "masks": [np.ones_like(masks[0])] + masks,
+                "labels": ["the whole scene"] + labels}
+
+    r3 = evaluate_predictor(leading_extra_step, samples)
+    assert r3["giou"] == 1.0  # matched by phrase
+    unlabelled = evaluate_predictor(lambda s: {k: v for k, v in leading_extra_step(s).items() if k != "labels"},
+                                    samples)
+    assert unlabelled["giou"] < 0.9  # matched by position
+
 
 class TruthPredictor:
     """GroundedPredictor-shaped double: set_images + answer(question, choices, measure=...), decoding

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from terrascope_reasoning.engine.eval.metrics import iou, score_question, summarize
+from terrascope_reasoning.engine.eval.metrics import align_steps, aligned, iou, score_question, summarize
 
 
 def _masks():
@@ -165,3 +165,19 @@ def test_change_threshold_is_chosen_on_the_change_steps_the_confidence_gate_keep
     # absent steps weighted down far enough, emptying them no longer pays for the wrong present one
     assert best_change_threshold(rows, 0.5, absent_weight=0.01)[0] <= 1.05
     assert best_change_threshold([r for r in rows if r[3] is None], 0.5) == (0.0, {"steps": 0})
+
+
+def test_steps_are_matched_by_the_region_they_name():
+    """A trace that adds a step before the asked region, or skips one, is scored on the region each step
+    names; unnamed steps fall back to their position."""
+    assert align_steps(["cropland next to the water"], ["water", "cropland next to the water"]) == [1]
+    assert align_steps(["water", "cropland next to the water"], ["cropland next to the water"]) == [None, 0]
+    assert align_steps(["roads", "buildings"], ["The roads", "buildings"]) == [0, 1]
+    assert align_steps(["forest", "water"], ["woods", "lakes"]) == [0, 1]  # no names match: positions
+    assert align_steps(["forest", "water"], ["water"]) == [None, 0]
+    assert align_steps(["water", "water"], ["water"]) == [0, None]
+    a, b = _masks()
+    one_step = score_question("implicit", [b], aligned([a, b], align_steps(["b"], ["a", "b"])),
+                              multiple_choice=False)
+    by_position = score_question("implicit", [b], [a, b], multiple_choice=False)
+    assert one_step.iou == 1.0 and one_step.correct and by_position.iou == 0.0

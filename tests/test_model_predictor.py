@@ -162,6 +162,21 @@ def test_distance_steps_name_the_two_regions_the_question_names(tiny):
     assert "Step 2: buildings. <t1> [SEG] [" in out.text and out.choice == "B"
 
 
+def test_a_seg_token_inside_the_answer_line_grounds_no_step(tiny):
+    """The trace grammar opens a step with "Step N:"; a [SEG] the model writes inside its answer line ends the
+    answer and makes no mask, measurement or layer."""
+    model, tok = tiny
+    text = "Step 1: water. <t1> [SEG]\nAnswer: water, 3 ha, <t1> [SEG]\nStep 3: forest. <t1> [SEG]\n"
+    _, out = scripted_answer(model, tok, text, images(1, seed=4), "Segment the water.")
+    assert [s.label for s in out.steps] == ["water"]
+    assert out.text.count("[SEG]") == 1 and "forest" not in out.text
+    assert out.answer.startswith("water, 3 ha")
+    # the same tokens as a step's are grounded
+    _, out = scripted_answer(model, tok, text.replace("Answer: water, 3 ha,", "Step 2: water in 3 ha."),
+                             images(1, seed=4), "Segment the water.")
+    assert [s.label for s in out.steps] == ["water", "water in 3 ha", "forest"]
+
+
 def test_date_token_routes_the_mask_decoder(tiny):
     model, tok = tiny
     imgs = images(2, seed=4)

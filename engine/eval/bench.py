@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable, Iterable
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from ..data.rle import rle_decode
 from ..errors import Cancelled, EngineError
 from ..trace_format import format_measurement, parse_answer
-from .metrics import QuestionScore, score_question, summarize
+from .metrics import QuestionScore, align_steps, aligned, score_question, summarize
 
 Progress = Callable[[float, str], None]
 
@@ -72,11 +73,15 @@ def _fit(mask, shape) -> np.ndarray:
     return m[rows][:, cols]
 
 
-def score_answer(q: dict, choice: str | None, pred_masks: list) -> QuestionScore:
-    """Score one questions.jsonl record against a predicted letter and predicted step masks."""
+def score_answer(q: dict, choice: str | None, pred_masks: list, pred_phrases: list[str] | None = None
+                 ) -> QuestionScore:
+    """Score one questions.jsonl record against a predicted letter and predicted step masks; with
+    ``pred_phrases`` (one per mask) the steps are matched by the region they name (metrics.align_steps)."""
     truth = [rle_decode(s["mask"]) for s in q["steps"]]
     shape = truth[0].shape if truth else None
     preds = [_fit(m, shape) for m in pred_masks] if shape else []
+    if pred_phrases is not None:
+        preds = aligned(preds, align_steps([s["phrase"] for s in q["steps"]], pred_phrases))
     return score_question(q["task"], truth, preds, q["answer"], choice, multiple_choice=bool(q["choices"]))
 
 
@@ -98,13 +103,13 @@ def run_bench(data_dir: str | Path, model_dir=None, adapter=None, progress: Prog
     for i, (folder, q) in enumerate(questions):
         try:
             ans = engine.ask(q["question"], choices=q["choices"] or None, **_ask_kwargs(folder, q))
-            choice, masks = ans.choice, [s.mask for s in ans.steps]
+            choice, masks, phrases = ans.choice, [s.mask for s in ans.steps], _labels(ans.steps)
         except Cancelled:
             raise
         except EngineError as err:  # scored as no answer and no mask; the run goes on
             errors.append(f"{folder.name}: {q['question']}: {err}")
-            choice, masks = None, []
-        scores.append(score_answer(q, choice, masks))
+            choice, masks, phrases = None, [], None
+        scores.append(score_answer(q, choice, masks, phrases))
         if progress is not None:
             progress((i + 1) / len(questions), f"question {i + 1}/{len(questions)} ({q['task']})")
     out = summarize(scores)
@@ -137,6 +142,8 @@ def _predict(predictor, sample: dict, question: str, choices: list[str], steps: 
     ``steps``: a list that receives the predictor's steps (GroundedStep), when it gives them."""
     if not hasattr(predictor, "answer"):
         out = predictor(sample)
+        if steps is not None and out.get("labels") is not None:
+            steps.extend(SimpleNamespace(label=label) for label in out["labels"])
         return out.get("choice"), list(out.get("masks", [])), out.get("text", "")
     images = sample["images"]
     device = getattr(predictor, "device", None)
@@ -166,11 +173,31 @@ def _predict(predictor, sample: dict, question: str, choices: list[str], steps: 
     return getattr(out, "choice", None), masks, getattr(out, "text", "")
 
 
+def _labels(steps: list) -> list[str] | None:
+    """Each predicted step's phrase, or None when a step does not say it (then steps match by position)."""
+    labels = [getattr(s, "label", None) for s in steps]
+    return None if None in labels else labels
+
+
+def _true_phrases(sample: dict) -> list[str] | None:
+    """The phrase of every true step of a sample: its record's, else parsed from its trace; None when the
+    trace does not name one per mask."""
+    rec = sample.get("record")
+    if rec is not None:
+        return [st.phrase for st in rec.steps]
+    from .reader import parse_steps
+
+    phrases = [st["phrase"] for st in parse_steps(sample.get("trace", ""))]
+    return phrases if len(phrases) == len(sample["masks"]) else None
+
+
 def evaluate_predictor(predictor, samples: Iterable[dict], progress: Progress | None = None) -> dict:
     """Score a predictor on dataset samples (from ``engine.data.dataset`` with ``with_record=True``, or
     any dicts with "images", "prompt", "trace", "masks", "task"). ``predictor``: an object with
     ``set_images(images)`` and ``answer(question, choices, measure=...)`` (the model's grounded predictor),
-    or a callable(sample) -> {"choice": letter or None, "masks": [(S, S) masks], "text": trace (optional)}.
+    or a callable(sample) -> {"choice": letter or None, "masks": [(S, S) masks], "text": trace (optional),
+    "labels": each mask's phrase (optional)}. Steps are matched by the region they name when the phrases are
+    known (:func:`engine.eval.metrics.align_steps`), else by position.
 
     -> :func:`summarize`'s dict of the model's own letters, plus ``measured_choice``: the accuracy overall
     and per task when multiple-choice answers follow the trace's measurements as the engine's do
@@ -181,11 +208,15 @@ def evaluate_predictor(predictor, samples: Iterable[dict], progress: Progress | 
     scores, measured_scores = [], []
     for i, sample in enumerate(samples):
         question, choices = _question_and_choices(sample)
-        choice, masks, text = _predict(predictor, sample, question, choices)
+        steps: list = []
+        choice, masks, text = _predict(predictor, sample, question, choices, steps)
         truth = [m for m in sample["masks"]]
         true_letter = parse_answer(sample["trace"], len(choices))[1] if choices else None
         shape = tuple(truth[0].shape) if truth else None
         masks = [_fit(_numpy(m), shape) for m in masks] if shape else []
+        true_phrases, labels = _true_phrases(sample), _labels(steps)
+        if true_phrases is not None and labels is not None and len(labels) == len(masks):
+            masks = aligned(masks, align_steps(true_phrases, labels))
         scores.append(score_question(sample["task"], truth, masks, true_letter, choice,
                                      multiple_choice=bool(choices)))
         # the engine's answer: the option the measurements in the trace imply, else the model's letter

@@ -6,7 +6,10 @@ Definitions (one question = one sample):
   overall ``accuracy`` is over multiple-choice questions only (answer accuracy as in the papers), each
   task's ``accuracy`` is over its own questions.
 - IoU of a step: |pred & true| / |pred | true|; both empty -> 1, truth empty and prediction not -> 0.
-  Steps are matched by position; a missing predicted step is an empty mask.
+  Steps are matched by position; a missing predicted step is an empty mask. When the phrases are known
+  (:func:`align_steps`), a true step is matched to the predicted step that names the same region, so a
+  trace that adds or skips a step ("water", then "cropland next to the water", against the one step
+  "cropland next to the water") is scored on the region each step names.
 - gIoU: mean over questions of the question's mean step IoU. cIoU: sum of intersections / sum of
   unions over every step of every question.
 - absent_fp_rate: among questions with at least one step whose true mask is empty, the share where
@@ -33,6 +36,34 @@ def step_counts(pred, true) -> tuple[int, int]:
     if p.shape != t.shape:
         raise ValueError(f"predicted mask {p.shape} and true mask {t.shape} differ in shape")
     return int((p & t).sum()), int((p | t).sum())
+
+
+def align_steps(true_phrases: list[str], pred_phrases: list[str]) -> list[int | None]:
+    """For each true step, the index of the predicted step it is scored against, or None (an empty mask).
+
+    A true step takes the first predicted step not taken yet that names the same region
+    (:func:`engine.trace_format.same_region`); a true step that no predicted step names takes the predicted
+    step at its own position when that one is not taken and names no true step's region."""
+    from ..trace_format import same_region
+
+    taken: set[int] = set()
+    out: list[int | None] = []
+    for phrase in true_phrases:
+        j = next((j for j, p in enumerate(pred_phrases) if j not in taken and same_region(p, phrase)), None)
+        out.append(j)
+        if j is not None:
+            taken.add(j)
+    named = {j for j, p in enumerate(pred_phrases) if any(same_region(p, t) for t in true_phrases)}
+    for i, j in enumerate(out):
+        if j is None and i < len(pred_phrases) and i not in taken and i not in named:
+            out[i] = i
+            taken.add(i)
+    return out
+
+
+def aligned(pred_masks: list, order: list[int | None]) -> list:
+    """``pred_masks`` reordered by :func:`align_steps`' ``order`` (None where a true step has no match)."""
+    return [None if j is None or j >= len(pred_masks) else pred_masks[j] for j in order]
 
 
 def iou(pred, true) -> float:

@@ -30,6 +30,7 @@ from .tokens import chat_prompt, encode, image_order
 
 _ANSWER_DONE = re.compile(r"Answer:[^\n]*\S[^\n]*\n")
 _STEP_OPENED = re.compile(r"Step\s+\d+:$")
+_IN_ANSWER_LINE = re.compile(r"(?:^|\n)Answer:[^\n]*$")
 MODALITY_NAMES = ("optical", "sar")
 GUIDED_RADIUS = 8  # model-grid pixels: two decoder cells, where a quarter-size decoder's boundary is unsure
 SIGNATURE_WEIGHT = 0.5  # the bands' posterior as much as the decoder's probability
@@ -219,6 +220,10 @@ class GroundedPredictor:
                 raise Cancelled("cancelled; nothing was written")
             nxt = int(logits[0].argmax())
             if nxt == cfg.eos_token_id:
+                break
+            if nxt == cfg.seg_token_id and _IN_ANSWER_LINE.search(running):
+                # a [SEG] inside the answer line opens no step (trace grammar): no mask, no layer, and the
+                # answer line ends there
                 break
             pending.append(nxt)
             running += tok.decode([nxt])

@@ -154,6 +154,24 @@ def names_one_patch(phrase: str) -> bool:
     return not (head.endswith("s") and not head.endswith(("ss", "us")))
 
 
+# the words that name a class's patch after its name: "forest patch", "water body", "road section"
+_PATCH_WORDS_RE = re.compile(r"\s+(?:patch|body|section|area|stretch|block|parcel)$", re.IGNORECASE)
+
+
+def patch_region(phrase: str) -> str | None:
+    """The land-cover class whose largest patch a step's phrase names, as a class-alone phrase ("the largest
+    forest patch" -> "forest", "largest water body" -> "water", "the largest building" -> "buildings"), else
+    None (no one patch is named, or its region is no class alone: "the largest field next to the river")."""
+    m = _ONE_PATCH_RE.fullmatch(_plain(phrase))
+    if m is None or not names_one_patch(phrase):
+        return None
+    region = _PATCH_WORDS_RE.sub("", m.group("region")).strip()
+    for name in (region, region + "s"):  # "building" names one of the class "buildings"
+        if names_class_alone(name):
+            return name
+    return None
+
+
 # new water lies outside the first date's water: "newly flooded land" is the later water that was not water
 # before. Changes within an earlier region ("destroyed buildings" within "buildings", "cleared forest" within
 # "forest") were tried and are not bound: the first date's mask of a small or fragmented class misses too much

@@ -309,15 +309,15 @@ def test_kept_masks_are_sharpened_along_the_band_edges_and_the_gate_judges_the_d
 
 def test_masks_of_steps_that_name_a_class_alone_are_blended_with_the_scenes_class_signature(tiny):
     """With signature_weight set, a kept step that names a class alone ("water") is its decoder mask blended
-    with the class signature of its date's bands (engine.geo.signatures); a qualified step ("the largest
-    water patch") keeps the decoder's mask, and the gate's confidence stays the decoder's."""
+    with the class signature of its date's bands (engine.geo.signatures); a qualified step ("cropland next to
+    the water") keeps the decoder's mask, and the gate's confidence stays the decoder's."""
     from engine.geo.guided import date_guide
     from engine.geo.signatures import SignatureConfig, blend_signature
 
     model, tok = tiny
     imgs = images(1, seed=7)
     # the qualified step first: both runs then inject the same tokens, so the second step decodes the same mask
-    text = "Step 1: the largest water patch. <t1> [SEG]\nStep 2: water. <t1> [SEG]\nAnswer: A\n"
+    text = "Step 1: cropland next to the water. <t1> [SEG]\nStep 2: water. <t1> [SEG]\nAnswer: A\n"
     plain, _ = _run(model, tok, "cache", imgs, text=text)
     old = model.config.signature_weight
     with_nir = images(1, seed=7)
@@ -438,15 +438,15 @@ def test_judging_only_measures_both_gates_and_empties_no_step(tiny):
 
 
 def test_a_step_that_names_the_largest_patch_keeps_one_patch(tiny):
-    """"the largest water body" keeps the patch of the decoder's mask that holds the most pixels
-    (engine.geo.patches), and the measurement follows; a class step and ``one_patch=False`` keep the whole
-    mask."""
+    """"the largest flooded field" (no class alone) keeps the patch of the decoder's mask that holds the most
+    pixels (engine.geo.patches), and the measurement follows; a class step and ``one_patch=False`` keep the
+    whole mask."""
     from scipy import ndimage
 
     from engine.geo.patches import largest_patch
 
     model, tok = tiny
-    text = "Step 1: water. <t1> [SEG]\nStep 2: the largest water body. <t1> [SEG]\nAnswer: A\n"
+    text = "Step 1: water. <t1> [SEG]\nStep 2: the largest flooded field. <t1> [SEG]\nAnswer: A\n"
     _, plain, cut, measured = scripted_off_and_on(model, tok, text, images(1, seed=5), "How large is it?",
                                                   "one_patch")
     whole = plain[1].mask_prob > 0.5
@@ -456,3 +456,27 @@ def test_a_step_that_names_the_largest_patch_keeps_one_patch(tiny):
     assert measured[3] == int((cut[1].mask_prob > 0.5).sum()) < measured[1]
     assert GroundedPredictor(model, tok).one_patch_for(cut[1].text)
     assert not GroundedPredictor(model, tok, one_patch=False).one_patch_for(cut[1].text)
+
+
+def test_the_largest_patch_of_a_class_is_the_largest_patch_of_the_class_grounded_by_name(tiny):
+    """"the largest water body" grounds "water" as the model does when asked "Segment the water." (the same
+    [SEG] state as that trace's step, outside the question's context) and keeps its largest 8-connected
+    patch; ``patch_from_class=False`` keeps the step's own mask's largest patch."""
+    from scipy import ndimage
+
+    from engine.geo.patches import largest_patch
+
+    model, tok = tiny
+    text = "Step 1: water. <t1> [SEG]\nStep 2: the largest water body. <t1> [SEG]\nAnswer: A\n"
+    p, own, by_class, measured = scripted_off_and_on(model, tok, text, images(1, seed=5), "Segment the water.",
+                                                     "patch_from_class")
+    water = by_class[0].mask_prob
+    assert ndimage.label(water > 0.5, structure=np.ones((3, 3)))[1] > 1  # the class has several patches
+    assert torch.allclose(by_class[1].seg_embedding, by_class[0].seg_embedding, atol=1e-4)
+    assert not torch.allclose(own[1].seg_embedding, own[0].seg_embedding, atol=1e-4)
+    want = np.where(largest_patch(water > 0.5, merge_px=0), water, 0)
+    assert np.abs(by_class[1].mask_prob - want).max() < 1e-3
+    assert not np.array_equal(by_class[1].mask_prob, own[1].mask_prob)
+    assert measured[3] == int((by_class[1].mask_prob > 0.5).sum())
+    assert p.patch_class_for(by_class[1].text) == "water" and p.signatures_for(by_class[1].text) is None
+    assert GroundedPredictor(model, tok, patch_from_class=False).patch_class_for(by_class[1].text) is None

@@ -17,7 +17,7 @@ from ..answer import EMPTIED_UNCHANGED, EMPTIED_UNSURE
 from ..errors import Cancelled, ModelError
 from ..geo.change_evidence import change_contrast
 from ..geo.guided import GuidedConfig, date_guide
-from ..geo.patches import largest_patch
+from ..geo.patches import MERGE_PX, largest_patch
 from ..geo.places import extent_of, half_mask
 from ..geo.signatures import SignatureConfig, with_bands
 from .decoding import CachedDecoder, check_options, compiled_step, initial_capacity
@@ -119,6 +119,10 @@ class GroundedPredictor:
     ``one_patch``: a kept mask of a step that names one patch, the largest ("the largest forest patch";
     :func:`engine.trace_format.names_one_patch`), keeps the patch of it that holds the most pixels
     (:mod:`engine.geo.patches`).
+    ``patch_from_class``: a one-patch step whose region is a land-cover class ("the largest forest patch" ->
+    "forest"; :func:`engine.trace_format.patch_region`) grounds the class as the model grounds it asked by name
+    alone ("Segment the forest."), blended with the class signature, and keeps the class's largest connected
+    patch: the step's own mask often marks a smaller patch of the class than its largest.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
     :mod:`engine.eval.calibration`).
     ``plan_phrases``: when the options or the question fix which regions the steps name (rankings, distance
@@ -130,7 +134,7 @@ class GroundedPredictor:
                  threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False,
                  flip_average: bool | None = None, plan_phrases: bool = True, sharpen_masks: bool | None = None,
                  class_signatures: bool | None = None, clip_places: bool = True, relate_changes: bool = True,
-                 one_patch: bool = True, judge_only: bool = False):
+                 one_patch: bool = True, patch_from_class: bool = True, judge_only: bool = False):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -148,6 +152,7 @@ class GroundedPredictor:
         self.clip_places = clip_places
         self.relate_changes = relate_changes
         self.one_patch = one_patch
+        self.patch_from_class = patch_from_class
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -277,6 +282,9 @@ class GroundedPredictor:
         """Mask for one ``[SEG]``, token injection into the cache, measurement text; ``earlier``: the trace's
         steps so far. -> (step, its ids)."""
         m, cfg, feats = self.model, self.config, self.features
+        patch_class = self.patch_class_for(step_text)
+        if patch_class is not None:  # the largest patch of a class: the class, as the model grounds it by name
+            seg_hidden = self._phrase_hidden(patch_class, date)
         out, prob = ground_step(m, seg_hidden[None], feats, date, self.flipped)  # prob: (S, S)
         inside = prob > cfg.mask_threshold
         confidence = float(prob[inside].mean()) if bool(inside.any()) else 0.0
@@ -290,7 +298,9 @@ class GroundedPredictor:
                 taken = earlier[outside_of - 1].mask_prob > cfg.mask_threshold
                 prob = _kept(prob, ~taken)
             if self.one_patch_for(step_text):
-                prob = _kept(prob, largest_patch(prob.float().cpu().numpy() > cfg.mask_threshold))
+                # a class's patches are told apart as they are; a step's own mask of one patch is often broken
+                merge = 0 if patch_class is not None else MERGE_PX
+                prob = _kept(prob, largest_patch(prob.float().cpu().numpy() > cfg.mask_threshold, merge))
         contrast = None if emptied else self._change_contrast(step_text, prob, date)
         if self.gates and contrast is not None and contrast < cfg.change_below_contrast:  # unchanged "change"
             emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
@@ -316,12 +326,31 @@ class GroundedPredictor:
     def signatures_for(self, step_text: str) -> SignatureConfig | None:
         """The class-signature blending for a step (its phrase or whole text), None when it is not blended.
         A class in one half of the area ("forest in the northern half") is blended as the class: the half is
-        cut afterwards (:meth:`_within_place`)."""
+        cut afterwards (:meth:`_within_place`); so is the class whose largest patch a step grounds
+        (:meth:`patch_class_for`)."""
         label = tf.parse_step_label(step_text)
         half = tf.named_half(label)
-        if not self.signatures.enabled or not tf.names_class_alone(half[0] if half else label):
+        alone = tf.names_class_alone(half[0] if half else label) or self.patch_class_for(step_text) is not None
+        return self.signatures if self.signatures.enabled and alone else None
+
+    def patch_class_for(self, step_text: str) -> str | None:
+        """The class a one-patch step grounds to find its largest patch ("the largest forest patch" ->
+        "forest"), None when it names none or ``patch_from_class`` is off."""
+        if not (self.one_patch and self.patch_from_class):
             return None
-        return self.signatures
+        return tf.patch_region(tf.parse_step_label(step_text))
+
+    def _phrase_hidden(self, phrase: str, date: int) -> torch.Tensor:
+        """(D,) the ``[SEG]`` hidden state of the one-step trace "Step 1: <phrase>. <t..> [SEG]" answering
+        "Segment the <phrase>." on the same images: the region as the model grounds it named alone, outside the
+        question's trace (its own cache; the question's context is untouched)."""
+        m, cfg, tok = self.model, self.config, self.tokenizer
+        has_o, has_s = self.images.has_optical.tolist(), self.images.has_sar.tolist()
+        prompt = chat_prompt(tf.format_prompt(f"Segment the {phrase}."), has_o, has_s, cfg.tokens_per_image)
+        head = tf.format_step_head(1, phrase, date)[:-len(tf.SEG_TOKEN)]  # pieces as training encodes them
+        ids = torch.tensor([encode(tok, prompt) + encode(tok, head) + [cfg.seg_token_id]], device=m.device)
+        hidden = CachedDecoder(m, capacity=ids.shape[1]).feed(self._prompt_embeds(ids, has_o, has_s))
+        return hidden[0, -1]
 
     def half_for(self, step_text: str) -> str | None:
         """The half of the area a step's phrase puts its region in ("northern", ...; engine.geo.places), None

@@ -66,3 +66,22 @@ def test_new_water_lies_outside_the_earlier_water():
         assert new_region_outside(phrase) is None
     assert same_region("The Water.", "water") and not same_region("water", "newly flooded land")
     assert not same_region("", "")
+
+
+def test_the_class_whose_largest_patch_a_phrase_names():
+    """Every patch phrase trace synthesis writes names its class; a plural head or a qualified region names
+    no class patch."""
+    import numpy as np
+    from affine import Affine
+
+    from engine.data import classes as C
+    from engine.data.context import LabelContext
+
+    ctx = LabelContext(np.zeros((1, 4, 4), np.uint8), dict(C.CLASS_NAMES), Affine.identity(), None,
+                       np.ones((4, 4), bool))
+    for cid, name in C.CLASS_NAMES.items():
+        assert tf.patch_region(ctx.patch_phrase(cid)) == name
+        assert tf.patch_region(f"the {ctx.patch_phrase(cid)}.") == name
+    assert tf.patch_region("the biggest single house") == "houses"
+    for phrase in ("forest", "the largest fields", "the largest field next to the river", "largest", ""):
+        assert tf.patch_region(phrase) is None

@@ -143,10 +143,11 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         # a new region outside an earlier step's: that step's full-resolution mask
         outside = next((s.mask_raster for s in steps if s.index == getattr(gs, "outside_of", None)), None)
         if has_region and cfg.refine:
-            # one patch: the native mask stays near the patch the trace kept (the overview's own
-            # probabilities, sampled below when refinement is off, hold that patch alone already)
+            # kept patches (the largest, or those next to a region): the native mask stays near the patches
+            # the trace kept (the overview's own probabilities, sampled below when refinement is off, hold
+            # those patches alone already)
             within = ((grown(prob >= cfg.threshold, NATIVE_MARGIN_PX), ov_t)
-                      if _for_step(predictor, "one_patch_for", gs) else None)
+                      if _for_step(predictor, "keeps_patches_for", gs) else None)
 
             def predict(arrays: StackArrays, _gs=gs, _d=d):  # arrays hold the step's date alone
                 images = make_images(arrays, has_opt[_d:_d + 1], has_sar[_d:_d + 1], device)

@@ -172,6 +172,21 @@ def patch_region(phrase: str) -> str | None:
     return None
 
 
+# "cropland next to the water", "buildings along the river": the patches of a class that lie next to a region
+_NEXT_TO_RE = re.compile(r"(?:the |all )?(?P<region>.+?) (?:next to|beside|along|alongside|bordering|adjacent to|"
+                         r"touching) (?:the )?(?P<reference>.+)", re.IGNORECASE)
+
+
+def next_to(phrase: str) -> tuple[str, str] | None:
+    """(class, reference) when a step's phrase names the patches of a land-cover class that lie next to another
+    region ("cropland next to the water" -> ("cropland", "water"), "houses along the river" -> ("houses",
+    "river")), else None (the region is no class alone, or no such relation is named)."""
+    m = _NEXT_TO_RE.fullmatch(_plain(phrase))
+    if m is None or not names_class_alone(m.group("region")):
+        return None
+    return m.group("region").lower(), m.group("reference").strip()
+
+
 # new water lies outside the first date's water: "newly flooded land" is the later water that was not water
 # before. Changes within an earlier region ("destroyed buildings" within "buildings", "cleared forest" within
 # "forest") were tried and are not bound: the first date's mask of a small or fragmented class misses too much

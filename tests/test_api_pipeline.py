@@ -320,14 +320,14 @@ def test_a_new_region_is_cut_to_outside_the_earlier_step_at_native_resolution(tm
 
 class OnePatchPredictor(BandPredictor):
     """BandPredictor whose second step names one patch: the decoder marks the lake and a pond (bands 1 and
-    3) together, and the trace keeps the larger, as GroundedPredictor.one_patch_for says for "the largest"."""
+    3) together, and the trace keeps the larger, as GroundedPredictor.keeps_patches_for says for "the largest"."""
 
     def _prob(self, band, date_index, images):
         if band == "both":
             return np.maximum(super()._prob(0, date_index, images), super()._prob(2, date_index, images))
         return super()._prob(band, date_index, images)
 
-    def one_patch_for(self, step_text):
+    def keeps_patches_for(self, step_text):
         return "Step 2" in step_text
 
     def answer(self, question, choices, measure, progress=None, cancelled=None):

@@ -1,8 +1,8 @@
 """One patch of a region (engine.geo.patches): the largest patch, fragments across narrow gaps joined."""
 import numpy as np
 
-from terrascope_reasoning.engine.geo.patches import grown, largest_patch
-from terrascope_reasoning.engine.trace_format import names_one_patch
+from terrascope_reasoning.engine.geo.patches import grown, largest_patch, patches_near
+from terrascope_reasoning.engine.trace_format import names_one_patch, next_to
 
 
 def test_the_patch_with_the_most_pixels_is_kept():
@@ -38,3 +38,26 @@ def test_phrases_that_name_one_patch():
         assert names_one_patch(phrase), phrase
     for phrase in ("water", "the largest fields", "buildings", "forest next to the largest lake", ""):
         assert not names_one_patch(phrase), phrase
+
+
+def test_patches_within_two_pixels_of_the_region_are_kept_whole():
+    river = np.zeros((20, 20), bool)
+    river[:, 9] = True
+    fields = np.zeros((20, 20), bool)
+    fields[2:6, 10:16] = True  # touches the river
+    fields[8:12, 3:8] = True  # two pixels off: a gap of one (column 8)
+    fields[14:18, 12:19] = True  # three pixels off: a gap of two (columns 10, 11)
+    fields[14:18, 0:5] = True  # far
+    kept = patches_near(fields, river)
+    assert kept[2:6, 10:16].all() and kept[8:12, 3:8].all()
+    assert not kept[14:18].any() and kept.sum() == 24 + 20
+    assert not patches_near(fields, np.zeros_like(river)).any()
+    assert patches_near(fields, river, px=3)[14:18, 12:19].all()
+
+
+def test_phrases_that_name_the_patches_of_a_class_next_to_a_region():
+    assert next_to("cropland next to the water") == ("cropland", "water")
+    assert next_to("The fields along the river.") == ("fields", "river")
+    assert next_to("buildings bordering the largest forest patch") == ("buildings", "largest forest patch")
+    for phrase in ("cropland", "water next to", "the largest field next to the river", "land near the water", ""):
+        assert next_to(phrase) is None

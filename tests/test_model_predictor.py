@@ -309,15 +309,15 @@ def test_kept_masks_are_sharpened_along_the_band_edges_and_the_gate_judges_the_d
 
 def test_masks_of_steps_that_name_a_class_alone_are_blended_with_the_scenes_class_signature(tiny):
     """With signature_weight set, a kept step that names a class alone ("water") is its decoder mask blended
-    with the class signature of its date's bands (engine.geo.signatures); a qualified step ("cropland next to
-    the water") keeps the decoder's mask, and the gate's confidence stays the decoder's."""
+    with the class signature of its date's bands (engine.geo.signatures); a qualified step ("flooded
+    cropland") keeps the decoder's mask, and the gate's confidence stays the decoder's."""
     from engine.geo.guided import date_guide
     from engine.geo.signatures import SignatureConfig, blend_signature
 
     model, tok = tiny
     imgs = images(1, seed=7)
     # the qualified step first: both runs then inject the same tokens, so the second step decodes the same mask
-    text = "Step 1: cropland next to the water. <t1> [SEG]\nStep 2: water. <t1> [SEG]\nAnswer: A\n"
+    text = "Step 1: flooded cropland. <t1> [SEG]\nStep 2: water. <t1> [SEG]\nAnswer: A\n"
     plain, _ = _run(model, tok, "cache", imgs, text=text)
     old = model.config.signature_weight
     with_nir = images(1, seed=7)
@@ -480,3 +480,38 @@ def test_the_largest_patch_of_a_class_is_the_largest_patch_of_the_class_grounded
     assert measured[3] == int((by_class[1].mask_prob > 0.5).sum())
     assert p.patch_class_for(by_class[1].text) == "water" and p.signatures_for(by_class[1].text) is None
     assert GroundedPredictor(model, tok, patch_from_class=False).patch_class_for(by_class[1].text) is None
+
+
+def test_patches_of_a_class_next_to_a_region_are_the_class_patches_near_that_region(tiny, monkeypatch):
+    """"cropland next to the water" grounds "cropland" by name and keeps its patches within two pixels of the
+    earlier "water" step; without such a step the water is grounded by name too; ``next_to=False`` keeps the
+    step's own mask."""
+    from engine.geo.patches import grown, patches_near
+    from engine.model.flips import ground_step
+
+    model, tok = tiny
+    imgs = images(1, seed=6)
+    text = "Step 1: water. <t1> [SEG]\nStep 2: cropland next to the water. <t1> [SEG]\nAnswer: A\n"
+    p, own, near, _ = scripted_off_and_on(model, tok, text, imgs, "Which fields flood first?", "next_to")
+
+    def by_name(phrase):
+        with torch.no_grad():
+            return ground_step(model, p._phrase_hidden(phrase, 0)[None], p.features, 0, p.flipped)[1].numpy()
+
+    cropland, water = by_name("cropland"), near[0].mask_prob > 0.5
+    want = np.where(patches_near(cropland > 0.5, water), cropland, 0)
+    assert (want > 0.5).any() and np.abs(near[1].mask_prob - want).max() < 1e-3
+    assert not np.array_equal(near[1].mask_prob, own[1].mask_prob)
+    assert p.keeps_patches_for(near[1].text) and p.next_to_for(near[1].text) == ("cropland", "water")
+    # the reference: the earlier step that names it, else the region grounded by name
+    with torch.no_grad():
+        assert np.array_equal(p._reference_mask("the water", 0, near[:1]), water)
+        assert np.array_equal(p._reference_mask("water", 0, []), by_name("water") > 0.5)
+    # a region no cropland patch comes near leaves nothing
+    far = np.zeros_like(water)
+    ys, xs = np.nonzero(~grown(cropland > 0.5, 3))
+    far[ys[0], xs[0]] = True
+    monkeypatch.setattr(GroundedPredictor, "_reference_mask", lambda self, *a: far)
+    _, alone = scripted_answer(model, tok, "Step 1: cropland next to the water. <t1> [SEG]\nAnswer: A\n", imgs,
+                               "Which fields flood first?")
+    assert not alone.steps[0].mask_prob.any() and "[no such region]" in alone.text

@@ -1,11 +1,12 @@
-"""One patch of a region: a step whose phrase names a single patch ("the largest forest patch", "the largest
-water body") keeps one connected patch of its mask.
+"""Patches of a region. One patch: a step whose phrase names a single patch ("the largest forest patch", "the
+largest water body") keeps one connected patch of its mask.
 
 The mask decoder marks the class wherever it is and reads little of "largest", while which marked patch is
 the largest is geometry the engine knows. Fragments with a gap of at most ``2 * merge_px`` pixels count as
 one patch, since a decoder's mask of one true patch is often broken by a narrow gap. The cut runs on the
 model's grid inside the trace (measurements and injected tokens follow it); on native tiles the mask is kept
-within the model's patch, grown by a margin (:func:`grown`).
+within the model's patch, grown by a margin (:func:`grown`). Patches next to a region ("cropland next to
+the water"): the patches of a class that come within a few pixels of the region (:func:`patches_near`).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 from scipy import ndimage
 
 MERGE_PX = 1  # each fragment grows this many pixels before patches are told apart
+NEXT_TO_PX = 2  # a patch within this many pixels of a region lies next to it (its boundary is that unsure)
 NATIVE_MARGIN_PX = 2  # model-grid pixels the native mask may reach beyond the kept patch (sharper edges)
 _EIGHT = np.ones((3, 3), bool)
 
@@ -33,3 +35,15 @@ def largest_patch(mask: np.ndarray, merge_px: int = MERGE_PX) -> np.ndarray:
     labels, n = ndimage.label(grown(mask, merge_px), structure=_EIGHT)
     sizes = ndimage.sum(mask, labels, np.arange(1, n + 1))
     return labels == 1 + int(np.argmax(sizes))
+
+
+def patches_near(mask: np.ndarray, reference: np.ndarray, px: int = NEXT_TO_PX) -> np.ndarray:
+    """(H, W) bool: the 8-connected patches of ``mask`` (H, W) bool that come within ``px`` pixels of
+    ``reference`` (H, W) bool, whole (a field next to the river is all of the field); all False when none does."""
+    mask = np.asarray(mask, bool)
+    near = grown(np.asarray(reference, bool), px)
+    if not (mask & near).any():
+        return np.zeros_like(mask)
+    labels, _ = ndimage.label(mask, structure=_EIGHT)
+    touching = np.unique(labels[mask & near])
+    return np.isin(labels, touching[touching > 0])

@@ -17,7 +17,7 @@ from ..answer import EMPTIED_UNCHANGED, EMPTIED_UNSURE
 from ..errors import Cancelled, ModelError
 from ..geo.change_evidence import change_contrast
 from ..geo.guided import GuidedConfig, date_guide
-from ..geo.patches import MERGE_PX, largest_patch
+from ..geo.patches import MERGE_PX, largest_patch, patches_near
 from ..geo.places import extent_of, half_mask
 from ..geo.signatures import SignatureConfig, with_bands
 from .decoding import CachedDecoder, check_options, compiled_step, initial_capacity
@@ -123,6 +123,10 @@ class GroundedPredictor:
     "forest"; :func:`engine.trace_format.patch_region`) grounds the class as the model grounds it asked by name
     alone ("Segment the forest."), blended with the class signature, and keeps the class's largest connected
     patch: the step's own mask often marks a smaller patch of the class than its largest.
+    ``next_to``: a step that names the patches of a class next to a region ("cropland next to the water";
+    :func:`engine.trace_format.next_to`) grounds the class by name the same way and keeps its patches within
+    :data:`engine.geo.patches.NEXT_TO_PX` pixels of the region: the latest earlier step of its date that names
+    the region, else the region grounded by name.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
     :mod:`engine.eval.calibration`).
     ``plan_phrases``: when the options or the question fix which regions the steps name (rankings, distance
@@ -134,7 +138,8 @@ class GroundedPredictor:
                  threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False,
                  flip_average: bool | None = None, plan_phrases: bool = True, sharpen_masks: bool | None = None,
                  class_signatures: bool | None = None, clip_places: bool = True, relate_changes: bool = True,
-                 one_patch: bool = True, patch_from_class: bool = True, judge_only: bool = False):
+                 one_patch: bool = True, patch_from_class: bool = True, next_to: bool = True,
+                 judge_only: bool = False):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -153,6 +158,7 @@ class GroundedPredictor:
         self.relate_changes = relate_changes
         self.one_patch = one_patch
         self.patch_from_class = patch_from_class
+        self.next_to = next_to
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -282,9 +288,10 @@ class GroundedPredictor:
         """Mask for one ``[SEG]``, token injection into the cache, measurement text; ``earlier``: the trace's
         steps so far. -> (step, its ids)."""
         m, cfg, feats = self.model, self.config, self.features
-        patch_class = self.patch_class_for(step_text)
-        if patch_class is not None:  # the largest patch of a class: the class, as the model grounds it by name
-            seg_hidden = self._phrase_hidden(patch_class, date)
+        patch_class, relation = self.patch_class_for(step_text), self.next_to_for(step_text)
+        named_class = patch_class or (relation[0] if relation else None)
+        if named_class is not None:  # patches of a class: the class, as the model grounds it named alone
+            seg_hidden = self._phrase_hidden(named_class, date)
         out, prob = ground_step(m, seg_hidden[None], feats, date, self.flipped)  # prob: (S, S)
         inside = prob > cfg.mask_threshold
         confidence = float(prob[inside].mean()) if bool(inside.any()) else 0.0
@@ -301,6 +308,9 @@ class GroundedPredictor:
                 # a class's patches are told apart as they are; a step's own mask of one patch is often broken
                 merge = 0 if patch_class is not None else MERGE_PX
                 prob = _kept(prob, largest_patch(prob.float().cpu().numpy() > cfg.mask_threshold, merge))
+            if relation is not None:
+                reference = self._reference_mask(relation[1], date, earlier)
+                prob = _kept(prob, patches_near(prob.float().cpu().numpy() > cfg.mask_threshold, reference))
         contrast = None if emptied else self._change_contrast(step_text, prob, date)
         if self.gates and contrast is not None and contrast < cfg.change_below_contrast:  # unchanged "change"
             emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
@@ -330,8 +340,35 @@ class GroundedPredictor:
         (:meth:`patch_class_for`)."""
         label = tf.parse_step_label(step_text)
         half = tf.named_half(label)
-        alone = tf.names_class_alone(half[0] if half else label) or self.patch_class_for(step_text) is not None
+        alone = (tf.names_class_alone(half[0] if half else label) or self.patch_class_for(step_text) is not None
+                 or self.next_to_for(step_text) is not None)
         return self.signatures if self.signatures.enabled and alone else None
+
+    def next_to_for(self, step_text: str) -> tuple[str, str] | None:
+        """(class, reference) when a step names the patches of a class next to a region ("cropland next to the
+        water" -> ("cropland", "water")), None when it names none or ``next_to`` is off."""
+        return tf.next_to(tf.parse_step_label(step_text)) if self.next_to else None
+
+    def keeps_patches_for(self, step_text: str) -> bool:
+        """Whether a step keeps some patches of its mask (the largest, or those next to a region), so its
+        native-resolution mask stays near the patches kept on the model's grid."""
+        return self.one_patch_for(step_text) or self.next_to_for(step_text) is not None
+
+    def _reference_mask(self, reference: str, date: int, earlier: list[GroundedStep]) -> np.ndarray:
+        """(S, S) bool: the region a step's patches lie next to. The latest earlier step on ``date`` that names it
+        (as it was kept; empty when it was emptied), else the region grounded by name (:meth:`_phrase_hidden`),
+        judged by the confidence gate and blended with the bands as a step of that phrase would be."""
+        thr = self.config.mask_threshold
+        for step in reversed(earlier):
+            if step.date_index == date and tf.same_region(step.label, reference):
+                return step.mask_prob > thr
+        hidden = self._phrase_hidden(reference, date)
+        _, prob = ground_step(self.model, hidden[None], self.features, date, self.flipped)
+        inside = prob > thr
+        confidence = float(prob[inside].mean()) if bool(inside.any()) else 0.0
+        if self.gates and confidence < self.config.empty_below_confidence:
+            return np.zeros(tuple(prob.shape), bool)
+        return self._with_bands(prob, date, self.signatures_for(reference)).float().cpu().numpy() > thr
 
     def patch_class_for(self, step_text: str) -> str | None:
         """The class a one-patch step grounds to find its largest patch ("the largest forest patch" ->

@@ -26,6 +26,7 @@ from .flips import encode_flipped, ground_step
 from .injection import gather_injected, mask_to_token_positions
 from .inputs import ModelImages
 from .network import ImageFeatures, TerraScopeModel
+from .step_rules import StepRules
 from .tokens import chat_prompt, encode, image_order
 
 _ANSWER_DONE = re.compile(r"Answer:[^\n]*\S[^\n]*\n")
@@ -98,7 +99,7 @@ def _kept(prob: torch.Tensor, keep: np.ndarray) -> torch.Tensor:
     return prob * torch.from_numpy(keep).to(prob.device, prob.dtype)
 
 
-class GroundedPredictor:
+class GroundedPredictor(StepRules):
     """``set_images`` once per question (or tile), then ``answer``. ``prefix_mode``: ``cache`` (append to
     the KV cache), ``recompute-seg`` (re-run the whole prefix after each injection) or ``recompute-token``
     (no cache at all); the last two exist to measure what the cache saves. ``cache``: ``dynamic`` or
@@ -111,22 +112,8 @@ class GroundedPredictor:
     mask of a step that names a class alone with a classifier of its date's bands seeded by the mask
     (:mod:`engine.geo.signatures`, the config's ``signature_weight``); None -> as the config says, True with a
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
-    ``clip_places``: a kept mask of a step that puts its region in one half of the area ("forest in the
-    northern half") is cut to that half (:mod:`engine.geo.places`).
-    ``relate_changes``: a kept mask of a later step that names a new region outside an earlier one ("newly
-    flooded land" outside the first date's "water"; :func:`engine.trace_format.new_region_outside`) is cut to
-    outside that step's mask.
-    ``one_patch``: a kept mask of a step that names one patch, the largest ("the largest forest patch";
-    :func:`engine.trace_format.names_one_patch`), keeps the patch of it that holds the most pixels
-    (:mod:`engine.geo.patches`).
-    ``patch_from_class``: a one-patch step whose region is a land-cover class ("the largest forest patch" ->
-    "forest"; :func:`engine.trace_format.patch_region`) grounds the class as the model grounds it asked by name
-    alone ("Segment the forest."), blended with the class signature, and keeps the class's largest connected
-    patch: the step's own mask often marks a smaller patch of the class than its largest.
-    ``next_to``: a step that names the patches of a class next to a region ("cropland next to the water";
-    :func:`engine.trace_format.next_to`) grounds the class by name the same way and keeps its patches within
-    :data:`engine.geo.patches.NEXT_TO_PX` pixels of the region: the latest earlier step of its date that names
-    the region, else the region grounded by name.
+    ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``: the rules a step's
+    phrase asks of its kept mask (:class:`engine.model.step_rules.StepRules`).
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
     :mod:`engine.eval.calibration`).
     ``plan_phrases``: when the options or the question fix which regions the steps name (rankings, distance
@@ -153,12 +140,8 @@ class GroundedPredictor:
         radius = model.config.guided_radius or (GUIDED_RADIUS if sharpen_masks else 0)
         self.guided = GuidedConfig(0 if sharpen_masks is False else radius, model.config.guided_eps)
         weight = model.config.signature_weight or (SIGNATURE_WEIGHT if class_signatures else 0.0)
-        self.signatures = SignatureConfig(0.0 if class_signatures is False else weight)
-        self.clip_places = clip_places
-        self.relate_changes = relate_changes
-        self.one_patch = one_patch
-        self.patch_from_class = patch_from_class
-        self.next_to = next_to
+        super().__init__(SignatureConfig(0.0 if class_signatures is False else weight), clip_places,
+                         relate_changes, one_patch, patch_from_class, next_to)
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -333,27 +316,6 @@ class GroundedPredictor:
                             change_contrast=contrast, outside_of=outside_of)
         return step, meas_ids
 
-    def signatures_for(self, step_text: str) -> SignatureConfig | None:
-        """The class-signature blending for a step (its phrase or whole text), None when it is not blended.
-        A class in one half of the area ("forest in the northern half") is blended as the class: the half is
-        cut afterwards (:meth:`_within_place`); so is the class whose largest patch a step grounds
-        (:meth:`patch_class_for`)."""
-        label = tf.parse_step_label(step_text)
-        half = tf.named_half(label)
-        alone = (tf.names_class_alone(half[0] if half else label) or self.patch_class_for(step_text) is not None
-                 or self.next_to_for(step_text) is not None)
-        return self.signatures if self.signatures.enabled and alone else None
-
-    def next_to_for(self, step_text: str) -> tuple[str, str] | None:
-        """(class, reference) when a step names the patches of a class next to a region ("cropland next to the
-        water" -> ("cropland", "water")), None when it names none or ``next_to`` is off."""
-        return tf.next_to(tf.parse_step_label(step_text)) if self.next_to else None
-
-    def keeps_patches_for(self, step_text: str) -> bool:
-        """Whether a step keeps some patches of its mask (the largest, or those next to a region), so its
-        native-resolution mask stays near the patches kept on the model's grid."""
-        return self.one_patch_for(step_text) or self.next_to_for(step_text) is not None
-
     def _reference_mask(self, reference: str, date: int, earlier: list[GroundedStep]) -> np.ndarray:
         """(S, S) bool: the region a step's patches lie next to. The latest earlier step on ``date`` that names it
         (as it was kept; empty when it was emptied), else the region grounded by name (:meth:`_phrase_hidden`),
@@ -370,13 +332,6 @@ class GroundedPredictor:
             return np.zeros(tuple(prob.shape), bool)
         return self._with_bands(prob, date, self.signatures_for(reference)).float().cpu().numpy() > thr
 
-    def patch_class_for(self, step_text: str) -> str | None:
-        """The class a one-patch step grounds to find its largest patch ("the largest forest patch" ->
-        "forest"), None when it names none or ``patch_from_class`` is off."""
-        if not (self.one_patch and self.patch_from_class):
-            return None
-        return tf.patch_region(tf.parse_step_label(step_text))
-
     def _phrase_hidden(self, phrase: str, date: int) -> torch.Tensor:
         """(D,) the ``[SEG]`` hidden state of the one-step trace "Step 1: <phrase>. <t..> [SEG]" answering
         "Segment the <phrase>." on the same images: the region as the model grounds it named alone, outside the
@@ -388,26 +343,6 @@ class GroundedPredictor:
         ids = torch.tensor([encode(tok, prompt) + encode(tok, head) + [cfg.seg_token_id]], device=m.device)
         hidden = CachedDecoder(m, capacity=ids.shape[1]).feed(self._prompt_embeds(ids, has_o, has_s))
         return hidden[0, -1]
-
-    def half_for(self, step_text: str) -> str | None:
-        """The half of the area a step's phrase puts its region in ("northern", ...; engine.geo.places), None
-        when it names none or places are not clipped."""
-        half = tf.named_half(tf.parse_step_label(step_text)) if self.clip_places else None
-        return half[1] if half else None
-
-    def one_patch_for(self, step_text: str) -> bool:
-        """Whether a step (its phrase or whole text) keeps one patch of its mask, the largest
-        (:mod:`engine.geo.patches`)."""
-        return self.one_patch and tf.names_one_patch(tf.parse_step_label(step_text))
-
-    def outside_of(self, step_text: str, date: int, earlier: list[GroundedStep]) -> int | None:
-        """Index of the earlier step (on an earlier date; the latest such) whose region a step's new region
-        lies outside of ("newly flooded land" outside "water"), else None."""
-        region = tf.new_region_outside(tf.parse_step_label(step_text)) if self.relate_changes else None
-        for step in reversed(earlier if region else []):
-            if step.date_index < date and tf.same_region(step.label, region):
-                return step.index
-        return None
 
     def _within_place(self, prob: torch.Tensor, step_text: str) -> torch.Tensor:
         """``prob`` (S, S) zeroed outside the half of the area its step names (the area: the bounding box of

@@ -1,0 +1,83 @@
+"""Which engine rules a reasoning step's phrase asks for, beside the decoder's mask: the class signature of the
+bands, one half of the area, a new region outside an earlier one, one patch, patches next to a region. Pure
+decisions on the phrase text (and the earlier steps' phrases); :class:`engine.model.predictor.GroundedPredictor`
+applies them on the model's grid and :mod:`engine.pipeline` on native tiles."""
+from __future__ import annotations
+
+from .. import trace_format as tf
+from ..geo.signatures import SignatureConfig
+
+
+class StepRules:
+    """Each rule can be turned off. ``signatures``: the class-signature blending of class steps (off when its
+    weight is 0). ``clip_places``: a step that puts its region in one half of the area ("forest in the
+    northern half") is cut to that half (:mod:`engine.geo.places`). ``relate_changes``: a later step that names a
+    new region outside an earlier one ("newly flooded land" outside the first date's "water";
+    :func:`engine.trace_format.new_region_outside`) is cut to outside that step's mask. ``one_patch``: a step
+    that names one patch, the largest ("the largest forest patch"; :func:`engine.trace_format.names_one_patch`),
+    keeps the patch of its mask that holds the most pixels (:mod:`engine.geo.patches`). ``patch_from_class``: a
+    one-patch step whose region is a land-cover class ("the largest forest patch" -> "forest";
+    :func:`engine.trace_format.patch_region`) grounds the class as the model grounds it asked by name alone
+    ("Segment the forest."), blended with the class signature, and keeps the class's largest connected patch:
+    the step's own mask often marks a smaller patch of the class than its largest. ``next_to``: a step that
+    names the patches of a class next to a region ("cropland next to the water";
+    :func:`engine.trace_format.next_to`) grounds the class by name the same way and keeps its patches within
+    :data:`engine.geo.patches.NEXT_TO_PX` pixels of the region: the latest earlier step of its date that names
+    the region, else the region grounded by name."""
+
+    def __init__(self, signatures: SignatureConfig | None = None, clip_places: bool = True,
+                 relate_changes: bool = True, one_patch: bool = True, patch_from_class: bool = True,
+                 next_to: bool = True):
+        self.signatures = signatures or SignatureConfig()
+        self.clip_places = clip_places
+        self.relate_changes = relate_changes
+        self.one_patch = one_patch
+        self.patch_from_class = patch_from_class
+        self.next_to = next_to
+
+    def signatures_for(self, step_text: str) -> SignatureConfig | None:
+        """The class-signature blending for a step (its phrase or whole text), None when it is not blended.
+        A class in one half of the area ("forest in the northern half") is blended as the class, the half cut
+        afterwards; so is the class whose patches a step keeps (:meth:`patch_class_for`, :meth:`next_to_for`)."""
+        label = tf.parse_step_label(step_text)
+        half = tf.named_half(label)
+        alone = (tf.names_class_alone(half[0] if half else label) or self.patch_class_for(step_text) is not None
+                 or self.next_to_for(step_text) is not None)
+        return self.signatures if self.signatures.enabled and alone else None
+
+    def next_to_for(self, step_text: str) -> tuple[str, str] | None:
+        """(class, reference) when a step names the patches of a class next to a region ("cropland next to the
+        water" -> ("cropland", "water")), None when it names none or ``next_to`` is off."""
+        return tf.next_to(tf.parse_step_label(step_text)) if self.next_to else None
+
+    def keeps_patches_for(self, step_text: str) -> bool:
+        """Whether a step keeps some patches of its mask (the largest, or those next to a region), so its
+        native-resolution mask stays near the patches kept on the model's grid."""
+        return self.one_patch_for(step_text) or self.next_to_for(step_text) is not None
+
+    def patch_class_for(self, step_text: str) -> str | None:
+        """The class a one-patch step grounds to find its largest patch ("the largest forest patch" ->
+        "forest"), None when it names none or ``patch_from_class`` is off."""
+        if not (self.one_patch and self.patch_from_class):
+            return None
+        return tf.patch_region(tf.parse_step_label(step_text))
+
+    def half_for(self, step_text: str) -> str | None:
+        """The half of the area a step's phrase puts its region in ("northern", ...; engine.geo.places), None
+        when it names none or places are not clipped."""
+        half = tf.named_half(tf.parse_step_label(step_text)) if self.clip_places else None
+        return half[1] if half else None
+
+    def one_patch_for(self, step_text: str) -> bool:
+        """Whether a step (its phrase or whole text) keeps one patch of its mask, the largest
+        (:mod:`engine.geo.patches`)."""
+        return self.one_patch and tf.names_one_patch(tf.parse_step_label(step_text))
+
+    def outside_of(self, step_text: str, date: int, earlier: list) -> int | None:
+        """Index of the earlier step (on an earlier date; the latest such) whose region a step's new region
+        lies outside of ("newly flooded land" outside "water"), else None."""
+        region = tf.new_region_outside(tf.parse_step_label(step_text)) if self.relate_changes else None
+        for step in reversed(earlier if region else []):
+            if step.date_index < date and tf.same_region(step.label, region):
+                return step.index
+        return None

@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# GroundedPredictor options that switch one rule of engine.model.step_rules (or phrase planning)
+RULES = ("plan_phrases", "clip_places", "relate_changes", "one_patch", "patch_from_class", "next_to")
 sys.path.insert(0, str(ROOT))
 
 
@@ -31,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="folder of the real scenes ('': skip)")
     ap.add_argument("--no-plan-phrases", action="store_true",
                     help="let the model write every step phrase itself (to measure what planned phrases give)")
+    ap.add_argument("--rule-off", action="append", default=[], choices=RULES, metavar="RULE",
+                    help="turn one of the engine's step rules off to measure what it gives (repeatable): "
+                         + ", ".join(RULES))
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
 
@@ -42,7 +47,10 @@ def main(argv: list[str] | None = None) -> int:
 
     eng = Engine.load(args.model, device="cpu")
     eng.predictor.plan_phrases = not args.no_plan_phrases
-    report: dict = {"model": args.model, "plan_phrases": eng.predictor.plan_phrases}
+    for rule in args.rule_off:
+        setattr(eng.predictor, rule, False)
+    report: dict = {"model": args.model, "plan_phrases": eng.predictor.plan_phrases,
+                    "rules_off": sorted(set(args.rule_off) | ({"plan_phrases"} if args.no_plan_phrases else set()))}
     if args.samples > 0:
         t = time.time()
         samples = held_out_samples(args.samples, image_size=eng.predictor.image_size)

@@ -102,7 +102,11 @@ def test_model_config_and_override_switch_class_signatures(tiny):  # noqa: F811
         p = GroundedPredictor(model, tok)
         assert p.signatures.weight == 0.3
         assert p.signatures_for("Step 1: water. <t1> [SEG]") is p.signatures
-        assert p.signatures_for("Step 1: the largest water patch. <t1> [SEG]") is None
+        assert p.signatures_for("Step 1: flooded cropland. <t1> [SEG]") is None
+        # the class whose largest patch a step keeps is blended as the class, unless that rule is off
+        assert p.signatures_for("Step 1: the largest water patch. <t1> [SEG]") is p.signatures
+        assert GroundedPredictor(model, tok, patch_from_class=False).signatures_for(
+            "Step 1: the largest water patch. <t1> [SEG]") is None
         assert not GroundedPredictor(model, tok, class_signatures=False).signatures.enabled
     finally:
         model.config.signature_weight = 0.0

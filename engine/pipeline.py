@@ -142,7 +142,8 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         tick = _progress(progress, 0.5 + 0.45 * k / n, 0.5 + 0.45 * (k + 1) / n, f"refining step {k + 1}")
         # a new region outside an earlier step's: that step's full-resolution mask
         outside = next((s.mask_raster for s in steps if s.index == getattr(gs, "outside_of", None)), None)
-        if has_region and cfg.refine:
+        # a change of classes is two masks' difference: sampled from the model's grid (StepRules.refined_natively)
+        if has_region and cfg.refine and _for_step(predictor, "refined_natively", gs) is not False:
             # kept patches (the largest, or those next to a region): the native mask stays near the patches
             # the trace kept (the overview's own probabilities, sampled below when refinement is off, hold
             # those patches alone already)

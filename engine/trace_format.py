@@ -200,6 +200,35 @@ def new_region_outside(phrase: str) -> str | None:
     return "water" if _NEW_WATER_RE.fullmatch(_plain(phrase).lower()) else None
 
 
+# a change named by its classes: what was lost ("destroyed buildings", "cleared forest", "forest lost"), gained
+# ("new buildings", "newly flooded land") or flooded ("flooded cropland")
+_LOST_RE = re.compile(r"(?:the |all )?(?:destroyed|demolished|cleared|removed|burn[te]d?|lost) (?P<c>.+)|"
+                      r"(?:the |all )?(?P<c2>.+) (?:lost|removed|cleared)", re.IGNORECASE)
+_GAINED_RE = re.compile(r"(?:the |all )?(?:new|newly built) (?P<c>.+)|(?:the |all )?(?P<c2>.+) (?:gained|built)",
+                        re.IGNORECASE)
+_FLOODED_RE = re.compile(r"(?:the |all )?(?:newly )?flooded (?P<c>.+)", re.IGNORECASE)
+LOST, GAINED, FLOODED = "lost", "gained", "flooded"
+
+
+def change_classes(phrase: str) -> tuple[str, str, str] | None:
+    """(class on the first date, class on the step's date, how) when a step's phrase names a change of land-cover
+    classes: ("buildings", "buildings", "lost") for "destroyed buildings", ("buildings", "buildings", "gained")
+    for "new buildings", ("water", "water", "gained") for "newly flooded land" or "new water", ("cropland", "water",
+    "flooded") for "flooded cropland". The change is then the first class's pixels that are not the second's
+    (lost), the second's that were not the first's (gained), or the first's that are now water (flooded). None
+    when the phrase names no such change."""
+    text = _plain(phrase)
+    if _NEW_WATER_RE.fullmatch(text.lower()):
+        return "water", "water", GAINED
+    for pattern, how in ((_FLOODED_RE, FLOODED), (_LOST_RE, LOST), (_GAINED_RE, GAINED)):
+        m = pattern.fullmatch(text)
+        name = next((v for v in m.groupdict().values() if v), None) if m else None
+        if name and names_class_alone(name):
+            name = name.lower()
+            return (name, "water", how) if how == FLOODED else (name, name, how)
+    return None
+
+
 def same_region(a: str, b: str) -> bool:
     """Whether two step phrases name the same region, up to case, spacing, a final stop and "the"/"all"."""
     def norm(p):

@@ -353,3 +353,24 @@ def test_a_step_that_names_one_patch_keeps_it_alone_at_native_resolution(tmp_pat
     got = ans.steps[1].mask
     assert not (got & pond).any()
     assert (got & lake).sum() / (got | lake).sum() > 0.9
+
+
+class SampledFieldPredictor(BandPredictor):
+    """BandPredictor whose second step ("field") is sampled from the model's grid on native tiles, as a change of
+    classes is (GroundedPredictor.refined_natively)."""
+
+    def refined_natively(self, step_text):
+        return "Step 2" not in step_text
+
+
+def test_a_step_not_refined_natively_is_sampled_from_the_models_grid(tmp_path):
+    path, lake, field = scene(tmp_path)
+    config = AskConfig(tile_size=128, overlap=16)
+    refined, sampled = BandPredictor(), SampledFieldPredictor()
+    both = [ask(p, 64, "q", open_stack(optical=path), None, config, make_images=identity_images)
+            for p in (refined, sampled)]
+    assert sampled.tiles < refined.tiles  # the field's tiles were not decoded again
+    assert np.array_equal(both[0].steps[0].mask, both[1].steps[0].mask)
+    got = both[1].steps[1].mask
+    assert got.shape == field.shape and (got & field).sum() / (got | field).sum() > 0.7
+    assert not np.array_equal(got, both[0].steps[1].mask)  # the overview's blocky mask, not the native one

@@ -21,11 +21,11 @@ def tiny():
     return model, tok
 
 
-def _run(model, tok, mode, imgs, text=TRACE, cache="dynamic", judge_only=False, **kw):
+def _run(model, tok, mode, imgs, text=TRACE, cache="dynamic", judge_only=False, options=None, **kw):
     record = []
     undo = script(model, tok, text, record)
     try:
-        p = GroundedPredictor(model, tok, prefix_mode=mode, cache=cache, judge_only=judge_only)
+        p = GroundedPredictor(model, tok, prefix_mode=mode, cache=cache, judge_only=judge_only, **(options or {}))
         p.set_images(imgs)
         out = p.answer("What share is water?", ["a", "b"], **kw)
     finally:
@@ -366,15 +366,16 @@ def test_a_step_in_one_half_of_the_area_keeps_its_mask_in_that_half_alone(tiny):
 
 
 def test_newly_flooded_land_is_kept_outside_the_first_dates_water(tiny):
-    """"newly flooded land" on the later date is cut to outside the first date's "water" step
-    (engine.trace_format.new_region_outside), and the measurement follows; other change steps, with
-    ``relate_changes=False``, and for a reference on the same date, keep the decoder's mask."""
+    """"newly flooded land" on the later date, decoded from its own [SEG] state (``change_from_classes=False``),
+    is cut to outside the first date's "water" step (engine.trace_format.new_region_outside), and the measurement
+    follows; other change steps, with ``relate_changes=False``, and for a reference on the same date, keep the
+    decoder's mask."""
     model, tok = tiny
     imgs = images(2, seed=3)
     text = ("Step 1: water. <t1> [SEG]\nStep 2: buildings. <t1> [SEG]\nStep 3: newly flooded land. <t2> [SEG]\n"
             "Step 4: destroyed buildings. <t2> [SEG]\nAnswer: A\n")
     _, plain, cut, measured = scripted_off_and_on(model, tok, text, imgs, "How much land was newly flooded?",
-                                                  "relate_changes")
+                                                  "relate_changes", change_from_classes=False)
     water = plain[0].mask_prob > 0.5
     assert all(np.array_equal(cut[k].mask_prob, plain[k].mask_prob) for k in (0, 1))
     assert (plain[2].mask_prob[water] > 0.5).any()  # the decoder marks the old water too
@@ -414,18 +415,20 @@ def test_change_steps_whose_pixels_did_not_change_mark_nothing(tiny):
 
 def test_judging_only_measures_both_gates_and_empties_no_step(tiny):
     """``judge_only`` (the gates' calibration): every step keeps its mask and its confidence, and a change step
-    is judged even where the model's change threshold is 0, whatever the thresholds say."""
+    is judged even where the model's change threshold is 0, whatever the thresholds say (change steps decoded from
+    their own [SEG] state: ``change_from_classes=False``)."""
     model, tok = tiny
     imgs = images(2, seed=3)
     text = "Step 1: buildings. <t1> [SEG]\nStep 2: destroyed buildings. <t2> [SEG]\nAnswer: A\n"
-    plain, _ = _run(model, tok, "cache", imgs, text=text)
+    own = {"change_from_classes": False}
+    plain, _ = _run(model, tok, "cache", imgs, text=text, options=own)
     old = model.config.empty_below_confidence, model.config.change_below_contrast
     try:
         model.config.change_below_contrast = 0.0
-        judged, _ = _run(model, tok, "cache", imgs, text=text, judge_only=True)
+        judged, _ = _run(model, tok, "cache", imgs, text=text, judge_only=True, options=own)
         model.config.empty_below_confidence, model.config.change_below_contrast = 1.0, 1e6
-        strict, _ = _run(model, tok, "cache", imgs, text=text, judge_only=True)
-        gated, _ = _run(model, tok, "cache", imgs, text=text)
+        strict, _ = _run(model, tok, "cache", imgs, text=text, judge_only=True, options=own)
+        gated, _ = _run(model, tok, "cache", imgs, text=text, options=own)
     finally:
         model.config.empty_below_confidence, model.config.change_below_contrast = old
     assert judged.steps[1].change_contrast is not None and judged.steps[0].change_contrast is None
@@ -515,3 +518,31 @@ def test_patches_of_a_class_next_to_a_region_are_the_class_patches_near_that_reg
     _, alone = scripted_answer(model, tok, "Step 1: cropland next to the water. <t1> [SEG]\nAnswer: A\n", imgs,
                                "Which fields flood first?")
     assert not alone.steps[0].mask_prob.any() and "[no such region]" in alone.text
+
+
+def test_a_change_of_classes_is_the_difference_of_the_classes_grounded_on_the_two_dates(tiny):
+    """"destroyed buildings" on the later date: the first date's "buildings" step minus the buildings grounded by
+    name on the later date, specks under four pixels dropped (engine.geo.class_change), the first date's
+    probabilities inside; "new buildings": the later buildings that were not there, their own probabilities;
+    ``change_from_classes=False`` keeps the step's own mask; a first-date step is never a change."""
+    from engine.geo.class_change import class_change
+    from engine.model.flips import ground_step
+
+    model, tok = tiny
+    imgs = images(2, seed=3)
+    text = "Step 1: buildings. <t1> [SEG]\nStep 2: destroyed buildings. <t2> [SEG]\nAnswer: A\n"
+    p, own, diff, measured = scripted_off_and_on(model, tok, text, imgs, "How much building area was destroyed?",
+                                                 "change_from_classes")
+    with torch.no_grad():
+        later = ground_step(model, p._phrase_hidden("buildings", 1)[None], p.features, 1, p.flipped)[1].numpy()
+    before = diff[0].mask_prob
+    lost = class_change(before > 0.5, later > 0.5, "lost")
+    assert lost.any() and lost.sum() < (before > 0.5).sum()
+    assert np.array_equal(diff[1].mask_prob, np.where(lost, before, 0).astype(np.float32))
+    assert not np.array_equal(diff[1].mask_prob, own[1].mask_prob)
+    assert measured[3] == int(lost.sum())
+    assert p.change_for(diff[1].text, 1) == ("buildings", "buildings", "lost") and p.change_for(diff[1].text, 0) is None
+    assert not p.refined_natively(diff[1].text) and p.refined_natively(diff[0].text)
+    _, new = scripted_answer(model, tok, text.replace("destroyed", "new"), imgs, "How much new building area?")
+    gained = class_change(before > 0.5, later > 0.5, "gained")
+    assert np.array_equal(new.steps[1].mask_prob, np.where(gained, later, 0).astype(np.float32))

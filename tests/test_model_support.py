@@ -53,9 +53,11 @@ def scripted_answer(model, tokenizer, text: str, imgs: ModelImages, question: st
         undo()
 
 
-def scripted_off_and_on(model, tokenizer, text: str, imgs: ModelImages, question: str, option: str):
+def scripted_off_and_on(model, tokenizer, text: str, imgs: ModelImages, question: str, option: str,
+                        **fixed_options):
     """(predictor with ``option`` on, steps with it off, steps with it on, marked pixels of every measured
-    mask: the off run's steps first) for the scripted ``text``; the measurement text is a fixed one."""
+    mask: the off run's steps first) for the scripted ``text``; the measurement text is a fixed one. Both runs
+    take ``fixed_options`` besides."""
     measured: list[int] = []
 
     def measure(prob, date):
@@ -64,7 +66,7 @@ def scripted_off_and_on(model, tokenizer, text: str, imgs: ModelImages, question
 
     steps = {}
     for on in (False, True):
-        p, out = scripted_answer(model, tokenizer, text, imgs, question, measure, **{option: on})
+        p, out = scripted_answer(model, tokenizer, text, imgs, question, measure, **{option: on}, **fixed_options)
         steps[on] = out.steps
     return p, steps[False], steps[True], measured
 

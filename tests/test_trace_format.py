@@ -85,3 +85,22 @@ def test_the_class_whose_largest_patch_a_phrase_names():
     assert tf.patch_region("the biggest single house") == "houses"
     for phrase in ("forest", "the largest fields", "the largest field next to the river", "largest", ""):
         assert tf.patch_region(phrase) is None
+
+
+def test_phrases_that_name_a_change_of_classes():
+    """Every change phrase trace synthesis writes (engine.data.change) names its classes and how they changed."""
+    from engine.data.change import CHANGES
+
+    want = {"destroyed buildings": ("buildings", "buildings", tf.LOST),
+            "new buildings": ("buildings", "buildings", tf.GAINED),
+            "newly flooded land": ("water", "water", tf.GAINED),
+            "flooded cropland": ("cropland", "water", tf.FLOODED),
+            "cleared forest": ("forest", "forest", tf.LOST)}
+    assert {c[-1] for c in CHANGES} == set(want)
+    for phrase, classes in want.items():
+        assert tf.change_classes(phrase) == classes
+        assert tf.change_classes(f"The {phrase}.") == classes
+    assert tf.change_classes("grassland lost") == ("grassland", "grassland", tf.LOST)  # the generic change
+    assert tf.change_classes("new water") == ("water", "water", tf.GAINED)
+    for phrase in ("buildings", "water", "new construction", "the largest forest patch", "destroyed", ""):
+        assert tf.change_classes(phrase) is None

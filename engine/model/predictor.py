@@ -16,6 +16,7 @@ from .. import trace_format as tf
 from ..answer import EMPTIED_UNCHANGED, EMPTIED_UNSURE
 from ..errors import Cancelled, ModelError
 from ..geo.change_evidence import change_contrast
+from ..geo.class_change import class_change
 from ..geo.guided import GuidedConfig, date_guide
 from ..geo.patches import MERGE_PX, largest_patch, patches_near
 from ..geo.places import extent_of, half_mask
@@ -112,8 +113,9 @@ class GroundedPredictor(StepRules):
     mask of a step that names a class alone with a classifier of its date's bands seeded by the mask
     (:mod:`engine.geo.signatures`, the config's ``signature_weight``); None -> as the config says, True with a
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
-    ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``: the rules a step's
-    phrase asks of its kept mask (:class:`engine.model.step_rules.StepRules`).
+    ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``,
+    ``change_from_classes``: the rules a step's phrase asks of its kept mask
+    (:class:`engine.model.step_rules.StepRules`).
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
     :mod:`engine.eval.calibration`).
     ``plan_phrases``: when the options or the question fix which regions the steps name (rankings, distance
@@ -126,7 +128,7 @@ class GroundedPredictor(StepRules):
                  flip_average: bool | None = None, plan_phrases: bool = True, sharpen_masks: bool | None = None,
                  class_signatures: bool | None = None, clip_places: bool = True, relate_changes: bool = True,
                  one_patch: bool = True, patch_from_class: bool = True, next_to: bool = True,
-                 judge_only: bool = False):
+                 change_from_classes: bool = True, judge_only: bool = False):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -141,7 +143,7 @@ class GroundedPredictor(StepRules):
         self.guided = GuidedConfig(0 if sharpen_masks is False else radius, model.config.guided_eps)
         weight = model.config.signature_weight or (SIGNATURE_WEIGHT if class_signatures else 0.0)
         super().__init__(SignatureConfig(0.0 if class_signatures is False else weight), clip_places,
-                         relate_changes, one_patch, patch_from_class, next_to)
+                         relate_changes, one_patch, patch_from_class, next_to, change_from_classes)
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -271,6 +273,43 @@ class GroundedPredictor(StepRules):
         """Mask for one ``[SEG]``, token injection into the cache, measurement text; ``earlier``: the trace's
         steps so far. -> (step, its ids)."""
         m, cfg, feats = self.model, self.config, self.features
+        change = self.change_for(step_text, date)
+        if change is not None:  # the difference of the classes on the two dates
+            out, prob = self._class_change(change, date, earlier)
+            inside = prob > cfg.mask_threshold
+            confidence = float(prob[inside].mean()) if bool(inside.any()) else 0.0
+            emptied = EMPTIED_UNSURE if self.gates and 0 < confidence < cfg.empty_below_confidence else ""
+            prob, outside_of = torch.zeros_like(prob) if emptied else prob, None
+        else:
+            out, prob, confidence, emptied, outside_of, seg_hidden = self._step_mask(step_text, seg_hidden, date,
+                                                                                     earlier)
+        contrast = None if emptied else self._change_contrast(step_text, prob, date)
+        if self.gates and contrast is not None and contrast < cfg.change_below_contrast:  # unchanged "change"
+            emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
+        pos = mask_to_token_positions(prob, cfg.token_grid, cfg.coverage_threshold, cfg.max_injected_tokens,
+                                      cfg.mask_threshold)
+        chosen = out["relevance"][0, pos].argmax(-1)
+        if pos.numel():
+            inj = gather_injected(feats.tokens[date, 0], feats.tokens[date, 1], pos, chosen)
+            dec.feed(inj[None].to(m.dtype), inject=True)
+        prob_np = prob.float().cpu().numpy().astype(np.float32)
+        text = str(measure(prob_np, date)).strip() if measure is not None else ""
+        if not text:  # the context always gets a measurement, as in training
+            text = pixel_share_measure(prob_np, date, self.images.valid[date].cpu().numpy())
+        meas_ids = encode(self.tokenizer, " " + text)
+        step = GroundedStep(index=index, text=step_text, label=tf.parse_step_label(step_text), date_index=date,
+                            mask_prob=prob_np, modalities=[MODALITY_NAMES[int(c)] for c in chosen.tolist()],
+                            confidence=confidence,
+                            iou_pred=float(out["iou"][0]), seg_embedding=seg_hidden.detach().clone(),
+                            measurement=text, positions=pos.tolist(), emptied=emptied,
+                            change_contrast=contrast, outside_of=outside_of)
+        return step, meas_ids
+
+    def _step_mask(self, step_text: str, seg_hidden: torch.Tensor, date: int, earlier: list[GroundedStep]):
+        """A step's mask from its ``[SEG]`` state (or its class's, for patches of a class), judged by the gate and
+        shaped by the step's rules. -> (decoder outputs, prob (S, S), confidence, emptied, outside_of, the ``[SEG]``
+        state the mask was decoded from)."""
+        m, cfg, feats = self.model, self.config, self.features
         patch_class, relation = self.patch_class_for(step_text), self.next_to_for(step_text)
         named_class = patch_class or (relation[0] if relation else None)
         if named_class is not None:  # patches of a class: the class, as the model grounds it named alone
@@ -294,43 +333,37 @@ class GroundedPredictor(StepRules):
             if relation is not None:
                 reference = self._reference_mask(relation[1], date, earlier)
                 prob = _kept(prob, patches_near(prob.float().cpu().numpy() > cfg.mask_threshold, reference))
-        contrast = None if emptied else self._change_contrast(step_text, prob, date)
-        if self.gates and contrast is not None and contrast < cfg.change_below_contrast:  # unchanged "change"
-            emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
-        pos = mask_to_token_positions(prob, cfg.token_grid, cfg.coverage_threshold, cfg.max_injected_tokens,
-                                      cfg.mask_threshold)
-        chosen = out["relevance"][0, pos].argmax(-1)
-        if pos.numel():
-            inj = gather_injected(feats.tokens[date, 0], feats.tokens[date, 1], pos, chosen)
-            dec.feed(inj[None].to(m.dtype), inject=True)
-        prob_np = prob.float().cpu().numpy().astype(np.float32)
-        text = str(measure(prob_np, date)).strip() if measure is not None else ""
-        if not text:  # the context always gets a measurement, as in training
-            text = pixel_share_measure(prob_np, date, self.images.valid[date].cpu().numpy())
-        meas_ids = encode(self.tokenizer, " " + text)
-        step = GroundedStep(index=index, text=step_text, label=tf.parse_step_label(step_text), date_index=date,
-                            mask_prob=prob_np, modalities=[MODALITY_NAMES[int(c)] for c in chosen.tolist()],
-                            confidence=confidence,
-                            iou_pred=float(out["iou"][0]), seg_embedding=seg_hidden.detach().clone(),
-                            measurement=text, positions=pos.tolist(), emptied=emptied,
-                            change_contrast=contrast, outside_of=outside_of)
-        return step, meas_ids
+        return out, prob, confidence, emptied, outside_of, seg_hidden
+
+    def _class_change(self, change: tuple[str, str, str], date: int, earlier: list[GroundedStep]):
+        """The mask of a change of classes (``change``: see :meth:`change_for`): the first date's class (its earlier
+        step, else grounded by name) against the class grounded by name on ``date``. -> (decoder outputs of the
+        later class, prob (S, S): the defining class's probability inside the changed pixels, 0 elsewhere)."""
+        thr = self.config.mask_threshold
+        _, before = self._named_prob(change[0], 0, earlier)
+        out, after = self._named_prob(change[1], date, [])
+        changed = class_change(before.float().cpu().numpy() > thr, after.float().cpu().numpy() > thr, change[2])
+        return out, _kept(before if change[2] == tf.LOST else after, changed)
 
     def _reference_mask(self, reference: str, date: int, earlier: list[GroundedStep]) -> np.ndarray:
-        """(S, S) bool: the region a step's patches lie next to. The latest earlier step on ``date`` that names it
-        (as it was kept; empty when it was emptied), else the region grounded by name (:meth:`_phrase_hidden`),
-        judged by the confidence gate and blended with the bands as a step of that phrase would be."""
-        thr = self.config.mask_threshold
+        """(S, S) bool: the region a step's patches lie next to (:meth:`_named_prob`)."""
+        return self._named_prob(reference, date, earlier)[1].float().cpu().numpy() > self.config.mask_threshold
+
+    def _named_prob(self, phrase: str, date: int, earlier: list[GroundedStep]) -> tuple[dict | None, torch.Tensor]:
+        """(decoder outputs or None, prob (S, S)) of a region named by ``phrase`` on ``date``: the latest earlier step
+        on that date that names it (as it was kept; zeros when it was emptied), else the region grounded by name
+        (:meth:`_phrase_hidden`), judged by the confidence gate (zeros when unsure) and blended with the bands as a
+        step of that phrase would be."""
         for step in reversed(earlier):
-            if step.date_index == date and tf.same_region(step.label, reference):
-                return step.mask_prob > thr
-        hidden = self._phrase_hidden(reference, date)
-        _, prob = ground_step(self.model, hidden[None], self.features, date, self.flipped)
-        inside = prob > thr
+            if step.date_index == date and tf.same_region(step.label, phrase):
+                return None, torch.from_numpy(step.mask_prob)
+        hidden = self._phrase_hidden(phrase, date)
+        out, prob = ground_step(self.model, hidden[None], self.features, date, self.flipped)
+        inside = prob > self.config.mask_threshold
         confidence = float(prob[inside].mean()) if bool(inside.any()) else 0.0
         if self.gates and confidence < self.config.empty_below_confidence:
-            return np.zeros(tuple(prob.shape), bool)
-        return self._with_bands(prob, date, self.signatures_for(reference)).float().cpu().numpy() > thr
+            return out, torch.zeros_like(prob)
+        return out, self._with_bands(prob, date, self.signatures_for(phrase))
 
     def _phrase_hidden(self, phrase: str, date: int) -> torch.Tensor:
         """(D,) the ``[SEG]`` hidden state of the one-step trace "Step 1: <phrase>. <t..> [SEG]" answering

@@ -4,6 +4,8 @@ decisions on the phrase text (and the earlier steps' phrases); :class:`engine.mo
 applies them on the model's grid and :mod:`engine.pipeline` on native tiles."""
 from __future__ import annotations
 
+import re
+
 from .. import trace_format as tf
 from ..geo.signatures import SignatureConfig
 
@@ -23,17 +25,22 @@ class StepRules:
     names the patches of a class next to a region ("cropland next to the water";
     :func:`engine.trace_format.next_to`) grounds the class by name the same way and keeps its patches within
     :data:`engine.geo.patches.NEXT_TO_PX` pixels of the region: the latest earlier step of its date that names
-    the region, else the region grounded by name."""
+    the region, else the region grounded by name. ``change_from_classes``: a step on a later date that names a
+    change of classes ("destroyed buildings", "new buildings", "cleared forest", "flooded cropland";
+    :func:`engine.trace_format.change_classes`) is the difference of the classes grounded by name on the first
+    date and on its own (:mod:`engine.geo.class_change`); its mask is then sampled from the model's grid on native
+    tiles, as two masks' difference cannot be re-decoded from one ``[SEG]`` state."""
 
     def __init__(self, signatures: SignatureConfig | None = None, clip_places: bool = True,
                  relate_changes: bool = True, one_patch: bool = True, patch_from_class: bool = True,
-                 next_to: bool = True):
+                 next_to: bool = True, change_from_classes: bool = True):
         self.signatures = signatures or SignatureConfig()
         self.clip_places = clip_places
         self.relate_changes = relate_changes
         self.one_patch = one_patch
         self.patch_from_class = patch_from_class
         self.next_to = next_to
+        self.change_from_classes = change_from_classes
 
     def signatures_for(self, step_text: str) -> SignatureConfig | None:
         """The class-signature blending for a step (its phrase or whole text), None when it is not blended.
@@ -49,6 +56,19 @@ class StepRules:
         """(class, reference) when a step names the patches of a class next to a region ("cropland next to the
         water" -> ("cropland", "water")), None when it names none or ``next_to`` is off."""
         return tf.next_to(tf.parse_step_label(step_text)) if self.next_to else None
+
+    def change_for(self, step_text: str, date: int) -> tuple[str, str, str] | None:
+        """(class on the first date, class on ``date``, how) when a step on a later date names a change of classes
+        ("destroyed buildings" -> ("buildings", "buildings", "lost")), None otherwise or when the rule is off."""
+        if not self.change_from_classes or date <= 0:
+            return None
+        return tf.change_classes(tf.parse_step_label(step_text))
+
+    def refined_natively(self, step_text: str) -> bool:
+        """Whether a step's mask is decoded again on native-resolution tiles from its ``[SEG]`` state; a change
+        of classes is sampled from the model's grid instead (the date is read from the step's text)."""
+        m = re.search(r"<t(\d+)>", step_text or "")
+        return self.change_for(step_text, int(m.group(1)) - 1 if m else 0) is None
 
     def keeps_patches_for(self, step_text: str) -> bool:
         """Whether a step keeps some patches of its mask (the largest, or those next to a region), so its

@@ -20,7 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # GroundedPredictor options that switch one rule of engine.model.step_rules (or phrase planning)
-RULES = ("plan_phrases", "clip_places", "relate_changes", "one_patch", "patch_from_class", "next_to")
+RULES = ("plan_phrases", "clip_places", "relate_changes", "one_patch", "patch_from_class", "next_to",
+         "change_from_classes")
 sys.path.insert(0, str(ROOT))
 
 
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rule-off", action="append", default=[], choices=RULES, metavar="RULE",
                     help="turn one of the engine's step rules off to measure what it gives (repeatable): "
                          + ", ".join(RULES))
+    ap.add_argument("--rule-on", action="append", default=[], choices=RULES, metavar="RULE",
+                    help="turn one of the step rules that are off by default on (repeatable): change_from_classes")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
 
@@ -49,8 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     eng.predictor.plan_phrases = not args.no_plan_phrases
     for rule in args.rule_off:
         setattr(eng.predictor, rule, False)
+    for rule in args.rule_on:
+        setattr(eng.predictor, rule, True)
     report: dict = {"model": args.model, "plan_phrases": eng.predictor.plan_phrases,
-                    "rules_off": sorted(set(args.rule_off) | ({"plan_phrases"} if args.no_plan_phrases else set()))}
+                    "rules_off": sorted(set(args.rule_off) | ({"plan_phrases"} if args.no_plan_phrases else set())),
+                    "rules_on": sorted(args.rule_on)}
     if args.samples > 0:
         t = time.time()
         samples = held_out_samples(args.samples, image_size=eng.predictor.image_size)

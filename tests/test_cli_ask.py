@@ -88,7 +88,8 @@ def test_ask_time_series_dates(tmp_path, capsys, stand_in):
     ("flip_average", [], None), ("sharpen_masks", ["--sharpen-masks"], True),
     ("sharpen_masks", ["--no-sharpen-masks"], False), ("sharpen_masks", [], None),
     ("class_signatures", ["--class-signatures"], True), ("class_signatures", ["--no-class-signatures"], False),
-    ("class_signatures", [], None)])
+    ("class_signatures", [], None), ("change_from_classes", ["--change-from-classes"], True),
+    ("change_from_classes", [], False)])
 def test_mask_option_flags_reach_the_engine(tmp_path, capsys, stand_in, option, flag, expected):
     path, _, _ = scene(tmp_path)
     assert main(["ask", "Where is the lake?", "--optical", path, "--out", str(tmp_path / "a.gpkg"), "-q",

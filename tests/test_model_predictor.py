@@ -524,7 +524,7 @@ def test_a_change_of_classes_is_the_difference_of_the_classes_grounded_on_the_tw
     """"destroyed buildings" on the later date: the first date's "buildings" step minus the buildings grounded by
     name on the later date, specks under four pixels dropped (engine.geo.class_change), the first date's
     probabilities inside; "new buildings": the later buildings that were not there, their own probabilities;
-    ``change_from_classes=False`` keeps the step's own mask; a first-date step is never a change."""
+    ``change_from_classes=False`` (the default) keeps the step's own mask; a first-date step is never a change."""
     from engine.geo.class_change import class_change
     from engine.model.flips import ground_step
 
@@ -543,6 +543,8 @@ def test_a_change_of_classes_is_the_difference_of_the_classes_grounded_on_the_tw
     assert measured[3] == int(lost.sum())
     assert p.change_for(diff[1].text, 1) == ("buildings", "buildings", "lost") and p.change_for(diff[1].text, 0) is None
     assert not p.refined_natively(diff[1].text) and p.refined_natively(diff[0].text)
-    _, new = scripted_answer(model, tok, text.replace("destroyed", "new"), imgs, "How much new building area?")
+    assert GroundedPredictor(model, tok).change_for(diff[1].text, 1) is None  # off by default
+    _, new = scripted_answer(model, tok, text.replace("destroyed", "new"), imgs, "How much new building area?",
+                             change_from_classes=True)
     gained = class_change(before > 0.5, later > 0.5, "gained")
     assert np.array_equal(new.steps[1].mask_prob, np.where(gained, later, 0).astype(np.float32))

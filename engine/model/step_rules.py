@@ -29,11 +29,12 @@ class StepRules:
     change of classes ("destroyed buildings", "new buildings", "cleared forest", "flooded cropland";
     :func:`engine.trace_format.change_classes`) is the difference of the classes grounded by name on the first
     date and on its own (:mod:`engine.geo.class_change`); its mask is then sampled from the model's grid on native
-    tiles, as two masks' difference cannot be re-decoded from one ``[SEG]`` state."""
+    tiles, as two masks' difference cannot be re-decoded from one ``[SEG]`` state. Off by default: it grounds
+    present changes far better but marks more absent ones (see the model card)."""
 
     def __init__(self, signatures: SignatureConfig | None = None, clip_places: bool = True,
                  relate_changes: bool = True, one_patch: bool = True, patch_from_class: bool = True,
-                 next_to: bool = True, change_from_classes: bool = True):
+                 next_to: bool = True, change_from_classes: bool = False):
         self.signatures = signatures or SignatureConfig()
         self.clip_places = clip_places
         self.relate_changes = relate_changes

@@ -95,6 +95,12 @@ def pixel_share_measure(mask_prob: np.ndarray, date_index: int = 0, valid: np.nd
     return tf.format_measurement(tf.Measurement(float(inside.sum()), float(inside.sum()) / max(total, 1)))
 
 
+def mean_inside(prob: torch.Tensor, threshold: float) -> float:
+    """A mask's confidence: the mean probability of ``prob`` (S, S) above ``threshold``; 0 when none is."""
+    inside = prob > threshold
+    return float(prob[inside].mean()) if bool(inside.any()) else 0.0
+
+
 def _kept(prob: torch.Tensor, keep: np.ndarray) -> torch.Tensor:
     """``prob`` (S, S) zeroed where ``keep`` (S, S) bool is False."""
     return prob * torch.from_numpy(keep).to(prob.device, prob.dtype)
@@ -276,8 +282,7 @@ class GroundedPredictor(StepRules):
         change = self.change_for(step_text, date)
         if change is not None:  # the difference of the classes on the two dates
             out, prob = self._class_change(change, date, earlier)
-            inside = prob > cfg.mask_threshold
-            confidence = float(prob[inside].mean()) if bool(inside.any()) else 0.0
+            confidence = mean_inside(prob, cfg.mask_threshold)
             emptied = EMPTIED_UNSURE if self.gates and 0 < confidence < cfg.empty_below_confidence else ""
             prob, outside_of = torch.zeros_like(prob) if emptied else prob, None
         else:
@@ -315,8 +320,7 @@ class GroundedPredictor(StepRules):
         if named_class is not None:  # patches of a class: the class, as the model grounds it named alone
             seg_hidden = self._phrase_hidden(named_class, date)
         out, prob = ground_step(m, seg_hidden[None], feats, date, self.flipped)  # prob: (S, S)
-        inside = prob > cfg.mask_threshold
-        confidence = float(prob[inside].mean()) if bool(inside.any()) else 0.0
+        confidence = mean_inside(prob, cfg.mask_threshold)
         emptied = EMPTIED_UNSURE if self.gates and confidence < cfg.empty_below_confidence else ""
         outside_of = None if emptied else self.outside_of(step_text, date, earlier)
         if emptied:  # a mask the model is unsure of marks nothing, as for an absent target
@@ -359,9 +363,7 @@ class GroundedPredictor(StepRules):
                 return None, torch.from_numpy(step.mask_prob)
         hidden = self._phrase_hidden(phrase, date)
         out, prob = ground_step(self.model, hidden[None], self.features, date, self.flipped)
-        inside = prob > self.config.mask_threshold
-        confidence = float(prob[inside].mean()) if bool(inside.any()) else 0.0
-        if self.gates and confidence < self.config.empty_below_confidence:
+        if self.gates and mean_inside(prob, self.config.mask_threshold) < self.config.empty_below_confidence:
             return out, torch.zeros_like(prob)
         return out, self._with_bands(prob, date, self.signatures_for(phrase))
 

@@ -143,7 +143,8 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         # a new region outside an earlier step's: that step's full-resolution mask
         outside = next((s.mask_raster for s in steps if s.index == getattr(gs, "outside_of", None)), None)
         # a change of classes is two masks' difference: sampled from the model's grid (StepRules.refined_natively)
-        if has_region and cfg.refine and _for_step(predictor, "refined_natively", gs) is not False:
+        natively = getattr(predictor, "refined_natively", None)
+        if has_region and cfg.refine and (natively is None or natively(gs.text, d)):
             # kept patches (the largest, or those next to a region): the native mask stays near the patches
             # the trace kept (the overview's own probabilities, sampled below when refinement is off, hold
             # those patches alone already)

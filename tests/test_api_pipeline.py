@@ -359,7 +359,7 @@ class SampledFieldPredictor(BandPredictor):
     """BandPredictor whose second step ("field") is sampled from the model's grid on native tiles, as a change of
     classes is (GroundedPredictor.refined_natively)."""
 
-    def refined_natively(self, step_text):
+    def refined_natively(self, step_text, date):
         return "Step 2" not in step_text
 
 

@@ -542,7 +542,7 @@ def test_a_change_of_classes_is_the_difference_of_the_classes_grounded_on_the_tw
     assert not np.array_equal(diff[1].mask_prob, own[1].mask_prob)
     assert measured[3] == int(lost.sum())
     assert p.change_for(diff[1].text, 1) == ("buildings", "buildings", "lost") and p.change_for(diff[1].text, 0) is None
-    assert not p.refined_natively(diff[1].text) and p.refined_natively(diff[0].text)
+    assert not p.refined_natively(diff[1].text, 1) and p.refined_natively(diff[0].text, 0)
     assert GroundedPredictor(model, tok).change_for(diff[1].text, 1) is None  # off by default
     _, new = scripted_answer(model, tok, text.replace("destroyed", "new"), imgs, "How much new building area?",
                              change_from_classes=True)

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..trace_format import same_region
+
 
 def _as_bool(mask) -> np.ndarray:
     if hasattr(mask, "detach"):
@@ -44,8 +46,6 @@ def align_steps(true_phrases: list[str], pred_phrases: list[str]) -> list[int | 
     A true step takes the first predicted step not taken yet that names the same region
     (:func:`engine.trace_format.same_region`); a true step that no predicted step names takes the predicted
     step at its own position when that one is not taken and names no true step's region."""
-    from ..trace_format import same_region
-
     taken: set[int] = set()
     out: list[int | None] = []
     for phrase in true_phrases:

@@ -4,8 +4,6 @@ decisions on the phrase text (and the earlier steps' phrases); :class:`engine.mo
 applies them on the model's grid and :mod:`engine.pipeline` on native tiles."""
 from __future__ import annotations
 
-import re
-
 from .. import trace_format as tf
 from ..geo.signatures import SignatureConfig
 
@@ -65,11 +63,10 @@ class StepRules:
             return None
         return tf.change_classes(tf.parse_step_label(step_text))
 
-    def refined_natively(self, step_text: str) -> bool:
-        """Whether a step's mask is decoded again on native-resolution tiles from its ``[SEG]`` state; a change
-        of classes is sampled from the model's grid instead (the date is read from the step's text)."""
-        m = re.search(r"<t(\d+)>", step_text or "")
-        return self.change_for(step_text, int(m.group(1)) - 1 if m else 0) is None
+    def refined_natively(self, step_text: str, date: int) -> bool:
+        """Whether a step (its text, its 0-based ``date``) has its mask decoded again on native-resolution tiles
+        from its ``[SEG]`` state; a change of classes is sampled from the model's grid instead."""
+        return self.change_for(step_text, date) is None
 
     def keeps_patches_for(self, step_text: str) -> bool:
         """Whether a step keeps some patches of its mask (the largest, or those next to a region), so its

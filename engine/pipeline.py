@@ -161,7 +161,7 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
                                           guided=getattr(predictor, "guided", None),
                                           signatures=_for_step(predictor, "signatures_for", gs),
                                           half=_for_step(predictor, "half_for", gs), outside=outside,
-                                          within=within)
+                                          within=within, water=_for_step(predictor, "water_index_for", gs))
         elif has_region:
             mask, stitched = refine_tiles(stack, _OverviewSampler(prob, ov_t), d, cfg.tile_size, cfg.overlap,
                                           threshold=cfg.threshold, progress=tick, cancelled=cancelled,

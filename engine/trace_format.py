@@ -126,6 +126,13 @@ def names_class_alone(phrase: str) -> bool:
     return bool(_CLASS_ALONE_RE.fullmatch(_plain(phrase)))
 
 
+def names_water_alone(phrase: str) -> bool:
+    """Whether a step's phrase names water alone ("water", "the open water", "flood water"; see
+    :func:`names_class_alone`)."""
+    m = _CLASS_ALONE_RE.fullmatch(_plain(phrase))
+    return bool(m) and "water" in m.group(1).lower()
+
+
 # "<region> in the northern half" (engine.data.grounding's phrases) and the plain compass words
 _HALF_RE = re.compile(r"^(?P<region>.*?)\s+in the (?P<side>north|south|west|east)(?:ern)? half$", re.IGNORECASE)
 

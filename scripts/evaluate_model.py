@@ -21,8 +21,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # GroundedPredictor options that switch one rule of engine.model.step_rules (or phrase planning)
 RULES = ("plan_phrases", "clip_places", "relate_changes", "one_patch", "patch_from_class", "next_to",
-         "change_from_classes")
+         "change_from_classes", "water_index")
 sys.path.insert(0, str(ROOT))
+
+
+def set_rule(predictor, rule: str, on: bool) -> None:
+    """Turn one of :data:`RULES` on or off on a GroundedPredictor."""
+    from engine.geo.water_index import WaterIndexConfig
+
+    if rule == "water_index":  # a rule with a setting: McFeeters' threshold when on
+        predictor.water_index = WaterIndexConfig(0.0 if on else None)
+    else:
+        setattr(predictor, rule, on)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,9 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     eng = Engine.load(args.model, device="cpu")
     eng.predictor.plan_phrases = not args.no_plan_phrases
     for rule in args.rule_off:
-        setattr(eng.predictor, rule, False)
+        set_rule(eng.predictor, rule, False)
     for rule in args.rule_on:
-        setattr(eng.predictor, rule, True)
+        set_rule(eng.predictor, rule, True)
     report: dict = {"model": args.model, "plan_phrases": eng.predictor.plan_phrases,
                     "rules_off": sorted(set(args.rule_off) | ({"plan_phrases"} if args.no_plan_phrases else set())),
                     "rules_on": sorted(args.rule_on)}

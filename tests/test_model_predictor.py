@@ -325,7 +325,8 @@ def test_masks_of_steps_that_name_a_class_alone_are_blended_with_the_scenes_clas
     try:
         model.config.signature_weight = 0.5
         blended, _ = _run(model, tok, "cache", imgs, text=text)
-        blended_nir, _ = _run(model, tok, "cache", with_nir, text=text)
+        # the water index's growth (measured in its own test) left out: the signature alone is compared
+        blended_nir, _ = _run(model, tok, "cache", with_nir, text=text, options={"water_index": False})
     finally:
         model.config.signature_weight = old
     guide = date_guide(imgs.optical.numpy(), imgs.sar.numpy(), imgs.has_optical, imgs.has_sar, 0)
@@ -363,6 +364,30 @@ def test_a_step_in_one_half_of_the_area_keeps_its_mask_in_that_half_alone(tiny):
     blending = GroundedPredictor(model, tok, class_signatures=True)
     assert blending.signatures_for(clipped[1].text) is blending.signatures
     assert blending.signatures_for("Step 1: the largest water patch in the western half. <t1> [SEG]") is None
+
+
+def test_water_steps_grow_into_the_connected_open_water_of_the_water_index(tiny):
+    """A kept step that names water alone grows into the pixels whose NDWI (green against the NIR guide band) is
+    above 0 and that connect to its mask (engine.geo.water_index); other steps, images without NIR, and
+    ``water_index=False`` keep the decoder's mask; the gate's confidence stays the decoder's."""
+    from engine.geo.water_index import WaterIndexConfig, with_water_index
+
+    model, tok = tiny
+    imgs = images(1, seed=7)
+    imgs.nir = imgs.optical[:, 1:2] * torch.linspace(0.2, 1.8, imgs.optical.shape[-1])  # NDWI > 0 at the left
+    text = "Step 1: forest. <t1> [SEG]\nStep 2: water. <t1> [SEG]\nAnswer: A\n"
+    p, plain, grown, measured = scripted_off_and_on(model, tok, text, imgs, "What share is water?", "water_index")
+    assert np.array_equal(grown[0].mask_prob, plain[0].mask_prob)
+    want = with_water_index(plain[1].mask_prob, imgs.optical[0, 1].numpy(), imgs.nir[0, 0].numpy(),
+                            imgs.valid[0].numpy(), WaterIndexConfig())
+    assert np.array_equal(grown[1].mask_prob, want)
+    assert (grown[1].mask_prob > 0.5).sum() > (plain[1].mask_prob > 0.5).sum()
+    assert measured[3] == int((grown[1].mask_prob > 0.5).sum())
+    assert grown[1].confidence == plain[1].confidence
+    without_nir = images(1, seed=7)
+    _, off, on, _ = scripted_off_and_on(model, tok, text, without_nir, "What share is water?", "water_index")
+    assert np.array_equal(on[1].mask_prob, off[1].mask_prob)
+    assert p.water_index_for(grown[1].text) is p.water_index and p.water_index_for(grown[0].text) is None
 
 
 def test_newly_flooded_land_is_kept_outside_the_first_dates_water(tiny):

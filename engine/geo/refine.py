@@ -12,6 +12,7 @@ from .guided import GuidedConfig, date_guide
 from .places import half_mask
 from .resample import resize_mask, resize_prob, sample_nearest
 from .signatures import SignatureConfig, with_bands
+from .water_index import WaterIndexConfig, with_water_index
 from .sources import gdal_env
 from .stack import InputStack, StackArrays
 from .tiling import MaskRaster, Stitcher, TileGrid
@@ -23,8 +24,8 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
                  cancelled: Callable[[], bool] | None = None, tmpdir: str | None = None,
                  only_date: bool = False, guided: GuidedConfig | None = None,
                  signatures: SignatureConfig | None = None, half: str | None = None,
-                 outside: MaskRaster | None = None, within: tuple[np.ndarray, Affine] | None = None
-                 ) -> tuple[MaskRaster, Stitcher]:
+                 outside: MaskRaster | None = None, within: tuple[np.ndarray, Affine] | None = None,
+                 water: WaterIndexConfig | None = None) -> tuple[MaskRaster, Stitcher]:
     """Full-resolution mask of one step over the whole ``stack`` grid.
 
     ``predict(arrays) -> (s, s) probabilities`` is called once per tile that holds usable pixels, with the
@@ -41,7 +42,8 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     same grid; keep only the pixels outside it (a new region outside an earlier one,
     :func:`engine.trace_format.new_region_outside`). ``within``: ``(region (H, W) bool, its affine
     transform)`` on a coarser grid of the same CRS (the overview's); keep only the pixels whose centres fall
-    in it (one patch, :mod:`engine.geo.patches`). Returns the mask and
+    in it (one patch, :mod:`engine.geo.patches`). ``water``: grow each tile's mask into the connected open water
+    of the date's water index at native resolution (:mod:`engine.geo.water_index`). Returns the mask and
     the finished :class:`Stitcher`, which holds ``confidence`` (mean probability inside the mask), ``area_m2``,
     ``usable_area_m2`` and ``share``.
     """
@@ -51,7 +53,8 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
         stitcher = Stitcher(grid, stack.transform, stack.crs, threshold, tmpdir=tmpdir)
         _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total, only_date,
              guided if guided is not None and guided.enabled else None,
-             signatures if signatures is not None and signatures.enabled else None, half, outside, within)
+             signatures if signatures is not None and signatures.enabled else None, half, outside, within,
+             water if water is not None and water.enabled else None)
         return stitcher.finish(), stitcher
 
 
@@ -67,10 +70,12 @@ def _read_tile(stack, win, model_size, dates, with_native: bool):
 
 
 def _with_native_bands(stack, native, prob, t, date_index, model_size, only_date,
-                       guided: GuidedConfig | None, signatures: SignatureConfig | None) -> np.ndarray:
-    """``prob`` (h, w) of one tile blended with the class signature of the date's bands (``signatures``) and
-    sharpened along their edges (``guided``), the ``native`` arrays holding the bands at native resolution;
-    each is skipped when None; ``t``: the date's index in the tile's arrays."""
+                       guided: GuidedConfig | None, signatures: SignatureConfig | None,
+                       water: WaterIndexConfig | None = None) -> np.ndarray:
+    """``prob`` (h, w) of one tile blended with the class signature of the date's bands (``signatures``),
+    sharpened along their edges (``guided``) and grown into the connected open water of their water index
+    (``water``), the ``native`` arrays holding the bands at native resolution; each is skipped when None; ``t``:
+    the date's index in the tile's arrays."""
     dates = slice(date_index, date_index + 1) if only_date else slice(None)  # the dates the arrays hold
     guide = date_guide(native.optical, native.sar, stack.has_optical[dates], stack.has_sar[dates], t,
                        native.nir)
@@ -78,18 +83,21 @@ def _with_native_bands(stack, native, prob, t, date_index, model_size, only_date
     native_cfg = None if guided is None else GuidedConfig(max(1, round(guided.radius * scale)), guided.eps,
                                                           guided.keep_area, guided.threshold)
     # sharpening coefficients fitted at about the model's grid, applied to the native bands
-    return with_bands(prob, guide, native.valid[t], signatures, native_cfg, subsample=max(1, int(scale)))
+    prob = with_bands(prob, guide, native.valid[t], signatures, native_cfg, subsample=max(1, int(scale)))
+    if water is None or native.optical is None or native.nir is None or not stack.has_optical[dates][t]:
+        return prob
+    return with_water_index(prob, native.optical[t, 1], native.nir[t, 0], native.valid[t], water)
 
 
 def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total,
-         only_date, guided, signatures, half, outside, within) -> None:
+         only_date, guided, signatures, half, outside, within, water) -> None:
     try:
         for k, win in enumerate(grid.windows()):
             if cancelled is not None and cancelled():
                 raise Cancelled("cancelled while refining masks; nothing was written")
             shape = (int(win.height), int(win.width))
             arrays, native = _read_tile(stack, win, model_size, [date_index] if only_date else None,
-                                        guided is not None or signatures is not None)
+                                        guided is not None or signatures is not None or water is not None)
             t = 0 if only_date else min(date_index, arrays.valid.shape[0] - 1)
             valid = arrays.valid[t]
             keep = stack.aoi_mask(win) & resize_mask(valid, shape)
@@ -97,9 +105,9 @@ def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cance
                 prob = np.zeros(shape, np.float32)
             else:
                 prob = resize_prob(predict(arrays), shape)
-                if guided is not None or signatures is not None:
+                if guided is not None or signatures is not None or water is not None:
                     prob = _with_native_bands(stack, native, prob, t, date_index, model_size, only_date,
-                                              guided, signatures)
+                                              guided, signatures, water)
                 inside = keep if half is None else keep & half_mask(
                     half, shape, (0, stack.height, 0, stack.width), (int(win.row_off), int(win.col_off)))
                 if outside is not None:

@@ -21,6 +21,7 @@ from ..geo.guided import GuidedConfig, date_guide
 from ..geo.patches import MERGE_PX, largest_patch, patches_near
 from ..geo.places import extent_of, half_mask
 from ..geo.signatures import SignatureConfig, with_bands
+from ..geo.water_index import WaterIndexConfig, with_water_index
 from .decoding import CachedDecoder, check_options, compiled_step, initial_capacity
 from .device import cpu_threads, oom_guard
 from .flips import encode_flipped, ground_step
@@ -134,7 +135,7 @@ class GroundedPredictor(StepRules):
                  flip_average: bool | None = None, plan_phrases: bool = True, sharpen_masks: bool | None = None,
                  class_signatures: bool | None = None, clip_places: bool = True, relate_changes: bool = True,
                  one_patch: bool = True, patch_from_class: bool = True, next_to: bool = True,
-                 change_from_classes: bool = False, judge_only: bool = False):
+                 change_from_classes: bool = False, water_index: bool = True, judge_only: bool = False):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -149,7 +150,8 @@ class GroundedPredictor(StepRules):
         self.guided = GuidedConfig(0 if sharpen_masks is False else radius, model.config.guided_eps)
         weight = model.config.signature_weight or (SIGNATURE_WEIGHT if class_signatures else 0.0)
         super().__init__(SignatureConfig(0.0 if class_signatures is False else weight), clip_places,
-                         relate_changes, one_patch, patch_from_class, next_to, change_from_classes)
+                         relate_changes, one_patch, patch_from_class, next_to, change_from_classes,
+                         WaterIndexConfig(0.0 if water_index else None))
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -326,7 +328,8 @@ class GroundedPredictor(StepRules):
         if emptied:  # a mask the model is unsure of marks nothing, as for an absent target
             prob = torch.zeros_like(prob)
         else:  # the gate judged the decoder's own mask; what is kept takes the scene's bands into account
-            prob = self._within_place(self._with_bands(prob, date, self.signatures_for(step_text)), step_text)
+            banded = self._with_bands(prob, date, self.signatures_for(step_text), self.water_index_for(step_text))
+            prob = self._within_place(banded, step_text)
             if outside_of is not None:
                 taken = earlier[outside_of - 1].mask_prob > cfg.mask_threshold
                 prob = _kept(prob, ~taken)
@@ -365,7 +368,7 @@ class GroundedPredictor(StepRules):
         out, prob = ground_step(self.model, hidden[None], self.features, date, self.flipped)
         if self.gates and mean_inside(prob, self.config.mask_threshold) < self.config.empty_below_confidence:
             return out, torch.zeros_like(prob)
-        return out, self._with_bands(prob, date, self.signatures_for(phrase))
+        return out, self._with_bands(prob, date, self.signatures_for(phrase), self.water_index_for(phrase))
 
     def _phrase_hidden(self, phrase: str, date: int) -> torch.Tensor:
         """(D,) the ``[SEG]`` hidden state of the one-step trace "Step 1: <phrase>. <t..> [SEG]" answering
@@ -389,20 +392,24 @@ class GroundedPredictor(StepRules):
         inside = half_mask(side, tuple(prob.shape), extent)
         return _kept(prob, inside)
 
-    def _with_bands(self, prob: torch.Tensor, date: int, signatures: SignatureConfig | None) -> torch.Tensor:
-        """``prob`` (S, S) blended with the class signature of its date's bands (``signatures``, None: not)
-        and sharpened along their edges (:mod:`engine.geo.signatures`, :mod:`engine.geo.guided`)."""
-        if signatures is None and not self.guided.enabled:
+    def _with_bands(self, prob: torch.Tensor, date: int, signatures: SignatureConfig | None,
+                    water: WaterIndexConfig | None = None) -> torch.Tensor:
+        """``prob`` (S, S) blended with the class signature of its date's bands (``signatures``, None: not),
+        sharpened along their edges and grown into the connected open water of their water index (``water``,
+        None: not) (:mod:`engine.geo.signatures`, :mod:`engine.geo.guided`, :mod:`engine.geo.water_index`)."""
+        if signatures is None and water is None and not self.guided.enabled:
             return prob
         im = self.images
 
         def np_(x):
             return None if x is None else x.float().cpu().numpy()
 
-        guide = date_guide(np_(im.optical), np_(im.sar), im.has_optical.cpu(), im.has_sar.cpu(), date,
-                           np_(im.nir))
-        out = with_bands(prob.float().cpu().numpy(), guide, im.valid[date].cpu().numpy(), signatures,
+        optical, nir, valid = np_(im.optical), np_(im.nir), im.valid[date].cpu().numpy()
+        guide = date_guide(optical, np_(im.sar), im.has_optical.cpu(), im.has_sar.cpu(), date, nir)
+        out = with_bands(prob.float().cpu().numpy(), guide, valid, signatures,
                          self.guided if self.guided.enabled else None)
+        if water is not None and nir is not None and bool(im.has_optical[date]):
+            out = with_water_index(out, optical[date, 1], nir[date, 0], valid, water)
         return torch.from_numpy(out).to(prob.device, prob.dtype)
 
     def _change_contrast(self, step_text: str, prob: torch.Tensor, date: int) -> float | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .. import trace_format as tf
 from ..geo.signatures import SignatureConfig
+from ..geo.water_index import WaterIndexConfig
 
 
 class StepRules:
@@ -28,11 +29,14 @@ class StepRules:
     :func:`engine.trace_format.change_classes`) is the difference of the classes grounded by name on the first
     date and on its own (:mod:`engine.geo.class_change`); its mask is then sampled from the model's grid on native
     tiles, as two masks' difference cannot be re-decoded from one ``[SEG]`` state. Off by default: it grounds
-    present changes far better but marks more absent ones (see the model card)."""
+    present changes far better but marks more absent ones (see the model card). ``water_index``: a step that
+    names water alone ("water", "water in the northern half") grows into the connected pixels whose water
+    index marks open water (:mod:`engine.geo.water_index`; off when its ``above`` is None)."""
 
     def __init__(self, signatures: SignatureConfig | None = None, clip_places: bool = True,
                  relate_changes: bool = True, one_patch: bool = True, patch_from_class: bool = True,
-                 next_to: bool = True, change_from_classes: bool = False):
+                 next_to: bool = True, change_from_classes: bool = False,
+                 water_index: WaterIndexConfig | None = None):
         self.signatures = signatures or SignatureConfig()
         self.clip_places = clip_places
         self.relate_changes = relate_changes
@@ -40,6 +44,7 @@ class StepRules:
         self.patch_from_class = patch_from_class
         self.next_to = next_to
         self.change_from_classes = change_from_classes
+        self.water_index = water_index or WaterIndexConfig()
 
     def signatures_for(self, step_text: str) -> SignatureConfig | None:
         """The class-signature blending for a step (its phrase or whole text), None when it is not blended.
@@ -50,6 +55,14 @@ class StepRules:
         alone = (tf.names_class_alone(half[0] if half else label) or self.patch_class_for(step_text) is not None
                  or self.next_to_for(step_text) is not None)
         return self.signatures if self.signatures.enabled and alone else None
+
+    def water_index_for(self, step_text: str) -> WaterIndexConfig | None:
+        """The water-index growth for a step (its phrase or whole text), None when it does not name water alone
+        (in one half of the area or not) or the rule is off."""
+        label = tf.parse_step_label(step_text)
+        half = tf.named_half(label)
+        water = tf.names_water_alone(half[0] if half else label)
+        return self.water_index if self.water_index.enabled and water else None
 
     def next_to_for(self, step_text: str) -> tuple[str, str] | None:
         """(class, reference) when a step names the patches of a class next to a region ("cropland next to the

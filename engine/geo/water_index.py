@@ -1,0 +1,65 @@
+"""Spectral water evidence: a water step's mask grown into the connected pixels that the Normalized
+Difference Water Index marks as open water.
+
+NDWI = (green - NIR) / (green + NIR) (McFeeters, 1996) is above 0 over open water, clear or sediment-laden, and
+below it over vegetation, soil and most built surfaces, in surface and in top-of-atmosphere reflectance alike.
+The decoder finds the dark, typical water; shallow, turbid flood water is brighter in every band and it misses
+much of it, while the index still marks it. Growing from the decoder's mask, rather than adding every pixel
+the index marks, keeps the index's stray pixels (wet shadows, dark roofs) out: only index pixels connected to
+what the decoder marked join the mask, as flood water is connected to the water that the decoder found.
+
+Only steps that name water alone (:meth:`engine.model.step_rules.StepRules.water_index_for`) are grown, and
+only where the date has green and NIR bands (an optical file with a NIR band, :mod:`engine.geo.sources`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+
+@dataclass
+class WaterIndexConfig:
+    """``above``: NDWI above which a pixel is open water (0: McFeeters' threshold; None: the rule is off);
+    ``threshold``: probability at which a pixel is in the mask (the seeds of the growth)."""
+
+    above: float | None = 0.0
+    threshold: float = 0.5
+
+    @property
+    def enabled(self) -> bool:
+        return self.above is not None
+
+
+def ndwi(green: np.ndarray, nir: np.ndarray) -> np.ndarray:
+    """(H, W) float32 in [-1, 1] from ``green`` and ``nir`` (H, W) reflectances on one linear scale; 0 where
+    both are 0 (no data)."""
+    g, n = np.asarray(green, np.float32), np.asarray(nir, np.float32)
+    total = g + n
+    return np.where(total > 0, (g - n) / np.where(total > 0, total, 1.0), 0.0).astype(np.float32)
+
+
+def grown_by_index(marked: np.ndarray, water: np.ndarray) -> np.ndarray:
+    """(H, W) bool: the ``water`` pixels (H, W) bool in the 8-connected patches of ``marked | water`` that hold
+    a ``marked`` pixel."""
+    patches, _ = ndimage.label(marked | water, structure=np.ones((3, 3), bool))
+    seeded = np.unique(patches[marked])
+    return water & np.isin(patches, seeded[seeded > 0])
+
+
+def with_water_index(prob: np.ndarray, green: np.ndarray | None, nir: np.ndarray | None,
+                     valid: np.ndarray | None, cfg: WaterIndexConfig | None) -> np.ndarray:
+    """``prob`` (H, W) with the index's open-water pixels connected to its mask set to 1 (:func:`grown_by_index`);
+    ``green``, ``nir`` (H, W) of the same grid (None: unchanged), ``valid`` (H, W) bool: pixels with data. An
+    empty mask stays empty: the index never overrules the decoder on whether water is there. -> (H, W) float32."""
+    prob = np.asarray(prob, np.float32)
+    if cfg is None or not cfg.enabled or green is None or nir is None:
+        return prob
+    marked = prob >= cfg.threshold
+    if not marked.any():
+        return prob
+    water = ndwi(green, nir) > cfg.above
+    if valid is not None:
+        water &= np.asarray(valid, bool)
+    return np.where(grown_by_index(marked, water), np.maximum(prob, 1.0), prob).astype(np.float32)

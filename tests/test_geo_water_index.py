@@ -1,0 +1,99 @@
+"""Spectral water evidence (engine.geo.water_index): the index, the growth from the decoder's water mask, the
+steps it applies to, and its use in native-resolution refinement."""
+import numpy as np
+import pytest
+
+from engine.geo.raster_io import write_raster
+from engine.geo.refine import refine_tiles
+from engine.geo.stack import open_stack
+from engine.geo.water_index import WaterIndexConfig, grown_by_index, ndwi, with_water_index
+from engine.model.step_rules import StepRules
+from engine.trace_format import names_water_alone
+
+from .test_geo_tiling import CRS, T
+
+
+def _flood(h=64, w=64):
+    """Green and NIR reflectances (h, w) of a dark lake (rows 10-20), a turbid flood joined to it (rows 20-40),
+    a separate wet patch far from both (rows 50-56, columns 50-56), and fields elsewhere; and the lake, flood and
+    patch masks."""
+    lake = np.zeros((h, w), bool)
+    lake[10:20, 8:56] = True
+    flood = np.zeros((h, w), bool)
+    flood[20:40, 16:48] = True
+    patch = np.zeros((h, w), bool)
+    patch[50:56, 50:56] = True
+    green = np.full((h, w), 0.08, np.float32)  # fields: NIR far above green
+    nir = np.full((h, w), 0.28, np.float32)
+    green[lake], nir[lake] = 0.05, 0.02
+    green[flood], nir[flood] = 0.14, 0.12  # brighter than the lake in both, still NDWI > 0
+    green[patch], nir[patch] = 0.07, 0.06
+    return green, nir, lake, flood, patch
+
+
+def test_ndwi_is_green_against_nir_and_zero_without_data():
+    out = ndwi(np.array([[0.2, 0.1, 0.0]]), np.array([[0.1, 0.3, 0.0]]))
+    assert out.dtype == np.float32
+    assert out == pytest.approx(np.array([[1 / 3, -0.5, 0.0]]))
+
+
+def test_the_water_mask_grows_into_connected_index_water_alone():
+    green, nir, lake, flood, patch = _flood()
+    prob = np.where(lake, 0.9, 0.1).astype(np.float32)  # the decoder found the lake, not the flood
+    out = with_water_index(prob, green, nir, None, WaterIndexConfig())
+    assert out.dtype == np.float32 and out.shape == prob.shape
+    marked = out >= 0.5
+    assert np.array_equal(marked, lake | flood)  # the flood joins; the wet patch far from the lake does not
+    assert np.array_equal(out[~(lake | flood)], prob[~(lake | flood)])
+    # the index's water joins only through patches that hold a marked pixel
+    assert np.array_equal(grown_by_index(lake, lake | flood | patch), lake | flood)
+
+
+def test_the_index_never_creates_water_where_the_decoder_marked_none():
+    green, nir, *_ = _flood()
+    prob = np.full(green.shape, 0.1, np.float32)
+    assert np.array_equal(with_water_index(prob, green, nir, None, WaterIndexConfig()), prob)
+
+
+def test_the_growth_is_off_without_bands_or_setting_and_stays_inside_valid_pixels():
+    green, nir, lake, flood, _ = _flood()
+    prob = np.where(lake, 0.9, 0.1).astype(np.float32)
+    assert np.array_equal(with_water_index(prob, green, nir, None, WaterIndexConfig(above=None)), prob)
+    assert np.array_equal(with_water_index(prob, green, None, None, WaterIndexConfig()), prob)
+    assert np.array_equal(with_water_index(prob, green, nir, None, None), prob)
+    valid = np.ones(prob.shape, bool)
+    valid[30:, :] = False
+    out = with_water_index(prob, green, nir, valid, WaterIndexConfig())
+    assert np.array_equal(out >= 0.5, lake | (flood & valid))
+    # a stricter threshold leaves the turbid flood (NDWI about 0.08) out
+    strict = with_water_index(prob, green, nir, None, WaterIndexConfig(above=0.2))
+    assert np.array_equal(strict >= 0.5, lake)
+
+
+@pytest.mark.parametrize("phrase, water", [
+    ("water", True), ("the open water", True), ("Flood water.", True), ("floodwater", True),
+    ("water in the northern half", True), ("forest", False), ("cropland next to the water", False),
+    ("the largest water body", False), ("newly flooded land", False), ("", False)])
+def test_which_steps_grow_with_the_water_index(phrase, water):
+    rules = StepRules()
+    assert (rules.water_index_for(f"Step 1: {phrase.rstrip('.')}. <t1> [SEG]") is not None) is water
+    assert names_water_alone(phrase.split(" in the ")[0]) is water
+    assert StepRules(water_index=WaterIndexConfig(above=None)).water_index_for(phrase) is None
+
+
+def test_refinement_grows_each_tile_into_the_index_water_of_its_native_bands(tmp_path):
+    green, nir, lake, flood, patch = _flood(128, 128)
+    red = green.copy()
+    data = (np.stack([red, green, green, nir]) * 10000).astype(np.uint16)  # R, G, B, NIR x 10000
+    path = write_raster(tmp_path / "opt.tif", data, T, CRS, nodata=0, descriptions=["B4", "B3", "B2", "B8"])
+    stack = open_stack(optical=path)
+
+    def predict(arrays):  # the decoder finds the dark lake alone
+        return np.where(arrays.optical[0, 1] < 0.06 / 0.3 + 1e-3, 0.9, 0.05).astype(np.float32)
+
+    plain, _ = refine_tiles(stack, predict, tile=64, overlap=8, model_size=32)
+    grown, _ = refine_tiles(stack, predict, tile=64, overlap=8, model_size=32, water=WaterIndexConfig())
+    iou = lambda a, b: (a & b).sum() / (a | b).sum()  # noqa: E731
+    assert iou(plain.array(), lake | flood) < 0.5
+    assert iou(grown.array(), lake | flood) > 0.9
+    assert not grown.array()[patch].any()

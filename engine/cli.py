@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--change-from-classes", action="store_true",
                    help="a change step (destroyed buildings, cleared forest) as the difference of its classes "
                         "found on the two dates (post-classification change; off by default)")
+    a.add_argument("--water-index", action=argparse.BooleanOptionalAction, default=True,
+                   help="grow water steps into the connected pixels whose NDWI (green against NIR) marks open water, "
+                        "where the optical file has a NIR band (default: on)")
     a.add_argument("--tile-size", type=int, default=512, help="native-resolution tile in px (default 512)")
     a.add_argument("--overlap", type=int, default=64, help="overlap between tiles in px (default 64)")
     a.add_argument("--out", required=True, metavar="OUT.gpkg",
@@ -199,7 +202,7 @@ def cmd_ask(args) -> int:
         eng = Engine.load(args.model, device=args.device, adapter=args.adapter, model_name=args.model_name,
                           compile_decoding=args.compile, flip_average=args.flip_average,
                           sharpen_masks=args.sharpen_masks, class_signatures=args.class_signatures,
-                          change_from_classes=args.change_from_classes)
+                          change_from_classes=args.change_from_classes, water_index=args.water_index)
         ans = eng.ask_stack(question, stack, choices=choices, progress=progress, tile_size=args.tile_size,
                             overlap=args.overlap)
     finally:

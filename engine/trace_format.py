@@ -279,6 +279,33 @@ def pair_phrases(question: str) -> list[str]:
     return []
 
 
+# What a change question asks about fixes its two steps (engine.data.change's traces): the class on the first
+# date, then the changed region on the last. Flooded cropland is tested before new flood water.
+_CHANGE_QUESTIONS = (
+    (r"\bflooded\b.*\b(?:cropland|fields?|farmland)\b|\b(?:cropland|fields?|farmland)\b.*\b(?:flooded|under water)\b",
+     "cropland", "flooded cropland"),
+    (r"\bnewly flooded\b|\bflood(?:ed)? ?(?:water)?\b.*\bspread|\bflood(?:ing)? extent\b", "water", "newly flooded land"),
+    (r"\bnew (?:buildings?|construction|houses)\b|\bbuildings?\b.*\b(?:appeared|built|constructed)\b",
+     "buildings", "new buildings"),
+    (r"\b(?:buildings?|houses)\b.*\b(?:destroyed|demolished|damaged|lost)\b|\b(?:destroyed|demolished|collapsed) "
+     r"(?:buildings?|houses)\b", "buildings", "destroyed buildings"),
+    (r"\b(?:forest|trees)\b.*\b(?:cleared|lost|loss|felled|cut)\b|\blost its forest\b|\bdeforest",
+     "forest", "cleared forest"),
+)
+
+
+def change_phrases(question: str) -> list[str]:
+    """[class on the first date, changed region on the last] of a question about a change between dates ("How
+    much new building area appeared between the two dates?" -> ["buildings", "new buildings"]), else []. Only
+    asked of questions on two or more dates: the model names the changed region less surely on imagery unlike
+    its training scenes."""
+    q = " ".join(question.strip().split()).lower()
+    for pattern, before, changed in _CHANGE_QUESTIONS:
+        if re.search(pattern, q):
+            return [before, changed]
+    return []
+
+
 def planned_phrases(question: str, choices: list[str] | None) -> list[str]:
     """The phrases a trace's steps must name, in order, when the options or the question fix them; else [].
 

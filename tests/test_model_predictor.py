@@ -162,6 +162,28 @@ def test_distance_steps_name_the_two_regions_the_question_names(tiny):
     assert "Step 2: buildings. <t1> [SEG] [" in out.text and out.choice == "B"
 
 
+def test_change_questions_ground_the_class_on_the_first_date_and_its_change_on_the_last(tiny):
+    """On two or more dates a change question fixes both steps: the class on the first date, then the changed
+    region on the last (engine.trace_format.change_phrases); a model that would name a garbled region on the
+    wrong date still grounds "new buildings" on the last date. On one date, nothing is planned."""
+    model, tok = tiny
+    question = "How much new building area appeared between the two dates?"
+    # with a plan the model's own phrase and date tokens are never asked for: script only what it writes
+    undo = script(model, tok, "Step 1: [SEG]\nStep 2: [SEG]\nAnswer: no such region\n")
+    try:
+        p = GroundedPredictor(model, tok)
+        p.set_images(images(3, seed=4))
+        out = p.answer(question, None)
+    finally:
+        undo()
+    assert [(s.label, s.date_index) for s in out.steps] == [("buildings", 0), ("new buildings", 2)]
+    assert "Step 2: new buildings. <t3> [SEG] [" in out.text
+    for imgs, planned in ((images(1, seed=4), False), (images(2, seed=4), True)):
+        p.set_images(imgs)
+        assert p._plan(question, None) == ((["buildings", "new buildings"], [0, 1]) if planned else ([], []))
+    assert GroundedPredictor(model, tok, plan_phrases=False)._plan(question, None) == ([], [])
+
+
 def test_a_seg_token_inside_the_answer_line_grounds_no_step(tiny):
     """The trace grammar opens a step with "Step N:"; a [SEG] the model writes inside its answer line ends the
     answer and makes no mask, measurement or layer."""
@@ -399,8 +421,9 @@ def test_newly_flooded_land_is_kept_outside_the_first_dates_water(tiny):
     imgs = images(2, seed=3)
     text = ("Step 1: water. <t1> [SEG]\nStep 2: buildings. <t1> [SEG]\nStep 3: newly flooded land. <t2> [SEG]\n"
             "Step 4: destroyed buildings. <t2> [SEG]\nAnswer: A\n")
+    # the scripted trace names its own steps: the change question's planned phrases are left out
     _, plain, cut, measured = scripted_off_and_on(model, tok, text, imgs, "How much land was newly flooded?",
-                                                  "relate_changes", change_from_classes=False)
+                                                  "relate_changes", change_from_classes=False, plan_phrases=False)
     water = plain[0].mask_prob > 0.5
     assert all(np.array_equal(cut[k].mask_prob, plain[k].mask_prob) for k in (0, 1))
     assert (plain[2].mask_prob[water] > 0.5).any()  # the decoder marks the old water too
@@ -556,8 +579,9 @@ def test_a_change_of_classes_is_the_difference_of_the_classes_grounded_on_the_tw
     model, tok = tiny
     imgs = images(2, seed=3)
     text = "Step 1: buildings. <t1> [SEG]\nStep 2: destroyed buildings. <t2> [SEG]\nAnswer: A\n"
+    # the scripted trace names its own steps: the change question's planned phrases are left out
     p, own, diff, measured = scripted_off_and_on(model, tok, text, imgs, "How much building area was destroyed?",
-                                                 "change_from_classes")
+                                                 "change_from_classes", plan_phrases=False)
     with torch.no_grad():
         later = ground_step(model, p._phrase_hidden("buildings", 1)[None], p.features, 1, p.flipped)[1].numpy()
     before = diff[0].mask_prob
@@ -570,6 +594,6 @@ def test_a_change_of_classes_is_the_difference_of_the_classes_grounded_on_the_tw
     assert not p.refined_natively(diff[1].text, 1) and p.refined_natively(diff[0].text, 0)
     assert GroundedPredictor(model, tok).change_for(diff[1].text, 1) is None  # off by default
     _, new = scripted_answer(model, tok, text.replace("destroyed", "new"), imgs, "How much new building area?",
-                             change_from_classes=True)
+                             change_from_classes=True, plan_phrases=False)
     gained = class_change(before > 0.5, later > 0.5, "gained")
     assert np.array_equal(new.steps[1].mask_prob, np.where(gained, later, 0).astype(np.float32))

@@ -1,4 +1,6 @@
 """The trace grammar: what is written is what is parsed back."""
+import pytest
+
 from engine import trace_format as tf
 
 
@@ -104,3 +106,18 @@ def test_phrases_that_name_a_change_of_classes():
     assert tf.change_classes("new water") == ("water", "water", tf.GAINED)
     for phrase in ("buildings", "water", "new construction", "the largest forest patch", "destroyed", ""):
         assert tf.change_classes(phrase) is None
+
+
+@pytest.mark.parametrize("question, phrases", [
+    ("How much building area was destroyed between the two dates?", ["buildings", "destroyed buildings"]),
+    ("What area of new construction was built between the two images?", ["buildings", "new buildings"]),
+    ("How much new building area appeared between the two dates?", ["buildings", "new buildings"]),
+    ("What area did the flood water spread over between the two images?", ["water", "newly flooded land"]),
+    ("What share of the area was newly flooded between the two dates?", ["water", "newly flooded land"]),
+    ("What area of fields went under water between the two images?", ["cropland", "flooded cropland"]),
+    ("How much cropland was flooded between the two dates?", ["cropland", "flooded cropland"]),
+    ("What share of the area lost its forest between the two dates?", ["forest", "cleared forest"]),
+    ("Where should rescue teams search for people trapped in collapsed houses?", ["buildings", "destroyed buildings"]),
+    ("What share of the area is water?", []), ("How far is the forest from the water?", [])])
+def test_change_questions_fix_the_class_and_its_change(question, phrases):
+    assert tf.change_phrases(question) == phrases

@@ -217,7 +217,7 @@ class GroundedPredictor(StepRules):
         pending: list[int] = []  # generated ids since the last step boundary
         running = ""
         steps: list[GroundedStep] = []
-        plan = tf.planned_phrases(question, choices) if self.plan_phrases else []
+        plan, plan_dates = self._plan(question, choices)
         n_new = 0
         for n_new in range(1, max_new_tokens + 1):
             if cancelled is not None and cancelled():
@@ -247,7 +247,11 @@ class GroundedPredictor(StepRules):
                 if progress:
                     progress(n_new / max_new_tokens, f"step {len(steps)}")
             elif len(steps) < len(plan) and _STEP_OPENED.search(running.rstrip()):
-                forced = encode(tok, f" {plan[len(steps)]}.")  # as the model would write it (trace grammar)
+                head = f" {plan[len(steps)]}."  # as the model would write it (trace grammar)
+                if plan_dates:
+                    cur_date = plan_dates[len(steps)]
+                    head += f" {tf.date_token(cur_date)}"
+                forced = encode(tok, head)
                 pending += forced
                 running += tok.decode(forced)
                 hidden = dec.feed(m.embed_ids(torch.tensor([forced], device=dev)))
@@ -264,6 +268,20 @@ class GroundedPredictor(StepRules):
         if progress:
             progress(1.0, "answered")
         return GroundedOutput(text, answer, choice, steps, n_new, time.perf_counter() - t0)
+
+    def _plan(self, question: str, choices: list[str] | None) -> tuple[list[str], list[int]]:
+        """(phrases the steps must name, in order; the 0-based date of each, or [] to let the model write them):
+        the regions the options or the question fix (:func:`engine.trace_format.planned_phrases`), else, on two
+        or more dates, the class and its change a change question names, on the first and the last date
+        (:func:`engine.trace_format.change_phrases`)."""
+        if not self.plan_phrases:
+            return [], []
+        plan = tf.planned_phrases(question, choices)
+        n_dates = self.images.n_dates
+        if plan or n_dates < 2:
+            return plan, []
+        change = tf.change_phrases(question)
+        return change, ([0, n_dates - 1] if change else [])
 
     def _prompt_embeds(self, ids: torch.Tensor, has_o: list[bool], has_s: list[bool]) -> torch.Tensor:
         """(1, L) prompt ids -> (1, L, D) with every ``<IMG_CONTEXT>`` replaced by its visual token."""

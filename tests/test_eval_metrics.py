@@ -120,6 +120,36 @@ def test_step_records_judge_each_step_on_the_bench_path():
     assert all(contrast is None for *_, contrast in rows)  # a plain predictor judges no change
 
 
+def test_step_records_pair_each_true_step_with_the_step_that_names_its_region():
+    """A predictor that grounds a sample's regions in the reverse order, each step naming its region, is judged
+    step by step against the right truths (IoU 1), as the bench scores it; without phrases, by position."""
+    from types import SimpleNamespace
+
+    from engine.data.dataset import DatasetConfig, SyntheticQuestions
+    from engine.eval.calibration import step_records
+
+    ds = SyntheticQuestions(DatasetConfig(image_size=48, with_record=True, tasks=("distance",)), length=40)
+    samples = [s for s in (ds[i] for i in range(40))
+               if len(s["masks"]) == 2 and not (s["masks"][0] == s["masks"][1]).all()][:3]
+    assert samples
+
+    class Reversed:
+        def __init__(self, phrases: bool):
+            self.phrases, self.sample = phrases, None
+
+        def set_images(self, images):
+            self.sample = next(s for s in samples if s["images"] is images)
+
+        def answer(self, question, choices, measure=None):
+            rec = self.sample["record"]
+            steps = [SimpleNamespace(mask_prob=st.mask.astype("float32"), date_index=0, confidence=1.0,
+                                     label=st.phrase if self.phrases else None) for st in reversed(rec.steps)]
+            return SimpleNamespace(steps=steps, choice=None, text="")
+
+    assert all(iou == 1.0 for _, iou, _, _ in step_records(Reversed(True), samples))
+    assert any(iou < 1.0 for _, iou, _, _ in step_records(Reversed(False), samples))
+
+
 def test_calibration_script_writes_the_gate(tmp_path):
     """scripts/calibrate_absent.py answers calibration questions with a real (tiny, untrained) model folder
     and writes the threshold and the flip setting into its config.json, keeping every other key."""

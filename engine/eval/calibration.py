@@ -58,14 +58,16 @@ def step_records(predictor, samples: Iterable[dict], mask_threshold: float = 0.5
                  progress: Callable[[float, str], None] | None = None
                  ) -> list[tuple[float, float, bool, float | None]]:
     """Answer ``samples`` (dataset samples with their records) the way the in-memory bench does, measurements
-    in metres included. -> one row per grounded step with a true mask: (confidence, IoU of the mask as given
+    in metres included, each true step paired with the predicted step that names its region as the bench pairs
+    them (:func:`engine.eval.metrics.align_steps`; by position when the phrases are not known). -> one row per
+    true step with a grounded step: (confidence, IoU of the mask as given
     with the truth, truth empty, change contrast). The confidence is the step's own (the decoder's mean
     probability inside its mask, before sharpening; for a plain callable predictor, that of the mask given),
     the change contrast the step's ``change_contrast`` (None where it was not judged). Give a predictor
     that judges without emptying (``GroundedPredictor(..., judge_only=True)``), so every mask is judged as
     decoded."""
-    from .bench import _fit, _numpy, _predict, _question_and_choices
-    from .metrics import iou
+    from .bench import _fit, _labels, _numpy, _predict, _question_and_choices, _true_phrases
+    from .metrics import align_steps, iou
 
     total = len(samples) if hasattr(samples, "__len__") else None  # a generator is answered as it comes
     rows = []
@@ -73,11 +75,17 @@ def step_records(predictor, samples: Iterable[dict], mask_threshold: float = 0.5
         question, choices = _question_and_choices(sample)
         steps: list = []
         _, masks, _ = _predict(predictor, sample, question, choices, steps)
-        for k, (prob, truth) in enumerate(zip(masks, sample["masks"])):
+        true_phrases, labels = _true_phrases(sample), _labels(steps)
+        order = (align_steps(true_phrases, labels) if true_phrases and labels and len(labels) == len(masks)
+                 else list(range(len(sample["masks"]))))
+        for k, truth in enumerate(sample["masks"]):
+            j = order[k]
+            if j is None or j >= len(masks):  # no grounded step to judge for this true step
+                continue
             t = _numpy(truth) > 0.5
-            p = _fit(_numpy(prob), t.shape)
+            p = _fit(_numpy(masks[j]), t.shape)
             inside = p > mask_threshold
-            step = steps[k] if k < len(steps) else None
+            step = steps[j] if j < len(steps) else None
             confidence = getattr(step, "confidence", None)
             if confidence is None:
                 confidence = float(p[inside].mean()) if inside.any() else 0.0

@@ -289,12 +289,12 @@
       <translation>Der Modellordner {path} existiert nicht: wählen Sie mit „…“ einen anderen oder das eingebaute Standardmodell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="392" />
+      <location filename="../terrascope_plugin/dock.py" line="393" />
       <source>Cancelled; nothing was added.</source>
       <translation>Abgebrochen; nichts wurde hinzugefügt.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="395" />
+      <location filename="../terrascope_plugin/dock.py" line="396" />
       <source>Done in {s:.1f} s; step layers in {path}</source>
       <translation>Fertig in {s:.1f} s; Schrittlayer in {path}</translation>
     </message>
@@ -1244,32 +1244,47 @@
       <translation>Aus (nur die Masken des Modells)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="43" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="37" />
+      <source>On (flood water the index marks joins)</source>
+      <translation>Ein (Flutwasser, das der Index anzeigt, kommt hinzu)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="37" />
+      <source>Off (the model's water masks alone)</source>
+      <translation>Aus (nur die Wassermasken des Modells)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="47" />
       <source>Masks averaged over image flips</source>
       <translation>Masken über gespiegelte Bilder mitteln</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="44" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="48" />
       <source>Mask boundaries on band edges</source>
       <translation>Maskengrenzen an Kanalkanten</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="45" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="49" />
       <source>Class masks learn the scene's signature</source>
       <translation>Klassenmasken lernen die Signatur der Szene</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="46" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="50" />
+      <source>Water masks follow the water index (NDWI)</source>
+      <translation>Wassermasken folgen dem Wasserindex (NDWI)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="51" />
       <source>Tile size</source>
       <translation>Kachelgröße</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="47" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="52" />
       <source>Results folder (empty: beside the project)</source>
       <translation>Ergebnisordner (leer: neben dem Projekt)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="48" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="53" />
       <source>Fine-tuned adapters folder</source>
       <translation>Ordner der feinabgestimmten Adapter</translation>
     </message>

@@ -27,7 +27,8 @@ def load_engine(request: AskRequest):
     from ..engine import Engine
 
     kwargs = request.model.load_kwargs()
-    for option in ("flip_average", "sharpen_masks", "class_signatures"):  # None: the model's config decides
+    # None: the model's config (or the engine's default) decides
+    for option in ("flip_average", "sharpen_masks", "class_signatures", "water_index"):
         if getattr(request, option) is not None:
             kwargs[option] = getattr(request, option)
     key = (tuple(sorted(kwargs.items())), request.device)

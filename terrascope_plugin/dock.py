@@ -366,7 +366,8 @@ class AskDock(QDockWidget):
             results_dir=str(self.settings.effective_results_dir()), tile_size=self.settings.tile_size,
             flip_average=self.settings.flip_average_option(),
             sharpen_masks=self.settings.sharpen_masks_option(),
-            class_signatures=self.settings.class_signatures_option(), temporary_files=tuple(temporary))
+            class_signatures=self.settings.class_signatures_option(),
+            water_index=self.settings.water_index_option(), temporary_files=tuple(temporary))
 
     def ask(self) -> None:
         """The Ask button: emit a request, or say in the message bar what to fix."""

@@ -11,6 +11,7 @@ MODEL_ON_OFF = ("model", "on", "off")  # a mask option: as the model's config sa
 FLIP_AVERAGING = MODEL_ON_OFF  # masks averaged over image flips
 MASK_SHARPENING = MODEL_ON_OFF  # mask boundaries moved onto the edges of the bands
 CLASS_SIGNATURES = MODEL_ON_OFF  # class masks extended to the scene's look-alike pixels
+WATER_INDEX = ("on", "off")  # water masks grown into the connected open water of the NDWI (the engine's default: on)
 DEFAULT_TILE_SIZE = 512
 RESULTS_SUBFOLDER = "terrascope_results"
 
@@ -72,6 +73,10 @@ class Settings:
                                "One of :data:`CLASS_SIGNATURES`: whether a class's mask takes the scene's pixels "
                                "whose bands look like it.")
 
+    water_index = _Choice("water_index", WATER_INDEX, "water index",
+                          "One of :data:`WATER_INDEX`: whether a water mask grows into the connected pixels whose "
+                          "NDWI marks open water.")
+
     def flip_average_option(self) -> bool | None:
         """``Engine.load``'s ``flip_average``: None (the model's config), True or False."""
         return _engine_option(self.flip_averaging)
@@ -83,6 +88,10 @@ class Settings:
     def class_signatures_option(self) -> bool | None:
         """``Engine.load``'s ``class_signatures``: None (the model's config), True or False."""
         return _engine_option(self.class_signatures)
+
+    def water_index_option(self) -> bool:
+        """``Engine.load``'s ``water_index``."""
+        return self.water_index == "on"
 
     @property
     def tile_size(self) -> int:

@@ -6,7 +6,7 @@ from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QSpinBox
 
 from .i18n import tr
-from .settings import CLASS_SIGNATURES, DEVICES, FLIP_AVERAGING, MASK_SHARPENING, Settings
+from .settings import CLASS_SIGNATURES, DEVICES, FLIP_AVERAGING, MASK_SHARPENING, WATER_INDEX, Settings
 
 
 class SettingsDialog(QDialog):
@@ -32,6 +32,10 @@ class SettingsDialog(QDialog):
             (tr("As the model says"), tr("On (look-alike pixels of the scene join)"),
              tr("Off (the model's masks alone)")),
             self.settings.class_signatures)
+        self.water_index = self._choice(
+            "waterIndexSetting", WATER_INDEX,
+            (tr("On (flood water the index marks joins)"), tr("Off (the model's water masks alone)")),
+            self.settings.water_index)
         self.tile_size = QSpinBox(self)
         self.tile_size.setObjectName("tileSizeSetting")
         self.tile_size.setRange(64, 8192)
@@ -43,6 +47,7 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Masks averaged over image flips"), self.flip_averaging)
         form.addRow(tr("Mask boundaries on band edges"), self.mask_sharpening)
         form.addRow(tr("Class masks learn the scene's signature"), self.class_signatures)
+        form.addRow(tr("Water masks follow the water index (NDWI)"), self.water_index)
         form.addRow(tr("Tile size"), self.tile_size)
         form.addRow(tr("Results folder (empty: beside the project)"), self.results_dir)
         form.addRow(tr("Fine-tuned adapters folder"), self.adapters_dir)
@@ -74,5 +79,6 @@ class SettingsDialog(QDialog):
         self.settings.flip_averaging = self.flip_averaging.currentData()
         self.settings.mask_sharpening = self.mask_sharpening.currentData()
         self.settings.class_signatures = self.class_signatures.currentData()
+        self.settings.water_index = self.water_index.currentData()
         self.settings.tile_size = self.tile_size.value()
         super().accept()

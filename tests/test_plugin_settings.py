@@ -96,9 +96,11 @@ def test_dialog_saves_what_the_user_set(settings, qtbot, tmp_path):
     assert dialog.flip_averaging.currentData() == "model"
     dialog.flip_averaging.setCurrentIndex(dialog.flip_averaging.findData("off"))
     dialog.class_signatures.setCurrentIndex(dialog.class_signatures.findData("on"))
+    assert dialog.water_index.currentData() == "on"
+    dialog.water_index.setCurrentIndex(dialog.water_index.findData("off"))
     dialog.accept()
     assert settings.model_dir == str(tmp_path) and settings.tile_size == 256 and settings.device == "cpu"
-    assert settings.flip_averaging == "off" and settings.class_signatures == "on"
+    assert settings.flip_averaging == "off" and settings.class_signatures == "on" and settings.water_index == "off"
 
 
 def test_plugin_import_and_start_load_no_torch(tmp_path):
@@ -146,3 +148,23 @@ def test_mask_option_settings_reach_engine_load(settings, monkeypatch, setting, 
     finally:
         ask_core.forget_engines()
     assert option not in calls[0] and calls[1][option] is False
+
+def test_the_water_index_setting_reaches_engine_load(settings, monkeypatch):
+    """On by default, as in the engine; "off" reaches ``Engine.load(water_index=False)`` through the request."""
+    from terrascope_reasoning.engine import api
+    from terrascope_reasoning.terrascope_plugin import ask_core
+    from terrascope_reasoning.terrascope_plugin.request import AskRequest
+
+    assert settings.water_index == "on" and settings.water_index_option() is True
+    settings.water_index = "off"
+    assert settings.water_index_option() is False
+    with pytest.raises(ValueError, match="water index"):
+        settings.water_index = "model"
+    calls = []
+    monkeypatch.setattr(api.Engine, "load", classmethod(lambda cls, **kw: calls.append(kw) or object()))
+    try:
+        for value in (None, settings.water_index_option()):
+            ask_core.load_engine(AskRequest.from_dict(AskRequest(question="q", water_index=value).to_dict()))
+    finally:
+        ask_core.forget_engines()
+    assert "water_index" not in calls[0] and calls[1]["water_index"] is False

@@ -32,9 +32,9 @@ def _flood(h=64, w=64):
 
 
 def test_ndwi_is_green_against_nir_and_zero_without_data():
-    out = ndwi(np.array([[0.2, 0.1, 0.0]]), np.array([[0.1, 0.3, 0.0]]))
+    out = ndwi(np.array([[0.2, 0.1, 0.0, 0.1]]), np.array([[0.1, 0.3, 0.0, 0.0]]))
     assert out.dtype == np.float32
-    assert out == pytest.approx(np.array([[1 / 3, -0.5, 0.0]]))
+    assert out == pytest.approx(np.array([[1 / 3, -0.5, 0.0, 0.0]]))  # a NIR gap is no water
 
 
 def test_the_water_mask_grows_into_connected_index_water_alone():

@@ -12,10 +12,10 @@ from .guided import GuidedConfig, date_guide
 from .places import half_mask
 from .resample import resize_mask, resize_prob, sample_nearest
 from .signatures import SignatureConfig, with_bands
-from .water_index import WaterIndexConfig, with_water_index
 from .sources import gdal_env
 from .stack import InputStack, StackArrays
 from .tiling import MaskRaster, Stitcher, TileGrid
+from .water_index import WaterIndexConfig, with_water_index
 
 
 def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray], date_index: int = 0,

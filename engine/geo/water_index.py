@@ -34,10 +34,10 @@ class WaterIndexConfig:
 
 def ndwi(green: np.ndarray, nir: np.ndarray) -> np.ndarray:
     """(H, W) float32 in [-1, 1] from ``green`` and ``nir`` (H, W) reflectances on one linear scale; 0 where
-    both are 0 (no data)."""
+    either is 0 (no data there: a gap in the NIR band alone must not read as water)."""
     g, n = np.asarray(green, np.float32), np.asarray(nir, np.float32)
-    total = g + n
-    return np.where(total > 0, (g - n) / np.where(total > 0, total, 1.0), 0.0).astype(np.float32)
+    read = (g > 0) & (n > 0)
+    return np.where(read, (g - n) / np.where(read, g + n, 1.0), 0.0).astype(np.float32)
 
 
 def grown_by_index(marked: np.ndarray, water: np.ndarray) -> np.ndarray:
@@ -62,4 +62,4 @@ def with_water_index(prob: np.ndarray, green: np.ndarray | None, nir: np.ndarray
     water = ndwi(green, nir) > cfg.above
     if valid is not None:
         water &= np.asarray(valid, bool)
-    return np.where(grown_by_index(marked, water), np.maximum(prob, 1.0), prob).astype(np.float32)
+    return np.where(grown_by_index(marked, water), 1.0, prob).astype(np.float32)

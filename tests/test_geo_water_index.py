@@ -6,7 +6,7 @@ import pytest
 from engine.geo.raster_io import write_raster
 from engine.geo.refine import refine_tiles
 from engine.geo.stack import open_stack
-from engine.geo.water_index import WaterIndexConfig, grown_by_index, ndwi, with_water_index
+from engine.geo.water_index import WaterIndexConfig, grown_by_index, index_threshold, ndwi, with_water_index
 from engine.model.step_rules import StepRules
 from engine.trace_format import names_water_alone
 
@@ -31,6 +31,11 @@ def _flood(h=64, w=64):
     return green, nir, lake, flood, patch
 
 
+def _decoded(lake, flood):
+    """A decoder sure of the lake, unsure of the flood (0.3) and sure that everything else is dry (0.05)."""
+    return np.where(lake, 0.9, np.where(flood, 0.3, 0.05)).astype(np.float32)
+
+
 def test_ndwi_is_green_against_nir_and_zero_without_data():
     out = ndwi(np.array([[0.2, 0.1, 0.0, 0.1]]), np.array([[0.1, 0.3, 0.0, 0.0]]))
     assert out.dtype == np.float32
@@ -39,7 +44,7 @@ def test_ndwi_is_green_against_nir_and_zero_without_data():
 
 def test_the_water_mask_grows_into_connected_index_water_alone():
     green, nir, lake, flood, patch = _flood()
-    prob = np.where(lake, 0.9, 0.1).astype(np.float32)  # the decoder found the lake, not the flood
+    prob = _decoded(lake, flood)  # the decoder found the lake, not the flood
     out = with_water_index(prob, green, nir, None, WaterIndexConfig())
     assert out.dtype == np.float32 and out.shape == prob.shape
     marked = out >= 0.5
@@ -51,13 +56,13 @@ def test_the_water_mask_grows_into_connected_index_water_alone():
 
 def test_the_index_never_creates_water_where_the_decoder_marked_none():
     green, nir, *_ = _flood()
-    prob = np.full(green.shape, 0.1, np.float32)
+    prob = np.full(green.shape, 0.3, np.float32)
     assert np.array_equal(with_water_index(prob, green, nir, None, WaterIndexConfig()), prob)
 
 
 def test_the_growth_is_off_without_bands_or_setting_and_stays_inside_valid_pixels():
     green, nir, lake, flood, _ = _flood()
-    prob = np.where(lake, 0.9, 0.1).astype(np.float32)
+    prob = _decoded(lake, flood)
     assert np.array_equal(with_water_index(prob, green, nir, None, WaterIndexConfig(above=None)), prob)
     assert np.array_equal(with_water_index(prob, green, None, None, WaterIndexConfig()), prob)
     assert np.array_equal(with_water_index(prob, green, nir, None, None), prob)
@@ -68,6 +73,27 @@ def test_the_growth_is_off_without_bands_or_setting_and_stays_inside_valid_pixel
     # a stricter threshold leaves the turbid flood (NDWI about 0.08) out
     strict = with_water_index(prob, green, nir, None, WaterIndexConfig(above=0.2))
     assert np.array_equal(strict >= 0.5, lake)
+
+
+def test_the_threshold_rises_until_little_of_the_sure_dry_land_reads_as_water():
+    """Hazy top-of-atmosphere roads read just above 0: where more than ``dry_share`` of what the decoder is sure is
+    dry does, the threshold rises above them, so the growth does not run along the roads; the flood still joins."""
+    green, nir, lake, flood, _ = _flood()
+    roads = np.zeros(green.shape, bool)
+    roads[:, 58:61] = True
+    roads[44:47, :] = True  # a road network that touches the lake's row ends and the flood's
+    roads[10:20, 56:58] = True
+    green[roads], nir[roads] = 0.155, 0.15  # NDWI 0.016
+    prob = _decoded(lake, flood)
+    index = ndwi(green, nir)
+    read = index != 0
+    assert index_threshold(index, prob, read, WaterIndexConfig()) == pytest.approx(0.0164, abs=1e-3)
+    out = with_water_index(prob, green, nir, None, WaterIndexConfig())
+    assert np.array_equal(out >= 0.5, lake | flood)
+    assert np.array_equal(with_water_index(prob, green, nir, None, WaterIndexConfig(dry_share=0.5)) >= 0.5,
+                          lake | flood | roads)  # a lax rate lets the roads in
+    few = np.where(roads, 0.3, prob).astype(np.float32)  # no sure-dry pixels to judge by: the threshold stays 0
+    assert index_threshold(index, np.maximum(few, 0.2), read, WaterIndexConfig()) == 0.0
 
 
 @pytest.mark.parametrize("phrase, water", [
@@ -88,8 +114,9 @@ def test_refinement_grows_each_tile_into_the_index_water_of_its_native_bands(tmp
     path = write_raster(tmp_path / "opt.tif", data, T, CRS, nodata=0, descriptions=["B4", "B3", "B2", "B8"])
     stack = open_stack(optical=path)
 
-    def predict(arrays):  # the decoder finds the dark lake alone
-        return np.where(arrays.optical[0, 1] < 0.06 / 0.3 + 1e-3, 0.9, 0.05).astype(np.float32)
+    def predict(arrays):  # the decoder finds the dark lake, is unsure of the bright flood, sure of the fields
+        g = arrays.optical[0, 1]
+        return np.where(g < 0.06 / 0.3 + 1e-3, 0.9, np.where(g > 0.4, 0.3, 0.05)).astype(np.float32)
 
     plain, _ = refine_tiles(stack, predict, tile=64, overlap=8, model_size=32)
     grown, _ = refine_tiles(stack, predict, tile=64, overlap=8, model_size=32, water=WaterIndexConfig())

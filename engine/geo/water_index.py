@@ -8,6 +8,12 @@ much of it, while the index still marks it. Growing from the decoder's mask, rat
 the index marks, keeps the index's stray pixels (wet shadows, dark roofs) out: only index pixels connected to
 what the decoder marked join the mask, as flood water is connected to the water that the decoder found.
 
+The threshold adapts to the scene. Top-of-atmosphere reflectance (Sentinel-2 L1C) carries a haze that lifts green
+more than NIR, and dark asphalt, roofs and bare soil can then read a little above 0; a road network touching the
+water would carry the growth across the scene. So the threshold is 0, raised where needed until at most
+``dry_share`` of the pixels the decoder is sure are not water (probability <= ``dry_below``) read as water: a
+false-alarm rate fixed on the scene's own dry land.
+
 Only steps that name water alone (:meth:`engine.model.step_rules.StepRules.water_index_for`) are grown, and
 only where the date has green and NIR bands (an optical file with a NIR band, :mod:`engine.geo.sources`).
 """
@@ -21,10 +27,16 @@ from scipy import ndimage
 
 @dataclass
 class WaterIndexConfig:
-    """``above``: NDWI above which a pixel is open water (0: McFeeters' threshold; None: the rule is off);
-    ``threshold``: probability at which a pixel is in the mask (the seeds of the growth)."""
+    """``above``: NDWI above which a pixel is open water at least (0: McFeeters' threshold; None: the rule is
+    off); ``dry_below``: decoder probability at or below which a pixel is surely not water; ``dry_share``: the
+    share of those pixels the threshold lets read as water at most (it is raised above ``above`` until so;
+    :func:`index_threshold`); ``min_dry``: fewer sure-dry pixels leave it at ``above``; ``threshold``: probability
+    at which a pixel is in the mask (the seeds of the growth)."""
 
     above: float | None = 0.0
+    dry_below: float = 0.15
+    dry_share: float = 0.05
+    min_dry: int = 30
     threshold: float = 0.5
 
     @property
@@ -40,6 +52,16 @@ def ndwi(green: np.ndarray, nir: np.ndarray) -> np.ndarray:
     return np.where(read, (g - n) / np.where(read, g + n, 1.0), 0.0).astype(np.float32)
 
 
+def index_threshold(index: np.ndarray, prob: np.ndarray, read: np.ndarray, cfg: WaterIndexConfig) -> float:
+    """The NDWI above which a pixel is open water in this scene: ``cfg.above``, or the ``1 - cfg.dry_share``
+    quantile of ``index`` (H, W) over the pixels read (``read`` (H, W) bool) whose ``prob`` (H, W) is at most
+    ``cfg.dry_below``, whichever is higher."""
+    dry = index[read & (prob <= cfg.dry_below)]
+    if dry.size < cfg.min_dry:
+        return float(cfg.above)
+    return max(float(cfg.above), float(np.quantile(dry, 1.0 - cfg.dry_share)))
+
+
 def grown_by_index(marked: np.ndarray, water: np.ndarray) -> np.ndarray:
     """(H, W) bool: the ``water`` pixels (H, W) bool in the 8-connected patches of ``marked | water`` that hold
     a ``marked`` pixel."""
@@ -50,16 +72,19 @@ def grown_by_index(marked: np.ndarray, water: np.ndarray) -> np.ndarray:
 
 def with_water_index(prob: np.ndarray, green: np.ndarray | None, nir: np.ndarray | None,
                      valid: np.ndarray | None, cfg: WaterIndexConfig | None) -> np.ndarray:
-    """``prob`` (H, W) with the index's open-water pixels connected to its mask set to 1 (:func:`grown_by_index`);
-    ``green``, ``nir`` (H, W) of the same grid (None: unchanged), ``valid`` (H, W) bool: pixels with data. An
-    empty mask stays empty: the index never overrules the decoder on whether water is there. -> (H, W) float32."""
+    """``prob`` (H, W) with the index's open-water pixels (above :func:`index_threshold`) connected to its mask
+    set to 1 (:func:`grown_by_index`); ``green``, ``nir`` (H, W) of the same grid (None: unchanged), ``valid``
+    (H, W) bool: pixels with data. An empty mask stays empty: the index never overrules the decoder on whether
+    water is there. -> (H, W) float32."""
     prob = np.asarray(prob, np.float32)
     if cfg is None or not cfg.enabled or green is None or nir is None:
         return prob
     marked = prob >= cfg.threshold
     if not marked.any():
         return prob
-    water = ndwi(green, nir) > cfg.above
+    index = ndwi(green, nir)
+    read = index != 0  # ndwi's no-data value (a real 0 sits at the threshold and never passes it)
     if valid is not None:
-        water &= np.asarray(valid, bool)
+        read &= np.asarray(valid, bool)
+    water = read & (index > index_threshold(index, prob, read, cfg))
     return np.where(grown_by_index(marked, water), 1.0, prob).astype(np.float32)

@@ -178,10 +178,9 @@ def test_change_questions_ground_the_class_on_the_first_date_and_its_change_on_t
         undo()
     assert [(s.label, s.date_index) for s in out.steps] == [("buildings", 0), ("new buildings", 2)]
     assert "Step 2: new buildings. <t3> [SEG] [" in out.text
-    for imgs, planned in ((images(1, seed=4), False), (images(2, seed=4), True)):
-        p.set_images(imgs)
-        assert p._plan(question, None) == ((["buildings", "new buildings"], [0, 1]) if planned else ([], []))
-    assert GroundedPredictor(model, tok, plan_phrases=False)._plan(question, None) == ([], [])
+    assert p.planned_steps(question, None, 1) == ([], [])
+    assert p.planned_steps(question, None, 2) == (["buildings", "new buildings"], [0, 1])
+    assert GroundedPredictor(model, tok, plan_phrases=False).planned_steps(question, None, 2) == ([], [])
 
 
 def test_a_seg_token_inside_the_answer_line_grounds_no_step(tiny):

@@ -121,14 +121,14 @@ class GroundedPredictor(StepRules):
     (:mod:`engine.geo.signatures`, the config's ``signature_weight``); None -> as the config says, True with a
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``,
-    ``change_from_classes``: the rules a step's phrase asks of its kept mask
+    ``change_from_classes``, ``water_index``: the rules a step's phrase asks of its kept mask
     (:class:`engine.model.step_rules.StepRules`).
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
     :mod:`engine.eval.calibration`).
-    ``plan_phrases``: when the options or the question fix which regions the steps name (rankings, distance
-    and boundary questions: :func:`engine.trace_format.planned_phrases`), each opened step's phrase is
-    written for the model, so every named region is grounded and measured once; masks, measurements and the
-    answer stay the model's."""
+    ``plan_phrases``: when the options or the question fix which regions the steps name (rankings, distance,
+    boundary and change questions: :meth:`engine.model.step_rules.StepRules.planned_steps`), each opened step's
+    phrase (and a change question's date) is written for the model, so every named region is grounded and
+    measured once; masks, measurements and the answer stay the model's."""
 
     def __init__(self, model: TerraScopeModel, tokenizer, prefix_mode: str = "cache", max_new_tokens: int = 160,
                  threads: int | None | str = "auto", cache: str = "dynamic", compile_steps: bool = False,
@@ -145,13 +145,12 @@ class GroundedPredictor(StepRules):
         self.threads = threads
         self.config = model.config
         self.flip_average = bool(model.config.flip_average if flip_average is None else flip_average)
-        self.plan_phrases = plan_phrases
         radius = model.config.guided_radius or (GUIDED_RADIUS if sharpen_masks else 0)
         self.guided = GuidedConfig(0 if sharpen_masks is False else radius, model.config.guided_eps)
         weight = model.config.signature_weight or (SIGNATURE_WEIGHT if class_signatures else 0.0)
         super().__init__(SignatureConfig(0.0 if class_signatures is False else weight), clip_places,
                          relate_changes, one_patch, patch_from_class, next_to, change_from_classes,
-                         WaterIndexConfig(0.0 if water_index else None))
+                         WaterIndexConfig(0.0 if water_index else None), plan_phrases)
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -217,7 +216,7 @@ class GroundedPredictor(StepRules):
         pending: list[int] = []  # generated ids since the last step boundary
         running = ""
         steps: list[GroundedStep] = []
-        plan, plan_dates = self._plan(question, choices)
+        plan, plan_dates = self.planned_steps(question, choices, self.images.n_dates)
         n_new = 0
         for n_new in range(1, max_new_tokens + 1):
             if cancelled is not None and cancelled():
@@ -268,20 +267,6 @@ class GroundedPredictor(StepRules):
         if progress:
             progress(1.0, "answered")
         return GroundedOutput(text, answer, choice, steps, n_new, time.perf_counter() - t0)
-
-    def _plan(self, question: str, choices: list[str] | None) -> tuple[list[str], list[int]]:
-        """(phrases the steps must name, in order; the 0-based date of each, or [] to let the model write them):
-        the regions the options or the question fix (:func:`engine.trace_format.planned_phrases`), else, on two
-        or more dates, the class and its change a change question names, on the first and the last date
-        (:func:`engine.trace_format.change_phrases`)."""
-        if not self.plan_phrases:
-            return [], []
-        plan = tf.planned_phrases(question, choices)
-        n_dates = self.images.n_dates
-        if plan or n_dates < 2:
-            return plan, []
-        change = tf.change_phrases(question)
-        return change, ([0, n_dates - 1] if change else [])
 
     def _prompt_embeds(self, ids: torch.Tensor, has_o: list[bool], has_s: list[bool]) -> torch.Tensor:
         """(1, L) prompt ids -> (1, L, D) with every ``<IMG_CONTEXT>`` replaced by its visual token."""

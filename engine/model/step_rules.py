@@ -1,6 +1,7 @@
 """Which engine rules a reasoning step's phrase asks for, beside the decoder's mask: the class signature of the
-bands, one half of the area, a new region outside an earlier one, one patch, patches next to a region. Pure
-decisions on the phrase text (and the earlier steps' phrases); :class:`engine.model.predictor.GroundedPredictor`
+bands, one half of the area, a new region outside an earlier one, one patch, patches next to a region, the water
+index; and which steps a question fixes before the model writes them. Pure decisions on the phrase text (and the
+earlier steps' phrases, the question, the number of dates); :class:`engine.model.predictor.GroundedPredictor`
 applies them on the model's grid and :mod:`engine.pipeline` on native tiles."""
 from __future__ import annotations
 
@@ -31,12 +32,13 @@ class StepRules:
     tiles, as two masks' difference cannot be re-decoded from one ``[SEG]`` state. Off by default: it grounds
     present changes far better but marks more absent ones (see the model card). ``water_index``: a step that
     names water alone ("water", "water in the northern half") grows into the connected pixels whose water
-    index marks open water (:mod:`engine.geo.water_index`; off when its ``above`` is None)."""
+    index marks open water (:mod:`engine.geo.water_index`; off when its ``above`` is None). ``plan_phrases``: the steps
+    a question fixes are written for the model (:meth:`planned_steps`)."""
 
     def __init__(self, signatures: SignatureConfig | None = None, clip_places: bool = True,
                  relate_changes: bool = True, one_patch: bool = True, patch_from_class: bool = True,
                  next_to: bool = True, change_from_classes: bool = False,
-                 water_index: WaterIndexConfig | None = None):
+                 water_index: WaterIndexConfig | None = None, plan_phrases: bool = True):
         self.signatures = signatures or SignatureConfig()
         self.clip_places = clip_places
         self.relate_changes = relate_changes
@@ -45,6 +47,21 @@ class StepRules:
         self.next_to = next_to
         self.change_from_classes = change_from_classes
         self.water_index = water_index or WaterIndexConfig()
+        self.plan_phrases = plan_phrases
+
+    def planned_steps(self, question: str, choices: list[str] | None, n_dates: int) -> tuple[list[str], list[int]]:
+        """(the phrases the steps must name, in order; the 0-based date of each, or [] to let the model write the
+        dates) for a question on ``n_dates`` dates: the regions the options or the question fix
+        (:func:`engine.trace_format.planned_phrases`), else, on two or more dates, the class and its change that a
+        change question names, on the first and the last date (:func:`engine.trace_format.change_phrases`);
+        ([], []) when nothing is fixed or ``plan_phrases`` is off."""
+        if not self.plan_phrases:
+            return [], []
+        plan = tf.planned_phrases(question, choices)
+        if plan or n_dates < 2:
+            return plan, []
+        change = tf.change_phrases(question)
+        return change, ([0, n_dates - 1] if change else [])
 
     def signatures_for(self, step_text: str) -> SignatureConfig | None:
         """The class-signature blending for a step (its phrase or whole text), None when it is not blended.

@@ -99,12 +99,21 @@ def test_the_threshold_rises_until_little_of_the_sure_dry_land_reads_as_water():
 @pytest.mark.parametrize("phrase, water", [
     ("water", True), ("the open water", True), ("Flood water.", True), ("floodwater", True),
     ("water in the northern half", True), ("forest", False), ("cropland next to the water", False),
-    ("the largest water body", False), ("newly flooded land", False), ("", False)])
+    ("the largest forest patch", False), ("newly flooded land", False), ("", False)])
 def test_which_steps_grow_with_the_water_index(phrase, water):
     rules = StepRules()
     assert (rules.water_index_for(f"Step 1: {phrase.rstrip('.')}. <t1> [SEG]") is not None) is water
     assert names_water_alone(phrase.split(" in the ")[0]) is water
     assert StepRules(water_index=WaterIndexConfig(above=None)).water_index_for(phrase) is None
+
+
+def test_the_largest_water_body_grows_as_water_before_its_largest_patch_is_kept():
+    """The largest water body is water grounded as the class (patch_from_class), grown like it; with the class
+    patches off, its own mask is not grown (it names one patch, not the class)."""
+    step = "Step 1: the largest water body. <t1> [SEG]"
+    assert not names_water_alone("the largest water body")
+    assert StepRules().water_index_for(step) is not None
+    assert StepRules(patch_from_class=False).water_index_for(step) is None
 
 
 def test_refinement_grows_each_tile_into_the_index_water_of_its_native_bands(tmp_path):

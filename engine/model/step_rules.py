@@ -31,8 +31,9 @@ class StepRules:
     date and on its own (:mod:`engine.geo.class_change`); its mask is then sampled from the model's grid on native
     tiles, as two masks' difference cannot be re-decoded from one ``[SEG]`` state. Off by default: it grounds
     present changes far better but marks more absent ones (see the model card). ``water_index``: a step that
-    names water alone ("water", "water in the northern half") grows into the connected pixels whose water
-    index marks open water (:mod:`engine.geo.water_index`; off when its ``above`` is None). ``plan_phrases``: the steps
+    names water alone ("water", "water in the northern half"), or the largest water body before its largest patch is
+    kept, grows into the connected pixels whose water index marks open water (:mod:`engine.geo.water_index`; off
+    when its ``above`` is None). ``plan_phrases``: the steps
     a question fixes are written for the model (:meth:`planned_steps`)."""
 
     def __init__(self, signatures: SignatureConfig | None = None, clip_places: bool = True,
@@ -74,11 +75,12 @@ class StepRules:
         return self.signatures if self.signatures.enabled and alone else None
 
     def water_index_for(self, step_text: str) -> WaterIndexConfig | None:
-        """The water-index growth for a step (its phrase or whole text), None when it does not name water alone
-        (in one half of the area or not) or the rule is off."""
+        """The water-index growth for a step (its phrase or whole text), None when it names neither water alone
+        (in one half of the area or not) nor the largest water body (water grounded as the class, then its largest
+        patch: :meth:`patch_class_for`), or the rule is off."""
         label = tf.parse_step_label(step_text)
         half = tf.named_half(label)
-        water = tf.names_water_alone(half[0] if half else label)
+        water = tf.names_water_alone(half[0] if half else label) or self.patch_class_for(step_text) == "water"
         return self.water_index if self.water_index.enabled and water else None
 
     def next_to_for(self, step_text: str) -> tuple[str, str] | None:

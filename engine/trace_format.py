@@ -284,7 +284,8 @@ def pair_phrases(question: str) -> list[str]:
 _CHANGE_QUESTIONS = (
     (r"\bflooded\b.*\b(?:cropland|fields?|farmland)\b|\b(?:cropland|fields?|farmland)\b.*\b(?:flooded|under water)\b",
      "cropland", "flooded cropland"),
-    (r"\bnewly flooded\b|\bflood(?:ed)? ?(?:water)?\b.*\bspread|\bflood(?:ing)? extent\b", "water", "newly flooded land"),
+    (r"\bnewly flooded\b|\bflood(?:ed)? ?(?:water)?\b.*\bspread|\bflood(?:ing)? extent\b",
+     "water", "newly flooded land"),
     (r"\bnew (?:buildings?|construction|houses)\b|\bbuildings?\b.*\b(?:appeared|built|constructed)\b",
      "buildings", "new buildings"),
     (r"\b(?:buildings?|houses)\b.*\b(?:destroyed|demolished|damaged|lost)\b|\b(?:destroyed|demolished|collapsed) "

@@ -15,7 +15,7 @@ from .signatures import SignatureConfig, with_bands
 from .sources import gdal_env
 from .stack import InputStack, StackArrays
 from .tiling import MaskRaster, Stitcher, TileGrid
-from .water_index import WaterIndexConfig, with_water_index
+from .water_index import WaterIndexConfig, with_date_water_index
 
 
 def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray], date_index: int = 0,
@@ -84,20 +84,19 @@ def _with_native_bands(stack, native, prob, t, date_index, model_size, only_date
                                                           guided.keep_area, guided.threshold)
     # sharpening coefficients fitted at about the model's grid, applied to the native bands
     prob = with_bands(prob, guide, native.valid[t], signatures, native_cfg, subsample=max(1, int(scale)))
-    if water is None or native.optical is None or native.nir is None or not stack.has_optical[dates][t]:
-        return prob
-    return with_water_index(prob, native.optical[t, 1], native.nir[t, 0], native.valid[t], water)
+    return with_date_water_index(prob, native.optical, native.nir, stack.has_optical[dates], t, native.valid[t], water)
 
 
 def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total,
          only_date, guided, signatures, half, outside, within, water) -> None:
+    native_bands = guided is not None or signatures is not None or water is not None  # tiles shaped by their bands
     try:
         for k, win in enumerate(grid.windows()):
             if cancelled is not None and cancelled():
                 raise Cancelled("cancelled while refining masks; nothing was written")
             shape = (int(win.height), int(win.width))
             arrays, native = _read_tile(stack, win, model_size, [date_index] if only_date else None,
-                                        guided is not None or signatures is not None or water is not None)
+                                        native_bands)
             t = 0 if only_date else min(date_index, arrays.valid.shape[0] - 1)
             valid = arrays.valid[t]
             keep = stack.aoi_mask(win) & resize_mask(valid, shape)
@@ -105,7 +104,7 @@ def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cance
                 prob = np.zeros(shape, np.float32)
             else:
                 prob = resize_prob(predict(arrays), shape)
-                if guided is not None or signatures is not None or water is not None:
+                if native_bands:
                     prob = _with_native_bands(stack, native, prob, t, date_index, model_size, only_date,
                                               guided, signatures, water)
                 inside = keep if half is None else keep & half_mask(

@@ -88,3 +88,13 @@ def with_water_index(prob: np.ndarray, green: np.ndarray | None, nir: np.ndarray
         read &= np.asarray(valid, bool)
     water = read & (index > index_threshold(index, prob, read, cfg))
     return np.where(grown_by_index(marked, water), 1.0, prob).astype(np.float32)
+
+
+def with_date_water_index(prob: np.ndarray, optical: np.ndarray | None, nir: np.ndarray | None, has_optical,
+                          date: int, valid: np.ndarray | None, cfg: WaterIndexConfig | None) -> np.ndarray:
+    """:func:`with_water_index` on one date of a stack: ``optical`` (T, 3, H, W) R, G, B and ``nir`` (T, 1, H, W)
+    on one linear scale (either None: unchanged), ``has_optical`` (T,) flags of the dates that really have optical
+    bands; ``prob``, ``valid`` (H, W). -> (H, W) float32."""
+    if cfg is None or optical is None or nir is None or not bool(has_optical[date]):
+        return np.asarray(prob, np.float32)
+    return with_water_index(prob, optical[date, 1], nir[date, 0], valid, cfg)

@@ -21,7 +21,7 @@ from ..geo.guided import GuidedConfig, date_guide
 from ..geo.patches import MERGE_PX, largest_patch, patches_near
 from ..geo.places import extent_of, half_mask
 from ..geo.signatures import SignatureConfig, with_bands
-from ..geo.water_index import WaterIndexConfig, with_water_index
+from ..geo.water_index import WaterIndexConfig, with_date_water_index
 from .decoding import CachedDecoder, check_options, compiled_step, initial_capacity
 from .device import cpu_threads, oom_guard
 from .flips import encode_flipped, ground_step
@@ -411,8 +411,7 @@ class GroundedPredictor(StepRules):
         guide = date_guide(optical, np_(im.sar), im.has_optical.cpu(), im.has_sar.cpu(), date, nir)
         out = with_bands(prob.float().cpu().numpy(), guide, valid, signatures,
                          self.guided if self.guided.enabled else None)
-        if water is not None and nir is not None and bool(im.has_optical[date]):
-            out = with_water_index(out, optical[date, 1], nir[date, 0], valid, water)
+        out = with_date_water_index(out, optical, nir, im.has_optical.cpu(), date, valid, water)
         return torch.from_numpy(out).to(prob.device, prob.dtype)
 
     def _change_contrast(self, step_text: str, prob: torch.Tensor, date: int) -> float | None:

@@ -68,9 +68,7 @@ class StepRules:
         """The class-signature blending for a step (its phrase or whole text), None when it is not blended.
         A class in one half of the area ("forest in the northern half") is blended as the class, the half cut
         afterwards; so is the class whose patches a step keeps (:meth:`patch_class_for`, :meth:`next_to_for`)."""
-        label = tf.parse_step_label(step_text)
-        half = tf.named_half(label)
-        alone = (tf.names_class_alone(half[0] if half else label) or self.patch_class_for(step_text) is not None
+        alone = (tf.names_class_alone(_region(step_text)) or self.patch_class_for(step_text) is not None
                  or self.next_to_for(step_text) is not None)
         return self.signatures if self.signatures.enabled and alone else None
 
@@ -78,9 +76,7 @@ class StepRules:
         """The water-index growth for a step (its phrase or whole text), None when it names neither water alone
         (in one half of the area or not) nor the largest water body (water grounded as the class, then its largest
         patch: :meth:`patch_class_for`), or the rule is off."""
-        label = tf.parse_step_label(step_text)
-        half = tf.named_half(label)
-        water = tf.names_water_alone(half[0] if half else label) or self.patch_class_for(step_text) == "water"
+        water = tf.names_water_alone(_region(step_text)) or self.patch_class_for(step_text) == "water"
         return self.water_index if self.water_index.enabled and water else None
 
     def next_to_for(self, step_text: str) -> tuple[str, str] | None:
@@ -131,3 +127,10 @@ class StepRules:
             if step.date_index < date and tf.same_region(step.label, region):
                 return step.index
         return None
+
+
+def _region(step_text: str) -> str:
+    """A step's phrase without the half of the area it names ("forest in the northern half" -> "forest")."""
+    label = tf.parse_step_label(step_text)
+    half = tf.named_half(label)
+    return half[0] if half else label

@@ -29,8 +29,8 @@ def set_rule(predictor, rule: str, on: bool) -> None:
     """Turn one of :data:`RULES` on or off on a GroundedPredictor."""
     from engine.geo.water_index import WaterIndexConfig
 
-    if rule == "water_index":  # a rule with a setting: McFeeters' threshold when on
-        predictor.water_index = WaterIndexConfig(0.0 if on else None)
+    if rule == "water_index":  # a rule with a setting
+        predictor.water_index = WaterIndexConfig.turned(on)
     else:
         setattr(predictor, rule, on)
 

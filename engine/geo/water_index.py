@@ -43,6 +43,11 @@ class WaterIndexConfig:
     def enabled(self) -> bool:
         return self.above is not None
 
+    @classmethod
+    def turned(cls, on: bool) -> "WaterIndexConfig":
+        """The defaults (McFeeters' threshold, adapted) when ``on``, else the rule off."""
+        return cls() if on else cls(above=None)
+
 
 def ndwi(green: np.ndarray, nir: np.ndarray) -> np.ndarray:
     """(H, W) float32 in [-1, 1] from ``green`` and ``nir`` (H, W) reflectances on one linear scale; 0 where

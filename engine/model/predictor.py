@@ -15,19 +15,18 @@ import torch
 from .. import trace_format as tf
 from ..answer import EMPTIED_UNCHANGED, EMPTIED_UNSURE
 from ..errors import Cancelled, ModelError
-from ..geo.change_evidence import change_contrast
 from ..geo.class_change import class_change
-from ..geo.guided import GuidedConfig, date_guide
+from ..geo.guided import GuidedConfig
 from ..geo.patches import MERGE_PX, largest_patch, patches_near
-from ..geo.places import extent_of, half_mask
-from ..geo.signatures import SignatureConfig, with_bands
-from ..geo.water_index import WaterIndexConfig, with_date_water_index
+from ..geo.signatures import SignatureConfig
+from ..geo.water_index import WaterIndexConfig
 from .decoding import CachedDecoder, check_options, compiled_step, initial_capacity
 from .device import cpu_threads, oom_guard
 from .flips import encode_flipped, ground_step
 from .injection import gather_injected, mask_to_token_positions
 from .inputs import ModelImages
 from .network import ImageFeatures, TerraScopeModel
+from .scene_bands import banded, dates_contrast, kept, within_half
 from .step_rules import StepRules
 from .tokens import chat_prompt, encode, image_order
 
@@ -102,11 +101,6 @@ def mean_inside(prob: torch.Tensor, threshold: float) -> float:
     return float(prob[inside].mean()) if bool(inside.any()) else 0.0
 
 
-def _kept(prob: torch.Tensor, keep: np.ndarray) -> torch.Tensor:
-    """``prob`` (S, S) zeroed where ``keep`` (S, S) bool is False."""
-    return prob * torch.from_numpy(keep).to(prob.device, prob.dtype)
-
-
 class GroundedPredictor(StepRules):
     """``set_images`` once per question (or tile), then ``answer``. ``prefix_mode``: ``cache`` (append to
     the KV cache), ``recompute-seg`` (re-run the whole prefix after each injection) or ``recompute-token``
@@ -150,7 +144,7 @@ class GroundedPredictor(StepRules):
         weight = model.config.signature_weight or (SIGNATURE_WEIGHT if class_signatures else 0.0)
         super().__init__(SignatureConfig(0.0 if class_signatures is False else weight), clip_places,
                          relate_changes, one_patch, patch_from_class, next_to, change_from_classes,
-                         WaterIndexConfig(0.0 if water_index else None), plan_phrases)
+                         WaterIndexConfig.turned(water_index), plan_phrases)
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -288,7 +282,7 @@ class GroundedPredictor(StepRules):
         if change is not None:  # the difference of the classes on the two dates
             out, prob = self._class_change(change, date, earlier)
             confidence = mean_inside(prob, cfg.mask_threshold)
-            emptied = EMPTIED_UNSURE if self.gates and 0 < confidence < cfg.empty_below_confidence else ""
+            emptied = EMPTIED_UNSURE if 0 < confidence and self._unsure(confidence) else ""
             prob, outside_of = torch.zeros_like(prob) if emptied else prob, None
         else:
             out, prob, confidence, emptied, outside_of, seg_hidden = self._step_mask(step_text, seg_hidden, date,
@@ -315,6 +309,11 @@ class GroundedPredictor(StepRules):
                             change_contrast=contrast, outside_of=outside_of)
         return step, meas_ids
 
+    def _unsure(self, confidence: float) -> bool:
+        """The confidence gate: a mask whose ``confidence`` (:func:`mean_inside`) is below the config's
+        ``empty_below_confidence`` marks nothing, unless the gates are off (``judge_only``)."""
+        return self.gates and confidence < self.config.empty_below_confidence
+
     def _step_mask(self, step_text: str, seg_hidden: torch.Tensor, date: int, earlier: list[GroundedStep]):
         """A step's mask from its ``[SEG]`` state (or its class's, for patches of a class), judged by the gate and
         shaped by the step's rules. -> (decoder outputs, prob (S, S), confidence, emptied, outside_of, the ``[SEG]``
@@ -326,7 +325,7 @@ class GroundedPredictor(StepRules):
             seg_hidden = self._phrase_hidden(named_class, date)
         out, prob = ground_step(m, seg_hidden[None], feats, date, self.flipped)  # prob: (S, S)
         confidence = mean_inside(prob, cfg.mask_threshold)
-        emptied = EMPTIED_UNSURE if self.gates and confidence < cfg.empty_below_confidence else ""
+        emptied = EMPTIED_UNSURE if self._unsure(confidence) else ""
         outside_of = None if emptied else self.outside_of(step_text, date, earlier)
         if emptied:  # a mask the model is unsure of marks nothing, as for an absent target
             prob = torch.zeros_like(prob)
@@ -335,14 +334,14 @@ class GroundedPredictor(StepRules):
             prob = self._within_place(banded, step_text)
             if outside_of is not None:
                 taken = earlier[outside_of - 1].mask_prob > cfg.mask_threshold
-                prob = _kept(prob, ~taken)
+                prob = kept(prob, ~taken)
             if self.one_patch_for(step_text):
                 # a class's patches are told apart as they are; a step's own mask of one patch is often broken
                 merge = 0 if patch_class is not None else MERGE_PX
-                prob = _kept(prob, largest_patch(prob.float().cpu().numpy() > cfg.mask_threshold, merge))
+                prob = kept(prob, largest_patch(prob.float().cpu().numpy() > cfg.mask_threshold, merge))
             if relation is not None:
                 reference = self._reference_mask(relation[1], date, earlier)
-                prob = _kept(prob, patches_near(prob.float().cpu().numpy() > cfg.mask_threshold, reference))
+                prob = kept(prob, patches_near(prob.float().cpu().numpy() > cfg.mask_threshold, reference))
         return out, prob, confidence, emptied, outside_of, seg_hidden
 
     def _class_change(self, change: tuple[str, str, str], date: int, earlier: list[GroundedStep]):
@@ -353,7 +352,7 @@ class GroundedPredictor(StepRules):
         _, before = self._named_prob(change[0], 0, earlier)
         out, after = self._named_prob(change[1], date, [])
         changed = class_change(before.float().cpu().numpy() > thr, after.float().cpu().numpy() > thr, change[2])
-        return out, _kept(before if change[2] == tf.LOST else after, changed)
+        return out, kept(before if change[2] == tf.LOST else after, changed)
 
     def _reference_mask(self, reference: str, date: int, earlier: list[GroundedStep]) -> np.ndarray:
         """(S, S) bool: the region a step's patches lie next to (:meth:`_named_prob`)."""
@@ -369,7 +368,7 @@ class GroundedPredictor(StepRules):
                 return None, torch.from_numpy(step.mask_prob)
         hidden = self._phrase_hidden(phrase, date)
         out, prob = ground_step(self.model, hidden[None], self.features, date, self.flipped)
-        if self.gates and mean_inside(prob, self.config.mask_threshold) < self.config.empty_below_confidence:
+        if self._unsure(mean_inside(prob, self.config.mask_threshold)):
             return out, torch.zeros_like(prob)
         return out, self._with_bands(prob, date, self.signatures_for(phrase), self.water_index_for(phrase))
 
@@ -386,47 +385,21 @@ class GroundedPredictor(StepRules):
         return hidden[0, -1]
 
     def _within_place(self, prob: torch.Tensor, step_text: str) -> torch.Tensor:
-        """``prob`` (S, S) zeroed outside the half of the area its step names (the area: the bounding box of
-        the valid pixels of any date); as it is when the step names none."""
-        side = self.half_for(step_text)
-        extent = extent_of(self.images.valid.any(0).cpu().numpy()) if side else None
-        if extent is None:
-            return prob
-        inside = half_mask(side, tuple(prob.shape), extent)
-        return _kept(prob, inside)
+        """``prob`` (S, S) zeroed outside the half of the area its step names; as it is when the step names none."""
+        return within_half(prob, self.images, self.half_for(step_text))
 
     def _with_bands(self, prob: torch.Tensor, date: int, signatures: SignatureConfig | None,
                     water: WaterIndexConfig | None = None) -> torch.Tensor:
-        """``prob`` (S, S) blended with the class signature of its date's bands (``signatures``, None: not),
-        sharpened along their edges and grown into the connected open water of their water index (``water``,
-        None: not) (:mod:`engine.geo.signatures`, :mod:`engine.geo.guided`, :mod:`engine.geo.water_index`)."""
-        if signatures is None and water is None and not self.guided.enabled:
-            return prob
-        im = self.images
-
-        def np_(x):
-            return None if x is None else x.float().cpu().numpy()
-
-        optical, nir, valid = np_(im.optical), np_(im.nir), im.valid[date].cpu().numpy()
-        guide = date_guide(optical, np_(im.sar), im.has_optical.cpu(), im.has_sar.cpu(), date, nir)
-        out = with_bands(prob.float().cpu().numpy(), guide, valid, signatures,
-                         self.guided if self.guided.enabled else None)
-        out = with_date_water_index(out, optical, nir, im.has_optical.cpu(), date, valid, water)
-        return torch.from_numpy(out).to(prob.device, prob.dtype)
+        """``prob`` (S, S) as it takes its date's bands (:func:`engine.model.scene_bands.banded`)."""
+        return banded(prob, self.images, date, self.guided, signatures, water)
 
     def _change_contrast(self, step_text: str, prob: torch.Tensor, date: int) -> float | None:
         """For a step on a later date that names a change, the dates' contrast inside its mask against the
-        first date (:func:`engine.geo.change_evidence.change_contrast`); None when that is not judged."""
-        im = self.images
+        first date (:func:`engine.model.scene_bands.dates_contrast`); None when that is not judged."""
         if ((self.gates and self.config.change_below_contrast <= 0) or date <= 0 or
                 not tf.names_change(tf.parse_step_label(step_text))):
             return None
-        pairs = [(x[0].float().cpu().numpy(), x[date].float().cpu().numpy())
-                 for x, has in ((im.optical, im.has_optical), (im.sar, im.has_sar))
-                 if x is not None and bool(has[0]) and bool(has[date])]
-        valid = (im.valid[0] & im.valid[date]).cpu().numpy()
-        return change_contrast([b for b, _ in pairs], [a for _, a in pairs],
-                               prob.float().cpu().numpy() > self.config.mask_threshold, valid)
+        return dates_contrast(prob, self.images, date, self.config.mask_threshold)
 
     # ---- re-decoding on other images ---------------------------------------------------------------------
     @torch.no_grad()

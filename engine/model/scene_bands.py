@@ -1,0 +1,60 @@
+"""What a kept step mask takes from the scene on the model's grid: the half of the area its step names, the
+class signature, edges and water index of its date's bands, and the contrast of its dates inside it. Every
+function takes the question's :class:`~engine.model.inputs.ModelImages` and a mask ``prob`` (S, S) in their
+grid, and returns tensors on ``prob``'s device and dtype."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..geo.change_evidence import change_contrast
+from ..geo.guided import GuidedConfig, date_guide
+from ..geo.places import extent_of, half_mask
+from ..geo.signatures import SignatureConfig, with_bands
+from ..geo.water_index import WaterIndexConfig, with_date_water_index
+from .inputs import ModelImages
+
+
+def kept(prob: torch.Tensor, keep: np.ndarray) -> torch.Tensor:
+    """``prob`` (S, S) zeroed where ``keep`` (S, S) bool is False."""
+    return prob * torch.from_numpy(keep).to(prob.device, prob.dtype)
+
+
+def _np(x: torch.Tensor | None) -> np.ndarray | None:
+    return None if x is None else x.float().cpu().numpy()
+
+
+def within_half(prob: torch.Tensor, images: ModelImages, side: str | None) -> torch.Tensor:
+    """``prob`` zeroed outside the ``side`` half ("northern", ...; :func:`engine.geo.places.half_mask`) of the
+    area, the bounding box of the valid pixels of any date; as it is when ``side`` is None or nothing is valid."""
+    extent = extent_of(images.valid.any(0).cpu().numpy()) if side else None
+    if extent is None:
+        return prob
+    return kept(prob, half_mask(side, tuple(prob.shape), extent))
+
+
+def banded(prob: torch.Tensor, images: ModelImages, date: int, guided: GuidedConfig,
+           signatures: SignatureConfig | None, water: WaterIndexConfig | None = None) -> torch.Tensor:
+    """``prob`` blended with the class signature of ``date``'s bands (``signatures``, None: not), sharpened
+    along their edges (``guided``, when enabled) and grown into the connected open water of their water index
+    (``water``, None: not) (:mod:`engine.geo.signatures`, :mod:`engine.geo.guided`,
+    :mod:`engine.geo.water_index`)."""
+    if signatures is None and water is None and not guided.enabled:
+        return prob
+    optical, nir, valid = _np(images.optical), _np(images.nir), images.valid[date].cpu().numpy()
+    guide = date_guide(optical, _np(images.sar), images.has_optical.cpu(), images.has_sar.cpu(), date, nir)
+    out = with_bands(prob.float().cpu().numpy(), guide, valid, signatures, guided if guided.enabled else None)
+    out = with_date_water_index(out, optical, nir, images.has_optical.cpu(), date, valid, water)
+    return torch.from_numpy(out).to(prob.device, prob.dtype)
+
+
+def dates_contrast(prob: torch.Tensor, images: ModelImages, date: int, threshold: float) -> float | None:
+    """The contrast of the first date and ``date`` inside the mask ``prob > threshold``
+    (:func:`engine.geo.change_evidence.change_contrast`), over the modalities both dates have; None when it
+    cannot be judged (no modality on both dates, nothing inside or outside the mask)."""
+    pairs = [(x[0].float().cpu().numpy(), x[date].float().cpu().numpy())
+             for x, has in ((images.optical, images.has_optical), (images.sar, images.has_sar))
+             if x is not None and bool(has[0]) and bool(has[date])]
+    valid = (images.valid[0] & images.valid[date]).cpu().numpy()
+    return change_contrast([b for b, _ in pairs], [a for _, a in pairs],
+                           prob.float().cpu().numpy() > threshold, valid)

@@ -1,6 +1,7 @@
 """Tiny real inputs for the plugin tests: GeoTIFFs written with rasterio, and a stand-in engine that
 grounds real masks (thresholds of the optical raster) and writes a real step GeoPackage through engine.geo,
-for the plugin parts that do not depend on the language model."""
+for the plugin parts that do not depend on the language model; and the ``plugin`` fixture, the plugin loaded into
+the test interface with its panel shown and its results written under the test's temporary folder."""
 from __future__ import annotations
 
 import threading
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 UTM = "EPSG:32633"
 ORIGIN = (500_000.0, 5_000_000.0)  # upper-left corner, metres
@@ -145,3 +147,24 @@ def exiting_engine(request=None):
     import os
 
     os._exit(3)
+
+
+@pytest.fixture()
+def plugin(qgis_iface, qtbot, tmp_path):
+    from qgis.core import QgsSettings
+
+    import terrascope_reasoning
+    from terrascope_reasoning.terrascope_plugin.settings import SECTION, Settings
+
+    QgsSettings().remove(SECTION)
+    Settings().results_dir = str(tmp_path / "results")
+    plugin = terrascope_reasoning.classFactory(qgis_iface)
+    plugin.initGui()
+    qgis_iface.window.show()
+    plugin.dock.show()
+    yield plugin
+    if plugin.task is not None:
+        plugin.task.cancel()
+        qtbot.waitUntil(lambda: plugin.task is None, timeout=20000)
+    plugin.unload()
+    QgsSettings().remove(SECTION)

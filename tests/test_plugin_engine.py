@@ -4,29 +4,14 @@ where the model registry is available, the random-weight ``tiny-test`` model."""
 from __future__ import annotations
 
 import pytest
-from qgis.core import QgsProject, QgsRasterLayer, QgsRectangle, QgsSettings
+from qgis.core import QgsProject, QgsRasterLayer, QgsRectangle
 from qgis.PyQt.QtWidgets import QPushButton
+
+from tests.plugin_data import plugin  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.qgis
 
 
-@pytest.fixture()
-def plugin(qgis_iface, qtbot, tmp_path):
-    import terrascope_reasoning
-    from terrascope_reasoning.terrascope_plugin.settings import SECTION, Settings
-
-    QgsSettings().remove(SECTION)
-    Settings().results_dir = str(tmp_path / "results")
-    plugin = terrascope_reasoning.classFactory(qgis_iface)
-    plugin.initGui()
-    qgis_iface.window.show()
-    plugin.dock.show()
-    yield plugin
-    if plugin.task is not None:
-        plugin.task.cancel()
-        qtbot.waitUntil(lambda: plugin.task is None, timeout=20000)
-    plugin.unload()
-    QgsSettings().remove(SECTION)
 
 
 class Recording:

@@ -5,31 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from qgis.core import QgsApplication, QgsProject, QgsRasterLayer, QgsSettings
+from qgis.core import QgsApplication, QgsProject, QgsRasterLayer
 from qgis.PyQt.QtWidgets import QPushButton
 
-from tests.plugin_data import ThresholdEngine, write_optical
+from tests.plugin_data import ThresholdEngine, plugin, write_optical  # noqa: F401 (plugin: a fixture)
 
 pytestmark = pytest.mark.qgis
 
 
-@pytest.fixture()
-def plugin(qgis_iface, qtbot, tmp_path):
-    import terrascope_reasoning
-    from terrascope_reasoning.terrascope_plugin.settings import SECTION, Settings
-
-    QgsSettings().remove(SECTION)
-    Settings().results_dir = str(tmp_path / "results")
-    plugin = terrascope_reasoning.classFactory(qgis_iface)
-    plugin.initGui()
-    qgis_iface.window.show()
-    plugin.dock.show()
-    yield plugin
-    if plugin.task is not None:
-        plugin.task.cancel()
-        qtbot.waitUntil(lambda: plugin.task is None, timeout=10000)
-    plugin.unload()
-    QgsSettings().remove(SECTION)
 
 
 @pytest.fixture()

@@ -11,21 +11,7 @@ import pytest
 import shapely
 from shapely import affinity
 
-from engine.train.region import write_region
-
-
-@pytest.fixture(scope="module")
-def region(tmp_path_factory):
-    return write_region(tmp_path_factory.mktemp("region"), seed=3, size=128, look="hazy-warm")
-
-
-@pytest.fixture()
-def settings(tmp_path):
-    from qgis.PyQt.QtCore import QSettings
-
-    from terrascope_reasoning.terrascope_plugin.settings import Settings
-
-    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+from tests.wizard_fixtures import region, settings  # noqa: F401 (fixtures)
 
 
 def _add(layer):

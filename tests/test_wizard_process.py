@@ -3,7 +3,6 @@ own GEOS/PROJ would serve shapely/pyproj): ``terrascope finetune --progress-json
 status and ETA signals, writes the adapter, and a cancel keeps the previous adapter."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -12,33 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.train.region import write_region
+from tests.wizard_fixtures import filled_wizard, region, settings  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
-HAS_MODEL = all(importlib.util.find_spec(f"engine.model.{m}") is not None
-                for m in ("registry", "predictor", "checkpoint"))
-needs_model = pytest.mark.skipif(not HAS_MODEL,
-                                 reason="engine.model (registry, predictor, checkpoint) not all here")
-
-
-@pytest.fixture(scope="module")
-def region(tmp_path_factory):
-    return write_region(tmp_path_factory.mktemp("region"), seed=3, size=128, look="hazy-warm")
-
-
 @pytest.fixture()
 def engine_process(monkeypatch):
     monkeypatch.setenv("TERRASCOPE_ENGINE_PROCESS", "1")
     monkeypatch.setenv("TERRASCOPE_PYTHON", sys.executable)
-
-
-@pytest.fixture()
-def settings(tmp_path):
-    from qgis.PyQt.QtCore import QSettings
-
-    from terrascope_reasoning.terrascope_plugin.settings import Settings
-
-    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
 
 
 def _config(region, **kw):
@@ -52,33 +31,7 @@ def _config(region, **kw):
 
 
 def _wizard(qgis_iface, qtbot, settings, region, folder: Path, steps: int):
-    from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
-
-    from terrascope_reasoning.terrascope_plugin.finetune.wizard import FinetuneWizard
-
-    w = FinetuneWizard(qgis_iface, qgis_iface.mainWindow(), settings=settings)
-    qtbot.addWidget(w)
-    optical = QgsRasterLayer(region["optical"], "optical")
-    labels = QgsVectorLayer(f"{region['labels_vector']}|layername=labels", "labels", "ogr")
-    QgsProject.instance().addMapLayers([optical, labels])
-    d = w.data_page
-    d.optical_combo.setLayer(optical)
-    d.polygon_combo.setLayer(labels)
-    d.field_combo.setField("class")
-    d.block_size.setValue(64)
-    q = w.questions_page
-    for name, cb in q.task_boxes.items():
-        cb.setChecked(name in ("coverage", "referring"))
-    q.questions.setValue(2)
-    q.val_questions.setValue(1)
-    s = w.settings_page
-    s.base_edit.setText("tiny-test")
-    s.steps.setValue(steps)
-    s.batch.setValue(1)
-    s.lr.setValue(1e-3)
-    s.device.setCurrentIndex(s.device.findData("cpu"))
-    s.folder_edit.setText(str(folder))
-    s.name_edit.setText("coast")
+    w = filled_wizard(qgis_iface, qtbot, settings, region, folder, steps, questions=2, val_questions=1, batch=1)
     w.example_count = 0  # example masks have their own test
     return w
 
@@ -113,7 +66,6 @@ def test_a_bad_setting_comes_back_as_the_commands_one_line_error(region, tmp_pat
     assert not (tmp_path / "coast").exists()
 
 
-@needs_model
 def test_wizard_trains_in_a_separate_process(qgis_iface, qtbot, settings, region, tmp_path, engine_process):
     from terrascope_reasoning.terrascope_plugin.finetune.task import Trained
 
@@ -147,7 +99,6 @@ def test_wizard_trains_in_a_separate_process(qgis_iface, qtbot, settings, region
     assert settings.adapters() == [out]
 
 
-@needs_model
 def test_cancel_stops_the_process_and_keeps_the_previous_adapter(qgis_iface, qtbot, settings, region, tmp_path,
                                                                  engine_process):
     from terrascope_reasoning.terrascope_plugin.finetune.run_page import resumable_history
@@ -208,7 +159,6 @@ def test_question_preview_in_a_separate_process(qgis_app, region, engine_process
         assert not sample_pixmap(s, side=40).isNull()
 
 
-@needs_model
 def test_example_masks_in_a_separate_process(region, tmp_path, engine_process):
     from terrascope_reasoning.engine.train import model_api
     from terrascope_reasoning.terrascope_plugin.finetune.process import process_examples

@@ -1,10 +1,8 @@
 """The wizard's Run and Evaluate pages over a real QgsTask: live loss curve, ETA, cancel, the outcome on the
-page, the adapters folder the Ask panel lists; the menu action; and, with the model package present, a
-short tiny-test fine-tune through the wizard that writes an adapter, and a cancel that keeps the previous
+page, the adapters folder the Ask panel lists; the menu action; and a short tiny-test fine-tune through the wizard that writes an adapter, and a cancel that keeps the previous
 one."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
 from pathlib import Path
@@ -12,57 +10,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from engine.train.region import write_region
-
-HAS_MODEL = all(importlib.util.find_spec(f"engine.model.{m}") is not None
-                for m in ("registry", "predictor", "checkpoint"))
-needs_model = pytest.mark.skipif(not HAS_MODEL,
-                                 reason="engine.model (registry, predictor, checkpoint) not all here")
-
-
-@pytest.fixture(scope="module")
-def region(tmp_path_factory):
-    return write_region(tmp_path_factory.mktemp("region"), seed=3, size=128, look="hazy-warm")
-
-
-@pytest.fixture()
-def settings(tmp_path):
-    from qgis.PyQt.QtCore import QSettings
-
-    from terrascope_reasoning.terrascope_plugin.settings import Settings
-
-    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-
+from tests.wizard_fixtures import filled_wizard, region, settings  # noqa: F401 (fixtures)
 
 def _wizard(qgis_iface, qtbot, settings, region, folder: Path, runner=None, steps: int = 3):
-    from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
-
-    from terrascope_reasoning.terrascope_plugin.finetune.wizard import FinetuneWizard
-
-    w = FinetuneWizard(qgis_iface, qgis_iface.mainWindow(), settings=settings, runner=runner)
-    qtbot.addWidget(w)
-    optical = QgsRasterLayer(region["optical"], "optical")
-    labels = QgsVectorLayer(f"{region['labels_vector']}|layername=labels", "labels", "ogr")
-    QgsProject.instance().addMapLayers([optical, labels])
-    d = w.data_page
-    d.optical_combo.setLayer(optical)
-    d.polygon_combo.setLayer(labels)
-    d.field_combo.setField("class")
-    d.block_size.setValue(64)
-    q = w.questions_page
-    for name, cb in q.task_boxes.items():
-        cb.setChecked(name in ("coverage", "referring"))
-    q.questions.setValue(8)
-    q.val_questions.setValue(4)
-    s = w.settings_page
-    s.base_edit.setText("tiny-test")
-    s.steps.setValue(steps)
-    s.batch.setValue(2)
-    s.lr.setValue(1e-3)
-    s.device.setCurrentIndex(s.device.findData("cpu"))
-    s.folder_edit.setText(str(folder))
-    s.name_edit.setText("coast")
-    return w
+    return filled_wizard(qgis_iface, qtbot, settings, region, folder, steps, runner=runner)
 
 
 def _run(qtbot, wizard, timeout_ms: int = 60000):
@@ -210,7 +161,6 @@ def _tiny(w, steps: int):
     return w
 
 
-@needs_model
 @pytest.mark.slow
 def test_short_finetune_through_the_wizard_writes_an_adapter(qgis_iface, qtbot, settings, region, tmp_path,
                                                                finish_tasks):
@@ -230,7 +180,6 @@ def test_short_finetune_through_the_wizard_writes_an_adapter(qgis_iface, qtbot, 
     assert {"accuracy", "giou"} <= set(outcome.before) and {"accuracy", "giou"} <= set(outcome.after)
 
 
-@needs_model
 def test_cancel_through_the_wizard_keeps_the_previous_adapter(qgis_iface, qtbot, settings, region, tmp_path,
                                                               finish_tasks):
     from terrascope_reasoning.terrascope_plugin.finetune.task import TrainCanceled
@@ -259,7 +208,6 @@ def test_cancel_through_the_wizard_keeps_the_previous_adapter(qgis_iface, qtbot,
     assert resumable_history(out, w.config(steps=401), "tiny-test") is None  # other settings: fresh run
 
 
-@needs_model
 def test_example_masks_from_the_real_model(region, tmp_path):
     from terrascope_reasoning.engine.train import model_api
     from terrascope_reasoning.engine.train.finetune_config import FinetuneConfig

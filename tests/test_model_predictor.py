@@ -356,7 +356,7 @@ def test_masks_of_steps_that_name_a_class_alone_are_blended_with_the_scenes_clas
     assert not np.array_equal(blended.steps[1].mask_prob, plain.steps[1].mask_prob)
     assert np.allclose(blended.steps[1].mask_prob, want, atol=1e-5)
     assert blended.steps[1].confidence == plain.steps[1].confidence
-    # the near-infrared guide band joins the bands the signature is learnt from (the network never sees it)
+    # the near-infrared band joins the bands the signature is learnt from
     guide_nir = date_guide(imgs.optical.numpy(), imgs.sar.numpy(), imgs.has_optical, imgs.has_sar, 0,
                            with_nir.nir.numpy())
     want_nir = blend_signature(plain.steps[1].mask_prob, guide_nir, imgs.valid[0].numpy(), SignatureConfig(0.5))

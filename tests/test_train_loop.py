@@ -2,6 +2,8 @@
 cancel keeps the last good checkpoint."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -121,3 +123,33 @@ def test_loss_weights_from_the_config_make_the_loss(tmp_path, batch, _cfg):
     _cfg(tmp_path, loss_weights={"lm": 1.0, "bce": 1.0, "dice": 1.0, "iou": 1.0})  # the optional key is fine
     with pytest.raises(Exception, match="absent_rate"):
         _cfg(tmp_path, absent_rate=1.5)
+
+
+def test_training_adds_a_nir_mix_to_the_base_and_trains_it_with_nir_withheld_from_some_samples(tmp_path, base,
+                                                                                              _cfg):
+    from engine.data.dataset import DatasetConfig, SyntheticQuestions
+    from engine.model.checkpoint import from_pretrained
+    from engine.train.data import withhold_nir
+
+    size = model_api.image_size(model_api.build(base_dir=base)[0])
+    data = SyntheticQuestions(DatasetConfig(image_size=size, stage=2, seed_start=11, modality_mix=(0, 1, 0)),
+                              length=2)
+    with_nir = [data[0], data[1]]
+    assert all(s["images"].nir is not None for s in with_nir)
+    def batches(stage, size):  # copies: withholding must not touch the samples themselves
+        for b in repeat_batch(with_nir):
+            yield [dict(s, images=dataclasses.replace(s["images"])) for s in b]
+
+    res = train(_cfg(tmp_path, stage2_steps=6, nir_mix=8, nir_dropout=0.5, stage2_groups=("vision",)),
+                batches=batches)
+    assert res.global_step == 6
+    trained, _ = from_pretrained(tmp_path / "run")
+    assert trained.config.nir_mix == 8 and trained.nir_mix.outer.weight.abs().max() > 0  # it learned
+    # withholding: the share asked for, drawn per sample, the batches' own samples untouched
+    kept = [b for b in withhold_nir(([dict(s, images=dataclasses.replace(s["images"])) for s in with_nir]
+                                     for _ in range(200)), 0.5, seed=0)]
+    withheld = sum(s["images"].nir is None for b in kept for s in b)
+    assert 150 < withheld < 250 and all(s["images"].nir is not None for s in with_nir)
+    assert [s["images"].nir is None for b in withhold_nir([with_nir], 0.0, 0) for s in b] == [False, False]
+    with pytest.raises(Exception, match="nir_dropout"):
+        _cfg(tmp_path, nir_dropout=1.5)

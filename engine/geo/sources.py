@@ -37,8 +37,9 @@ class RasterSource:
     """An opened input file. ``bands``: the 1-based bands read, in model order (R, G, B or VV, VH).
 
     ``scale``: optical stored value -> reflectance factor; ``linear``: SAR stored as linear power;
-    ``nir_band``: 1-based near-infrared band of an optical file (0: none), read as a guide band only (the
-    network sees R, G, B; class signatures and edge sharpening also see NIR, :func:`default_nir_band`).
+    ``nir_band``: 1-based near-infrared band of an optical file (0: none, :func:`default_nir_band`), read
+    beside R, G, B: for the network when it has a NIR mix, and for class signatures, edge sharpening and the
+    water index.
     """
 
     path: str

@@ -133,6 +133,23 @@ def from_pretrained(folder: str | Path, device=None, dtype: torch.dtype | None =
 load = from_pretrained
 
 
+def with_nir_mix(model: nn.Module, hidden: int) -> nn.Module:
+    """``model`` (a TerraScopeModel without a NIR mix) with its weights in a copy that has one ``hidden`` wide
+    (:class:`engine.model.network.NirMix`), which starts as the identity: the copy answers as ``model`` does
+    until the mix is trained. A model that has a mix already is returned as it is."""
+    import dataclasses
+
+    from .network import TerraScopeModel
+
+    if model.config.nir_mix or not hidden:
+        return model
+    grown = TerraScopeModel(dataclasses.replace(model.config, nir_mix=int(hidden)))
+    missing, unexpected = grown.load_state_dict(model.state_dict(), strict=False)
+    if unexpected or any(not k.startswith("nir_mix.") for k in missing):
+        raise ModelError(f"cannot add a NIR mix: {len(missing)} missing, {len(unexpected)} unexpected weights")
+    return grown.to(device=model.device, dtype=model.dtype).train(model.training)
+
+
 def load_tokenizer(folder: str | Path):
     from transformers import AutoTokenizer, PreTrainedTokenizerFast
 

@@ -62,6 +62,9 @@ class TerraScopeConfig:
     # classifier of its date's bands seeded by its own confident pixels (engine.geo.signatures); 0 disables.
     # Set per trained model on scenes outside training and test
     signature_weight: float = 0.0
+    # hidden width of the optical input's near-infrared mix (NirMix in engine.model.network): the encoders see
+    # R, G, B plus a learned per-pixel function of R, G, B and NIR where a date has NIR; 0: R, G, B alone
+    nir_mix: int = 0
     pixel_mean: tuple = IMAGENET_MEAN  # both encoders see (x - mean) / std of inputs in [0, 1]
     pixel_std: tuple = IMAGENET_STD
     lm_source: str = "scratch"  # scratch | smollm2 | internvl3 | published: where the LM weights come from

@@ -16,8 +16,9 @@ class ModelImages:
     ``sar``: (T, 2, S, S) float in [0, 1] (VV, VH dB scaled from -30..5) or None;
     ``valid``: (T, S, S) bool, pixels with data; ``has_optical`` / ``has_sar``: (T,) bool, whether that
     date has the modality at all (a date may have only one); ``nir``: (T, 1, S, S) float in [0, 1], the
-    optical near-infrared band, or None. The network never sees ``nir``: it joins the bands that class
-    signatures and edge sharpening read (:func:`engine.geo.guided.date_guide`).
+    optical near-infrared band, or None. A network with a NIR mix (``nir_mix`` in its config,
+    :class:`engine.model.network.NirMix`) reads it with R, G, B; it also joins the bands that class signatures,
+    edge sharpening and the water index read (:func:`engine.geo.guided.date_guide`).
     """
 
     optical: torch.Tensor | None

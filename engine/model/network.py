@@ -104,6 +104,25 @@ def internvl_config(cfg: TerraScopeConfig):
                           tie_word_embeddings=bool(text.get("tie_word_embeddings", False)))
 
 
+class NirMix(nn.Module):
+    """The optical input with its near-infrared band folded in: ``rgb + f(rgb, nir)``, ``f`` a per-pixel
+    two-layer network (1 x 1 convolutions, ``hidden`` wide) whose last layer starts at zero, so a model given
+    the mix answers as before until it learns what NIR tells (water, vegetation and built-up apart where R, G,
+    B barely do). Dates without NIR keep R, G, B as they are."""
+
+    def __init__(self, hidden: int):
+        super().__init__()
+        self.inner = nn.Conv2d(4, hidden, 1)
+        self.outer = nn.Conv2d(hidden, 3, 1)
+        nn.init.zeros_(self.outer.weight)
+        nn.init.zeros_(self.outer.bias)
+
+    def forward(self, rgb: torch.Tensor, nir: torch.Tensor) -> torch.Tensor:
+        """``rgb`` (3, S, S), ``nir`` (1, S, S), in [0, 1] -> (3, S, S)."""
+        x = torch.cat([rgb, nir], 0)[None]
+        return rgb + self.outer(F.gelu(self.inner(x)))[0]
+
+
 class TerraScopeModel(nn.Module):
     """Parts injected by config; ``encode_images`` once per question, then ``lm`` / ``ground`` calls."""
 
@@ -127,6 +146,7 @@ class TerraScopeModel(nn.Module):
         nn.init.normal_(self.modality_embedding.weight, std=0.02)
         self.relevance = RelevanceHead(d, config.relevance_dim)
         self.pixel_head = PromptPixelHead(c)
+        self.nir_mix = NirMix(config.nir_mix) if config.nir_mix else None
         self.register_buffer("pixel_mean", torch.tensor(config.pixel_mean).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("pixel_std", torch.tensor(config.pixel_std).view(1, 3, 1, 1), persistent=False)
 
@@ -161,17 +181,20 @@ class TerraScopeModel(nn.Module):
 
     # ---- images ------------------------------------------------------------------------------------------
     def _pixels(self, images: ModelImages) -> tuple[torch.Tensor, list[tuple[int, int]]]:
-        """Present images as one normalised (M, 3, S, S) batch and their (date, modality)."""
+        """Present images as one normalised (M, 3, S, S) batch and their (date, modality); optical images carry
+        their NIR band through :class:`NirMix` when the model has one and the images have NIR."""
         xs, where = [], []
+        mix = self.nir_mix is not None and images.nir is not None
         for t in range(images.n_dates):
             if bool(images.has_optical[t]):
-                xs.append(images.optical[t])
+                rgb = images.optical[t].to(device=self.device, dtype=self.dtype)
+                xs.append(self.nir_mix(rgb, images.nir[t].to(rgb)) if mix else rgb)
                 where.append((t, 0))
             if bool(images.has_sar[t]):
-                vv_vh = images.sar[t]
+                vv_vh = images.sar[t].to(device=self.device, dtype=self.dtype)
                 xs.append(torch.cat([vv_vh, vv_vh.mean(0, keepdim=True)], 0))
                 where.append((t, 1))
-        x = torch.stack(xs).to(device=self.device, dtype=self.dtype)
+        x = torch.stack(xs)
         return (x - self.pixel_mean.to(x.dtype)) / self.pixel_std.to(x.dtype), where
 
     def encode_pixels(self, x: torch.Tensor, modality: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:

@@ -411,7 +411,8 @@ class GroundedPredictor(StepRules):
         d = min(int(date_index), images.n_dates - 1)
         one = ModelImages(None if images.optical is None else images.optical[d:d + 1],
                           None if images.sar is None else images.sar[d:d + 1], images.valid[d:d + 1],
-                          images.has_optical[d:d + 1], images.has_sar[d:d + 1]).to(self.model.device)
+                          images.has_optical[d:d + 1], images.has_sar[d:d + 1],
+                          None if images.nir is None else images.nir[d:d + 1]).to(self.model.device)
         with oom_guard(), cpu_threads(self._threads()):
             f, flipped = self._encode(one)
             h = seg_embedding.to(self.model.device, self.model.dtype).reshape(1, -1)

@@ -24,6 +24,8 @@ class TrainConfig:
     model: str = "tiny"  # registry name of the architecture to build (engine.model.registry)
     base_dir: str | None = None  # start from this checkpoint folder instead of fresh weights
     out_dir: str = "build/terrascope-train"  # final save_pretrained() + checkpoint-last/ live here
+    # > 0: a model without a NIR mix (engine.model.network.NirMix) gets one this wide, starting as the identity
+    nir_mix: int = 0
     # -- stages --------------------------------------------------------------------------------------
     stage: int | str = "both"  # 1: grounding pretraining, 2: instruction tuning, "both": 1 then 2
     stage1_steps: int = 1000  # optimizer steps of stage 1 (referring segmentation only)
@@ -54,6 +56,9 @@ class TrainConfig:
     data_seed_start: int = 0  # training scenes use seeds [start, start + count); held-out ones never do
     data_seed_count: int = 100_000
     absent_rate: float = 0.12  # share of questions asked about a target the scene does not hold
+    # share of samples whose NIR band is withheld, so a model with a NIR mix also answers from R, G, B alone
+    # (optical files without a NIR band)
+    nir_dropout: float = 0.0
     scene_size: int = 256  # pixels of a generated scene (resampled to the model's image size)
     num_workers: int = 2  # scene-generating worker processes per training process (0: in-process)
     # -- precision and device ------------------------------------------------------------------------
@@ -90,6 +95,10 @@ class TrainConfig:
                              f"not {self.loss_weights}")
         if not 0.0 <= self.absent_rate <= 1.0:
             raise InputError(f"absent_rate is a share of the questions, 0..1, not {self.absent_rate}")
+        if not 0.0 <= self.nir_dropout <= 1.0:
+            raise InputError(f"nir_dropout is a share of the samples, 0..1, not {self.nir_dropout}")
+        if self.nir_mix < 0:
+            raise InputError(f"nir_mix is a width in channels, >= 0, not {self.nir_mix}")
         self.stage1_groups = tuple(self.stage1_groups)
         self.stage2_groups = tuple(self.stage2_groups)
 

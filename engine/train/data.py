@@ -6,7 +6,8 @@ below the held-out test split: never trained on, never the bench's test scenes.
 """
 from __future__ import annotations
 
-from typing import Iterator
+import random
+from typing import Iterable, Iterator
 
 from torch.utils.data import DataLoader
 
@@ -79,10 +80,25 @@ def validation_samples(n: int, image_size: int, stage: int = 2) -> list[dict]:
     return [data[i] for i in range(n)]
 
 
+def withhold_nir(batches: Iterable[list[dict]], share: float, seed: int) -> Iterator[list[dict]]:
+    """``batches`` with the NIR band of each sample withheld (``nir`` set to None) with probability
+    ``share``, drawn from ``seed``."""
+    rng = random.Random(seed)
+    for batch in batches:
+        for sample in batch:
+            if rng.random() < share:
+                images = sample["images"]
+                if isinstance(images, dict):
+                    images["nir"] = None
+                else:
+                    images.nir = None
+        yield batch
+
+
 def repeat_batch(samples: list[dict]) -> Iterator[list[dict]]:
     """The same batch forever (overfitting checks)."""
     while True:
         yield samples
 
 
-__all__ = ["train_loader", "validation_samples", "dataset_config", "repeat_batch", "val_seed_start"]
+__all__ = ["train_loader", "validation_samples", "dataset_config", "repeat_batch", "val_seed_start", "withhold_nir"]

@@ -182,7 +182,7 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
     acc.wait_for_everyone()
     resume = read_state(ck)
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank (DDP also broadcasts rank 0's)
-    model, tokenizer = model_api.build(cfg.model, cfg.base_dir)
+    model, tokenizer = model_api.build(cfg.model, cfg.base_dir, nir_mix=cfg.nir_mix)
     size = model_api.image_size(model)
     val = []
     if cfg.eval_every and acc.is_main_process:
@@ -226,6 +226,10 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
 
             skip = state.global_step * cfg.batch_size * cfg.grad_accum * acc.num_processes
             it = train_loader(cfg, stage, size, acc.process_index, acc.num_processes, skip)
+        if cfg.nir_dropout:
+            from .data import withhold_nir
+
+            it = withhold_nir(it, cfg.nir_dropout, cfg.seed + 7919 * acc.process_index + state.global_step)
         runner = StepRunner(acc, model, tokenizer, wrapped, opt, sched, it, cfg.grad_accum, cfg.grad_clip,
                             cfg.loss_weights)
         t_stage = time.time()

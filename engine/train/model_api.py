@@ -14,8 +14,11 @@ from torch import nn
 from ..errors import ModelError
 
 
-def build(model: str | None = None, base_dir: str | None = None, device: torch.device | None = None):
-    """-> (model, tokenizer): from checkpoint folder ``base_dir`` when given, else registry name ``model``."""
+def build(model: str | None = None, base_dir: str | None = None, device: torch.device | None = None,
+          nir_mix: int = 0):
+    """-> (model, tokenizer): from checkpoint folder ``base_dir`` when given, else registry name ``model``;
+    ``nir_mix`` > 0 gives a model without a NIR mix one of that width (starting as the identity,
+    :func:`engine.model.checkpoint.with_nir_mix`)."""
     if base_dir:
         from ..model import checkpoint
 
@@ -26,6 +29,10 @@ def build(model: str | None = None, base_dir: str | None = None, device: torch.d
         from ..model.registry import build_model
 
         model_, tok = build_model(model or "tiny")
+    if nir_mix:
+        from ..model.checkpoint import with_nir_mix
+
+        model_ = with_nir_mix(model_, nir_mix)
     if device is not None:
         model_ = model_.to(device)
     return model_, tok

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 # group -> patterns, each matched at a dotted-name boundary of a parameter name
 GROUPS: dict[str, tuple[str, ...]] = {
-    "vision": ("vision_tower",),
+    "vision": ("vision_tower", "nir_mix"),
     "projector": ("multi_modal_projector",),
     "language_model": ("language_model", "lm_head"),
     "sam_vision": ("sam_vision", "no_memory_embedding"),

@@ -153,3 +153,21 @@ def test_training_adds_a_nir_mix_to_the_base_and_trains_it_with_nir_withheld_fro
     assert [s["images"].nir is None for b in withhold_nir([with_nir], 0.0, 0) for s in b] == [False, False]
     with pytest.raises(Exception, match="nir_dropout"):
         _cfg(tmp_path, nir_dropout=1.5)
+
+
+def test_the_nir_mix_can_learn_at_a_multiple_of_the_learning_rate(base):
+    from engine.model.checkpoint import with_nir_mix
+    from engine.train.loop import build_optimizer
+
+    model = with_nir_mix(model_api.build(base_dir=base)[0], 8)
+    opt, sched = build_optimizer(model, 1e-3, 0.01, 100, 10, 0.1, {"nir_mix": 10.0})
+    mix = {id(p) for p in model.nir_mix.parameters()}
+    lrs = {(id(p) in mix, p.ndim < 2): (g["lr"], g["weight_decay"]) for g in opt.param_groups for p in g["params"]}
+    assert lrs[(True, False)] == (pytest.approx(1e-3), 0.01) and lrs[(True, True)] == (pytest.approx(1e-3), 0.0)
+    assert lrs[(False, False)] == (pytest.approx(1e-4), 0.01) and lrs[(False, True)] == (pytest.approx(1e-4), 0.0)
+    assert sum(len(g["params"]) for g in opt.param_groups) == len(list(model.parameters()))
+    for _ in range(10):  # after warmup both reach their peaks
+        opt.step()
+        sched.step()
+    peaks = sorted({round(g["lr"], 8) for g in opt.param_groups})
+    assert peaks == [pytest.approx(1e-3), pytest.approx(1e-2)]

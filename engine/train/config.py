@@ -26,6 +26,7 @@ class TrainConfig:
     out_dir: str = "build/terrascope-train"  # final save_pretrained() + checkpoint-last/ live here
     # > 0: a model without a NIR mix (engine.model.network.NirMix) gets one this wide, starting as the identity
     nir_mix: int = 0
+    nir_mix_lr_scale: float = 1.0  # the NIR mix learns at this multiple of the learning rate (it starts at zero)
     # -- stages --------------------------------------------------------------------------------------
     stage: int | str = "both"  # 1: grounding pretraining, 2: instruction tuning, "both": 1 then 2
     stage1_steps: int = 1000  # optimizer steps of stage 1 (referring segmentation only)

@@ -135,8 +135,11 @@ class StepRunner:
 
 
 def build_optimizer(model: nn.Module, lr: float, weight_decay: float, steps: int, warmup: int,
-                    min_ratio: float):
-    opt = torch.optim.AdamW(stages.param_groups(model, weight_decay), lr=lr, betas=(0.9, 0.95), eps=1e-8)
+                    min_ratio: float, scaled: dict[str, float] | None = None):
+    """AdamW over the trainable parameters (``scaled``: see :func:`engine.train.stages.param_groups`) and its
+    warmup + cosine schedule."""
+    groups = stages.param_groups(model, weight_decay, lr, scaled)
+    opt = torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95), eps=1e-8)
     return opt, cosine_schedule(opt, steps, warmup, min_ratio)
 
 
@@ -205,7 +208,7 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
             continue
         model = stages.prepare_stage(model, stage, cfg)
         opt, sched = build_optimizer(model, cfg.stage_lr(stage), cfg.weight_decay, n, cfg.warmup_steps,
-                                     cfg.min_lr_ratio)
+                                     cfg.min_lr_ratio, {"nir_mix": cfg.nir_mix_lr_scale})
         start = 0
         if resume is not None and stage == resume.stage:
             load_checkpoint(ck, model, opt, sched)

@@ -95,14 +95,25 @@ def has_lora(model: nn.Module) -> bool:
     return any(LORA_MARK in n for n, _ in model.named_parameters())
 
 
-def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
-    """AdamW groups: decay on weight matrices, none on biases, norms and embeddings' 1-D parameters."""
-    decay, no_decay = [], []
+def param_groups(model: nn.Module, weight_decay: float, lr: float | None = None,
+                 scaled: dict[str, float] | None = None) -> list[dict]:
+    """AdamW groups: decay on weight matrices, none on biases, norms and embeddings' 1-D parameters.
+    ``scaled``: {name prefix: factor}: the parameters under a prefix learn at ``factor`` times ``lr`` (a part
+    added to a trained model, which starts from nothing); groups without parameters are left out."""
+    scaled = {k: v for k, v in (scaled or {}).items() if v != 1.0}
+    buckets: dict[tuple[str | None, bool], list] = {}
     for name, p in model.named_parameters():
         if not p.requires_grad:
             continue
-        (no_decay if p.ndim < 2 or name.endswith(".bias") else decay).append(p)
-    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+        prefix = next((k for k in scaled if name.startswith(k + ".")), None)
+        buckets.setdefault((prefix, p.ndim < 2 or name.endswith(".bias")), []).append(p)
+    groups = []
+    for (prefix, flat), params in buckets.items():
+        group = {"params": params, "weight_decay": 0.0 if flat else weight_decay}
+        if prefix is not None:
+            group["lr"] = lr * scaled[prefix]
+        groups.append(group)
+    return groups
 
 
 def count_parameters(model: nn.Module) -> tuple[int, int]:

@@ -37,7 +37,8 @@ train-tiny:           ## reproduce the embedded default model from its recorded 
 	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe-part5.json --out build/terrascope-tiny-5
 	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe-part6.json --out build/terrascope-tiny-6
 	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe-part7.json --out build/terrascope-tiny-7
-	$(PY) scripts/install_default.py build/terrascope-tiny-7
+	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe-part8.json --out build/terrascope-tiny-8
+	$(PY) scripts/install_default.py build/terrascope-tiny-8
 	$(PY) scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average \
 		--sharpen-radius 8 --sharpen-eps 0.0003 --signature-weight 0.5
 

@@ -166,6 +166,9 @@ def test_the_nir_mix_can_learn_at_a_multiple_of_the_learning_rate(base):
     assert lrs[(True, False)] == (pytest.approx(1e-3), 0.01) and lrs[(True, True)] == (pytest.approx(1e-3), 0.0)
     assert lrs[(False, False)] == (pytest.approx(1e-4), 0.01) and lrs[(False, True)] == (pytest.approx(1e-4), 0.0)
     assert sum(len(g["params"]) for g in opt.param_groups) == len(list(model.parameters()))
+    # the two plain groups come first, as in optimizer states saved before the mix existed
+    assert [g["weight_decay"] for g in opt.param_groups] == [0.01, 0.0, 0.01, 0.0]
+    assert [g["weight_decay"] for g in build_optimizer(model, 1e-3, 0.01, 100, 10, 0.1)[0].param_groups] == [0.01, 0.0]
     for _ in range(10):  # after warmup both reach their peaks
         opt.step()
         sched.step()

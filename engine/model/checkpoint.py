@@ -9,6 +9,7 @@ Anything missing, corrupt or made for another base raises :class:`ModelError` wi
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -137,8 +138,6 @@ def with_nir_mix(model: nn.Module, hidden: int) -> nn.Module:
     """``model`` (a TerraScopeModel without a NIR mix) with its weights in a copy that has one ``hidden`` wide
     (:class:`engine.model.network.NirMix`), which starts as the identity: the copy answers as ``model`` does
     until the mix is trained. A model that has a mix already is returned as it is."""
-    import dataclasses
-
     from .network import TerraScopeModel
 
     if model.config.nir_mix or not hidden:

@@ -330,8 +330,9 @@ class GroundedPredictor(StepRules):
         if emptied:  # a mask the model is unsure of marks nothing, as for an absent target
             prob = torch.zeros_like(prob)
         else:  # the gate judged the decoder's own mask; what is kept takes the scene's bands into account
-            banded = self._with_bands(prob, date, self.signatures_for(step_text), self.water_index_for(step_text))
-            prob = self._within_place(banded, step_text)
+            banded_prob = self._with_bands(prob, date, self.signatures_for(step_text),
+                                           self.water_index_for(step_text))
+            prob = self._within_place(banded_prob, step_text)
             if outside_of is not None:
                 taken = earlier[outside_of - 1].mask_prob > cfg.mask_threshold
                 prob = kept(prob, ~taken)

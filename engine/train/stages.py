@@ -97,11 +97,12 @@ def has_lora(model: nn.Module) -> bool:
 
 def param_groups(model: nn.Module, weight_decay: float, lr: float | None = None,
                  scaled: dict[str, float] | None = None) -> list[dict]:
-    """AdamW groups: decay on weight matrices, none on biases, norms and embeddings' 1-D parameters.
-    ``scaled``: {name prefix: factor}: the parameters under a prefix learn at ``factor`` times ``lr`` (a part
-    added to a trained model, which starts from nothing); groups without parameters are left out."""
+    """AdamW groups: decay on weight matrices, none on biases, norms and embeddings' 1-D parameters (these two
+    groups first and always, so optimizer states saved before keep fitting). ``scaled``: {name prefix: factor}:
+    the parameters under a prefix learn at ``factor`` times ``lr`` in groups of their own after those two (a part
+    added to a trained model, which starts from nothing); a prefix with no trainable parameter adds none."""
     scaled = {k: v for k, v in (scaled or {}).items() if v != 1.0}
-    buckets: dict[tuple[str | None, bool], list] = {}
+    buckets: dict[tuple[str | None, bool], list] = {(None, False): [], (None, True): []}
     for name, p in model.named_parameters():
         if not p.requires_grad:
             continue

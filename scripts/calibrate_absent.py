@@ -15,7 +15,7 @@ The change contrast is chosen the same way, on the change steps the confidence t
 mixed questions and of ``--change-samples`` more questions that are all change questions (scenes of their own
 from seed 550 000), since a few dozen judged change steps leave the choice to chance. Both are written into
 the folder's config.json (through a temporary file).
-``--flip-average`` / ``--no-flip-average``, ``--sharpen-radius``, ``--sharpen-eps`` and ``--signature-weight``
+``--flip-average`` / ``--no-flip-average``, ``--flip-transposes``, ``--sharpen-radius``, ``--sharpen-eps`` and ``--signature-weight``
 first set the model's flip averaging, sharpening and class-signature blending of masks (what is judged are the
 masks the model will give, and later steps follow what earlier ones injected) and write them beside the
 thresholds.
@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="the share the gate is tuned for (default: the dataset's, as in the held-out split)")
     ap.add_argument("--flip-average", action=argparse.BooleanOptionalAction, default=None,
                     help="set the model's flip averaging of masks before calibrating (default: as configured)")
+    ap.add_argument("--flip-transposes", action=argparse.BooleanOptionalAction, default=None,
+                    help="set whether flip averaging also takes the transposed views (default: as configured)")
     ap.add_argument("--sharpen-radius", type=int, default=None,
                     help="set the model's mask sharpening radius (model-grid pixels, 0: off) before calibrating")
     ap.add_argument("--sharpen-eps", type=float, default=None, help="and its regularisation")
@@ -77,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
     model, tok = from_pretrained(args.model, device="cpu")
-    chosen = {"flip_average": args.flip_average, "guided_radius": args.sharpen_radius,
+    chosen = {"flip_average": args.flip_average, "flip_transposes": args.flip_transposes,
+              "guided_radius": args.sharpen_radius,
               "guided_eps": args.sharpen_eps, "signature_weight": args.signature_weight}
     chosen = {k: v for k, v in chosen.items() if v is not None}
     for key, value in chosen.items():  # the masks judged are the masks the model will give

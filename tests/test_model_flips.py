@@ -1,19 +1,29 @@
 """Flip averaging of step masks on tiny-test weights: the averaged mask is exactly flip-equivariant (each view
-is flipped back where it belongs), the predictor uses it for its steps and for re-decoding on tiles, and the
-model config switches it."""
+is flipped back where it belongs), and with transposes equivariant under all eight symmetries of the square;
+the predictor uses it for its steps and for re-decoding on tiles, and the model config switches it."""
 import numpy as np
 import torch
 
-from engine.model.flips import FLIPS, encode_flipped, flip_images, ground_step
+from engine.model.flips import FLIPS, View, encode_flipped, flip_images, ground_step, view_images, views
 from engine.model.predictor import GroundedPredictor
 from tests.test_model_predictor import tiny  # noqa: F401  (fixture)
 from tests.test_model_support import images, scripted_answer
 
 
-def _step_prob(model, imgs, seg, flips: bool, date: int = 0) -> torch.Tensor:
+def _step_prob(model, imgs, seg, flips: bool, date: int = 0, transposes: bool = False) -> torch.Tensor:
     with torch.no_grad():
         feats = model.encode_images(imgs)
-        return ground_step(model, seg, feats, date, encode_flipped(model, imgs) if flips else None)[1]
+        return ground_step(model, seg, feats, date, encode_flipped(model, imgs, transposes) if flips else None)[1]
+
+
+def test_views_are_the_symmetries_of_the_square_and_undo_maps_back():
+    x = torch.arange(12.0).reshape(1, 3, 4)
+    assert len(views()) == 3 and len(views(True)) == 7
+    seen = {tuple(v.apply(torch.arange(16.0).reshape(4, 4)).flatten().tolist()) for v in views(True)}
+    assert len(seen) == 7 and tuple(range(16)) not in seen  # seven distinct views, none the identity
+    for view in views(True):
+        assert torch.equal(view.undo(view.apply(x)), x)
+    assert torch.equal(View(True, (-1,)).apply(x), x.transpose(-1, -2).flip(-1))
 
 
 def test_flip_images_flips_every_image_and_keeps_the_modalities():
@@ -43,6 +53,23 @@ def test_averaged_mask_is_flip_equivariant(tiny):  # noqa: F811
     assert (avg - single).abs().max() > 1e-4  # the flipped views do contribute
 
 
+def test_with_transposes_the_averaged_mask_is_equivariant_under_every_symmetry(tiny):  # noqa: F811
+    model, _ = tiny
+    imgs = images(1, seed=6)
+    imgs.nir = torch.rand(1, 1, *imgs.valid.shape[-2:], generator=torch.Generator().manual_seed(2))
+    seg = torch.randn(1, model.config.text_hidden, generator=torch.Generator().manual_seed(1))
+    avg = _step_prob(model, imgs, seg, True, transposes=True)
+    for view in views(True):
+        seen = view_images(imgs, view)
+        assert torch.equal(seen.nir, view.apply(imgs.nir))
+        torch.testing.assert_close(_step_prob(model, seen, seg, True, transposes=True), view.apply(avg),
+                                   atol=1e-5, rtol=1e-4)
+    # the flips alone are not transpose-equivariant: the transposed views do contribute
+    transposed = view_images(imgs, View(True, ()))
+    flips_only = _step_prob(model, transposed, seg, True)
+    assert (flips_only - _step_prob(model, imgs, seg, True).transpose(-1, -2)).abs().max() > 1e-4
+
+
 def test_predictor_steps_and_tiles_use_the_averaged_masks(tiny):  # noqa: F811
     model, tok = tiny
     imgs = images(2, seed=3)
@@ -70,8 +97,15 @@ def test_model_config_switches_flip_averaging(tiny):  # noqa: F811
     try:
         assert GroundedPredictor(model, tok).flip_average is True
         assert GroundedPredictor(model, tok, flip_average=False).flip_average is False
+        model.config.flip_transposes = True  # the config's transposes join the flips' views
+        p = GroundedPredictor(model, tok)
+        p.set_images(images(1, seed=2))
+        assert [view for view, _ in p.flipped] == list(views(True))
+        p = GroundedPredictor(model, tok, flip_average=False)
+        p.set_images(images(1, seed=2))
+        assert p.flipped == []
     finally:
-        model.config.flip_average = False
+        model.config.flip_average = model.config.flip_transposes = False
 
 
 

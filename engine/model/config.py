@@ -50,6 +50,8 @@ class TerraScopeConfig:
     # decode every step's mask on the images and their three flips and average (engine.model.flips): 4x the
     # image encoding and mask decoding for steadier masks; set per trained model with its calibration
     flip_average: bool = False
+    # with flip_average, also the transposed images and their flips (the eight symmetries of the square): 8x
+    flip_transposes: bool = False
     # sharpen every kept mask along the edges of its date's bands (engine.geo.guided): window half-width in
     # pixels of the model's grid (0: off) and regularisation in squared band units; set per trained model
     guided_radius: int = 0

@@ -107,7 +107,8 @@ class GroundedPredictor(StepRules):
     (no cache at all); the last two exist to measure what the cache saves. ``cache``: ``dynamic`` or
     ``static``; ``compile_steps``: single-token steps through ``torch.compile`` (static cache only; CUDA
     graphs on a GPU). See :mod:`engine.model.decoding`. ``flip_average``: average every mask over the images
-    and their flips (:mod:`engine.model.flips`); None -> the model config's ``flip_average``.
+    and their flips (:mod:`engine.model.flips`; with the config's ``flip_transposes``, their transposes too); None
+    -> the model config's ``flip_average``.
     ``sharpen_masks``: move every kept mask's boundary onto the edges of its date's bands
     (:mod:`engine.geo.guided`, the model config's ``guided_radius`` and ``guided_eps``); None -> as the config
     says, True with a config radius of 0 -> :data:`GUIDED_RADIUS`. ``class_signatures``: blend every kept
@@ -148,7 +149,7 @@ class GroundedPredictor(StepRules):
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
-        self.flipped: list = []  # [(dims, features of the flipped images)] when flip averaging
+        self.flipped: list = []  # [(view, features of the images seen through it)] when flip averaging
 
     @property
     def image_size(self) -> int:
@@ -164,7 +165,8 @@ class GroundedPredictor(StepRules):
 
     def _encode(self, images: ModelImages) -> tuple[ImageFeatures, list]:
         """(features of ``images``, features of their flips when flip averaging, else [])."""
-        return self.model.encode_images(images), encode_flipped(self.model, images) if self.flip_average else []
+        flipped = encode_flipped(self.model, images, self.config.flip_transposes) if self.flip_average else []
+        return self.model.encode_images(images), flipped
 
     # ---- decoding ----------------------------------------------------------------------------------------
     @torch.no_grad()

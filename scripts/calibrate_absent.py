@@ -15,10 +15,10 @@ The change contrast is chosen the same way, on the change steps the confidence t
 mixed questions and of ``--change-samples`` more questions that are all change questions (scenes of their own
 from seed 550 000), since a few dozen judged change steps leave the choice to chance. Both are written into
 the folder's config.json (through a temporary file).
-``--flip-average`` / ``--no-flip-average``, ``--flip-transposes``, ``--sharpen-radius``, ``--sharpen-eps`` and ``--signature-weight``
-first set the model's flip averaging, sharpening and class-signature blending of masks (what is judged are the
-masks the model will give, and later steps follow what earlier ones injected) and write them beside the
-thresholds.
+``--flip-average`` / ``--no-flip-average``, ``--flip-transposes``, ``--sharpen-radius``, ``--sharpen-eps`` and
+``--signature-weight`` first set the model's flip averaging (over the transposed views too), sharpening and
+class-signature blending of masks (what is judged are the masks the model will give, and later steps follow what
+earlier ones injected) and write them beside the thresholds.
 
     .venv/bin/python scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average \
         --sharpen-radius 8 --sharpen-eps 0.0003 --signature-weight 0.5
@@ -80,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
 
     model, tok = from_pretrained(args.model, device="cpu")
     chosen = {"flip_average": args.flip_average, "flip_transposes": args.flip_transposes,
-              "guided_radius": args.sharpen_radius,
-              "guided_eps": args.sharpen_eps, "signature_weight": args.signature_weight}
+              "guided_radius": args.sharpen_radius, "guided_eps": args.sharpen_eps,
+              "signature_weight": args.signature_weight}
     chosen = {k: v for k, v in chosen.items() if v is not None}
     for key, value in chosen.items():  # the masks judged are the masks the model will give
         setattr(model.config, key, value)

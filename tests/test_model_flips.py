@@ -4,7 +4,7 @@ the predictor uses it for its steps and for re-decoding on tiles, and the model 
 import numpy as np
 import torch
 
-from engine.model.flips import FLIPS, View, encode_flipped, flip_images, ground_step, view_images, views
+from engine.model.flips import FLIP_VIEWS, View, encode_flipped, ground_step, view_images, views
 from engine.model.predictor import GroundedPredictor
 from tests.test_model_predictor import tiny  # noqa: F401  (fixture)
 from tests.test_model_support import images, scripted_answer
@@ -26,15 +26,15 @@ def test_views_are_the_symmetries_of_the_square_and_undo_maps_back():
     assert torch.equal(View(True, (-1,)).apply(x), x.transpose(-1, -2).flip(-1))
 
 
-def test_flip_images_flips_every_image_and_keeps_the_modalities():
+def test_view_images_flips_every_image_and_keeps_the_modalities():
     imgs = images(2, seed=1, sar=False)
     imgs.valid[1, 0, :5] = False
-    h = flip_images(imgs, (-1,))
+    h = view_images(imgs, View(False, (-1,)))
     assert torch.equal(h.optical, imgs.optical.flip(-1)) and h.sar is None
     assert torch.equal(h.valid, imgs.valid.flip(-1)) and not h.valid[1, 0, -5:].any()
     assert h.has_optical.tolist() == [True, True] and h.has_sar.tolist() == [False, False]
     imgs.nir = torch.rand(2, 1, *imgs.valid.shape[-2:])
-    assert torch.equal(flip_images(imgs, (-2,)).nir, imgs.nir.flip(-2))
+    assert torch.equal(view_images(imgs, View(False, (-2,))).nir, imgs.nir.flip(-2))
     assert torch.equal(imgs.to("cpu").nir, imgs.nir)
 
 
@@ -42,8 +42,9 @@ def test_averaged_mask_is_flip_equivariant(tiny):  # noqa: F811
     model, _ = tiny
     imgs = images(1, seed=5)
     seg = torch.randn(1, model.config.text_hidden, generator=torch.Generator().manual_seed(0))
-    for dims in FLIPS:
-        flipped = flip_images(imgs, dims)
+    for view in FLIP_VIEWS:
+        dims = view.dims
+        flipped = view_images(imgs, view)
         avg = _step_prob(model, imgs, seg, True)
         avg_of_flipped = _step_prob(model, flipped, seg, True)
         torch.testing.assert_close(avg_of_flipped, avg.flip(dims), atol=1e-5, rtol=1e-4)

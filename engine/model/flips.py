@@ -52,11 +52,6 @@ def view_images(images: ModelImages, view: View) -> ModelImages:
                        images.has_sar, seen(images.nir))
 
 
-def flip_images(images: ModelImages, dims: tuple[int, ...]) -> ModelImages:
-    """The same dates and modalities with every image flipped along ``dims`` (of (..., S, S))."""
-    return view_images(images, View(False, dims))
-
-
 def encode_flipped(model: TerraScopeModel, images: ModelImages,
                    transposes: bool = False) -> list[tuple[View, ImageFeatures]]:
     """-> [(view, features of the images seen through it)] for each of :func:`views`."""

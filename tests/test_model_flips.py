@@ -13,7 +13,8 @@ from tests.test_model_support import images, scripted_answer
 def _step_prob(model, imgs, seg, flips: bool, date: int = 0, transposes: bool = False) -> torch.Tensor:
     with torch.no_grad():
         feats = model.encode_images(imgs)
-        return ground_step(model, seg, feats, date, encode_flipped(model, imgs, transposes) if flips else None)[1]
+        views_seen = encode_flipped(model, imgs, transposes) if flips else None
+        return ground_step(model, seg, feats, date, views_seen)[1]
 
 
 def test_views_are_the_symmetries_of_the_square_and_undo_maps_back():

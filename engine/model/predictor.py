@@ -107,8 +107,8 @@ class GroundedPredictor(StepRules):
     (no cache at all); the last two exist to measure what the cache saves. ``cache``: ``dynamic`` or
     ``static``; ``compile_steps``: single-token steps through ``torch.compile`` (static cache only; CUDA
     graphs on a GPU). See :mod:`engine.model.decoding`. ``flip_average``: average every mask over the images
-    and their flips (:mod:`engine.model.flips`; with the config's ``flip_transposes``, their transposes too); None
-    -> the model config's ``flip_average``.
+    and their flips (:mod:`engine.model.flips`; with the config's ``flip_transposes``, their transposes too);
+    None -> the model config's ``flip_average``.
     ``sharpen_masks``: move every kept mask's boundary onto the edges of its date's bands
     (:mod:`engine.geo.guided`, the model config's ``guided_radius`` and ``guided_eps``); None -> as the config
     says, True with a config radius of 0 -> :data:`GUIDED_RADIUS`. ``class_signatures``: blend every kept

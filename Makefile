@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 PLUGIN  := terrascope_reasoning
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup test test-fast demo run-qgis package translations bench train-tiny lint lock
+.PHONY: setup test test-fast demo run-qgis package translations bench train-tiny device-wheels lint lock
 
 setup:                ## Debian QGIS + pinned venv at .venv (idempotent)
 	@bash scripts/setup.sh
@@ -41,6 +41,11 @@ train-tiny:           ## reproduce the embedded default model from its recorded 
 	$(PY) scripts/install_default.py build/terrascope-tiny-8
 	$(PY) scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average \
 		--sharpen-radius 8 --sharpen-eps 0.0003 --signature-weight 0.5
+
+device-wheels:        ## wheels a GPU machine lacks for scripts/device_train.sh, into .whl/ (carry it there)
+	$(PY) -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+		--platform manylinux_2_28_x86_64 --platform manylinux_2_24_x86_64 --platform manylinux_2_17_x86_64 \
+		-d .whl affine==3.0.1 shapely==2.2.0 pyproj==3.7.2
 
 lint:
 	$(PY) -m ruff check engine terrascope_plugin tests || true

@@ -1,18 +1,19 @@
 """The training loop on tiny-test: the loss falls, stages freeze what they should, checkpoints resume,
-cancel keeps the last good checkpoint."""
+cancel keeps the last good checkpoint, a time schedule ends on time at the floor of its learning rate."""
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import pytest
 import torch
 
-from engine.errors import Cancelled
+from engine.errors import Cancelled, InputError
 from engine.train import model_api
 from engine.train.checkpoints import LAST, read_state
 from engine.train.config import TrainConfig
 from engine.train.data import repeat_batch
-from engine.train.loop import train
+from engine.train.loop import StageClock, cosine_schedule, train
 
 
 @pytest.fixture(scope="module")
@@ -174,3 +175,38 @@ def test_the_nir_mix_can_learn_at_a_multiple_of_the_learning_rate(base):
         sched.step()
     peaks = sorted({round(g["lr"], 8) for g in opt.param_groups})
     assert peaks == [pytest.approx(1e-3), pytest.approx(1e-2)]
+
+
+def test_the_cosine_follows_the_clock_when_it_is_further_on_than_the_steps():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    share = {"spent": 0.0}
+    sched = cosine_schedule(opt, steps=100, warmup=1, min_ratio=0.1, elapsed=lambda: share["spent"])
+    factor = sched.lr_lambdas[0]
+    assert factor(50) == pytest.approx(0.1 + 0.45 * (1 + math.cos(math.pi * 49 / 99)))  # no time spent: steps lead
+    share["spent"] = 0.5
+    assert factor(10) == pytest.approx(0.55)  # half the time spent after a tenth of the steps: the clock leads
+    share["spent"] = 1.7
+    assert factor(10) == pytest.approx(0.1)  # past the budget: the floor
+    assert factor(0) == pytest.approx(1.0)  # warmup counts steps alone
+
+
+def test_a_stage_gets_the_time_left_in_proportion_to_its_steps_left():
+    clock = StageClock.for_stage(max_seconds=100.0, spent_s=20.0, start=0, steps=10, steps_after=30)
+    assert clock.budget_s == pytest.approx(20.0) and clock.done == 0.0
+    resumed = StageClock.for_stage(max_seconds=100.0, spent_s=50.0, start=5, steps=10, steps_after=0)
+    assert resumed.budget_s == pytest.approx(50.0) and resumed.done == pytest.approx(0.5)
+    assert 0.5 <= resumed() < 0.6 and not resumed.spent
+
+
+def test_a_run_on_a_time_schedule_ends_on_time_with_the_learning_rate_at_its_floor(tmp_path, batch, _cfg):
+    lrs = []
+    cfg = _cfg(tmp_path, stage2_steps=100_000, max_seconds=4.0, time_schedule=True, min_lr_ratio=0.1)
+    res = train(cfg, progress=lambda step, total, m: lrs.append(m["lr"]), batches=lambda s, n: repeat_batch(batch))
+    assert not res.finished and 2 <= res.global_step < 100_000
+    assert lrs[-1] < 0.25 * cfg.lr < lrs[0] or len(lrs) < 3, lrs  # decayed by the clock, not the step count
+    assert (tmp_path / "run" / "config.json").is_file()  # the model is saved when the time is up
+
+
+def test_a_time_schedule_needs_a_time_budget():
+    with pytest.raises(InputError, match="max_seconds"):
+        TrainConfig(time_schedule=True)

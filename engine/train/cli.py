@@ -34,6 +34,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--mixed-precision", choices=["auto", "no", "bf16", "fp16"])
     parser.add_argument("--max-seconds", type=float, help="stop and save after this wall time")
+    parser.add_argument("--time-schedule", action="store_true", default=None,
+                        help="with --max-seconds: the learning rate decays over that wall time, so a run cut by "
+                             "it still ends at the floor of its schedule")
     parser.add_argument("--checkpoint-every", type=int)
     parser.add_argument("--eval-every", type=int)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")

@@ -71,6 +71,10 @@ class TrainConfig:
     eval_every: int = 500  # steps between held-out validations (0: never); logged only
     eval_samples: int = 16  # held-out samples per validation
     max_seconds: float | None = None  # stop (and save) after this wall time; None: run every step
+    # with max_seconds: the cosine decays over the wall time as well as the steps, whichever is further on
+    # (stages share the time in proportion to their steps), and a stage ends when its share is spent, so a
+    # run on a machine held for a fixed time ends with the learning rate at its floor (engine.train.loop)
+    time_schedule: bool = False
     notes: str = ""  # free text recorded with the recipe (hardware, intent)
 
     def __post_init__(self):
@@ -98,6 +102,8 @@ class TrainConfig:
             raise InputError(f"absent_rate is a share of the questions, 0..1, not {self.absent_rate}")
         if not 0.0 <= self.nir_dropout <= 1.0:
             raise InputError(f"nir_dropout is a share of the samples, 0..1, not {self.nir_dropout}")
+        if self.time_schedule and not (self.max_seconds and self.max_seconds > 0):
+            raise InputError("time_schedule needs max_seconds: the wall time the schedule decays over")
         if self.nir_mix < 0:
             raise InputError(f"nir_mix is a width in channels, >= 0, not {self.nir_mix}")
         self.stage1_groups = tuple(self.stage1_groups)

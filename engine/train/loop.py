@@ -69,17 +69,49 @@ def make_accelerator(device: str = "auto", mixed_precision: str = "auto"):
     return Accelerator(cpu=cpu, mixed_precision=mp, kwargs_handlers=[ddp])
 
 
-def cosine_schedule(optimizer, steps: int, warmup: int, min_ratio: float):
-    """Linear warmup over ``warmup`` steps, then cosine decay to ``min_ratio`` of the peak at ``steps``."""
+def cosine_schedule(optimizer, steps: int, warmup: int, min_ratio: float,
+                    elapsed: Callable[[], float] | None = None):
+    """Linear warmup over ``warmup`` steps, then cosine decay to ``min_ratio`` of the peak at ``steps``.
+    ``elapsed()``: the share of the stage's time budget spent (0..1, see :class:`StageClock`); the decay then
+    follows the steps or the time, whichever is further on."""
     warmup = max(1, min(warmup, max(1, steps // 10)))
 
     def factor(s: int) -> float:
         if s < warmup:
             return (s + 1) / warmup
         p = min(1.0, (s - warmup) / max(1, steps - warmup))
+        if elapsed is not None:
+            p = max(p, min(1.0, elapsed()))
         return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * p))
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+class StageClock:
+    """The share of a stage's time budget spent, for a run held to ``max_seconds`` (``time_schedule``).
+
+    The stage gets the time left in proportion to its steps left among all steps left (``budget_s``). A stage
+    resumed at step ``start`` of ``steps`` counts that share of its progress as done, so the schedule goes on
+    from where it stopped."""
+
+    def __init__(self, budget_s: float, done: float = 0.0):
+        self.budget_s, self.done, self.t0 = max(budget_s, 1e-9), done, time.time()
+
+    @classmethod
+    def for_stage(cls, max_seconds: float, spent_s: float, start: int, steps: int, steps_after: int
+                  ) -> "StageClock":
+        """``spent_s``: the run's time so far; ``start``/``steps``: this stage's first step and its steps;
+        ``steps_after``: the steps of the stages after it."""
+        left_steps = (steps - start) + steps_after
+        budget = max(0.0, max_seconds - spent_s) * (steps - start) / max(1, left_steps)
+        return cls(budget, start / max(1, steps))
+
+    def __call__(self) -> float:
+        return self.done + (1 - self.done) * (time.time() - self.t0) / self.budget_s
+
+    @property
+    def spent(self) -> bool:
+        return self() >= 1.0
 
 
 def _any_rank(acc, flag: bool) -> bool:
@@ -135,12 +167,13 @@ class StepRunner:
 
 
 def build_optimizer(model: nn.Module, lr: float, weight_decay: float, steps: int, warmup: int,
-                    min_ratio: float, scaled: dict[str, float] | None = None):
+                    min_ratio: float, scaled: dict[str, float] | None = None,
+                    elapsed: Callable[[], float] | None = None):
     """AdamW over the trainable parameters (``scaled``: see :func:`engine.train.stages.param_groups`) and its
-    warmup + cosine schedule."""
+    warmup + cosine schedule (``elapsed``: see :func:`cosine_schedule`)."""
     groups = stages.param_groups(model, weight_decay, lr, scaled)
     opt = torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95), eps=1e-8)
-    return opt, cosine_schedule(opt, steps, warmup, min_ratio)
+    return opt, cosine_schedule(opt, steps, warmup, min_ratio, elapsed)
 
 
 def validate(model: nn.Module, tokenizer, samples: list[dict], acc=None) -> dict:
@@ -207,12 +240,15 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
         if resume is not None and stage < resume.stage:
             continue
         model = stages.prepare_stage(model, stage, cfg)
+        start = resume.step if resume is not None and stage == resume.stage else 0
+        clock = None
+        if cfg.time_schedule:
+            after = sum(cfg.stage_steps(s) for s in cfg.stages if s > stage)
+            clock = StageClock.for_stage(cfg.max_seconds, time.time() - t0, start, n, after)
         opt, sched = build_optimizer(model, cfg.stage_lr(stage), cfg.weight_decay, n, cfg.warmup_steps,
-                                     cfg.min_lr_ratio, {"nir_mix": cfg.nir_mix_lr_scale})
-        start = 0
+                                     cfg.min_lr_ratio, {"nir_mix": cfg.nir_mix_lr_scale}, clock)
         if resume is not None and stage == resume.stage:
             load_checkpoint(ck, model, opt, sched)
-            start = resume.step
         resume_done = resume is not None and stage == resume.stage
         if resume_done:
             resume = None
@@ -241,6 +277,10 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
             want_stop = bool(cancelled and cancelled()) or over_time
             if _any_rank(acc, want_stop):
                 stop_reason = "time" if over_time else "cancel"
+                break
+            if clock is not None and _any_rank(acc, clock.spent):  # this stage's share of the time is spent
+                if stage == cfg.stages[-1]:
+                    stop_reason = "time"
                 break
             m = runner.step()
             state.step, state.global_step = step + 1, state.global_step + 1

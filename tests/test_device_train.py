@@ -1,0 +1,70 @@
+"""scripts/device_train.sh, the one-call training run for a GPU machine held for a fixed time: run here on the
+CPU for a few seconds, it trains on generated scenes, stops on time and leaves a loadable float16 model folder
+and its log under $OUT. Every recorded recipe is a valid training config."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.train.config import TrainConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+RECIPES = sorted((ROOT / "resources" / "models" / "terrascope-tiny").glob("recipe*.json"))
+
+
+@pytest.mark.parametrize("recipe", RECIPES, ids=[p.name for p in RECIPES])
+def test_every_recorded_recipe_is_a_valid_training_config(recipe):
+    cfg = TrainConfig.load(recipe)
+    assert cfg.total_steps > 0
+
+
+def test_the_gpu_recipe_continues_the_embedded_default_on_unused_seeds_for_a_fixed_time():
+    gpu = TrainConfig.load(ROOT / "resources" / "models" / "terrascope-tiny" / "recipe-gpu.json")
+    assert gpu.time_schedule and gpu.max_seconds and gpu.base_dir == "resources/models/terrascope-tiny"
+    start, stop = gpu.data_seed_start, gpu.data_seed_start + gpu.data_seed_count
+    for other in RECIPES:
+        if other.name == "recipe-gpu.json":
+            continue
+        cfg = TrainConfig.load(other)
+        assert stop <= cfg.data_seed_start or start >= cfg.data_seed_start + cfg.data_seed_count, other.name
+    assert stop <= 1_000_000 and not (start < 600_000 and stop > 500_000)  # test split and calibration seeds
+
+
+@pytest.mark.slow
+def test_the_device_script_trains_for_its_seconds_and_leaves_a_float16_model_and_log(tmp_path):
+    recipe = tmp_path / "recipe.json"
+    recipe.write_text(json.dumps({"model": "tiny-test", "stage": 2, "stage2_steps": 100000, "lm_mode": "full",
+                                  "batch_size": 2, "lr": 1e-3, "warmup_steps": 2, "eval_every": 0,
+                                  "checkpoint_every": 0, "log_every": 1, "data_seed_start": 900000}))
+    out = tmp_path / "out"
+    env = {**os.environ, "OUT": str(out), "TERRASCOPE_DEVICE": "cpu", "PYTHON": sys.executable,
+           "TERRASCOPE_RUN_DIR": str(tmp_path / "run")}
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "device_train.sh"), str(recipe), "6"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
+    summary = json.loads(next(line for line in (out / "train.log").read_text().splitlines() if line.startswith("{")))
+    assert summary["steps"] >= 1 and summary["finished"] is False  # stopped by its time, not its steps
+    state = json.loads((out / "trainer_state.json").read_text())
+    assert state["global_step"] == summary["steps"]
+    shards = list((out / "model").glob("model-*.safetensors"))
+    assert shards and all(p.stat().st_size < 16 * 2**20 for p in shards)
+    import torch
+    from safetensors import safe_open
+
+    with safe_open(str(shards[0]), "pt") as f:
+        assert f.get_tensor(next(iter(f.keys()))).dtype == torch.float16
+    from engine.model.checkpoint import from_pretrained
+
+    model, _ = from_pretrained(out / "model")
+    assert model.config.image_size > 0
+
+
+def test_the_device_script_says_what_is_missing_without_a_recipe(tmp_path):
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "device_train.sh")], cwd=ROOT,
+                          env={**os.environ, "OUT": str(tmp_path)}, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "usage: device_train.sh RECIPE SECONDS" in done.stderr

@@ -26,7 +26,7 @@ class Engine:
     def __init__(self, model, tokenizer, device=None, predictor=None, name: str = "", make_images=None,
                  compile_decoding: bool = False, flip_average: bool | None = None,
                  sharpen_masks: bool | None = None, class_signatures: bool | None = None,
-                 change_from_classes: bool = False, water_index: bool = True):
+                 change_from_classes: bool | None = None, water_index: bool = True):
         """``predictor``: defaults to ``GroundedPredictor(model, tokenizer)``; ``make_images(arrays,
         has_optical, has_sar, device)``: StackArrays -> the predictor's image input (default ModelImages);
         ``compile_decoding``: a static KV cache and compiled single-token steps (see engine.model.decoding);
@@ -36,9 +36,9 @@ class Engine:
         ``class_signatures``: masks of steps that name a class alone blended with a classifier of the scene's
         bands seeded by the mask (engine.geo.signatures; None: as the model's config says);
         ``change_from_classes``: a change step ("destroyed buildings") as the difference of its classes grounded
-        on the two dates (engine.geo.class_change; off by default); ``water_index``: water steps grown into the
-        connected pixels whose NDWI marks open water, where the optical file has a NIR band (engine.geo.water_index;
-        on by default)."""
+        on the two dates (engine.geo.class_change; None: as the model's config says); ``water_index``: water steps
+        grown into the connected pixels whose NDWI marks open water, where the optical file has a NIR band
+        (engine.geo.water_index; on by default)."""
         self.model, self.tokenizer = model, tokenizer
         self.name = name
         self.make_images = make_images
@@ -57,7 +57,7 @@ class Engine:
     def load(cls, model_dir=None, device: str = "auto", adapter=None,
              model_name: str | None = None, compile_decoding: bool = False,
              flip_average: bool | None = None, sharpen_masks: bool | None = None,
-             class_signatures: bool | None = None, change_from_classes: bool = False,
+             class_signatures: bool | None = None, change_from_classes: bool | None = None,
              water_index: bool = True) -> "Engine":
         """Load weights from ``model_dir`` (None: the embedded default), optionally a LoRA ``adapter`` folder,
         onto ``device`` ("auto", "cpu", "cuda", "cuda:1"). ``model_name`` builds a registered size with random
@@ -66,10 +66,10 @@ class Engine:
         the compilation). ``flip_average``: True / False overrides the model config's flip averaging of
         masks (4x the image encoding and mask decoding); ``sharpen_masks``: True / False overrides its
         edge sharpening of masks (engine.geo.guided); ``class_signatures``: True / False overrides its blending
-        of class masks with the scene's class signature (engine.geo.signatures); ``change_from_classes``: change
-        steps as the difference of their classes on the two dates (engine.geo.class_change); ``water_index``: False
-        leaves water steps as the model grounds them, not grown by the NDWI (engine.geo.water_index). Raises
-        :class:`ModelError` with what to fix."""
+        of class masks with the scene's class signature (engine.geo.signatures); ``change_from_classes``: True /
+        False overrides its change steps as the difference of their classes on the two dates
+        (engine.geo.class_change); ``water_index``: False leaves water steps as the model grounds them, not grown
+        by the NDWI (engine.geo.water_index). Raises :class:`ModelError` with what to fix."""
         folder = None
         if not model_name:
             folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR

@@ -54,9 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--class-signatures", action=argparse.BooleanOptionalAction, default=None,
                    help="move a class's mask onto the pixels of the scene whose bands look like it "
                         "(default: as the model's config says)")
-    a.add_argument("--change-from-classes", action="store_true",
+    a.add_argument("--change-from-classes", action=argparse.BooleanOptionalAction, default=None,
                    help="a change step (destroyed buildings, cleared forest) as the difference of its classes "
-                        "found on the two dates (post-classification change; off by default)")
+                        "found on the two dates (post-classification change; default: as the model's config says)")
     a.add_argument("--water-index", action=argparse.BooleanOptionalAction, default=True,
                    help="grow water steps into the connected pixels whose NDWI (green against NIR) marks open water, "
                         "where the optical file has a NIR band (default: on)")

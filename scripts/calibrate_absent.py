@@ -15,10 +15,11 @@ The change contrast is chosen the same way, on the change steps the confidence t
 mixed questions and of ``--change-samples`` more questions that are all change questions (scenes of their own
 from seed 550 000), since a few dozen judged change steps leave the choice to chance. Both are written into
 the folder's config.json (through a temporary file).
-``--flip-average`` / ``--no-flip-average``, ``--flip-transposes``, ``--sharpen-radius``, ``--sharpen-eps`` and
-``--signature-weight`` first set the model's flip averaging (over the transposed views too), sharpening and
-class-signature blending of masks (what is judged are the masks the model will give, and later steps follow what
-earlier ones injected) and write them beside the thresholds.
+``--flip-average`` / ``--no-flip-average``, ``--flip-transposes``, ``--change-from-classes``, ``--sharpen-radius``,
+``--sharpen-eps`` and ``--signature-weight`` first set the model's flip averaging (over the transposed views too),
+change steps as the difference of their classes, sharpening and class-signature blending of masks (what is judged
+are the masks the model will give, and later steps follow what earlier ones injected) and write them beside the
+thresholds.
 
     .venv/bin/python scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average \
         --sharpen-radius 8 --sharpen-eps 0.0003 --signature-weight 0.5
@@ -64,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="set the model's flip averaging of masks before calibrating (default: as configured)")
     ap.add_argument("--flip-transposes", action=argparse.BooleanOptionalAction, default=None,
                     help="set whether flip averaging also takes the transposed views (default: as configured)")
+    ap.add_argument("--change-from-classes", action=argparse.BooleanOptionalAction, default=None,
+                    help="set whether change steps are the difference of their classes on the two dates (default: "
+                         "as configured)")
     ap.add_argument("--sharpen-radius", type=int, default=None,
                     help="set the model's mask sharpening radius (model-grid pixels, 0: off) before calibrating")
     ap.add_argument("--sharpen-eps", type=float, default=None, help="and its regularisation")
@@ -80,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
     model, tok = from_pretrained(args.model, device="cpu")
     chosen = {"flip_average": args.flip_average, "flip_transposes": args.flip_transposes,
+              "change_from_classes": args.change_from_classes,
               "guided_radius": args.sharpen_radius, "guided_eps": args.sharpen_eps,
               "signature_weight": args.signature_weight}
     chosen = {k: v for k, v in chosen.items() if v is not None}

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="turn one of the engine's step rules off to measure what it gives (repeatable): "
                          + ", ".join(RULES))
     ap.add_argument("--rule-on", action="append", default=[], choices=RULES, metavar="RULE",
-                    help="turn one of the step rules that are off by default on (repeatable): change_from_classes")
+                    help="turn one of the step rules on where the model's config leaves it off (repeatable)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
 

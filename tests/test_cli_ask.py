@@ -89,7 +89,8 @@ def test_ask_time_series_dates(tmp_path, capsys, stand_in):
     ("sharpen_masks", ["--no-sharpen-masks"], False), ("sharpen_masks", [], None),
     ("class_signatures", ["--class-signatures"], True), ("class_signatures", ["--no-class-signatures"], False),
     ("class_signatures", [], None), ("change_from_classes", ["--change-from-classes"], True),
-    ("change_from_classes", [], False), ("water_index", ["--no-water-index"], False),
+    ("change_from_classes", ["--no-change-from-classes"], False), ("change_from_classes", [], None),
+    ("water_index", ["--no-water-index"], False),
     ("water_index", [], True)])
 def test_mask_option_flags_reach_the_engine(tmp_path, capsys, stand_in, option, flag, expected):
     path, _, _ = scene(tmp_path)

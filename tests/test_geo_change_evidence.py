@@ -50,3 +50,12 @@ def test_step_phrases_that_name_a_change():
         assert tf.names_change(phrase), phrase
     for phrase in ("water", "buildings", "cropland next to the water", "the largest field", "newt pond"):
         assert not tf.names_change(phrase), phrase
+
+
+def test_the_sar_judges_when_both_dates_have_it_else_the_optical_bands():
+    from terrascope_reasoning.engine.geo.change_evidence import judged_modalities
+
+    opt, sar = (np.zeros((3, 4, 4)), np.ones((3, 4, 4))), (np.zeros((2, 4, 4)), np.ones((2, 4, 4)))
+    assert judged_modalities(opt, sar) == [sar]
+    assert judged_modalities(opt, None) == [opt]
+    assert judged_modalities(None, sar) == [sar] and judged_modalities(None, None) == []

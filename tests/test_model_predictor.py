@@ -571,7 +571,8 @@ def test_a_change_of_classes_is_the_difference_of_the_classes_grounded_on_the_tw
     """"destroyed buildings" on the later date: the first date's "buildings" step minus the buildings grounded by
     name on the later date, specks under four pixels dropped (engine.geo.class_change), the first date's
     probabilities inside; "new buildings": the later buildings that were not there, their own probabilities;
-    ``change_from_classes=False`` (the default) keeps the step's own mask; a first-date step is never a change."""
+    ``change_from_classes=False`` (the default of a model config without it) keeps the step's own mask; a first-date
+    step is never a change."""
     from engine.geo.class_change import class_change
     from engine.model.flips import ground_step
 
@@ -591,7 +592,13 @@ def test_a_change_of_classes_is_the_difference_of_the_classes_grounded_on_the_tw
     assert measured[3] == int(lost.sum())
     assert p.change_for(diff[1].text, 1) == ("buildings", "buildings", "lost") and p.change_for(diff[1].text, 0) is None
     assert not p.refined_natively(diff[1].text, 1) and p.refined_natively(diff[0].text, 0)
-    assert GroundedPredictor(model, tok).change_for(diff[1].text, 1) is None  # off by default
+    assert GroundedPredictor(model, tok).change_for(diff[1].text, 1) is None  # off where the config leaves it off
+    model.config.change_from_classes = True
+    try:  # a model config that turns it on (the embedded default's); an explicit False still turns it off
+        assert GroundedPredictor(model, tok).change_for(diff[1].text, 1) == ("buildings", "buildings", "lost")
+        assert GroundedPredictor(model, tok, change_from_classes=False).change_for(diff[1].text, 1) is None
+    finally:
+        model.config.change_from_classes = False
     _, new = scripted_answer(model, tok, text.replace("destroyed", "new"), imgs, "How much new building area?",
                              change_from_classes=True, plan_phrases=False)
     gained = class_change(before > 0.5, later > 0.5, "gained")

@@ -65,3 +65,23 @@ def test_dates_contrast_tells_a_changed_region_from_an_unchanged_one():
     assert dates_contrast(changed, images, 1, 0.5) > 5.0
     assert dates_contrast(unchanged, images, 1, 0.5) < 1.5
     assert dates_contrast(torch.zeros(S, S), images, 1, 0.5) is None
+
+
+def test_dates_contrast_judges_on_the_sar_when_both_dates_have_it_so_a_cloud_is_no_change():
+    rng = np.random.default_rng(2)
+    before = rng.random((1, 3, S, S), dtype=np.float32) * 0.1 + 0.3
+    after = before + rng.normal(0, 0.01, before.shape).astype(np.float32)
+    after[0, :, :8, :8] = 0.95  # a cloud over this corner on the later date
+    sar = np.concatenate([rng.random((1, 2, S, S), dtype=np.float32) * 0.05 + 0.5] * 2)
+    sar[1] += rng.normal(0, 0.005, sar[1].shape).astype(np.float32)
+    optical = np.concatenate([before, after]).clip(0, 1)
+    with_sar = ModelImages(torch.from_numpy(optical), torch.from_numpy(sar), torch.ones(2, S, S, dtype=torch.bool),
+                           torch.ones(2, dtype=torch.bool), torch.ones(2, dtype=torch.bool), None)
+    corner = torch.zeros(S, S)
+    corner[:8, :8] = 1.0
+    assert dates_contrast(corner, _images(optical), 1, 0.5) > 5.0  # optical alone: the cloud reads as change
+    assert dates_contrast(corner, with_sar, 1, 0.5) < 1.5  # the radar sees the ground unchanged
+    sar[1, :, :8, :8] -= 0.3  # the ground under the cloud did change (water came)
+    assert dates_contrast(corner, with_sar, 1, 0.5) > 5.0
+    with_sar.has_sar[1] = False  # no SAR on the later date: the optical bands judge
+    assert dates_contrast(corner, with_sar, 1, 0.5) > 5.0

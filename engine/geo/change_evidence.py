@@ -4,14 +4,28 @@ A step that names a change ("destroyed buildings", "newly flooded land", "cleare
 must mark pixels whose bands differ from the first date more than the rest of the scene does. A small model
 often marks the class itself (all buildings) when asked for its change, and does so just as readily when
 nothing changed. The contrast below measures the evidence in the images: the mean absolute difference
-between the dates inside the mask against its median outside, per modality both dates have, averaged. About
+between the dates inside the mask against its median outside, per modality judged, averaged. About
 1 means the marked pixels changed no more than the background; a real change gives several times that.
+
+Which modality judges (:func:`judged_modalities`): the SAR when both dates have it, else the optical bands.
+Clouds, their shadows, haze and the sun's angle move optical reflectance between dates where the ground did not
+change, and a class missed under a cloud on the later date reads as lost there with a high optical contrast;
+radar backscatter sees through them and changes where the surface does (water, clearing, new or fallen walls).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .guided import box_mean
+
+
+Pair = tuple[np.ndarray, np.ndarray]  # (before, after) of one modality, each (C, H, W)
+
+
+def judged_modalities(optical: Pair | None, sar: Pair | None) -> list[Pair]:
+    """The (before, after) pairs a change is judged on: ``sar`` when given (both dates have it), else
+    ``optical`` when given, else none."""
+    return [sar] if sar is not None else [optical] if optical is not None else []
 
 
 def change_contrast(before: list[np.ndarray], after: list[np.ndarray], mask: np.ndarray,

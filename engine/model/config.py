@@ -60,6 +60,10 @@ class TerraScopeConfig:
     # changed between the dates less than this times the rest of the scene (engine.geo.change_evidence); 0
     # disables. Set per trained model on scenes outside training and test
     change_below_contrast: float = 0.0
+    # a step on a later date that names a change of classes ("destroyed buildings", "cleared forest";
+    # trace_format.change_classes) is the difference of the classes grounded by name on the two dates
+    # (engine.geo.class_change) rather than its own decoded mask; set per trained model with its calibration
+    change_from_classes: bool = False
     # a kept step that names a class alone (trace_format.names_class_alone) is blended with this share of a
     # classifier of its date's bands seeded by its own confident pixels (engine.geo.signatures); 0 disables.
     # Set per trained model on scenes outside training and test

@@ -117,7 +117,7 @@ class GroundedPredictor(StepRules):
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``,
     ``change_from_classes``, ``water_index``: the rules a step's phrase asks of its kept mask
-    (:class:`engine.model.step_rules.StepRules`).
+    (:class:`engine.model.step_rules.StepRules`); ``change_from_classes`` None -> as the model config says.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
     :mod:`engine.eval.calibration`).
     ``plan_phrases``: when the options or the question fix which regions the steps name (rankings, distance,
@@ -130,7 +130,7 @@ class GroundedPredictor(StepRules):
                  flip_average: bool | None = None, plan_phrases: bool = True, sharpen_masks: bool | None = None,
                  class_signatures: bool | None = None, clip_places: bool = True, relate_changes: bool = True,
                  one_patch: bool = True, patch_from_class: bool = True, next_to: bool = True,
-                 change_from_classes: bool = False, water_index: bool = True, judge_only: bool = False):
+                 change_from_classes: bool | None = None, water_index: bool = True, judge_only: bool = False):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -143,6 +143,8 @@ class GroundedPredictor(StepRules):
         radius = model.config.guided_radius or (GUIDED_RADIUS if sharpen_masks else 0)
         self.guided = GuidedConfig(0 if sharpen_masks is False else radius, model.config.guided_eps)
         weight = model.config.signature_weight or (SIGNATURE_WEIGHT if class_signatures else 0.0)
+        if change_from_classes is None:
+            change_from_classes = bool(model.config.change_from_classes)
         super().__init__(SignatureConfig(0.0 if class_signatures is False else weight), clip_places,
                          relate_changes, one_patch, patch_from_class, next_to, change_from_classes,
                          WaterIndexConfig.turned(water_index), plan_phrases)

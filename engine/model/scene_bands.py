@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..geo.change_evidence import change_contrast
+from ..geo.change_evidence import change_contrast, judged_modalities
 from ..geo.guided import GuidedConfig, date_guide
 from ..geo.places import extent_of, half_mask
 from ..geo.signatures import SignatureConfig, with_bands
@@ -50,11 +50,13 @@ def banded(prob: torch.Tensor, images: ModelImages, date: int, guided: GuidedCon
 
 def dates_contrast(prob: torch.Tensor, images: ModelImages, date: int, threshold: float) -> float | None:
     """The contrast of the first date and ``date`` inside the mask ``prob > threshold``
-    (:func:`engine.geo.change_evidence.change_contrast`), over the modalities both dates have; None when it
-    cannot be judged (no modality on both dates, nothing inside or outside the mask)."""
-    pairs = [(x[0].float().cpu().numpy(), x[date].float().cpu().numpy())
-             for x, has in ((images.optical, images.has_optical), (images.sar, images.has_sar))
-             if x is not None and bool(has[0]) and bool(has[date])]
+    (:func:`engine.geo.change_evidence.change_contrast`): of the SAR when both dates have it, else of the optical
+    bands (:func:`engine.geo.change_evidence.judged_modalities`); None when it cannot be judged (no modality on
+    both dates, nothing inside or outside the mask)."""
+    both = [(x[0].float().cpu().numpy(), x[date].float().cpu().numpy())
+            if x is not None and bool(has[0]) and bool(has[date]) else None
+            for x, has in ((images.optical, images.has_optical), (images.sar, images.has_sar))]
+    pairs = judged_modalities(optical=both[0], sar=both[1])
     valid = (images.valid[0] & images.valid[date]).cpu().numpy()
     return change_contrast([b for b, _ in pairs], [a for _, a in pairs],
                            prob.float().cpu().numpy() > threshold, valid)

@@ -289,12 +289,12 @@
       <translation>Der Modellordner {path} existiert nicht: wählen Sie mit „…“ einen anderen oder das eingebaute Standardmodell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="393" />
+      <location filename="../terrascope_plugin/dock.py" line="394" />
       <source>Cancelled; nothing was added.</source>
       <translation>Abgebrochen; nichts wurde hinzugefügt.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="396" />
+      <location filename="../terrascope_plugin/dock.py" line="397" />
       <source>Done in {s:.1f} s; step layers in {path}</source>
       <translation>Fertig in {s:.1f} s; Schrittlayer in {path}</translation>
     </message>
@@ -1204,87 +1204,102 @@
       <translation>Die Berechnung ist fehlgeschlagen: {reason} (Einzelheiten im TerraScope-Protokoll).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="16" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="17" />
       <source>TerraScope settings</source>
       <translation>TerraScope-Einstellungen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="25" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="26" />
       <source>As the model says</source>
       <translation>Wie vom Modell vorgegeben</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="25" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="26" />
       <source>On (steadier masks, slower)</source>
       <translation>Ein (stabilere Masken, langsamer)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="26" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="27" />
       <source>Off (faster)</source>
       <translation>Aus (schneller)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="28" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="29" />
       <source>On (boundaries follow the bands)</source>
       <translation>Ein (Grenzen folgen den Kanälen)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="29" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="30" />
       <source>Off (the model's masks as decoded)</source>
       <translation>Aus (die Masken des Modells, wie dekodiert)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="32" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="33" />
       <source>On (look-alike pixels of the scene join)</source>
       <translation>An (ähnliche Pixel der Szene kommen hinzu)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="33" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="34" />
       <source>Off (the model's masks alone)</source>
       <translation>Aus (nur die Masken des Modells)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="37" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="38" />
+      <source>On (the classes' difference between the dates)</source>
+      <translation>Ein (die Differenz der Klassen zwischen den Daten)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="39" />
+      <source>Off (the model's change masks as decoded)</source>
+      <translation>Aus (die Änderungsmasken des Modells, wie dekodiert)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="43" />
       <source>On (flood water the index marks joins)</source>
       <translation>Ein (Flutwasser, das der Index anzeigt, kommt hinzu)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="37" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="43" />
       <source>Off (the model's water masks alone)</source>
       <translation>Aus (nur die Wassermasken des Modells)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="47" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="53" />
       <source>Masks averaged over image flips</source>
       <translation>Masken über gespiegelte Bilder mitteln</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="48" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="54" />
       <source>Mask boundaries on band edges</source>
       <translation>Maskengrenzen an Kanalkanten</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="49" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="55" />
       <source>Class masks learn the scene's signature</source>
       <translation>Klassenmasken lernen die Signatur der Szene</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="50" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="56" />
+      <source>Change steps from the classes of both dates</source>
+      <translation>Änderungsschritte aus den Klassen beider Daten</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="57" />
       <source>Water masks follow the water index (NDWI)</source>
       <translation>Wassermasken folgen dem Wasserindex (NDWI)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="51" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="58" />
       <source>Tile size</source>
       <translation>Kachelgröße</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="52" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="59" />
       <source>Results folder (empty: beside the project)</source>
       <translation>Ergebnisordner (leer: neben dem Projekt)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="53" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="60" />
       <source>Fine-tuned adapters folder</source>
       <translation>Ordner der feinabgestimmten Adapter</translation>
     </message>

@@ -367,6 +367,7 @@ class AskDock(QDockWidget):
             flip_average=self.settings.flip_average_option(),
             sharpen_masks=self.settings.sharpen_masks_option(),
             class_signatures=self.settings.class_signatures_option(),
+            change_from_classes=self.settings.change_from_classes_option(),
             water_index=self.settings.water_index_option(), temporary_files=tuple(temporary))
 
     def ask(self) -> None:

@@ -11,6 +11,7 @@ MODEL_ON_OFF = ("model", "on", "off")  # a mask option: as the model's config sa
 FLIP_AVERAGING = MODEL_ON_OFF  # masks averaged over image flips
 MASK_SHARPENING = MODEL_ON_OFF  # mask boundaries moved onto the edges of the bands
 CLASS_SIGNATURES = MODEL_ON_OFF  # class masks extended to the scene's look-alike pixels
+CHANGE_FROM_CLASSES = MODEL_ON_OFF  # a change step as the difference of its classes on the two dates
 WATER_INDEX = ("on", "off")  # water masks grown into the connected open water of the NDWI (the engine's default: on)
 DEFAULT_TILE_SIZE = 512
 RESULTS_SUBFOLDER = "terrascope_results"
@@ -72,7 +73,9 @@ class Settings:
     class_signatures = _Choice("class_signatures", CLASS_SIGNATURES, "class signatures",
                                "One of :data:`CLASS_SIGNATURES`: whether a class's mask takes the scene's pixels "
                                "whose bands look like it.")
-
+    change_from_classes = _Choice("change_from_classes", CHANGE_FROM_CLASSES, "change from classes",
+                                  "One of :data:`CHANGE_FROM_CLASSES`: whether a change step (destroyed buildings, "
+                                  "cleared forest) is the difference of its classes found on the two dates.")
     water_index = _Choice("water_index", WATER_INDEX, "water index",
                           "One of :data:`WATER_INDEX`: whether a water mask grows into the connected pixels whose "
                           "NDWI marks open water.")
@@ -88,6 +91,10 @@ class Settings:
     def class_signatures_option(self) -> bool | None:
         """``Engine.load``'s ``class_signatures``: None (the model's config), True or False."""
         return _engine_option(self.class_signatures)
+
+    def change_from_classes_option(self) -> bool | None:
+        """``Engine.load``'s ``change_from_classes``: None (the model's config), True or False."""
+        return _engine_option(self.change_from_classes)
 
     def water_index_option(self) -> bool:
         """``Engine.load``'s ``water_index``."""

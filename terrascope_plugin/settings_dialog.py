@@ -1,12 +1,13 @@
-"""A small dialog over :class:`Settings`: model folder, device, flip averaging, mask sharpening, tile size,
-results and adapters folders."""
+"""A small dialog over :class:`Settings`: model folder, device, flip averaging, mask sharpening, class signatures,
+change from classes, the water index, tile size, results and adapters folders."""
 from __future__ import annotations
 
 from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QSpinBox
 
 from .i18n import tr
-from .settings import CLASS_SIGNATURES, DEVICES, FLIP_AVERAGING, MASK_SHARPENING, WATER_INDEX, Settings
+from .settings import (CHANGE_FROM_CLASSES, CLASS_SIGNATURES, DEVICES, FLIP_AVERAGING, MASK_SHARPENING, WATER_INDEX,
+                       Settings)
 
 
 class SettingsDialog(QDialog):
@@ -32,6 +33,11 @@ class SettingsDialog(QDialog):
             (tr("As the model says"), tr("On (look-alike pixels of the scene join)"),
              tr("Off (the model's masks alone)")),
             self.settings.class_signatures)
+        self.change_from_classes = self._choice(
+            "changeFromClassesSetting", CHANGE_FROM_CLASSES,
+            (tr("As the model says"), tr("On (the classes' difference between the dates)"),
+             tr("Off (the model's change masks as decoded)")),
+            self.settings.change_from_classes)
         self.water_index = self._choice(
             "waterIndexSetting", WATER_INDEX,
             (tr("On (flood water the index marks joins)"), tr("Off (the model's water masks alone)")),
@@ -47,6 +53,7 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Masks averaged over image flips"), self.flip_averaging)
         form.addRow(tr("Mask boundaries on band edges"), self.mask_sharpening)
         form.addRow(tr("Class masks learn the scene's signature"), self.class_signatures)
+        form.addRow(tr("Change steps from the classes of both dates"), self.change_from_classes)
         form.addRow(tr("Water masks follow the water index (NDWI)"), self.water_index)
         form.addRow(tr("Tile size"), self.tile_size)
         form.addRow(tr("Results folder (empty: beside the project)"), self.results_dir)
@@ -79,6 +86,7 @@ class SettingsDialog(QDialog):
         self.settings.flip_averaging = self.flip_averaging.currentData()
         self.settings.mask_sharpening = self.mask_sharpening.currentData()
         self.settings.class_signatures = self.class_signatures.currentData()
+        self.settings.change_from_classes = self.change_from_classes.currentData()
         self.settings.water_index = self.water_index.currentData()
         self.settings.tile_size = self.tile_size.value()
         super().accept()

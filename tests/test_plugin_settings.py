@@ -98,9 +98,12 @@ def test_dialog_saves_what_the_user_set(settings, qtbot, tmp_path):
     dialog.class_signatures.setCurrentIndex(dialog.class_signatures.findData("on"))
     assert dialog.water_index.currentData() == "on"
     dialog.water_index.setCurrentIndex(dialog.water_index.findData("off"))
+    assert dialog.change_from_classes.currentData() == "model"
+    dialog.change_from_classes.setCurrentIndex(dialog.change_from_classes.findData("off"))
     dialog.accept()
     assert settings.model_dir == str(tmp_path) and settings.tile_size == 256 and settings.device == "cpu"
     assert settings.flip_averaging == "off" and settings.class_signatures == "on" and settings.water_index == "off"
+    assert settings.change_from_classes == "off" and settings.change_from_classes_option() is False
 
 
 def test_plugin_import_and_start_load_no_torch(tmp_path):
@@ -126,7 +129,8 @@ def test_gpu_probe_in_a_subprocess_matches_torch(monkeypatch):
 
 
 @pytest.mark.parametrize("setting, option, what", [("mask_sharpening", "sharpen_masks", "mask sharpening"),
-                                                   ("class_signatures", "class_signatures", "class signatures")])
+                                                   ("class_signatures", "class_signatures", "class signatures"),
+                                                   ("change_from_classes", "change_from_classes", "change from classes")])
 def test_mask_option_settings_reach_engine_load(settings, monkeypatch, setting, option, what):
     from terrascope_reasoning.engine import api
     from terrascope_reasoning.terrascope_plugin import ask_core

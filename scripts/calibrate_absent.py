@@ -22,7 +22,7 @@ are the masks the model will give, and later steps follow what earlier ones inje
 thresholds.
 
     .venv/bin/python scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average \
-        --sharpen-radius 8 --sharpen-eps 0.0003 --signature-weight 0.5
+        --change-from-classes --sharpen-radius 8 --sharpen-eps 0.0003 --signature-weight 0.5
 """
 from __future__ import annotations
 

@@ -14,16 +14,17 @@ radar backscatter sees through them and changes where the surface does (water, c
 """
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 
 from .guided import box_mean
 
+Modality = TypeVar("Modality")  # a modality's images in any form: a (before, after) pair, a date stack, ...
 
-Pair = tuple[np.ndarray, np.ndarray]  # (before, after) of one modality, each (C, H, W)
 
-
-def judged_modalities(optical: Pair | None, sar: Pair | None) -> list[Pair]:
-    """The (before, after) pairs a change is judged on: ``sar`` when given (both dates have it), else
+def judged_modalities(optical: Modality | None, sar: Modality | None) -> list[Modality]:
+    """The modalities a change is judged on, each given only when both dates have it: ``sar`` when given, else
     ``optical`` when given, else none."""
     return [sar] if sar is not None else [optical] if optical is not None else []
 

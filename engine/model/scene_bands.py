@@ -53,10 +53,10 @@ def dates_contrast(prob: torch.Tensor, images: ModelImages, date: int, threshold
     (:func:`engine.geo.change_evidence.change_contrast`): of the SAR when both dates have it, else of the optical
     bands (:func:`engine.geo.change_evidence.judged_modalities`); None when it cannot be judged (no modality on
     both dates, nothing inside or outside the mask)."""
-    both = [(x[0].float().cpu().numpy(), x[date].float().cpu().numpy())
-            if x is not None and bool(has[0]) and bool(has[date]) else None
-            for x, has in ((images.optical, images.has_optical), (images.sar, images.has_sar))]
-    pairs = judged_modalities(optical=both[0], sar=both[1])
+    optical, sar = (x if x is not None and bool(has[0]) and bool(has[date]) else None
+                    for x, has in ((images.optical, images.has_optical), (images.sar, images.has_sar)))
+    stacks = judged_modalities(optical=optical, sar=sar)  # (T, C, S, S) each; only these leave the device
     valid = (images.valid[0] & images.valid[date]).cpu().numpy()
-    return change_contrast([b for b, _ in pairs], [a for _, a in pairs],
+    return change_contrast([x[0].float().cpu().numpy() for x in stacks],
+                           [x[date].float().cpu().numpy() for x in stacks],
                            prob.float().cpu().numpy() > threshold, valid)

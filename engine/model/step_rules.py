@@ -30,10 +30,10 @@ class StepRules:
     :func:`engine.trace_format.change_classes`) is the difference of the classes grounded by name on the first
     date and on its own (:mod:`engine.geo.class_change`); its mask is then sampled from the model's grid on native
     tiles, as two masks' difference cannot be re-decoded from one ``[SEG]`` state. Off here; the predictor takes
-    it from the model's config (``change_from_classes``), which turns it on for the embedded default (model card). ``water_index``: a step that
-    names water alone ("water", "water in the northern half"), or the largest water body before its largest patch is
-    kept, grows into the connected pixels whose water index marks open water (:mod:`engine.geo.water_index`; off
-    when its ``above`` is None). ``plan_phrases``: the steps
+    it from the model's config (``change_from_classes``), which turns it on for the embedded default (model
+    card). ``water_index``: a step that names water alone ("water", "water in the northern half"), or the largest
+    water body before its largest patch is kept, grows into the connected pixels whose water index marks open
+    water (:mod:`engine.geo.water_index`; off when its ``above`` is None). ``plan_phrases``: the steps
     a question fixes are written for the model (:meth:`planned_steps`)."""
 
     def __init__(self, signatures: SignatureConfig | None = None, clip_places: bool = True,

@@ -9,7 +9,7 @@ from engine.model.predictor import GroundedPredictor
 from engine.model.registry import build_model
 from tests.test_model_support import images, script, scripted_answer, scripted_off_and_on
 
-TRACE = ("Step 1: water. <t1> [SEG]\nStep 2: cropland next to the water. <t2> [SEG]\n"
+TRACE = ("Step 1: water. <t1> [SEG]\nStep 2: cropland. <t2> [SEG]\n"
          "Step 3: forest. <t2> [SEG]\nAnswer: B\n")
 
 
@@ -114,7 +114,7 @@ def test_output_steps_and_answer(tiny):
     out, _ = _run(model, tok, "cache", images(2, seed=3))
     assert out.answer == "B" and out.choice == "B"
     assert [s.index for s in out.steps] == [1, 2, 3]
-    assert [s.label for s in out.steps] == ["water", "cropland next to the water", "forest"]
+    assert [s.label for s in out.steps] == ["water", "cropland", "forest"]
     assert out.steps[0].text == "Step 1: water. <t1> [SEG]"
     for s in out.steps:
         assert s.mask_prob.shape == (64, 64) and s.mask_prob.dtype == np.float32
@@ -563,8 +563,41 @@ def test_patches_of_a_class_next_to_a_region_are_the_class_patches_near_that_reg
     far[ys[0], xs[0]] = True
     monkeypatch.setattr(GroundedPredictor, "_reference_mask", lambda self, *a: far)
     _, alone = scripted_answer(model, tok, "Step 1: cropland next to the water. <t1> [SEG]\nAnswer: A\n", imgs,
-                               "Which fields flood first?")
+                               "Which fields flood first?", reference_steps=False)
     assert not alone.steps[0].mask_prob.any() and "[no such region]" in alone.text
+
+
+@pytest.mark.parametrize("mode,cache", [("cache", "dynamic"), ("cache", "static"), ("recompute-seg", "dynamic"),
+                                        ("recompute-token", "dynamic")])
+def test_a_next_to_step_without_its_reference_grounds_the_reference_as_a_step_first(tiny, mode, cache):
+    """The model writes "cropland next to the water" with no water step before it: decoding goes back to the
+    step's start, grounds "water" as step 1 and the patches as step 2, and goes on exactly as if the model had
+    written both steps (the same masks, measurements and logits, in every prefix mode)."""
+    model, tok = tiny
+    imgs = images(2, seed=6)
+    n = iter(range(1, 99))
+
+    def measure(prob, date):
+        return f"[area {next(n)} ha; share 1 %]"
+
+    tail = "\nAnswer: A\n"
+    short = "Step 1: water. <t1> [SEG]\nStep 2: cropland next to the water. <t2> [SEG]" + tail
+    both = ("Step 1: water. <t1> [SEG]\nStep 2: water. <t2> [SEG]\nStep 3: cropland next to the water. <t2> [SEG]"
+            + tail)
+    got, rec = _run(model, tok, mode, imgs, text=short, cache=cache, measure=measure)
+    n = iter(range(1, 99))
+    want, rec_w = _run(model, tok, "cache", imgs, text=both, measure=measure, options={"reference_steps": False})
+    assert [s.label for s in got.steps] == ["water", "water", "cropland next to the water"]
+    assert [s.date_index for s in got.steps] == [0, 1, 1]
+    assert got.text == want.text and "Step 2: water. <t2> [SEG] [area 2 ha" in got.text
+    for a, b in zip(got.steps, want.steps):
+        assert np.allclose(a.mask_prob, b.mask_prob, atol=1e-5) and a.positions == b.positions
+    k = len(tok(tail, add_special_tokens=False)["input_ids"]) + 1  # the answer line's logits, and EOS's
+    for a, b in zip(rec[-k:], rec_w[-k:]):
+        assert torch.allclose(a, b, atol=1e-4, rtol=1e-4)
+    # an earlier step of the same date that names the region is the reference: nothing is added
+    assert [s.label for s in want.steps] == [s.label for s in _run(model, tok, mode, imgs, text=both,
+                                                                    cache=cache)[0].steps]
 
 
 def test_a_change_of_classes_is_the_difference_of_the_classes_grounded_on_the_two_dates(tiny):

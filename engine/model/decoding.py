@@ -11,6 +11,9 @@ Cache kinds:
 
 Prefix modes (to measure what the cache saves): ``cache`` appends every chunk to the cache;
 ``recompute-seg`` re-runs the whole prefix after each injection; ``recompute-token`` keeps no cache at all.
+
+Every mode keeps the chunks it was fed, so decoding can go back to an earlier point (:meth:`CachedDecoder.rewind`)
+and the cache is rebuilt from the chunks kept: one prefill, the same for every cache kind and library version.
 """
 from __future__ import annotations
 
@@ -44,7 +47,8 @@ def initial_capacity(prompt_tokens: int, max_new_tokens: int, max_injected_token
 class CachedDecoder:
     """``feed(embeds (1, n, D))`` -> the chunk's last hidden states (1, n, D); ``None`` for an injected chunk
     in ``recompute-seg`` mode (it is folded into the next re-run). ``capacity``: tokens a static cache holds
-    before it is grown (grown by copying, so a long answer still works; only the compiled step recompiles)."""
+    before it is grown (grown by copying, so a long answer still works; only the compiled step recompiles).
+    ``mark()`` and ``rewind(mark)``: forget what was fed after a point."""
 
     def __init__(self, model: TerraScopeModel, mode: str = "cache", cache: str = "dynamic", capacity: int = 1024,
                  step_fn=None):
@@ -55,7 +59,7 @@ class CachedDecoder:
         self.cache = self._new_cache(self.capacity)
         self.chunks: list[torch.Tensor] = []
         self.length = 0
-        self.stale = False  # recompute-seg: injected chunks not yet in the cache
+        self.stale = False  # the cache lacks chunks (injected in recompute-seg, or after a rewind): re-run them
 
     def _new_cache(self, capacity: int):
         from transformers import DynamicCache, StaticCache
@@ -66,14 +70,13 @@ class CachedDecoder:
 
     def feed(self, embeds: torch.Tensor, inject: bool = False) -> torch.Tensor | None:
         n = embeds.shape[1]
-        if self.mode != "cache":
-            self.chunks.append(embeds)
+        self.chunks.append(embeds)
         self.length += n
         if self.mode == "recompute-seg" and inject:
             # the whole prefix is re-run at the next chunk, as a decoder without cache injection must
             self.stale = True
             return None
-        if self.mode == "cache" or (self.mode == "recompute-seg" and not self.stale):
+        if self.mode != "recompute-token" and not self.stale:
             if self.kind == "static" and self.length > self.capacity:
                 self._grow(max(2 * self.capacity, self.length + 256))
             pos = torch.arange(self.length - n, self.length, device=embeds.device)[None]
@@ -81,10 +84,21 @@ class CachedDecoder:
                 return self.step_fn(embeds, pos, self.cache)
             return self.model.lm(embeds, self.cache, position_ids=pos)
         full = torch.cat(self.chunks, 1)
-        self.cache = self._new_cache(self.capacity) if self.mode == "recompute-seg" else None
+        self.capacity = max(self.capacity, self.length + 256) if self.kind == "static" else self.capacity
+        self.cache = self._new_cache(self.capacity) if self.mode != "recompute-token" else None
         pos = torch.arange(full.shape[1], device=embeds.device)[None]
         self.stale = False
         return self.model.lm(full, self.cache, position_ids=pos)[:, -n:]
+
+    def mark(self) -> tuple[int, int]:
+        """The point decoding has reached: (tokens fed, chunks fed), for :meth:`rewind`."""
+        return self.length, len(self.chunks)
+
+    def rewind(self, mark: tuple[int, int]) -> None:
+        """Forget every chunk fed after ``mark`` (from :meth:`mark`); the next feed re-runs the prefix kept."""
+        self.length, n_chunks = mark
+        del self.chunks[n_chunks:]
+        self.stale = self.mode != "recompute-token"
 
     def _grow(self, capacity: int) -> None:
         """Copy the static cache's filled part into a larger one."""

@@ -115,7 +115,7 @@ class GroundedPredictor(StepRules):
     mask of a step that names a class alone with a classifier of its date's bands seeded by the mask
     (:mod:`engine.geo.signatures`, the config's ``signature_weight``); None -> as the config says, True with a
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
-    ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``,
+    ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``, ``reference_steps``,
     ``change_from_classes``, ``water_index``: the rules a step's phrase asks of its kept mask
     (:class:`engine.model.step_rules.StepRules`); ``change_from_classes`` None -> as the model config says.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
@@ -130,7 +130,8 @@ class GroundedPredictor(StepRules):
                  flip_average: bool | None = None, plan_phrases: bool = True, sharpen_masks: bool | None = None,
                  class_signatures: bool | None = None, clip_places: bool = True, relate_changes: bool = True,
                  one_patch: bool = True, patch_from_class: bool = True, next_to: bool = True,
-                 change_from_classes: bool | None = None, water_index: bool = True, judge_only: bool = False):
+                 change_from_classes: bool | None = None, water_index: bool = True, judge_only: bool = False,
+                 reference_steps: bool = True):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -147,7 +148,7 @@ class GroundedPredictor(StepRules):
             change_from_classes = bool(model.config.change_from_classes)
         super().__init__(SignatureConfig(0.0 if class_signatures is False else weight), clip_places,
                          relate_changes, one_patch, patch_from_class, next_to, change_from_classes,
-                         WaterIndexConfig.turned(water_index), plan_phrases)
+                         WaterIndexConfig.turned(water_index), plan_phrases, reference_steps)
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -215,6 +216,30 @@ class GroundedPredictor(StepRules):
         running = ""
         steps: list[GroundedStep] = []
         plan, plan_dates = self.planned_steps(question, choices, self.images.n_dates)
+        opened = None  # (decoder mark, len(pending), len(running)) just after the open step's "Step N:"
+
+        def force(text: str, seg: bool = False) -> torch.Tensor:
+            """Feed ``text`` (and a ``[SEG]``) as if the model had written it -> its hidden states."""
+            nonlocal pending, running
+            ids = encode(tok, text) + ([cfg.seg_token_id] if seg else [])
+            pending += ids
+            running += tok.decode(ids)
+            return dec.feed(m.embed_ids(torch.tensor([ids], device=dev)))
+
+        def close_step(seg_hidden: torch.Tensor) -> torch.Tensor:
+            """Ground the step written since the last one, feed its measurement -> the hidden states."""
+            nonlocal pending, running
+            step_text = tok.decode(pending).strip()
+            parts.append(tok.decode(pending))
+            pending = []
+            step, meas_ids = self._ground(len(steps) + 1, step_text, seg_hidden, cur_date, dec, measure, steps)
+            steps.append(step)
+            parts.append(" " + step.measurement)
+            running += " " + step.measurement
+            if progress:
+                progress(n_new / max_new_tokens, f"step {len(steps)}")
+            return dec.feed(m.embed_ids(torch.tensor([meas_ids], device=dev)))
+
         n_new = 0
         for n_new in range(1, max_new_tokens + 1):
             if cancelled is not None and cancelled():
@@ -233,25 +258,24 @@ class GroundedPredictor(StepRules):
             hidden = dec.feed(m.embed_ids(torch.tensor([[nxt]], device=dev)))
             if nxt == cfg.seg_token_id:
                 step_text = tok.decode(pending).strip()
-                parts.append(tok.decode(pending))
-                pending = []
-                step, meas_ids = self._ground(len(steps) + 1, step_text, hidden[0, -1], cur_date, dec,
-                                              measure, steps)
-                steps.append(step)
-                parts.append(" " + step.measurement)
-                running += " " + step.measurement
-                hidden = dec.feed(m.embed_ids(torch.tensor([meas_ids], device=dev)))
-                if progress:
-                    progress(n_new / max_new_tokens, f"step {len(steps)}")
-            elif len(steps) < len(plan) and _STEP_OPENED.search(running.rstrip()):
-                head = f" {plan[len(steps)]}."  # as the model would write it (trace grammar)
-                if plan_dates:
-                    cur_date = plan_dates[len(steps)]
-                    head += f" {tf.date_token(cur_date)}"
-                forced = encode(tok, head)
-                pending += forced
-                running += tok.decode(forced)
-                hidden = dec.feed(m.embed_ids(torch.tensor([forced], device=dev)))
+                reference = self.missing_reference(step_text, cur_date, steps) if opened else None
+                if reference is not None:
+                    # the region the step's patches lie next to is grounded first, as a step of its own
+                    dec.rewind(opened[0])
+                    pending, running = pending[:opened[1]], running[:opened[2]]
+                    hidden = close_step(force(f" {reference}. {tf.date_token(cur_date)} ", seg=True)[0, -1])
+                    head = tf.format_step_head(len(steps) + 1, tf.parse_step_label(step_text), cur_date)
+                    hidden = force("\n" + head[:-len(tf.SEG_TOKEN)], seg=True)
+                hidden = close_step(hidden[0, -1])
+                opened = None
+            elif _STEP_OPENED.search(running.rstrip()):
+                opened = (dec.mark(), len(pending), len(running))
+                if len(steps) < len(plan):
+                    head = f" {plan[len(steps)]}."  # as the model would write it (trace grammar)
+                    if plan_dates:
+                        cur_date = plan_dates[len(steps)]
+                        head += f" {tf.date_token(cur_date)}"
+                    hidden = force(head)
             elif progress and n_new % 16 == 0:
                 progress(n_new / max_new_tokens, "reasoning")
             logits = m.logits(hidden[:, -1])

@@ -25,7 +25,9 @@ class StepRules:
     names the patches of a class next to a region ("cropland next to the water";
     :func:`engine.trace_format.next_to`) grounds the class by name the same way and keeps its patches within
     :data:`engine.geo.patches.NEXT_TO_PX` pixels of the region: the latest earlier step of its date that names
-    the region, else the region grounded by name. ``change_from_classes``: a step on a later date that names a
+    the region, else the region grounded by name. ``reference_steps``: when no earlier step of its date names
+    that region, the trace grounds the region as a step of its own first (:meth:`missing_reference`), so the
+    region the patches were judged against is a layer the user can check. ``change_from_classes``: a step on a later date that names a
     change of classes ("destroyed buildings", "new buildings", "cleared forest", "flooded cropland";
     :func:`engine.trace_format.change_classes`) is the difference of the classes grounded by name on the first
     date and on its own (:mod:`engine.geo.class_change`); its mask is then sampled from the model's grid on native
@@ -39,13 +41,15 @@ class StepRules:
     def __init__(self, signatures: SignatureConfig | None = None, clip_places: bool = True,
                  relate_changes: bool = True, one_patch: bool = True, patch_from_class: bool = True,
                  next_to: bool = True, change_from_classes: bool = False,
-                 water_index: WaterIndexConfig | None = None, plan_phrases: bool = True):
+                 water_index: WaterIndexConfig | None = None, plan_phrases: bool = True,
+                 reference_steps: bool = True):
         self.signatures = signatures or SignatureConfig()
         self.clip_places = clip_places
         self.relate_changes = relate_changes
         self.one_patch = one_patch
         self.patch_from_class = patch_from_class
         self.next_to = next_to
+        self.reference_steps = reference_steps
         self.change_from_classes = change_from_classes
         self.water_index = water_index or WaterIndexConfig()
         self.plan_phrases = plan_phrases
@@ -83,6 +87,15 @@ class StepRules:
         """(class, reference) when a step names the patches of a class next to a region ("cropland next to the
         water" -> ("cropland", "water")), None when it names none or ``next_to`` is off."""
         return tf.next_to(tf.parse_step_label(step_text)) if self.next_to else None
+
+    def missing_reference(self, step_text: str, date: int, earlier: list) -> str | None:
+        """The region a step's patches lie next to ("water" for "cropland next to the water") when no step of
+        ``earlier`` on ``date`` names it, so it is grounded as a step of its own first; None otherwise or when
+        ``reference_steps`` (or ``next_to``) is off."""
+        relation = self.next_to_for(step_text) if self.reference_steps else None
+        if relation is None or any(s.date_index == date and tf.same_region(s.label, relation[1]) for s in earlier):
+            return None
+        return relation[1]
 
     def change_for(self, step_text: str, date: int) -> tuple[str, str, str] | None:
         """(class on the first date, class on ``date``, how) when a step on a later date names a change of classes

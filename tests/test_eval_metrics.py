@@ -150,6 +150,39 @@ def test_step_records_pair_each_true_step_with_the_step_that_names_its_region():
     assert any(iou < 1.0 for _, iou, _, _ in step_records(Reversed(False), samples))
 
 
+def test_steps_the_confidence_gate_does_not_judge_are_kept_by_any_confidence_threshold():
+    """A change of classes (``confidence_judged`` false) is recorded with an infinite confidence: the confidence
+    threshold chosen never empties it, and the change contrast is calibrated on it whatever its confidence."""
+    import math
+    from types import SimpleNamespace
+
+    from engine.data.dataset import DatasetConfig, SyntheticQuestions
+    from engine.eval.calibration import best_change_threshold, best_empty_threshold, step_records
+
+    ds = SyntheticQuestions(DatasetConfig(image_size=48, with_record=True, tasks=("coverage",), absent_rate=0.0),
+                            length=4)
+    samples = [ds[i] for i in range(4)]
+
+    class Judged:
+        answered = 0
+
+        def set_images(self, images):
+            self.sample = next(s for s in samples if s["images"] is images)
+
+        def answer(self, question, choices, measure=None):
+            k, self.answered = self.answered, self.answered + 1
+            steps = [SimpleNamespace(mask_prob=st.mask.astype("float32"), date_index=0, confidence=0.1, label=None,
+                                     confidence_judged=k % 2 == 0, change_contrast=2.0)
+                     for st in self.sample["record"].steps]
+            return SimpleNamespace(steps=steps, choice=None, text="")
+
+    rows = step_records(Judged(), samples)
+    assert [r[0] for r in rows] == [0.1 if k % 2 == 0 else math.inf for k in range(4)]
+    threshold, summary = best_empty_threshold([r[:3] for r in rows if r[0] == math.inf] + [(0.5, 0.0, True)])
+    assert 0.5 < threshold < math.inf and summary["present_steps_emptied"] == 0.0
+    assert best_change_threshold(rows, empty_below=0.6)[1]["steps"] == 2
+
+
 def test_calibration_script_writes_the_gate(tmp_path):
     """scripts/calibrate_absent.py answers calibration questions with a real (tiny, untrained) model folder
     and writes the threshold and the flip setting into its config.json, keeping every other key."""

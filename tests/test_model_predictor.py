@@ -567,6 +567,34 @@ def test_patches_of_a_class_next_to_a_region_are_the_class_patches_near_that_reg
     assert not alone.steps[0].mask_prob.any() and "[no such region]" in alone.text
 
 
+def test_a_change_of_classes_is_judged_by_its_change_contrast_not_the_confidence_gate(tiny, monkeypatch):
+    """Its classes pass the confidence gate where they are grounded; the difference, whose probabilities run low
+    along the class boundaries, is kept below that gate and emptied only when the dates' contrast is too low."""
+    from engine.answer import EMPTIED_UNCHANGED
+
+    model, tok = tiny
+    imgs = images(2, seed=3)
+    weak = torch.zeros(64, 64)
+    weak[10:30, 20:40] = 0.55
+    monkeypatch.setattr(GroundedPredictor, "_class_change", lambda self, change, date, earlier: (
+        {"relevance": torch.zeros(1, 256, 2), "iou": torch.ones(1)}, weak.clone()))
+    text = "Step 1: buildings. <t1> [SEG]\nStep 2: destroyed buildings. <t2> [SEG]\nAnswer: A\n"
+    gates = (model.config.empty_below_confidence, model.config.change_below_contrast)
+    try:
+        model.config.empty_below_confidence, model.config.change_below_contrast = 0.6, 0.0
+        _, out = scripted_answer(model, tok, text, imgs, "How much was destroyed?", change_from_classes=True,
+                                 plan_phrases=False)
+        step = out.steps[1]
+        assert step.emptied == "" and abs(step.confidence - 0.55) < 1e-6 and not step.confidence_judged
+        assert np.array_equal(step.mask_prob, weak.numpy()) and out.steps[0].confidence_judged
+        model.config.change_below_contrast = 1e9
+        _, out = scripted_answer(model, tok, text, imgs, "How much was destroyed?", change_from_classes=True,
+                                 plan_phrases=False)
+        assert out.steps[1].emptied == EMPTIED_UNCHANGED and not out.steps[1].mask_prob.any()
+    finally:
+        model.config.empty_below_confidence, model.config.change_below_contrast = gates
+
+
 @pytest.mark.parametrize("mode,cache", [("cache", "dynamic"), ("cache", "static"), ("recompute-seg", "dynamic"),
                                         ("recompute-token", "dynamic")])
 def test_a_next_to_step_without_its_reference_grounds_the_reference_as_a_step_first(tiny, mode, cache):

@@ -2,6 +2,7 @@
 contrast of the dates inside its mask."""
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -30,7 +31,7 @@ def best_empty_threshold(rows: Sequence[tuple[float, float, bool]], absent_weigh
     got = np.array([r[1] for r in rows], dtype=float)
     empty = np.array([r[2] for r in rows], dtype=bool)
     weight = np.where(empty, float(absent_weight), 1.0)
-    candidates = np.concatenate([[0.0], np.unique(est) + 1e-6])
+    candidates = np.concatenate([[0.0], np.unique(est[np.isfinite(est)]) + 1e-6])
     scores = np.array([np.average(np.where(est < c, empty.astype(float), got), weights=weight)
                        for c in candidates])
     i = int(np.argmax(scores))  # first maximum: the smallest threshold that reaches it
@@ -63,7 +64,8 @@ def step_records(predictor, samples: Iterable[dict], mask_threshold: float = 0.5
     true step with a grounded step: (confidence, IoU of the mask as given
     with the truth, truth empty, change contrast). The confidence is the step's own (the decoder's mean
     probability inside its mask, before sharpening; for a plain callable predictor, that of the mask given),
-    the change contrast the step's ``change_contrast`` (None where it was not judged). Give a predictor
+    the change contrast the step's ``change_contrast`` (None where it was not judged); ``math.inf`` for a step the
+    confidence gate does not judge (``confidence_judged`` false: a change of classes). Give a predictor
     that judges without emptying (``GroundedPredictor(..., judge_only=True)``), so every mask is judged as
     decoded."""
     from .bench import _fit, _labels, _numpy, _predict, _question_and_choices, _true_phrases
@@ -87,7 +89,9 @@ def step_records(predictor, samples: Iterable[dict], mask_threshold: float = 0.5
             inside = p > mask_threshold
             step = steps[j] if j < len(steps) else None
             confidence = getattr(step, "confidence", None)
-            if confidence is None:
+            if not getattr(step, "confidence_judged", True):  # the confidence gate keeps it whatever it is
+                confidence = math.inf
+            elif confidence is None:
                 confidence = float(p[inside].mean()) if inside.any() else 0.0
             rows.append((float(confidence), iou(p, t), not t.any(), getattr(step, "change_contrast", None)))
         if progress is not None:

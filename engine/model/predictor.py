@@ -64,6 +64,8 @@ class GroundedStep:
     emptied: str = ""
     # a change step's contrast of the dates inside its mask (engine.geo.change_evidence), None when not judged
     change_contrast: float | None = None
+    # whether the confidence gate judged this mask (not for a change of classes: its classes were judged)
+    confidence_judged: bool = True
     # index of the earlier step whose mask this new region was cut to lie outside of
     # (trace_format.new_region_outside), else None
     outside_of: int | None = None
@@ -308,10 +310,11 @@ class GroundedPredictor(StepRules):
         m, cfg, feats = self.model, self.config, self.features
         change = self.change_for(step_text, date)
         if change is not None:  # the difference of the classes on the two dates
+            # each class was judged by the confidence gate where it was grounded; whether it changed is the
+            # change contrast's to judge (below), not the probability inside the difference, which runs low
+            # along the class boundaries a change lies on
             out, prob = self._class_change(change, date, earlier)
-            confidence = mean_inside(prob, cfg.mask_threshold)
-            emptied = EMPTIED_UNSURE if 0 < confidence and self._unsure(confidence) else ""
-            prob, outside_of = torch.zeros_like(prob) if emptied else prob, None
+            confidence, emptied, outside_of = mean_inside(prob, cfg.mask_threshold), "", None
         else:
             out, prob, confidence, emptied, outside_of, seg_hidden = self._step_mask(step_text, seg_hidden, date,
                                                                                      earlier)
@@ -334,7 +337,8 @@ class GroundedPredictor(StepRules):
                             confidence=confidence,
                             iou_pred=float(out["iou"][0]), seg_embedding=seg_hidden.detach().clone(),
                             measurement=text, positions=pos.tolist(), emptied=emptied,
-                            change_contrast=contrast, outside_of=outside_of)
+                            change_contrast=contrast, outside_of=outside_of,
+                            confidence_judged=change is None)
         return step, meas_ids
 
     def _unsure(self, confidence: float) -> bool:

@@ -48,6 +48,11 @@ def test_free_answer_restated_from_the_steps():
     assert free_answer_from_steps("no such region", steps) is None  # not an area answer: left as it is
     assert free_answer_from_steps("B", steps) is None
     assert free_answer_from_steps("cropland, 1.08 km2", []) is None
+    # a step's region before the comma, the area after it garbled: the step's own measurement
+    assert free_answer_from_steps("cropland, 1.: cropland. <t1>", steps) == "cropland, 2.42 km2"
+    assert free_answer_from_steps("The water, 1.Answer", steps) == "water, 2.00 km2"
+    assert free_answer_from_steps("road, 1.", steps) == "no such region"
+    assert free_answer_from_steps("forest, 1.: forest", steps) is None  # no step names it: left as it is
 
 
 def test_free_answer_to_a_share_question_states_the_share():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..trace_format import LETTERS, NO_REGION, format_area
+from ..trace_format import LETTERS, NO_REGION, format_area, same_region
 
 _UNITS = {"%": 1.0, "m2": 1.0, "ha": 1e4, "km2": 1e6, "m": 1.0, "km": 1e3}
 _NUM = r"(\d+(?:\.\d+)?) (km2|m2|ha|%|km|m)(?!\w)"
@@ -111,6 +111,7 @@ def answer_from_measurements(choices: list[str], trace: str) -> str | None:
 # "<region>, <area>"; the area only has to end in a unit: a small model's number can come out garbled
 # ("water, 1. 1 ha") and is restated from the measured step anyway
 _FREE = re.compile(r"\s*(.+?),\s*(\d[^,]*?)\s*(km2|m2|ha)\s*\.?\s*")
+_REGION_LEAD = re.compile(r"\s*([^,\n]+?)\s*,")
 _SHARE_QUESTION = re.compile(r"\b(share|percent(age)?|proportion|fraction|how much of)\b|%", re.IGNORECASE)
 
 
@@ -121,13 +122,19 @@ def free_answer_from_steps(answer: str, steps: list, question: str = "") -> str 
     ... is water?") the answer leads with the share: "water, 26.7 % (1.45 km2)"; else "water, 1.45 km2".
     The step is the last one whose label is the answer's region, else the last step, and the answer names it
     by its label (in the grammar the answer's region is its step's phrase; a model that garbles the region
-    still gets the step it measured); an empty step gives "no such region". -> the restated answer, or None
-    when ``answer`` is not in that form or no step is there."""
+    still gets the step it measured); an answer that names a step's region before its comma and garbles the
+    area after it ("cropland next to the water, 1.: cropland") is restated the same way; an empty step gives
+    "no such region". -> the restated answer, or None when ``answer`` is in neither form or no step is there."""
     match = _FREE.fullmatch(answer or "")
-    if not match or not steps:
+    if match:
+        region = match.group(1).strip()
+    else:  # "<region>, <garbled area>": the region a step names, then text the model could not finish
+        lead = _REGION_LEAD.match(answer or "")
+        named = lead and any(same_region(getattr(s, "label", "") or "", lead.group(1)) for s in steps)
+        region = lead.group(1).strip() if named else None
+    if region is None or not steps:
         return None
-    region = match.group(1).strip()
-    named = [s for s in steps if (getattr(s, "label", "") or "").strip().lower() == region.lower()]
+    named = [s for s in steps if same_region(getattr(s, "label", "") or "", region)]
     step = (named or list(steps))[-1]
     region = (getattr(step, "label", "") or "").strip() or region
     area = float(getattr(step, "area_m2", 0.0) or 0.0)

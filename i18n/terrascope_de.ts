@@ -1129,62 +1129,67 @@
       <translation>keine solche Fläche: das Modell war sich seiner Maske nicht sicher</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="66" />
+      <location filename="../terrascope_plugin/results_panel.py" line="53" />
+      <source>no such region: the mask was too small for the model to resolve</source>
+      <translation>keine solche Fläche: die Maske war zu klein, als dass das Modell sie auflösen könnte</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="68" />
       <source>({choice}) {answer}</source>
       <translation>({choice}) {answer}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="84" />
+      <location filename="../terrascope_plugin/results_panel.py" line="86" />
       <source>Reasoning steps (click one to show its area):</source>
       <translation>Denkschritte (klicken Sie einen an, um sein Gebiet zu zeigen):</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="91" />
+      <location filename="../terrascope_plugin/results_panel.py" line="93" />
       <source>Distances between steps:</source>
       <translation>Abstände zwischen den Schritten:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="94" />
+      <location filename="../terrascope_plugin/results_panel.py" line="96" />
       <source>From step</source>
       <translation>Von Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="94" />
+      <location filename="../terrascope_plugin/results_panel.py" line="96" />
       <source>To step</source>
       <translation>Zu Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="94" />
+      <location filename="../terrascope_plugin/results_panel.py" line="96" />
       <source>Distance (m)</source>
       <translation>Abstand (m)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="100" />
+      <location filename="../terrascope_plugin/results_panel.py" line="102" />
       <source>Export:</source>
       <translation>Exportieren:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="102" />
+      <location filename="../terrascope_plugin/results_panel.py" line="104" />
       <source>GeoPackage…</source>
       <translation>GeoPackage…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="103" />
+      <location filename="../terrascope_plugin/results_panel.py" line="105" />
       <source>Export the answer's step layers as one GeoPackage</source>
       <translation>Die Schrittlayer der Antwort als ein GeoPackage exportieren</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="104" />
+      <location filename="../terrascope_plugin/results_panel.py" line="106" />
       <source>Shapefiles…</source>
       <translation>Shapefiles…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="105" />
+      <location filename="../terrascope_plugin/results_panel.py" line="107" />
       <source>Export the answer's step layers as Shapefiles, one per step</source>
       <translation>Die Schrittlayer der Antwort als Shapefiles exportieren, eines pro Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="135" />
+      <location filename="../terrascope_plugin/results_panel.py" line="137" />
       <source>Chosen from the measured masks; the model's own reading was ({letter}).</source>
       <translation>Aus den gemessenen Masken gewählt; das Modell selbst las ({letter}).</translation>
     </message>

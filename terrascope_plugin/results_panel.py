@@ -42,13 +42,15 @@ def step_line(step) -> str:
         facts.append(tr("{share:.1%} of the area").format(share=step.share))
     if step.layer and step.confidence is not None:
         facts.append(tr("confidence {c:.2f}").format(c=step.confidence))
-    from ..engine.answer import EMPTIED_UNCHANGED, EMPTIED_UNSURE
+    from ..engine.answer import EMPTIED_TOO_SMALL, EMPTIED_UNCHANGED, EMPTIED_UNSURE
 
     emptied = getattr(step, "emptied", "")
     if emptied == EMPTIED_UNCHANGED:
         facts.append(tr("no such region: the marked pixels did not change between the dates"))
     elif emptied == EMPTIED_UNSURE:
         facts.append(tr("no such region: the model was unsure of its mask"))
+    elif emptied == EMPTIED_TOO_SMALL:
+        facts.append(tr("no such region: the mask was too small for the model to resolve"))
     return line + ("  [" + ", ".join(facts) + "]" if facts else "")
 
 

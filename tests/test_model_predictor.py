@@ -301,6 +301,32 @@ def test_steps_with_unsure_masks_mark_nothing(tiny):
     assert kept.steps[0].emptied == ""
 
 
+def test_masks_smaller_than_the_models_minimum_mark_nothing(tiny):
+    """A kept mask with fewer marked pixels of the model's grid than ``min_mask_pixels`` is emptied ("too small"):
+    no region, no injected token; at its own size or with the gates off (judging) it is kept."""
+    from engine.answer import EMPTIED_TOO_SMALL
+
+    model, tok = tiny
+    imgs = images(1, seed=7)
+    text = "Step 1: water. <t1> [SEG]\nAnswer: A\n"
+    plain, _ = _run(model, tok, "cache", imgs, text=text)
+    size = int((plain.steps[0].mask_prob > 0.5).sum())
+    assert size > 0
+    old = model.config.min_mask_pixels
+    try:
+        model.config.min_mask_pixels = size
+        kept, _ = _run(model, tok, "cache", imgs, text=text)
+        model.config.min_mask_pixels = size + 1
+        small, _ = _run(model, tok, "cache", imgs, text=text)
+        judged, _ = _run(model, tok, "cache", imgs, text=text, judge_only=True)
+    finally:
+        model.config.min_mask_pixels = old
+    assert kept.steps[0].emptied == "" and np.array_equal(kept.steps[0].mask_prob, plain.steps[0].mask_prob)
+    s = small.steps[0]
+    assert s.emptied == EMPTIED_TOO_SMALL and not s.mask_prob.any() and s.positions == []
+    assert s.measurement == "[no such region]" and judged.steps[0].emptied == ""
+
+
 def test_kept_masks_are_sharpened_along_the_band_edges_and_the_gate_judges_the_decoders_mask(tiny):
     """With guided_radius set, a kept step's mask is the decoder's mask sharpened with that date's bands
     (engine.geo.guided); its confidence and the gate's decision are those of the decoder's own mask, and

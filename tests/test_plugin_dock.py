@@ -285,9 +285,12 @@ def test_a_step_that_marks_nothing_says_why(dock):
              StepSummary(2, "Step 2: destroyed buildings. <t2> [SEG]", "destroyed buildings", "t2", "optical",
                          0.0, 0.0, 0.0, 0.77, "", emptied="unchanged"),
              StepSummary(3, "Step 3: bare soil. <t2> [SEG]", "bare soil", "t2", "optical", 0.0, 0.0, 0.0, 0.3, "",
-                         emptied="unsure"))
+                         emptied="unsure"),
+             StepSummary(4, "Step 4: water. <t2> [SEG]", "water", "t2", "optical", 0.0, 0.0, 0.0, 0.7, "",
+                         emptied="too small"))
     dock.results.show_success(Success(None, "", "no such region", None, steps, (), 1.0))
     lines = [dock.results.trace_list.item(i).text() for i in range(dock.results.trace_list.count())]
     assert "5,200 m²" in lines[0] and "no such region" not in lines[0]
     assert lines[1].endswith("[no such region: the marked pixels did not change between the dates]")
     assert lines[2].endswith("[no such region: the model was unsure of its mask]")
+    assert lines[3].endswith("[no such region: the mask was too small for the model to resolve]")

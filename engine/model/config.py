@@ -60,6 +60,9 @@ class TerraScopeConfig:
     # changed between the dates less than this times the rest of the scene (engine.geo.change_evidence); 0
     # disables. Set per trained model on scenes outside training and test
     change_below_contrast: float = 0.0
+    # a kept step whose mask marks fewer pixels of the model's grid than this marks nothing: a speck the size of
+    # a few mask-decoder cells is not a region the model resolves; 0 disables. Set per trained model
+    min_mask_pixels: int = 0
     # a step on a later date that names a change of classes ("destroyed buildings", "cleared forest";
     # trace_format.change_classes) is the difference of the classes grounded by name on the two dates
     # (engine.geo.class_change) rather than its own decoded mask; set per trained model with its calibration

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .. import trace_format as tf
-from ..answer import EMPTIED_UNCHANGED, EMPTIED_UNSURE
+from ..answer import EMPTIED_TOO_SMALL, EMPTIED_UNCHANGED, EMPTIED_UNSURE
 from ..errors import Cancelled, ModelError
 from ..geo.class_change import class_change
 from ..geo.guided import GuidedConfig
@@ -60,7 +60,8 @@ class GroundedStep:
     measurement: str = ""
     positions: list[int] = field(default_factory=list)  # injected token positions (row-major in the grid)
     # why the mask was emptied: "" (it was not), engine.answer.EMPTIED_UNSURE (confidence below
-    # config.empty_below_confidence) or EMPTIED_UNCHANGED (change contrast below config.change_below_contrast)
+    # config.empty_below_confidence), EMPTIED_UNCHANGED (change contrast below config.change_below_contrast) or
+    # EMPTIED_TOO_SMALL (fewer marked pixels than config.min_mask_pixels)
     emptied: str = ""
     # a change step's contrast of the dates inside its mask (engine.geo.change_evidence), None when not judged
     change_contrast: float | None = None
@@ -321,6 +322,8 @@ class GroundedPredictor(StepRules):
         contrast = None if emptied else self._change_contrast(step_text, prob, date)
         if self.gates and contrast is not None and contrast < cfg.change_below_contrast:  # unchanged "change"
             emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
+        if self.gates and not emptied and 0 < int((prob > cfg.mask_threshold).sum()) < cfg.min_mask_pixels:
+            emptied, prob = EMPTIED_TOO_SMALL, torch.zeros_like(prob)
         pos = mask_to_token_positions(prob, cfg.token_grid, cfg.coverage_threshold, cfg.max_injected_tokens,
                                       cfg.mask_threshold)
         chosen = out["relevance"][0, pos].argmax(-1)

@@ -19,10 +19,11 @@ the folder's config.json (through a temporary file).
 ``--sharpen-eps`` and ``--signature-weight`` first set the model's flip averaging (over the transposed views too),
 change steps as the difference of their classes, sharpening and class-signature blending of masks (what is judged
 are the masks the model will give, and later steps follow what earlier ones injected) and write them beside the
-thresholds.
+thresholds. ``--min-mask-pixels`` writes the model's minimum mask size beside them (judging empties nothing, so it
+does not move them).
 
     .venv/bin/python scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average \
-        --change-from-classes --sharpen-radius 8 --sharpen-eps 0.0003 --signature-weight 0.5
+        --change-from-classes --sharpen-radius 8 --sharpen-eps 0.0003 --signature-weight 0.5 --min-mask-pixels 36
 """
 from __future__ import annotations
 
@@ -73,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sharpen-eps", type=float, default=None, help="and its regularisation")
     ap.add_argument("--signature-weight", type=float, default=None,
                     help="set the model's class-signature blending of masks (0: off) before calibrating")
+    ap.add_argument("--min-mask-pixels", type=int, default=None,
+                    help="set the model's minimum mask size (marked pixels of its grid; 0: off)")
     ap.add_argument("--dry-run", action="store_true", help="print the threshold, leave config.json as it is")
     args = ap.parse_args(argv)
     from engine.data import dataset as ds
@@ -86,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = {"flip_average": args.flip_average, "flip_transposes": args.flip_transposes,
               "change_from_classes": args.change_from_classes,
               "guided_radius": args.sharpen_radius, "guided_eps": args.sharpen_eps,
-              "signature_weight": args.signature_weight}
+              "signature_weight": args.signature_weight, "min_mask_pixels": args.min_mask_pixels}
     chosen = {k: v for k, v in chosen.items() if v is not None}
     for key, value in chosen.items():  # the masks judged are the masks the model will give
         setattr(model.config, key, value)

@@ -202,13 +202,13 @@ def test_calibration_script_writes_the_gate(tmp_path):
     spec.loader.exec_module(mod)
     assert mod.main([str(tmp_path), "--samples", "2", "--change-samples", "1", "--absent-rate", "0.5",
                      "--no-flip-average", "--flip-transposes", "--sharpen-radius", "3",
-                     "--signature-weight", "0.4"]) == 0
+                     "--signature-weight", "0.4", "--min-mask-pixels", "9"]) == 0
     after = json.loads((tmp_path / "config.json").read_text())
     assert 0.0 <= after["empty_below_confidence"] <= 1.0 and after["flip_average"] is False
     assert after["change_below_contrast"] >= 0.0 and after["guided_radius"] == 3
-    assert after["signature_weight"] == 0.4 and after["flip_transposes"] is True
+    assert after["signature_weight"] == 0.4 and after["flip_transposes"] is True and after["min_mask_pixels"] == 9
     gate_keys = ("empty_below_confidence", "flip_average", "flip_transposes", "change_below_contrast",
-                 "guided_radius", "signature_weight")
+                 "guided_radius", "signature_weight", "min_mask_pixels")
     assert {k: v for k, v in after.items() if k not in gate_keys} == \
         {k: v for k, v in before.items() if k not in gate_keys}
 

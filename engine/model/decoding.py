@@ -84,7 +84,8 @@ class CachedDecoder:
                 return self.step_fn(embeds, pos, self.cache)
             return self.model.lm(embeds, self.cache, position_ids=pos)
         full = torch.cat(self.chunks, 1)
-        self.capacity = max(self.capacity, self.length + 256) if self.kind == "static" else self.capacity
+        if self.kind == "static":
+            self.capacity = max(self.capacity, self.length + 256)
         self.cache = self._new_cache(self.capacity) if self.mode != "recompute-token" else None
         pos = torch.arange(full.shape[1], device=embeds.device)[None]
         self.stale = False

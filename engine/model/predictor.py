@@ -27,7 +27,7 @@ from .injection import gather_injected, mask_to_token_positions
 from .inputs import ModelImages
 from .network import ImageFeatures, TerraScopeModel
 from .scene_bands import banded, dates_contrast, kept, within_half
-from .step_rules import StepRules
+from .step_rules import StepRules, step_naming
 from .tokens import chat_prompt, encode, image_order
 
 _ANSWER_DONE = re.compile(r"Answer:[^\n]*\S[^\n]*\n")
@@ -399,9 +399,9 @@ class GroundedPredictor(StepRules):
         on that date that names it (as it was kept; zeros when it was emptied), else the region grounded by name
         (:meth:`_phrase_hidden`), judged by the confidence gate (zeros when unsure) and blended with the bands as a
         step of that phrase would be."""
-        for step in reversed(earlier):
-            if step.date_index == date and tf.same_region(step.label, phrase):
-                return None, torch.from_numpy(step.mask_prob)
+        step = step_naming(phrase, date, earlier)
+        if step is not None:
+            return None, torch.from_numpy(step.mask_prob)
         hidden = self._phrase_hidden(phrase, date)
         out, prob = ground_step(self.model, hidden[None], self.features, date, self.flipped)
         if self._unsure(mean_inside(prob, self.config.mask_threshold)):

@@ -93,7 +93,7 @@ class StepRules:
         ``earlier`` on ``date`` names it, so it is grounded as a step of its own first; None otherwise or when
         ``reference_steps`` (or ``next_to``) is off."""
         relation = self.next_to_for(step_text) if self.reference_steps else None
-        if relation is None or any(s.date_index == date and tf.same_region(s.label, relation[1]) for s in earlier):
+        if relation is None or step_naming(relation[1], date, earlier) is not None:
             return None
         return relation[1]
 
@@ -147,3 +147,8 @@ def _region(step_text: str) -> str:
     label = tf.parse_step_label(step_text)
     half = tf.named_half(label)
     return half[0] if half else label
+
+
+def step_naming(phrase: str, date: int, earlier: list):
+    """The latest step of ``earlier`` on ``date`` whose label names the region ``phrase`` names, else None."""
+    return next((s for s in reversed(earlier) if s.date_index == date and tf.same_region(s.label, phrase)), None)

@@ -141,8 +141,8 @@ def test_training_adds_a_nir_mix_to_the_base_and_trains_it_with_nir_withheld_fro
         for b in repeat_batch(with_nir):
             yield [dict(s, images=dataclasses.replace(s["images"])) for s in b]
 
-    res = train(_cfg(tmp_path, stage2_steps=6, nir_mix=8, nir_dropout=0.5, stage2_groups=("vision",)),
-                batches=batches)
+    res = train(_cfg(tmp_path, stage2_steps=6, nir_mix=8, nir_dropout=0.5, radiometric_jitter=0.1,
+                     stage2_groups=("vision",)), batches=batches)
     assert res.global_step == 6
     trained, _ = from_pretrained(tmp_path / "run")
     assert trained.config.nir_mix == 8 and trained.nir_mix.outer.weight.abs().max() > 0  # it learned
@@ -154,6 +154,34 @@ def test_training_adds_a_nir_mix_to_the_base_and_trains_it_with_nir_withheld_fro
     assert [s["images"].nir is None for b in withhold_nir([with_nir], 0.0, 0) for s in b] == [False, False]
     with pytest.raises(Exception, match="nir_dropout"):
         _cfg(tmp_path, nir_dropout=1.5)
+
+
+def test_radiometric_jitter_scales_optical_bands_and_shifts_sar_bands_alike_on_every_date(_cfg, tmp_path):
+    import torch
+
+    from engine.model.inputs import ModelImages
+    from engine.train.data import jitter_radiometry
+
+    def sample():
+        x = torch.linspace(0.05, 0.6, 16).reshape(1, 1, 4, 4)
+        return {"images": ModelImages(x.repeat(2, 3, 1, 1), x.repeat(2, 2, 1, 1), torch.ones(2, 4, 4, dtype=torch.bool),
+                                      [True, True], [True, True], x.repeat(2, 1, 1, 1))}
+
+    plain = sample()["images"]
+    got = [s["images"] for b in jitter_radiometry([[sample() for _ in range(50)]], 0.1, seed=3) for s in b]
+    gains = torch.stack([g.optical[:, :, 0, 0] / plain.optical[:, :, 0, 0] for g in got])  # (50, T, 3)
+    assert torch.allclose(gains[:, 0], gains[:, 1])  # both dates alike
+    assert torch.allclose(got[0].optical / plain.optical, gains[0][:, :, None, None].expand_as(plain.optical), atol=1e-5)
+    assert 0.03 < gains.log().std() < 0.2 and (gains[:, 0, 0] != gains[:, 0, 1]).all()  # per sample and band
+    shifts = torch.stack([g.sar[:, :, 0, 0] - plain.sar[:, :, 0, 0] for g in got])
+    assert torch.allclose(shifts[:, 0], shifts[:, 1]) and 0.01 < shifts.std() < 0.1
+    assert all(0 <= float(g.optical.min()) and float(g.optical.max()) <= 1 and float(g.nir.max()) <= 1 for g in got)
+    again = [s["images"] for b in jitter_radiometry([[sample() for _ in range(50)]], 0.1, seed=3) for s in b]
+    assert all(torch.equal(a.optical, b.optical) and torch.equal(a.sar, b.sar) for a, b in zip(got, again))
+    untouched = next(jitter_radiometry([[sample()]], 0.0, seed=3))[0]["images"]
+    assert torch.equal(untouched.optical, plain.optical) and torch.equal(untouched.sar, plain.sar)
+    with pytest.raises(Exception, match="radiometric_jitter"):
+        _cfg(tmp_path, radiometric_jitter=-0.1)
 
 
 def test_the_nir_mix_can_learn_at_a_multiple_of_the_learning_rate(base):

@@ -60,6 +60,9 @@ class TrainConfig:
     # share of samples whose NIR band is withheld, so a model with a NIR mix also answers from R, G, B alone
     # (optical files without a NIR band)
     nir_dropout: float = 0.0
+    # std of the log gain of the optical bands (and half of it as a shift of the SAR bands) drawn per sample
+    # (engine.train.data.jitter_radiometry): real scenes differ from the renderer's reflectances; 0: off
+    radiometric_jitter: float = 0.0
     scene_size: int = 256  # pixels of a generated scene (resampled to the model's image size)
     num_workers: int = 2  # scene-generating worker processes per training process (0: in-process)
     # -- precision and device ------------------------------------------------------------------------
@@ -102,6 +105,8 @@ class TrainConfig:
             raise InputError(f"absent_rate is a share of the questions, 0..1, not {self.absent_rate}")
         if not 0.0 <= self.nir_dropout <= 1.0:
             raise InputError(f"nir_dropout is a share of the samples, 0..1, not {self.nir_dropout}")
+        if not 0.0 <= self.radiometric_jitter <= 1.0:
+            raise InputError(f"radiometric_jitter is a log-gain std, 0..1, not {self.radiometric_jitter}")
         if self.time_schedule and not (self.max_seconds and self.max_seconds > 0):
             raise InputError("time_schedule needs max_seconds: the wall time the schedule decays over")
         if self.nir_mix < 0:

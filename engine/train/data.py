@@ -95,10 +95,41 @@ def withhold_nir(batches: Iterable[list[dict]], share: float, seed: int) -> Iter
         yield batch
 
 
+def jitter_radiometry(batches: Iterable[list[dict]], sigma: float, seed: int) -> Iterator[list[dict]]:
+    """``batches`` with each sample's band values varied as sensors, seasons and atmospheric correction vary
+    them between real scenes, so the network reads relative values rather than the renderer's exact
+    reflectances: every optical band (R, G, B and NIR) of a sample is scaled by ``exp(sigma * (a + b_k / 2))``
+    (``a`` one draw per sample, ``b_k`` one per band, both standard normal) and its SAR bands shifted by
+    ``sigma / 2`` times a standard normal draw per band (in the model's 0..1 units: 0.04 is 1.4 dB), all dates
+    alike; values stay in [0, 1]. ``sigma`` 0 leaves the batches as they are."""
+    import torch
+
+    gen = torch.Generator().manual_seed(int(seed))
+    for batch in batches:
+        for sample in batch:
+            if sigma <= 0:
+                continue
+            images = sample["images"]
+            get = images.get if isinstance(images, dict) else lambda k: getattr(images, k)
+            put = images.__setitem__ if isinstance(images, dict) else lambda k, v: setattr(images, k, v)
+            common = float(torch.randn((), generator=gen))
+            for key, bands in (("optical", 3), ("nir", 1)):
+                x = get(key)
+                if x is not None:
+                    gain = torch.exp(sigma * (common + 0.5 * torch.randn(bands, generator=gen)))
+                    put(key, (x * gain.to(x.dtype).reshape(1, bands, 1, 1)).clamp(0.0, 1.0))
+            sar = get("sar")
+            if sar is not None:
+                shift = 0.5 * sigma * torch.randn(2, generator=gen)
+                put("sar", (sar + shift.to(sar.dtype).reshape(1, 2, 1, 1)).clamp(0.0, 1.0))
+        yield batch
+
+
 def repeat_batch(samples: list[dict]) -> Iterator[list[dict]]:
     """The same batch forever (overfitting checks)."""
     while True:
         yield samples
 
 
-__all__ = ["train_loader", "validation_samples", "dataset_config", "repeat_batch", "val_seed_start", "withhold_nir"]
+__all__ = ["train_loader", "validation_samples", "dataset_config", "repeat_batch", "val_seed_start", "withhold_nir",
+           "jitter_radiometry"]

@@ -269,6 +269,10 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
             from .data import withhold_nir
 
             it = withhold_nir(it, cfg.nir_dropout, cfg.seed + 7919 * acc.process_index + state.global_step)
+        if cfg.radiometric_jitter:
+            from .data import jitter_radiometry
+
+            it = jitter_radiometry(it, cfg.radiometric_jitter, cfg.seed + 6151 * acc.process_index + state.global_step)
         runner = StepRunner(acc, model, tokenizer, wrapped, opt, sched, it, cfg.grad_accum, cfg.grad_clip,
                             cfg.loss_weights)
         t_stage = time.time()

@@ -80,6 +80,19 @@ def validation_samples(n: int, image_size: int, stage: int = 2) -> list[dict]:
     return [data[i] for i in range(n)]
 
 
+def _band(images, key: str):
+    """One band stack (``optical``, ``nir``, ``sar``) of a sample's images: a ModelImages or a dict of them."""
+    return images.get(key) if isinstance(images, dict) else getattr(images, key)
+
+
+def _set_band(images, key: str, value) -> None:
+    """Replace one band stack of a sample's images (a ModelImages or a dict of them)."""
+    if isinstance(images, dict):
+        images[key] = value
+    else:
+        setattr(images, key, value)
+
+
 def withhold_nir(batches: Iterable[list[dict]], share: float, seed: int) -> Iterator[list[dict]]:
     """``batches`` with the NIR band of each sample withheld (``nir`` set to None) with probability
     ``share``, drawn from ``seed``."""
@@ -87,11 +100,7 @@ def withhold_nir(batches: Iterable[list[dict]], share: float, seed: int) -> Iter
     for batch in batches:
         for sample in batch:
             if rng.random() < share:
-                images = sample["images"]
-                if isinstance(images, dict):
-                    images["nir"] = None
-                else:
-                    images.nir = None
+                _set_band(sample["images"], "nir", None)
         yield batch
 
 
@@ -104,24 +113,23 @@ def jitter_radiometry(batches: Iterable[list[dict]], sigma: float, seed: int) ->
     alike; values stay in [0, 1]. ``sigma`` 0 leaves the batches as they are."""
     import torch
 
+    if sigma <= 0:
+        yield from batches
+        return
     gen = torch.Generator().manual_seed(int(seed))
     for batch in batches:
         for sample in batch:
-            if sigma <= 0:
-                continue
             images = sample["images"]
-            get = images.get if isinstance(images, dict) else lambda k: getattr(images, k)
-            put = images.__setitem__ if isinstance(images, dict) else lambda k, v: setattr(images, k, v)
             common = float(torch.randn((), generator=gen))
             for key, bands in (("optical", 3), ("nir", 1)):
-                x = get(key)
+                x = _band(images, key)
                 if x is not None:
                     gain = torch.exp(sigma * (common + 0.5 * torch.randn(bands, generator=gen)))
-                    put(key, (x * gain.to(x.dtype).reshape(1, bands, 1, 1)).clamp(0.0, 1.0))
-            sar = get("sar")
+                    _set_band(images, key, (x * gain.to(x.dtype).reshape(1, bands, 1, 1)).clamp(0.0, 1.0))
+            sar = _band(images, "sar")
             if sar is not None:
                 shift = 0.5 * sigma * torch.randn(2, generator=gen)
-                put("sar", (sar + shift.to(sar.dtype).reshape(1, 2, 1, 1)).clamp(0.0, 1.0))
+                _set_band(images, "sar", (sar + shift.to(sar.dtype).reshape(1, 2, 1, 1)).clamp(0.0, 1.0))
         yield batch
 
 

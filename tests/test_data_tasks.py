@@ -148,6 +148,38 @@ def test_ranking_order():
         assert planned_phrases(r.question, r.choices) == [s.phrase for s in r.steps]
 
 
+def _two_forests(second_rows: int) -> np.ndarray:
+    """20 x 20 cropland with water cols 0-3 and two forest patches apart: rows 0-5 x cols 10-19 (60 px) and
+    rows 12 to 12 + second_rows - 1 x cols 10-19."""
+    lab = np.full((20, 20), C.CROPLAND, np.uint8)
+    lab[:, :4] = C.WATER
+    lab[:6, 10:] = C.FOREST
+    lab[12:12 + second_rows, 10:] = C.FOREST
+    return lab
+
+
+def test_clearly_largest_component():
+    from terrascope_reasoning.engine.data.context import clearly_largest_component
+
+    assert clearly_largest_component(_two_forests(6) == C.FOREST) is None  # 60 px against 60: a toss-up
+    patch = clearly_largest_component(_two_forests(4) == C.FOREST)  # 60 px against 40
+    assert patch is not None and patch.sum() == 60 and patch[:6, 10:].all()
+    assert clearly_largest_component(_grid() == C.FOREST).sum() == 64  # one patch is the largest
+    assert clearly_largest_component(np.zeros((4, 4), bool)) is None
+
+
+@pytest.mark.parametrize("second_rows, asked", [(6, False), (2, True)])
+def test_largest_patch_is_asked_only_when_it_is_clearly_the_largest(second_rows, asked):
+    ctx = _ctx(_two_forests(second_rows), {C.WATER: "water", C.FOREST: "forest", C.CROPLAND: "cropland"})
+    phrases = {s.phrase for task in ("area", "distance", "boundary", "referring")
+               for r in _all(task, ctx, n=60) for s in r.steps}
+    assert ("largest forest patch" in phrases) == asked
+    assert "largest water body" in phrases  # one water body: always clearly the largest
+    if asked:
+        recs = [r for r in _all("area", ctx, n=60) if r.steps[0].phrase == "largest forest patch"]
+        assert recs and all(r.steps[0].mask.sum() == 60 for r in recs)
+
+
 def test_rankings_and_pair_questions_plan_the_phrases_their_traces_name():
     for task in ("coverage", "area"):
         recs = _all(task, _ctx(_grid()), n=10)

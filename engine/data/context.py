@@ -107,6 +107,11 @@ def components(mask: np.ndarray) -> tuple[np.ndarray, int]:
     return lab, int(n)
 
 
+# An area ranks above another only when it is at least this many times larger: closer areas are a toss-up
+# for any eye that reads them from pixels, so a question that ranks them has no fair answer.
+CLEARLY_LARGER = 1.2
+
+
 def largest_component(mask: np.ndarray) -> np.ndarray:
     lab, n = components(mask)
     if n == 0:
@@ -114,3 +119,15 @@ def largest_component(mask: np.ndarray) -> np.ndarray:
     counts = np.bincount(lab.ravel())
     counts[0] = 0
     return lab == int(np.argmax(counts))
+
+
+def clearly_largest_component(mask: np.ndarray) -> np.ndarray | None:
+    """The largest 8-connected component of a (H, W) bool mask when it is at least :data:`CLEARLY_LARGER` times
+    the next largest, else None ("the largest patch" would name either of them); None for an empty mask."""
+    lab, n = components(mask)
+    if n == 0:
+        return None
+    counts = np.sort(np.bincount(lab.ravel())[1:])[::-1]
+    if n > 1 and counts[0] < CLEARLY_LARGER * counts[1]:
+        return None
+    return largest_component(mask)

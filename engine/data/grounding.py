@@ -12,7 +12,7 @@ from scipy import ndimage
 
 from ..geo.places import HALF_SIDES, extent_of, half_mask
 from . import classes as C
-from .context import LabelContext, components, largest_component
+from .context import LabelContext, clearly_largest_component, components
 from .tasks import _pick, _target
 from .traces import QuestionRecord, TraceStep, free_answer
 
@@ -29,11 +29,11 @@ def referring(ctx: LabelContext, rng, t: int, absent: bool = False) -> QuestionR
     r = rng.random()
     which = _pick(rng, list(HALF_SIDES))
     # the half of the area of interest, as the engine cuts it (engine.geo.places)
-    patch, in_half = largest_component(mask), mask & half_mask(which, mask.shape, extent_of(ctx.valid))
+    patch, in_half = clearly_largest_component(mask), mask & half_mask(which, mask.shape, extent_of(ctx.valid))
     phrase = name
     if absent or r < 0.6:
         pass
-    elif r < 0.8 and ctx.big_enough(patch):
+    elif r < 0.8 and patch is not None and ctx.big_enough(patch):
         mask, phrase = patch, ctx.patch_phrase(cid)
     elif r >= 0.8 and ctx.big_enough(in_half):
         mask, phrase = in_half, f"{name} in the {which} half"

@@ -13,7 +13,7 @@ from ..trace_format import LETTERS
 from . import classes as C
 from .choices import (AREA_LADDER, DISTANCE_LADDER, SHARE_LADDER, bin_choices, fmt_area, fmt_distance,
                       fmt_share, ordering_choices, with_extra_option)
-from .context import LabelContext, largest_component
+from .context import CLEARLY_LARGER, LabelContext, clearly_largest_component
 from .traces import NO_REGION_CHOICE, QuestionRecord, TraceStep
 
 COVERAGE_Q = ("What share of the area is covered by {n}?", "What percentage of this scene is {n}?",
@@ -98,8 +98,9 @@ def area(ctx: LabelContext, rng, t: int, absent: bool = False) -> QuestionRecord
         return None
     name = ctx.name(cid)
     mask = ctx.mask(cid, t)
-    if not absent and rng.random() < 0.3 and ctx.big_enough(largest_component(mask)):
-        mask = largest_component(mask)
+    patch = clearly_largest_component(mask)
+    if not absent and rng.random() < 0.3 and patch is not None and ctx.big_enough(patch):
+        mask = patch
         phrase = ctx.patch_phrase(cid)
         question = _pick(rng, AREA_PATCH_Q).format(n=name)
     else:
@@ -124,14 +125,16 @@ def _pairs(ctx: LabelContext, rng, t: int) -> list[tuple[int, int]]:
 
 def _object_pairs(ctx: LabelContext, rng, t: int, limit: int = 8):
     """Candidate (reference phrase, mask, target phrase, mask) pairs, each pair of classes as whole
-    classes and as their largest patches (whole classes often touch somewhere; patches have gaps)."""
+    classes and as their largest patches (whole classes often touch somewhere; patches have gaps) where a
+    class's largest patch is clearly its largest (:func:`clearly_largest_component`)."""
     for a, b in _pairs(ctx, rng, t)[:limit]:
         ma, mb = ctx.mask(a, t), ctx.mask(b, t)
-        la, lb = largest_component(ma), largest_component(mb)
+        la, lb = clearly_largest_component(ma), clearly_largest_component(mb)
         na, nb, pa, pb = ctx.name(a), ctx.name(b), ctx.patch_phrase(a), ctx.patch_phrase(b)
         variants = [(na, ma, nb, mb), (pa, la, nb, mb), (pa, la, pb, lb)]
         for i in rng.permutation(3):
-            if ctx.big_enough(variants[i][1]) and ctx.big_enough(variants[i][3]):
+            ra, rb = variants[i][1], variants[i][3]
+            if ra is not None and rb is not None and ctx.big_enough(ra) and ctx.big_enough(rb):
                 yield variants[i]
 
 
@@ -175,7 +178,7 @@ def ranking(ctx: LabelContext, rng, t: int, absent: bool = False) -> QuestionRec
     for _ in range(6):
         cids = [int(c) for c in rng.choice(present, k, replace=False)]
         areas = sorted(float(ctx.mask(c, t).sum()) for c in cids)
-        if all(hi >= 1.2 * lo for lo, hi in zip(areas[:-1], areas[1:])):
+        if all(hi >= CLEARLY_LARGER * lo for lo, hi in zip(areas[:-1], areas[1:])):
             break
     else:
         return None

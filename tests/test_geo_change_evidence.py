@@ -44,6 +44,27 @@ def test_contrast_needs_pixels_inside_and_outside_and_a_modality():
     assert change_contrast(before, after, changed, valid) is None
 
 
+def test_pixels_a_cloud_hides_are_left_out_of_both_sides():
+    from terrascope_reasoning.engine.geo.change_evidence import cloud_hidden
+
+    changed = np.zeros((64, 64), bool)
+    changed[10:30, 10:30] = True
+    before, after = _dates(changed)
+    optical_after = after[0].copy()
+    optical_after[:, 40:60, 40:60] = 0.95  # a cloud on the later date over ground that did not change
+    clouded = np.zeros_like(changed)
+    clouded[40:60, 40:60] = True
+    hidden = cloud_hidden(before[0], optical_after)
+    assert np.array_equal(hidden, clouded)
+    valid = np.ones_like(changed)
+    assert change_contrast([before[0]], [optical_after], clouded, valid) > 3.0  # read as a change
+    assert change_contrast([before[0]], [optical_after], clouded, valid, hidden) == 0.0  # nothing seen changed
+    assert change_contrast([before[0]], [optical_after], changed, valid, hidden) > 3.0  # the real change
+    half = clouded.copy()
+    half[40:60, 22:38] = True  # partly under the cloud, partly on unchanged ground: judged on its visible part
+    assert 0.8 < change_contrast([before[0]], [optical_after], half, valid, hidden) < 1.2
+
+
 def test_step_phrases_that_name_a_change():
     for phrase in ("destroyed buildings", "new buildings", "newly flooded land", "flooded cropland",
                    "cleared forest", "forest lost", "Burned area"):

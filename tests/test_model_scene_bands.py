@@ -79,9 +79,27 @@ def test_dates_contrast_judges_on_the_sar_when_both_dates_have_it_so_a_cloud_is_
                            torch.ones(2, dtype=torch.bool), torch.ones(2, dtype=torch.bool), None)
     corner = torch.zeros(S, S)
     corner[:8, :8] = 1.0
-    assert dates_contrast(corner, _images(optical), 1, 0.5) > 5.0  # optical alone: the cloud reads as change
+    # optical alone: the cloud hides the corner, so no change is seen there
+    assert dates_contrast(corner, _images(optical), 1, 0.5) == 0.0
     assert dates_contrast(corner, with_sar, 1, 0.5) < 1.5  # the radar sees the ground unchanged
     sar[1, :, :8, :8] -= 0.3  # the ground under the cloud did change (water came)
     assert dates_contrast(corner, with_sar, 1, 0.5) > 5.0
-    with_sar.has_sar[1] = False  # no SAR on the later date: the optical bands judge
-    assert dates_contrast(corner, with_sar, 1, 0.5) > 5.0
+    with_sar.has_sar[1] = False  # no SAR on the later date: the optical bands judge, and see only the cloud
+    assert dates_contrast(corner, with_sar, 1, 0.5) == 0.0
+
+
+def test_optical_dates_contrast_reads_the_near_infrared_band():
+    rng = np.random.default_rng(3)
+    rgb = np.concatenate([rng.random((1, 3, S, S), dtype=np.float32) * 0.1 + 0.2] * 2)
+    rgb[1] += rng.normal(0, 0.005, rgb[1].shape).astype(np.float32)
+    nir = np.concatenate([rng.random((1, 1, S, S), dtype=np.float32) * 0.1 + 0.6] * 2)
+    nir[1] += rng.normal(0, 0.005, nir[1].shape).astype(np.float32)
+    nir[1, :, :8, :8] = 0.1  # forest cleared in this corner: the near infrared falls, the visible bands barely move
+    corner = torch.zeros(S, S)
+    corner[:8, :8] = 1.0
+    flags = torch.ones(2, dtype=torch.bool)
+    valid = torch.ones(2, S, S, dtype=torch.bool)
+    with_nir = ModelImages(torch.from_numpy(rgb), None, valid, flags, ~flags, torch.from_numpy(nir))
+    without = ModelImages(torch.from_numpy(rgb), None, valid, flags, ~flags, None)
+    assert dates_contrast(corner, with_nir, 1, 0.5) > 5.0
+    assert dates_contrast(corner, without, 1, 0.5) < 1.5

@@ -11,6 +11,8 @@ Which modality judges (:func:`judged_modalities`): the SAR when both dates have 
 Clouds, their shadows, haze and the sun's angle move optical reflectance between dates where the ground did not
 change, and a class missed under a cloud on the later date reads as lost there with a high optical contrast;
 radar backscatter sees through them and changes where the surface does (water, clearing, new or fallen walls).
+When the optical bands judge, they do so with the near-infrared band where there is one (water, vegetation
+and bare ground differ most there), and without the pixels a cloud hides on either date (:func:`cloud_hidden`).
 """
 from __future__ import annotations
 
@@ -29,17 +31,37 @@ def judged_modalities(optical: Modality | None, sar: Modality | None) -> list[Mo
     return [sar] if sar is not None else [optical] if optical is not None else []
 
 
+# Normalised reflectance (reflectance / 0.3) every visible band of a cloud's top exceeds; land rarely reaches it
+# in the blue band.
+CLOUD_BRIGHTNESS = 0.8
+
+
+def cloud_hidden(before_rgb: np.ndarray, after_rgb: np.ndarray) -> np.ndarray:
+    """(H, W) bool: pixels a cloud hides on either date, bright in every visible band. ``before_rgb`` /
+    ``after_rgb``: (3, H, W) float, R G B as reflectance / 0.3."""
+    return (np.asarray(before_rgb).min(0) > CLOUD_BRIGHTNESS) | (np.asarray(after_rgb).min(0) > CLOUD_BRIGHTNESS)
+
+
 def change_contrast(before: list[np.ndarray], after: list[np.ndarray], mask: np.ndarray,
-                    valid: np.ndarray) -> float | None:
+                    valid: np.ndarray, hidden: np.ndarray | None = None) -> float | None:
     """``before`` / ``after``: the same modalities of the two dates, each (C, H, W) float in [0, 1]
     (optical reflectance / 0.3, SAR dB scaled); ``mask``: (H, W) bool, the step's region; ``valid``: (H, W)
-    bool, pixels with data on both dates. -> mean over modalities of (mean |after - before| inside the mask)
-    / (median outside), the difference smoothed over 3 x 3 pixels against speckle; None when there is no
-    modality, nothing inside or nothing outside to compare."""
+    bool, pixels with data on both dates; ``hidden``: (H, W) bool or None, pixels whose ground the dates do
+    not show (:func:`cloud_hidden`), left out of both sides. -> mean over modalities of (mean |after - before|
+    inside the mask) / (median outside), the difference smoothed over 3 x 3 pixels against speckle; 0 when
+    every pixel of the mask is hidden (no change is seen); None when there is no modality, nothing inside or
+    nothing outside to compare."""
     mask, valid = np.asarray(mask, bool), np.asarray(valid, bool)
     inside, outside = mask & valid, ~mask & valid
     if not inside.any() or not outside.any():
         return None
+    if hidden is not None:
+        seen = ~np.asarray(hidden, bool)
+        inside, outside = inside & seen, outside & seen
+        if not outside.any():
+            return None
+        if not inside.any():
+            return 0.0 if before else None
     ratios = []
     for b, a in zip(before, after):
         diff = box_mean(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)).mean(0), 1)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..geo.change_evidence import change_contrast, judged_modalities
+from ..geo.change_evidence import change_contrast, cloud_hidden, judged_modalities
 from ..geo.guided import GuidedConfig, date_guide
 from ..geo.places import extent_of, half_mask
 from ..geo.signatures import SignatureConfig, with_bands
@@ -51,12 +51,19 @@ def banded(prob: torch.Tensor, images: ModelImages, date: int, guided: GuidedCon
 def dates_contrast(prob: torch.Tensor, images: ModelImages, date: int, threshold: float) -> float | None:
     """The contrast of the first date and ``date`` inside the mask ``prob > threshold``
     (:func:`engine.geo.change_evidence.change_contrast`): of the SAR when both dates have it, else of the optical
-    bands (:func:`engine.geo.change_evidence.judged_modalities`); None when it cannot be judged (no modality on
-    both dates, nothing inside or outside the mask)."""
+    bands with the near-infrared one where there is one, clouds left out
+    (:func:`engine.geo.change_evidence.judged_modalities`, :func:`engine.geo.change_evidence.cloud_hidden`);
+    None when it cannot be judged (no modality on both dates, nothing inside or outside the mask)."""
     optical, sar = (x if x is not None and bool(has[0]) and bool(has[date]) else None
                     for x, has in ((images.optical, images.has_optical), (images.sar, images.has_sar)))
+    hidden = None
+    if sar is None and optical is not None:
+        rgb = optical.float().cpu().numpy()
+        hidden = cloud_hidden(rgb[0], rgb[date])
+        if images.nir is not None:
+            optical = torch.cat([optical, images.nir.to(optical.dtype)], 1)
     stacks = judged_modalities(optical=optical, sar=sar)  # (T, C, S, S) each; only these leave the device
     valid = (images.valid[0] & images.valid[date]).cpu().numpy()
     return change_contrast([x[0].float().cpu().numpy() for x in stacks],
                            [x[date].float().cpu().numpy() for x in stacks],
-                           prob.float().cpu().numpy() > threshold, valid)
+                           prob.float().cpu().numpy() > threshold, valid, hidden)

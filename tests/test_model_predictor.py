@@ -654,6 +654,13 @@ def test_a_next_to_step_without_its_reference_grounds_the_reference_as_a_step_fi
                                                                     cache=cache)[0].steps]
 
 
+def _assert_same_probabilities(got: np.ndarray, expected: np.ndarray) -> None:
+    """The same marked pixels, with the same probabilities up to float rounding (a region grounded again in a
+    forward pass of its own can differ from the trace's in the last bits)."""
+    assert np.array_equal(got > 0, expected > 0)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
+
+
 def test_a_change_of_classes_is_the_difference_of_the_classes_grounded_on_the_two_dates(tiny):
     """"destroyed buildings" on the later date: the first date's "buildings" step minus the buildings grounded by
     name on the later date, specks under four pixels dropped (engine.geo.class_change), the first date's
@@ -674,7 +681,7 @@ def test_a_change_of_classes_is_the_difference_of_the_classes_grounded_on_the_tw
     before = diff[0].mask_prob
     lost = class_change(before > 0.5, later > 0.5, "lost")
     assert lost.any() and lost.sum() < (before > 0.5).sum()
-    assert np.array_equal(diff[1].mask_prob, np.where(lost, before, 0).astype(np.float32))
+    _assert_same_probabilities(diff[1].mask_prob, np.where(lost, before, 0))
     assert not np.array_equal(diff[1].mask_prob, own[1].mask_prob)
     assert measured[3] == int(lost.sum())
     assert p.change_for(diff[1].text, 1) == ("buildings", "buildings", "lost") and p.change_for(diff[1].text, 0) is None
@@ -689,4 +696,4 @@ def test_a_change_of_classes_is_the_difference_of_the_classes_grounded_on_the_tw
     _, new = scripted_answer(model, tok, text.replace("destroyed", "new"), imgs, "How much new building area?",
                              change_from_classes=True, plan_phrases=False)
     gained = class_change(before > 0.5, later > 0.5, "gained")
-    assert np.array_equal(new.steps[1].mask_prob, np.where(gained, later, 0).astype(np.float32))
+    _assert_same_probabilities(new.steps[1].mask_prob, np.where(gained, later, 0))

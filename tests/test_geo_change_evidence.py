@@ -54,6 +54,7 @@ def test_pixels_a_cloud_hides_are_left_out_of_both_sides():
     optical_after[:, 40:60, 40:60] = 0.95  # a cloud on the later date over ground that did not change
     clouded = np.zeros_like(changed)
     clouded[40:60, 40:60] = True
+    optical_after[:, 2:5, 50:53] = 0.95  # a bright new roof: too small for a cloud
     hidden = cloud_hidden(before[0], optical_after)
     assert np.array_equal(hidden, clouded)
     valid = np.ones_like(changed)

@@ -35,8 +35,8 @@ def judged_modalities(optical: Modality | None, sar: Modality | None) -> list[Mo
 # Normalised reflectance (reflectance / 0.3) every visible band of a cloud's top exceeds; land rarely reaches it
 # in the blue band.
 CLOUD_BRIGHTNESS = 0.8
-# Pixels of the smallest bright blob taken for a cloud (on the model's grid, about 1.5 ha on a 10 m Sentinel-2 area of
-# 2 km): bright roofs and new construction are smaller, and they are the change a step may be looking for.
+# Pixels of the smallest bright blob taken for a cloud (on the model's 224-pixel grid: about 1.7 ha over a 5 km area):
+# bright roofs and new construction are smaller, and they are the change a step may be looking for.
 CLOUD_MIN_PIXELS = 32
 _EIGHT = np.ones((3, 3), bool)
 

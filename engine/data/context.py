@@ -112,22 +112,14 @@ def components(mask: np.ndarray) -> tuple[np.ndarray, int]:
 CLEARLY_LARGER = 1.2
 
 
-def largest_component(mask: np.ndarray) -> np.ndarray:
-    lab, n = components(mask)
-    if n == 0:
-        return mask.copy()
-    counts = np.bincount(lab.ravel())
-    counts[0] = 0
-    return lab == int(np.argmax(counts))
-
-
 def clearly_largest_component(mask: np.ndarray) -> np.ndarray | None:
     """The largest 8-connected component of a (H, W) bool mask when it is at least :data:`CLEARLY_LARGER` times
     the next largest, else None ("the largest patch" would name either of them); None for an empty mask."""
     lab, n = components(mask)
     if n == 0:
         return None
-    counts = np.sort(np.bincount(lab.ravel())[1:])[::-1]
-    if n > 1 and counts[0] < CLEARLY_LARGER * counts[1]:
+    sizes = np.bincount(lab.ravel())[1:]
+    first = int(np.argmax(sizes))
+    if n > 1 and sizes[first] < CLEARLY_LARGER * np.partition(sizes, -2)[-2]:
         return None
-    return largest_component(mask)
+    return lab == first + 1

@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import TypeVar
 
 import numpy as np
-from scipy import ndimage
 
 from .guided import box_mean
+from .patches import without_small_patches
 
 Modality = TypeVar("Modality")  # a modality's images in any form: a (before, after) pair, a date stack, ...
 
@@ -38,19 +38,13 @@ CLOUD_BRIGHTNESS = 0.8
 # Pixels of the smallest bright blob taken for a cloud (on the model's 224-pixel grid: about 1.7 ha over a 5 km area):
 # bright roofs and new construction are smaller, and they are the change a step may be looking for.
 CLOUD_MIN_PIXELS = 32
-_EIGHT = np.ones((3, 3), bool)
 
 
 def cloud_hidden(before_rgb: np.ndarray, after_rgb: np.ndarray, min_pixels: int = CLOUD_MIN_PIXELS) -> np.ndarray:
     """(H, W) bool: pixels a cloud hides on either date, bright in every visible band, in 8-connected blobs of at
     least ``min_pixels``. ``before_rgb`` / ``after_rgb``: (3, H, W) float, R G B as reflectance / 0.3."""
     bright = (np.asarray(before_rgb).min(0) > CLOUD_BRIGHTNESS) | (np.asarray(after_rgb).min(0) > CLOUD_BRIGHTNESS)
-    if not bright.any():
-        return bright
-    labels, _ = ndimage.label(bright, structure=_EIGHT)
-    big = np.bincount(labels.ravel()) >= min_pixels
-    big[0] = False
-    return big[labels]
+    return without_small_patches(bright, min_pixels)
 
 
 def change_contrast(before: list[np.ndarray], after: list[np.ndarray], mask: np.ndarray,

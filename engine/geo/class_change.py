@@ -10,12 +10,11 @@ speckled along every boundary: patches smaller than :data:`MIN_CHANGE_PX` are dr
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from ..trace_format import FLOODED, GAINED, LOST
+from .patches import without_small_patches
 
 MIN_CHANGE_PX = 4  # model-grid pixels: smaller patches of a difference are the two masks' disagreeing edges
-_EIGHT = np.ones((3, 3), bool)
 
 
 def class_change(before: np.ndarray, after: np.ndarray, how: str, min_px: int = MIN_CHANGE_PX) -> np.ndarray:
@@ -32,9 +31,4 @@ def class_change(before: np.ndarray, after: np.ndarray, how: str, min_px: int = 
         changed = before & after
     else:
         raise ValueError(f"unknown change {how!r}: one of {LOST}, {GAINED}, {FLOODED}")
-    if min_px <= 1 or not changed.any():
-        return changed
-    labels, n = ndimage.label(changed, structure=_EIGHT)
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)
-    sizes[0] = 0
-    return np.isin(labels, np.flatnonzero(sizes >= min_px))
+    return without_small_patches(changed, min_px)

@@ -6,7 +6,8 @@ the largest is geometry the engine knows. Fragments with a gap of at most ``2 * 
 one patch, since a decoder's mask of one true patch is often broken by a narrow gap. The cut runs on the
 model's grid inside the trace (measurements and injected tokens follow it); on native tiles the mask is kept
 within the model's patch, grown by a margin (:func:`grown`). Patches next to a region ("cropland next to
-the water"): the patches of a class that come within a few pixels of the region (:func:`patches_near`).
+the water"): the patches of a class that come within a few pixels of the region (:func:`patches_near`). A minimum
+mapping unit drops the patches under a size (:func:`without_small_patches`).
 """
 from __future__ import annotations
 
@@ -35,6 +36,18 @@ def largest_patch(mask: np.ndarray, merge_px: int = MERGE_PX) -> np.ndarray:
     labels, n = ndimage.label(grown(mask, merge_px), structure=_EIGHT)
     sizes = ndimage.sum(mask, labels, np.arange(1, n + 1))
     return labels == 1 + int(np.argmax(sizes))
+
+
+def without_small_patches(mask: np.ndarray, min_px: int) -> np.ndarray:
+    """(H, W) bool: ``mask`` (H, W) bool without its 8-connected patches of fewer than ``min_px`` pixels (a minimum
+    mapping unit); as it is for min_px <= 1."""
+    mask = np.asarray(mask, bool)
+    if min_px <= 1 or not mask.any():
+        return mask
+    labels, _ = ndimage.label(mask, structure=_EIGHT)
+    big = np.bincount(labels.ravel()) >= min_px
+    big[0] = False
+    return big[labels]
 
 
 def patches_near(mask: np.ndarray, reference: np.ndarray, px: int = NEXT_TO_PX) -> np.ndarray:

@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# Train a model on a GPU machine held for a fixed time, in one call, and leave a float16 model folder
-# (shards under 16 MiB) and the training log under $OUT.
+# Train models on a GPU machine held for a fixed time, in one call, and leave float16 model folders (shards under
+# 16 MiB) and the training logs under $OUT.
 #
-#   bash scripts/device_train.sh RECIPE SECONDS
+#   bash scripts/device_train.sh RECIPE SECONDS [RECIPE ...]
 #
 # RECIPE: a TrainConfig JSON (resources/models/terrascope-tiny/recipe-gpu.json continues the embedded default);
-# SECONDS: the wall time of the training itself, over which the learning rate decays (--time-schedule), so the
-# run ends at the floor of its schedule however many steps the machine manages. The machine needs torch,
-# transformers, peft, accelerate, scipy and numpy; affine, shapely and pyproj, when missing, are installed from
-# the wheels in .whl/ (`make device-wheels` fetches them). Scenes are generated there by the project's own code
-# in $(nproc) - 2 worker processes. TERRASCOPE_DEVICE (default cuda) names the training device.
+# SECONDS: the wall time of the training itself, over which the learning rate decays (--time-schedule), so each
+# run ends at the floor of its schedule however many steps the machine manages. Further recipes train at the same
+# time on the same GPU (a tiny model leaves most of it idle), sharing the scene-generating workers. The machine
+# needs torch, transformers, peft, accelerate, scipy and numpy; affine, shapely and pyproj, when missing, are
+# installed from the wheels in .whl/ (`make device-wheels` fetches them). Scenes are generated there by the
+# project's own code in $(nproc) - 2 worker processes. TERRASCOPE_DEVICE (default cuda) names the training device.
+#
+# One recipe leaves $OUT/train.log, $OUT/trainer_state.json and $OUT/model/. Several leave the same three under
+# $OUT/<recipe name>/, packed as $OUT/runs.tar.part-aa, -ab, ... of 15 MiB each, since a GPU machine returns only a
+# few files (`cat runs.tar.part-* | tar -x` unpacks them).
 set -euo pipefail
-recipe=${1:?usage: device_train.sh RECIPE SECONDS}
-seconds=${2:?usage: device_train.sh RECIPE SECONDS}
+usage="usage: device_train.sh RECIPE SECONDS [RECIPE ...]"
+recipes=("${1:?$usage}")
+seconds=${2:?$usage}
+shift 2
+recipes+=("$@")
 out=${OUT:?set OUT to the folder that receives the model and the log}
 run=${TERRASCOPE_RUN_DIR:-/tmp/terrascope-run}
 python=${PYTHON:-python3}
@@ -22,11 +30,40 @@ if ! "$python" -c "import affine, shapely, pyproj" 2>/dev/null; then
     "$python" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
     export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
 fi
-workers=$(( $(nproc) > 3 ? $(nproc) - 2 : 1 ))
+n=${#recipes[@]}
+workers=$(( $(nproc) > 3 ? ($(nproc) - 2) / n : 1 ))
+workers=$(( workers > 0 ? workers : 1 ))
 mkdir -p "$out"
 start=$(date +%s)
-PYTHONUNBUFFERED=1 "$python" -m engine.cli train --config "$recipe" --out "$run" --device "${TERRASCOPE_DEVICE:-cuda}" \
-    --workers "$workers" --max-seconds "$seconds" --time-schedule --no-progress 2>&1 | tee "$out/train.log"
-"$python" scripts/install_default.py "$run" --target "$out/model" | tee -a "$out/train.log"
-cp "$run/checkpoint-last/trainer_state.json" "$out/trainer_state.json" 2>/dev/null || true
-echo "trained for $(( $(date +%s) - start )) s; model in $out/model" | tee -a "$out/train.log"
+
+train_one() {  # RECIPE RUN_DIR OUT_DIR
+    local recipe=$1 dir=$2 dest=$3
+    mkdir -p "$dest"
+    PYTHONUNBUFFERED=1 "$python" -m engine.cli train --config "$recipe" --out "$dir" --device "${TERRASCOPE_DEVICE:-cuda}" \
+        --workers "$workers" --max-seconds "$seconds" --time-schedule --no-progress >"$dest/train.log" 2>&1 || {
+        echo "training $recipe failed:" >&2; tail -20 "$dest/train.log" >&2; return 1; }
+    "$python" scripts/install_default.py "$dir" --target "$dest/model" >>"$dest/train.log" 2>&1
+    cp "$dir/checkpoint-last/trainer_state.json" "$dest/trainer_state.json" 2>/dev/null || true
+    echo "trained for $(( $(date +%s) - start )) s; model in $dest/model" >>"$dest/train.log"
+}
+
+if (( n == 1 )); then
+    train_one "${recipes[0]}" "$run" "$out"
+    cat "$out/train.log"
+    exit
+fi
+pids=() names=()
+for recipe in "${recipes[@]}"; do
+    name=$(basename "$recipe" .json)
+    names+=("$name")
+    train_one "$recipe" "$run/$name" "$out/$name" &
+    pids+=($!)
+done
+failed=0
+for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || failed=1
+    echo "== ${names[$i]}"; tail -5 "$out/${names[$i]}/train.log"
+done
+tar -cf - -C "$out" "${names[@]}" | split -b 15m - "$out/runs.tar.part-"
+rm -rf "${names[@]/#/$out/}"
+exit $failed

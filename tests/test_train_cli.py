@@ -9,10 +9,16 @@ from engine.cli import main
 def test_train_command_writes_a_loadable_model(tmp_path, capsys):
     out = tmp_path / "model"
     rc = main(["train", "--model", "tiny-test", "--out", str(out), "--stage", "2", "--stage2-steps", "2",
-               "--batch-size", "1", "--workers", "0", "--eval-every", "0", "--device", "cpu", "--no-progress"])
+               "--batch-size", "1", "--workers", "0", "--eval-every", "0", "--device", "cpu", "--no-progress",
+               "--log-every", "1"])
     assert rc == 0
-    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    printed = capsys.readouterr()
+    summary = json.loads(printed.out.strip().splitlines()[-1])
     assert summary["steps"] == 2 and summary["finished"] and summary["loss"] > 0
+    assert summary["samples_per_s"] > 0 and 0 <= summary["data_wait_share"] <= 1
+    # without a progress bar, a line per logging step says the pace and what sets it
+    assert [line.split()[1] for line in printed.err.splitlines() if line.startswith("step ")] == ["1/2", "2/2"]
+    assert "samples/s data wait" in printed.err
     from engine.model.checkpoint import from_pretrained
 
     model, _ = from_pretrained(out)

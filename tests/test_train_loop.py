@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 
 import pytest
 import torch
@@ -239,3 +240,17 @@ def test_a_run_on_a_time_schedule_ends_on_time_with_the_learning_rate_at_its_flo
 def test_a_time_schedule_needs_a_time_budget():
     with pytest.raises(InputError, match="max_seconds"):
         TrainConfig(time_schedule=True)
+
+
+def test_a_run_reports_its_samples_per_second_and_how_long_it_waited_for_data(tmp_path, batch, _cfg):
+    def slow_scenes(stage, size):
+        while True:
+            time.sleep(1.0)  # a scene source slower than the model
+            yield batch
+
+    fed = train(_cfg(tmp_path / "fed", stage2_steps=3), batches=lambda stage, size: repeat_batch(batch))
+    starved = train(_cfg(tmp_path / "starved", stage2_steps=2), batches=slow_scenes)
+    assert fed.throughput["samples_per_s"] > starved.throughput["samples_per_s"] > 0
+    assert fed.throughput["data_wait_share"] < 0.2
+    assert starved.throughput["data_wait_share"] > 0.4
+    assert starved.throughput["samples_per_s"] < len(batch) / 1.0  # a batch per second's wait, at most

@@ -38,6 +38,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --max-seconds: the learning rate decays over that wall time, so a run cut by "
                              "it still ends at the floor of its schedule")
     parser.add_argument("--checkpoint-every", type=int)
+    parser.add_argument("--log-every", type=int, help="steps between loss log entries (and, without a progress bar, log lines)")
     parser.add_argument("--eval-every", type=int)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
@@ -53,13 +54,20 @@ def train_config_from_args(args: argparse.Namespace):
 
 
 class _Bar:
-    """A tqdm progress bar on stderr driven by (step, total, metrics) callbacks."""
+    """A tqdm progress bar on stderr driven by (step, total, metrics) callbacks; when disabled (logs, remote
+    machines), one line on stderr every ``log_every`` steps instead."""
 
-    def __init__(self, desc: str, enabled: bool = True):
-        self.bar, self.desc, self.enabled = None, desc, enabled
+    def __init__(self, desc: str, enabled: bool = True, log_every: int = 0):
+        self.bar, self.desc, self.enabled, self.log_every = None, desc, enabled, log_every
 
     def __call__(self, step: int, total: int, metrics: dict) -> None:
         if not self.enabled:
+            if self.log_every > 0 and step % self.log_every == 0:
+                print(f"step {step}/{total} loss {metrics.get('loss', float('nan')):.4f} "
+                      f"lr {metrics.get('lr', float('nan')):.3g} "
+                      f"{metrics.get('samples_per_s', float('nan')):.1f} samples/s "
+                      f"data wait {100 * metrics.get('data_wait_share', float('nan')):.0f} %",
+                      file=sys.stderr, flush=True)
             return
         from tqdm import tqdm
 
@@ -81,14 +89,15 @@ def cli_train(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     cfg = train_config_from_args(args)
-    bar = _Bar("train", not (getattr(args, "no_progress", False) or getattr(args, "quiet", False)))
+    bar = _Bar("train", not (getattr(args, "no_progress", False) or getattr(args, "quiet", False)),
+               log_every=cfg.log_every)
     try:
         res = train(cfg, progress=bar)
     finally:
         bar.close()
     print(json.dumps({"out": res.out_dir, "steps": res.global_step, "total_steps": res.total_steps,
                       "finished": res.finished, "loss": res.loss, "seconds": round(res.seconds, 1),
-                      "validation": res.metrics}))
+                      "validation": res.metrics, **{k: round(v, 3) for k, v in res.throughput.items()}}))
     return 0
 
 

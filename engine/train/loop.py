@@ -46,6 +46,9 @@ class TrainResult:
     metrics: dict = field(default_factory=dict)
     finished: bool = True  # False when the time budget stopped it (run again to continue)
     checkpoint: str | None = None
+    # over this run's steps: samples_per_s (all processes) and data_wait_share (share of the step time spent
+    # waiting for the next batch: near 1 means the scene workers, not the model, set the pace)
+    throughput: dict = field(default_factory=dict)
     model: object = field(default=None, repr=False)  # the trained model, in memory
     tokenizer: object = field(default=None, repr=False)
 
@@ -142,8 +145,12 @@ class StepRunner:
         self.wrapped.train()
         sums: dict[str, float] = {}
         n_samples = 0
+        t_step = time.perf_counter()
+        data_s = 0.0
         for micro in range(self.grad_accum):
+            t_data = time.perf_counter()
             samples = next(self.batches)
+            data_s += time.perf_counter() - t_data
             n_samples += len(samples)
             batch = model_api.collate(self.model, self.tokenizer, samples, self.acc.device)
             if self.loss_weights is not None:
@@ -163,6 +170,8 @@ class StepRunner:
         self.optimizer.zero_grad(set_to_none=True)
         sums["lr"] = float(self.scheduler.get_last_lr()[0])
         sums["samples"] = n_samples * self.acc.num_processes
+        # where a step's wall time goes: waiting for scenes (data_s) or the model (the rest of step_s)
+        sums["data_s"], sums["step_s"] = data_s, time.perf_counter() - t_step
         return sums
 
 
@@ -235,6 +244,7 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
     window: list[float] = []
     last_loss = None
     stop_reason = None
+    pace = {"samples": 0, "step_s": 0.0, "data_s": 0.0}
     for stage in cfg.stages:
         n = cfg.stage_steps(stage)
         if resume is not None and stage < resume.stage:
@@ -287,12 +297,15 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
                     stop_reason = "time"
                 break
             m = runner.step()
+            for k in pace:
+                pace[k] += m[k]
             state.step, state.global_step = step + 1, state.global_step + 1
             window.append(m["loss"])
             g = state.global_step
             last = step + 1 == n
             rate = (step + 1 - start) / max(time.time() - t_stage, 1e-9)
-            metrics = {**m, "stage": stage, "steps_per_s": rate, "eta_s": (total - g) / max(rate, 1e-9)}
+            metrics = {**m, "stage": stage, "steps_per_s": rate, "eta_s": (total - g) / max(rate, 1e-9),
+                       **_pace(pace)}
             last_loss = m["loss"]
             if g % max(1, cfg.log_every) == 0 or last:
                 # the history (and the metrics of a logging step) hold the mean loss since the last one
@@ -332,7 +345,15 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
     return TrainResult(out_dir=str(out), global_step=state.global_step, total_steps=total, stage=state.stage,
                        seconds=state.seconds, loss=loss, history=list(state.history),
                        metrics=final_metrics or {k[4:]: v for k, v in metrics.items() if k.startswith("val_")},
-                       finished=stop_reason is None, checkpoint=str(ck), model=model, tokenizer=tokenizer)
+                       finished=stop_reason is None, checkpoint=str(ck), model=model, tokenizer=tokenizer,
+                       throughput=_pace(pace))
+
+
+def _pace(pace: dict) -> dict:
+    """{"samples_per_s", "data_wait_share"} of the steps summed in ``pace`` ({} before the first step)."""
+    if pace["step_s"] <= 0:
+        return {}
+    return {"samples_per_s": pace["samples"] / pace["step_s"], "data_wait_share": pace["data_s"] / pace["step_s"]}
 
 
 def _save(acc, ck: Path, model, opt, sched, state: TrainerState, t0: float, cfg: TrainConfig) -> None:

@@ -1,4 +1,6 @@
 """Teacher-forced training on tiny-test: batching, segments at [SEG], losses that go down."""
+import dataclasses
+
 import pytest
 import torch
 
@@ -134,3 +136,114 @@ def test_iou_estimate_learns_when_weighted(tiny):
         opt.step()
         losses.append(float(out["iou"].detach()))
     assert losses[-1] < 0.5 * losses[0]
+
+
+@pytest.fixture(scope="module")
+def mixed_samples():
+    """Generated questions covering what a batch mixes (one to three dates, optical + SAR, optical only, SAR only,
+    with and without NIR, several [SEG] steps) and a trace without any."""
+    from engine.data.dataset import DatasetConfig, SyntheticQuestions
+
+    data = SyntheticQuestions(DatasetConfig(image_size=S, stage=2, absent_rate=0.3, seed_start=424_000,
+                                            dates=(1, 2, 3), questions_per_scene=1), length=40)
+    picked, seen = [], set()
+    for i in range(len(data)):
+        x = data[i]
+        im = x["images"]
+        kind = (im.n_dates, bool(im.has_optical.any()), bool(im.has_sar.any()), len(x["masks"]))
+        if kind not in seen:
+            seen.add(kind)
+            picked.append(x)
+    picked[0]["images"].nir = None  # NIR withheld, as training's nir_dropout does
+    assert {k for k, *_ in seen} >= {1, 2, 3} and any(not o for _, o, _, _ in seen)
+    assert any(not s for _, _, s, _ in seen) and any(n >= 2 for *_, n in seen)
+    return picked[:11] + [sample(1, 2, 0)]
+
+
+def test_a_batch_gives_each_sample_the_losses_it_gets_alone(tiny, mixed_samples):
+    from engine.model.checkpoint import with_nir_mix
+
+    model, tok = tiny
+    model = with_nir_mix(model, 4)
+    torch.manual_seed(5)
+    torch.nn.init.normal_(model.nir_mix.outer.weight, std=0.3)  # a mix that changes the optical input
+    model.eval()  # no dropout: the same sample must give the same numbers
+    with torch.no_grad():
+        batch = collate(mixed_samples, tok, model.config)
+        together = model.forward_train(batch)
+        unplanned = model.forward_train(dataclasses.replace(batch, plan=None))  # a batch made elsewhere
+        assert float(unplanned["loss"]) == pytest.approx(float(together["loss"]), rel=1e-5)
+        sums = {k: 0.0 for k in together}
+        tokens = masks = 0
+        for x in mixed_samples:
+            batch = collate([x], tok, model.config)
+            alone = model.forward_train(batch)
+            labels = torch.cat(batch.labels, 1)[0][torch.cat(batch.attn, 1)[0]]
+            n_tok, n_mask = int((labels[1:] != -100).sum()), int(batch.mask_valid.sum())
+            sums["lm_loss"] += n_tok * float(alone["lm_loss"])
+            for k in ("bce", "dice", "iou"):
+                sums[k] += n_mask * float(alone[k])
+            tokens, masks = tokens + n_tok, masks + n_mask
+    assert masks >= len(mixed_samples)
+    assert float(together["lm_loss"]) == pytest.approx(sums["lm_loss"] / tokens, rel=1e-4)
+    for k in ("bce", "dice", "iou"):
+        assert float(together[k]) == pytest.approx(sums[k] / masks, rel=1e-4, abs=1e-6), k
+
+
+def _one_sample_losses_step_by_step(model, batch) -> dict:
+    """The losses of a one-sample batch the way grounded decoding runs it: the inference encoder, one segment
+    after another on one cache, each [SEG] state grounded on its date, the mask's tokens injected after it."""
+    import torch.nn.functional as F
+    from transformers import DynamicCache
+
+    from engine.model.tokens import image_order
+
+    im = batch.images[0]
+    feats = model.encode_images(im)
+    cache, hiddens, labels, grounded, prev, past = DynamicCache(), [], [], [], None, 0
+    for j in range(len(batch.ids)):
+        n = int(batch.attn[j][0].sum())
+        kind, emb = batch.kind[j][0, :n], model.embed_ids(batch.ids[j][:, :n]).clone()
+        if j == 0:
+            order = image_order(im.has_optical.tolist(), im.has_sar.tolist())
+            emb[0, kind == KIND_IMAGE] = torch.cat([feats.tokens[t, m] for t, m in order])
+        elif prev is not None:
+            date, relevance = prev
+            pos = batch.inject_pos[j][0, :n][kind == KIND_INJECT]
+            emb[0, kind == KIND_INJECT] = feats.tokens[date][relevance[pos].argmax(-1), pos]
+        hidden = model.lm(emb, cache, attention_mask=torch.ones(1, past + n, dtype=torch.long),
+                          position_ids=torch.arange(past, past + n)[None])
+        past += n
+        hiddens.append(hidden[0])
+        labels.append(batch.labels[j][0, :n])
+        prev = None
+        if j < batch.mask_valid.shape[1] and bool(batch.mask_valid[0, j]):
+            date = int(batch.mask_dates[0, j])
+            out = model.ground(hidden[:, -1], feats.tokens[date][None], [level[date][None] for level in feats.sam],
+                               feats.available[date][None])
+            grounded.append((out, batch.masks[0, j][None]))
+            prev = (date, out["relevance"][0])
+    h, y = torch.cat(hiddens), torch.cat(labels)
+    learned = y[1:] != -100
+    result = {"lm_loss": F.cross_entropy(model.logits(h[:-1][learned]), y[1:][learned])}
+    if grounded:
+        logits, gt = torch.cat([o["mask_logits"] for o, _ in grounded]), torch.cat([g for _, g in grounded])
+        result["bce"] = F.binary_cross_entropy_with_logits(logits, gt)
+        result["dice"] = dice_loss(logits, gt)
+    return result
+
+
+def test_the_batched_losses_are_those_of_decoding_each_sample_step_by_step(tiny, mixed_samples):
+    from engine.model.checkpoint import with_nir_mix
+
+    model, tok = tiny
+    model = with_nir_mix(model, 4)
+    torch.manual_seed(6)
+    torch.nn.init.normal_(model.nir_mix.outer.weight, std=0.3)
+    model.eval()
+    with torch.no_grad():
+        for x in mixed_samples:
+            batch = collate([x], tok, model.config)
+            batched, expected = model.forward_train(batch), _one_sample_losses_step_by_step(model, batch)
+            for k, v in expected.items():
+                assert float(batched[k]) == pytest.approx(float(v), rel=1e-4, abs=1e-6), k

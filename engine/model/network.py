@@ -118,9 +118,10 @@ class NirMix(nn.Module):
         nn.init.zeros_(self.outer.bias)
 
     def forward(self, rgb: torch.Tensor, nir: torch.Tensor) -> torch.Tensor:
-        """``rgb`` (3, S, S), ``nir`` (1, S, S), in [0, 1] -> (3, S, S)."""
-        x = torch.cat([rgb, nir], 0)[None]
-        return rgb + self.outer(F.gelu(self.inner(x)))[0]
+        """``rgb`` (M, 3, S, S), ``nir`` (M, 1, S, S), in [0, 1] -> (M, 3, S, S); one image without the M too."""
+        if rgb.dim() == 3:
+            return self(rgb[None], nir[None])[0]
+        return rgb + self.outer(F.gelu(self.inner(torch.cat([rgb, nir], 1))))
 
 
 class TerraScopeModel(nn.Module):

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from .batch_plan import KIND_IMAGE, KIND_INJECT, KIND_TEXT, BatchPlan, batch_plan
 from .config import TerraScopeConfig
-from .injection import gather_injected, mask_to_token_positions
+from .injection import mask_to_token_positions
 from .inputs import ModelImages
-from .network import ImageFeatures, TerraScopeModel
-from .tokens import chat_prompt, encode, image_order, split_trace
+from .network import TerraScopeModel
+from .tokens import chat_prompt, encode, split_trace
 
-KIND_TEXT, KIND_IMAGE, KIND_INJECT = 0, 1, 2
+__all__ = ["KIND_IMAGE", "KIND_INJECT", "KIND_TEXT", "LossWeights", "TrainBatch", "collate", "dice_loss",
+           "forward_train", "mask_iou"]
 
 
 @dataclass
@@ -38,7 +40,7 @@ class TrainBatch:
     injection slots), ``labels`` (the id to learn at that position, -100 where nothing is learned), ``attn``
     (bool, real positions), ``kind`` (0 text, 1 image slot, 2 injection slot), ``inject_pos`` (visual-token
     grid index at injection slots). ``masks``: (B, N, S, S) float ground truth per [SEG]; ``mask_dates``:
-    (B, N) long; ``mask_valid``: (B, N) bool."""
+    (B, N) long; ``mask_valid``: (B, N) bool; ``plan``: where each sample's pieces sit (made by :func:`collate`)."""
 
     images: list[ModelImages]
     ids: list[torch.Tensor]
@@ -50,6 +52,7 @@ class TrainBatch:
     mask_dates: torch.Tensor
     mask_valid: torch.Tensor
     weights: LossWeights = field(default_factory=LossWeights)
+    plan: BatchPlan | None = None
 
     def to(self, device) -> TrainBatch:
         def mv(xs):
@@ -57,7 +60,7 @@ class TrainBatch:
 
         return TrainBatch([im.to(device) for im in self.images], mv(self.ids), mv(self.labels), mv(self.attn),
                           mv(self.kind), mv(self.inject_pos), self.masks.to(device), self.mask_dates.to(device),
-                          self.mask_valid.to(device), self.weights)
+                          self.mask_valid.to(device), self.weights, self.plan and self.plan.to(device))
 
     @property
     def size(self) -> int:
@@ -151,88 +154,68 @@ def collate(samples: list[dict], tokenizer, config: TerraScopeConfig) -> TrainBa
     images = [x["images"] for x in samples]
     for im in images:
         im.check(s)
+    plan = batch_plan(images, out["kind"], out["inject_pos"], out["attn"], out["labels"], valid, dates,
+                      cfg.tokens_per_image, s)
     return TrainBatch(images, out["ids"], out["labels"], out["attn"], out["kind"], out["inject_pos"], masks, dates,
-                      valid)
+                      valid, plan=plan)
 
 
-def encode_batch_images(model: TerraScopeModel, images: list[ModelImages]) -> list[ImageFeatures]:
-    """Every sample's images through the encoders in one call. -> one :class:`ImageFeatures` per sample."""
-    xs, where = [], []
-    for b, im in enumerate(images):
-        x, w = model._pixels(im)
-        xs.append(x)
-        where += [(b, t, m) for t, m in w]
-    x = torch.cat(xs)
-    mod = torch.tensor([m for _, _, m in where], device=x.device)
-    tokens, fpn = model.encode_pixels(x, mod)
-    out = []
-    for b, im in enumerate(images):
-        rows = [i for i, (bb, _, _) in enumerate(where) if bb == b]
-        t_n = im.n_dates
-        idx_t = torch.tensor([where[i][1] for i in rows], device=x.device)
-        idx_m = torch.tensor([where[i][2] for i in rows], device=x.device)
-        sel = torch.tensor(rows, device=x.device)
-        tok = tokens.new_zeros((t_n, 2) + tokens.shape[1:]).index_put((idx_t, idx_m), tokens[sel])
-        sam = [f.new_zeros((t_n, 2) + f.shape[1:]).index_put((idx_t, idx_m), f[sel]) for f in fpn]
-        avail = torch.zeros(t_n, 2, dtype=torch.bool, device=x.device)
-        avail[idx_t, idx_m] = True
-        out.append(ImageFeatures(tok, sam, avail))
-    return out
+def _batch_features(model: TerraScopeModel, plan: BatchPlan) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Every image of the batch through the encoders in one call. -> (visual tokens (B, T, 2, N, D), SAM levels
+    [(B, T, 2, C_l, h_l, w_l)]), zeros where a sample has no such image."""
+    rows = plan.rows
+    rgb = rows.optical.to(device=model.device, dtype=model.dtype)
+    if model.nir_mix is not None and rows.nir_index.numel():
+        rgb = rgb.index_put((rows.nir_index,), model.nir_mix(rgb[rows.nir_index], rows.nir.to(rgb)))
+    sar = rows.sar.to(device=model.device, dtype=model.dtype)
+    x = torch.cat([rgb, torch.cat([sar, sar.mean(1, keepdim=True)], 1)])[rows.order]
+    x = (x - model.pixel_mean.to(x.dtype)) / model.pixel_std.to(x.dtype)
+    tokens, fpn = model.encode_pixels(x, rows.m)
+    b_n, t_n = plan.available.shape[:2]
+    where = (rows.b, rows.t, rows.m)
+    return (tokens.new_zeros((b_n, t_n, 2) + tokens.shape[1:]).index_put(where, tokens),
+            [f.new_zeros((b_n, t_n, 2) + f.shape[1:]).index_put(where, f) for f in fpn])
 
 
 def forward_train(model: TerraScopeModel, batch: TrainBatch) -> dict:
     """-> {"loss", "lm_loss", "bce", "dice", "iou"}: scalar tensors; ``loss`` = weighted sum (batch.weights)."""
     from transformers import DynamicCache
 
+    plan = batch.plan or batch_plan([im.to("cpu") for im in batch.images], *(
+        [x.cpu() for x in xs] for xs in (batch.kind, batch.inject_pos, batch.attn, batch.labels)),
+        batch.mask_valid.cpu(), batch.mask_dates.cpu(), model.config.tokens_per_image,
+        model.config.image_size).to(batch.masks.device)
     b_n = batch.size
-    feats = encode_batch_images(model, batch.images)
+    tokens, sam = _batch_features(model, plan)
     cache = DynamicCache()
     attn_all = None
     past_real = torch.zeros(b_n, dtype=torch.long, device=batch.masks.device)
-    hiddens, chosen_prev = [], None
+    hiddens, relevance_prev = [], None
     mask_logits, mask_gt, iou_pred = [], [], []
-    for j in range(len(batch.ids)):
-        ids, kind, attn = batch.ids[j], batch.kind[j], batch.attn[j]
-        emb = model.embed_ids(ids)
-        if j == 0:
-            for b in range(b_n):
-                slots = kind[b] == KIND_IMAGE
-                if slots.any():
-                    im = batch.images[b]
-                    order = image_order(im.has_optical.tolist(), im.has_sar.tolist())
-                    vis = torch.cat([feats[b].tokens[t, m] for t, m in order])
-                    if vis.shape[0] != int(slots.sum()):
-                        raise ValueError(f"sample {b}: {int(slots.sum())} image slots for {vis.shape[0]} tokens")
-                    emb[b, slots] = vis.to(emb.dtype)
-        elif chosen_prev is not None:
-            for b, (d, probs) in chosen_prev.items():
-                slots = kind[b] == KIND_INJECT
-                if slots.any():
-                    pos = batch.inject_pos[j][b, slots]
-                    ch = probs[pos].argmax(-1)
-                    emb[b, slots] = gather_injected(feats[b].tokens[d, 0], feats[b].tokens[d, 1], pos,
-                                                    ch).to(emb.dtype)
+    for j, seg in enumerate(plan.segments):
+        attn = batch.attn[j]
+        emb = model.embed_ids(batch.ids[j])
+        if seg.slot_b.numel():
+            vis = tokens[seg.slot_b, seg.slot_t, seg.slot_m, seg.slot_token]
+            emb = emb.index_put((seg.slot_b, seg.slot_pos), vis.to(emb.dtype))
+        if seg.inj_b.numel():
+            optical_or_sar = relevance_prev[seg.inj_prev, seg.inj_token].argmax(-1)
+            injected = tokens[seg.inj_b, seg.inj_date, optical_or_sar, seg.inj_token]
+            emb = emb.index_put((seg.inj_b, seg.inj_pos), injected.to(emb.dtype))
         attn_all = attn if attn_all is None else torch.cat([attn_all, attn], 1)
         pos_ids = (past_real[:, None] + attn.long().cumsum(1) - 1).clamp(min=0)
         past_real = past_real + attn.long().sum(1)
         hidden = model.lm(emb, cache, attention_mask=attn_all.long(), position_ids=pos_ids)
         hiddens.append(hidden)
-        # [SEG] closes segment j for samples with more than j masks
-        grounded = [b for b in range(b_n) if j < batch.mask_valid.shape[1] and bool(batch.mask_valid[b, j])]
-        chosen_prev = {}
-        if grounded:
-            last = attn.long().sum(1) - 1
-            h = torch.stack([hidden[b, last[b]] for b in grounded])
-            dates = [int(batch.mask_dates[b, j]) for b in grounded]
-            out = model.ground(h, torch.stack([feats[b].tokens[d] for b, d in zip(grounded, dates)]),
-                               [torch.stack([feats[b].sam[lvl][d] for b, d in zip(grounded, dates)])
-                                for lvl in range(len(feats[0].sam))],
-                               torch.stack([feats[b].available[d] for b, d in zip(grounded, dates)]))
+        relevance_prev = None
+        if seg.grounded:  # [SEG] closes segment j for samples with more than j masks
+            out = model.ground(hidden[seg.g_b, seg.g_last], tokens[seg.g_b, seg.g_date],
+                               [level[seg.g_b, seg.g_date] for level in sam], plan.available[seg.g_b, seg.g_date])
             mask_logits.append(out["mask_logits"])
             iou_pred.append(out["iou"])
-            mask_gt.append(torch.stack([batch.masks[b, j] for b in grounded]))
-            chosen_prev = {b: (d, out["relevance"][i].detach()) for i, (b, d) in enumerate(zip(grounded, dates))}
-    lm_loss = _lm_loss(model, torch.cat(hiddens, 1), torch.cat(batch.labels, 1), attn_all)
+            mask_gt.append(batch.masks[seg.g_b, j])
+            relevance_prev = out["relevance"].detach()
+    lm_loss = _lm_loss(model, torch.cat(hiddens, 1), plan)
     if mask_logits:
         logits, gt = torch.cat(mask_logits), torch.cat(mask_gt).to(torch.float32)
         bce = F.binary_cross_entropy_with_logits(logits, gt)
@@ -252,19 +235,12 @@ def mask_iou(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(union))
 
 
-def _lm_loss(model: TerraScopeModel, hidden: torch.Tensor, labels: torch.Tensor, attn: torch.Tensor) -> torch.Tensor:
+def _lm_loss(model: TerraScopeModel, hidden: torch.Tensor, plan: BatchPlan) -> torch.Tensor:
     """Next-token cross-entropy over the real positions of each sample (padding between segments skipped),
-    averaged over the learned tokens of the batch."""
-    hs, ys = [], []
-    for b in range(hidden.shape[0]):
-        h, y = hidden[b, attn[b]], labels[b, attn[b]]
-        keep = y[1:] != -100
-        hs.append(h[:-1][keep])
-        ys.append(y[1:][keep])
-    h, y = torch.cat(hs), torch.cat(ys)
-    if y.numel() == 0:
+    averaged over the learned tokens of the batch. ``hidden``: (B, L, D), the segments laid end to end."""
+    if plan.lm_target.numel() == 0:
         return hidden.sum() * 0.0
-    return F.cross_entropy(model.logits(h), y)
+    return F.cross_entropy(model.logits(hidden[plan.lm_b, plan.lm_pos]), plan.lm_target)
 
 
 def dice_loss(logits: torch.Tensor, target: torch.Tensor, eps: float = 1.0) -> torch.Tensor:

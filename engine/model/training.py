@@ -166,7 +166,8 @@ def _batch_features(model: TerraScopeModel, plan: BatchPlan) -> tuple[torch.Tens
     rows = plan.rows
     rgb = rows.optical.to(device=model.device, dtype=model.dtype)
     if model.nir_mix is not None and rows.nir_index.numel():
-        rgb = rgb.index_put((rows.nir_index,), model.nir_mix(rgb[rows.nir_index], rows.nir.to(rgb)))
+        mixed = model.nir_mix(rgb[rows.nir_index], rows.nir.to(rgb))
+        rgb = rgb.index_put((rows.nir_index,), mixed.to(rgb.dtype))  # autocast may return bfloat16
     sar = rows.sar.to(device=model.device, dtype=model.dtype)
     x = torch.cat([rgb, torch.cat([sar, sar.mean(1, keepdim=True)], 1)])[rows.order]
     x = (x - model.pixel_mean.to(x.dtype)) / model.pixel_std.to(x.dtype)

@@ -64,6 +64,34 @@ def test_the_device_script_trains_for_its_seconds_and_leaves_a_float16_model_and
     assert model.config.image_size > 0
 
 
+@pytest.mark.slow
+def test_the_device_script_trains_several_recipes_at_once_and_packs_their_outputs(tmp_path):
+    recipes = []
+    for name, lr in (("fast", 1e-3), ("slow", 1e-4)):
+        recipes.append(tmp_path / f"{name}.json")
+        recipes[-1].write_text(json.dumps({"model": "tiny-test", "stage": 2, "stage2_steps": 100000, "lm_mode": "full",
+                                           "batch_size": 2, "lr": lr, "warmup_steps": 2, "eval_every": 0,
+                                           "checkpoint_every": 0, "log_every": 1, "data_seed_start": 900000}))
+    out = tmp_path / "out"
+    env = {**os.environ, "OUT": str(out), "TERRASCOPE_DEVICE": "cpu", "PYTHON": sys.executable,
+           "TERRASCOPE_RUN_DIR": str(tmp_path / "run")}
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "device_train.sh"), str(recipes[0]), "5", str(recipes[1])],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
+    parts = sorted(out.iterdir())
+    assert parts and all(p.name.startswith("runs.tar.part-") and p.stat().st_size <= 15 * 2**20 for p in parts)
+    unpacked = tmp_path / "unpacked"
+    unpacked.mkdir()
+    subprocess.run(f"cat {' '.join(str(p) for p in parts)} | tar -x -C {unpacked}", shell=True, check=True)
+    for name in ("fast", "slow"):
+        log = (unpacked / name / "train.log").read_text()
+        summary = json.loads(next(line for line in log.splitlines() if line.startswith("{")))
+        assert summary["steps"] >= 1 and summary["samples_per_s"] > 0
+        assert "samples/s data wait" in log  # the pace, logged as it trains
+        assert json.loads((unpacked / name / "trainer_state.json").read_text())["global_step"] == summary["steps"]
+        assert list((unpacked / name / "model").glob("model-*.safetensors"))
+
+
 def test_the_device_script_says_what_is_missing_without_a_recipe(tmp_path):
     done = subprocess.run(["bash", str(ROOT / "scripts" / "device_train.sh")], cwd=ROOT,
                           env={**os.environ, "OUT": str(tmp_path)}, capture_output=True, text=True, timeout=60)

@@ -254,3 +254,19 @@ def test_a_run_reports_its_samples_per_second_and_how_long_it_waited_for_data(tm
     assert fed.throughput["data_wait_share"] < 0.2
     assert starved.throughput["data_wait_share"] > 0.4
     assert starved.throughput["samples_per_s"] < len(batch) / 1.0  # a batch per second's wait, at most
+
+
+def test_the_loader_workers_make_model_batches_with_the_runs_nir_withholding(base, batch):
+    from engine.model.training import TrainBatch
+    from engine.train.data import ModelBatches
+
+    model, tok = model_api.build(base_dir=base)
+    def with_nir():
+        return [dict(s, images=dataclasses.replace(s["images"], nir=torch.zeros_like(s["images"].optical)[:, :1]))
+                for s in batch]
+
+    made = ModelBatches(tok, model.config, nir_dropout=1.0)(with_nir())
+    assert isinstance(made, TrainBatch) and made.size == len(batch) and made.plan is not None
+    assert all(im.nir is None for im in made.images) and made.plan.rows.nir.shape[0] == 0
+    kept = ModelBatches(tok, model.config, nir_dropout=0.0)(with_nir())
+    assert all(im.nir is not None for im in kept.images) and kept.plan.rows.nir.shape[0] > 0

@@ -6,10 +6,11 @@ below the held-out test split: never trained on, never the bench's test scenes.
 """
 from __future__ import annotations
 
+import os
 import random
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, get_worker_info
 
 from .config import TrainConfig
 
@@ -44,11 +45,14 @@ def dataset_config(cfg: TrainConfig, stage: int, image_size: int, skip_samples: 
 
 
 def train_loader(cfg: TrainConfig, stage: int, image_size: int, rank: int = 0, world_size: int = 1,
-                 skip_samples: int = 0) -> Iterator[list[dict]]:
-    """Endless iterator of batches (lists of ``cfg.batch_size`` samples) for one process: scenes made on
-    the fly, or the `synth` folders of ``cfg.data_dir``."""
+                 skip_samples: int = 0, collate_fn: Callable[[list[dict]], object] | None = None) -> Iterator:
+    """Endless iterator of batches for one process: scenes made on the fly, or the `synth` folders of
+    ``cfg.data_dir``. A batch is a list of ``cfg.batch_size`` samples, or what ``collate_fn`` (run in the
+    loader's worker processes) makes of that list."""
     ds = _dataset_module()
-    kw = {"num_workers": cfg.num_workers, "collate_fn": ds.collate_list, "batch_size": cfg.batch_size}
+    kw = {"num_workers": cfg.num_workers, "collate_fn": collate_fn or ds.collate_list, "batch_size": cfg.batch_size}
+    if cfg.num_workers > 0:
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # workers fork after the tokenizer was used
     if cfg.data_dir:
         from .samples import FolderStream
 
@@ -131,6 +135,31 @@ def jitter_radiometry(batches: Iterable[list[dict]], sigma: float, seed: int) ->
                 shift = 0.5 * sigma * torch.randn(2, generator=gen)
                 _set_band(images, "sar", (sar + shift.to(sar.dtype).reshape(1, 2, 1, 1)).clamp(0.0, 1.0))
         yield batch
+
+
+class ModelBatches:
+    """DataLoader collate that makes the model's batch in the loader's worker processes: the run's NIR
+    withholding and band jitter, then :func:`engine.model.training.collate` (tokens, padding, the batch's
+    index plan), so the training process only moves the batch to its device and steps. Draws are seeded by
+    ``seed``, the worker and the batch count."""
+
+    def __init__(self, tokenizer, model_config, nir_dropout: float = 0.0, radiometric_jitter: float = 0.0,
+                 seed: int = 0):
+        self.tokenizer, self.model_config, self.seed = tokenizer, model_config, int(seed)
+        self.nir_dropout, self.radiometric_jitter = nir_dropout, radiometric_jitter
+        self.made = 0
+
+    def __call__(self, samples: list[dict]):
+        from ..model.training import collate
+
+        info = get_worker_info()
+        seed = self.seed + 1_000_003 * (info.id if info else 0) + 7919 * self.made
+        self.made += 1
+        if self.nir_dropout:
+            samples = next(withhold_nir([samples], self.nir_dropout, seed))
+        if self.radiometric_jitter:
+            samples = next(jitter_radiometry([samples], self.radiometric_jitter, seed + 1))
+        return collate(samples, self.tokenizer, self.model_config)
 
 
 def repeat_batch(samples: list[dict]) -> Iterator[list[dict]]:

@@ -129,7 +129,7 @@ class StepRunner:
     """Optimizer steps over a batch iterator for one stage (also used by fine-tuning).
 
     ``model`` is the raw model, ``wrapped`` what Accelerate prepared (a :class:`model_api.LossModule`);
-    ``batches`` yields lists of samples (one micro-batch each)."""
+    ``batches`` yields lists of samples, or the batches a loader's workers made of them (one micro-batch each)."""
 
     def __init__(self, acc, model: nn.Module, tokenizer, wrapped: nn.Module, optimizer, scheduler,
                  batches: Iterator[list[dict]], grad_accum: int = 1, grad_clip: float = 1.0,
@@ -149,10 +149,14 @@ class StepRunner:
         data_s = 0.0
         for micro in range(self.grad_accum):
             t_data = time.perf_counter()
-            samples = next(self.batches)
+            samples = next(self.batches)  # a list of samples, or a batch the loader's workers made of one
             data_s += time.perf_counter() - t_data
-            n_samples += len(samples)
-            batch = model_api.collate(self.model, self.tokenizer, samples, self.acc.device)
+            if isinstance(samples, list):
+                n_samples += len(samples)
+                batch = model_api.collate(self.model, self.tokenizer, samples, self.acc.device)
+            else:
+                n_samples += samples.size
+                batch = model_api.to_device(samples, self.acc.device)
             if self.loss_weights is not None:
                 batch.weights = self.loss_weights
             sync = micro == self.grad_accum - 1
@@ -268,21 +272,23 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
         if start >= n:
             continue
         wrapped, opt = acc.prepare(model_api.LossModule(model), opt)
+        draws_seed = cfg.seed + 7919 * acc.process_index + state.global_step
         if batches is not None:
             it = iter(batches(stage, size))
+            if cfg.nir_dropout:
+                from .data import withhold_nir
+
+                it = withhold_nir(it, cfg.nir_dropout, draws_seed)
+            if cfg.radiometric_jitter:
+                from .data import jitter_radiometry
+
+                it = jitter_radiometry(it, cfg.radiometric_jitter, draws_seed + 1)
         else:
-            from .data import train_loader
+            from .data import ModelBatches, train_loader
 
             skip = state.global_step * cfg.batch_size * cfg.grad_accum * acc.num_processes
-            it = train_loader(cfg, stage, size, acc.process_index, acc.num_processes, skip)
-        if cfg.nir_dropout:
-            from .data import withhold_nir
-
-            it = withhold_nir(it, cfg.nir_dropout, cfg.seed + 7919 * acc.process_index + state.global_step)
-        if cfg.radiometric_jitter:
-            from .data import jitter_radiometry
-
-            it = jitter_radiometry(it, cfg.radiometric_jitter, cfg.seed + 6151 * acc.process_index + state.global_step)
+            make = ModelBatches(tokenizer, model.config, cfg.nir_dropout, cfg.radiometric_jitter, draws_seed)
+            it = train_loader(cfg, stage, size, acc.process_index, acc.num_processes, skip, collate_fn=make)
         runner = StepRunner(acc, model, tokenizer, wrapped, opt, sched, it, cfg.grad_accum, cfg.grad_clip,
                             cfg.loss_weights)
         t_stage = time.time()

@@ -28,7 +28,7 @@ class ImageRows:
     ``b``, ``t``, ``m``: (M,) long sample, date and modality (0 optical, 1 SAR) of each row; ``optical``:
     (R_o, 3, S, S) the optical images, ``nir``: (R_n, 1, S, S) the NIR band of those that have one and
     ``nir_index``: (R_n,) long their index in ``optical``; ``sar``: (R_s, 2, S, S) VV, VH; ``order``: (M,) long,
-    each row's index into ``cat([optical, sar])``. ``n_dates``: T, the most dates of a sample."""
+    each row's index into ``cat([optical, sar])``."""
 
     b: torch.Tensor
     t: torch.Tensor
@@ -38,7 +38,6 @@ class ImageRows:
     nir_index: torch.Tensor
     sar: torch.Tensor
     order: torch.Tensor
-    n_dates: int
 
 
 @dataclass
@@ -114,7 +113,7 @@ def image_rows(images: list[ModelImages], size: int) -> tuple[ImageRows, torch.T
         return torch.stack(xs).float() if xs else torch.zeros(0, channels, size, size)
 
     rows = ImageRows(_long([w[0] for w in where]), _long([w[1] for w in where]), _long([w[2] for w in where]),
-                     stack(optical, 3), stack(nir, 1), _long(nir_index), stack(sar, 2), _long(order), n_dates)
+                     stack(optical, 3), stack(nir, 1), _long(nir_index), stack(sar, 2), _long(order))
     return rows, available
 
 

@@ -178,14 +178,21 @@ def _batch_features(model: TerraScopeModel, plan: BatchPlan) -> tuple[torch.Tens
             [f.new_zeros((b_n, t_n, 2) + f.shape[1:]).index_put(where, f) for f in fpn])
 
 
+def _plan_of(batch: TrainBatch, config: TerraScopeConfig) -> BatchPlan:
+    """The plan of a batch made without one, built from its fields on the CPU, on the batch's device."""
+    def cpu(xs):
+        return [x.cpu() for x in xs]
+
+    return batch_plan([im.to("cpu") for im in batch.images], cpu(batch.kind), cpu(batch.inject_pos), cpu(batch.attn),
+                      cpu(batch.labels), batch.mask_valid.cpu(), batch.mask_dates.cpu(), config.tokens_per_image,
+                      config.image_size).to(batch.masks.device)
+
+
 def forward_train(model: TerraScopeModel, batch: TrainBatch) -> dict:
     """-> {"loss", "lm_loss", "bce", "dice", "iou"}: scalar tensors; ``loss`` = weighted sum (batch.weights)."""
     from transformers import DynamicCache
 
-    plan = batch.plan or batch_plan([im.to("cpu") for im in batch.images], *(
-        [x.cpu() for x in xs] for xs in (batch.kind, batch.inject_pos, batch.attn, batch.labels)),
-        batch.mask_valid.cpu(), batch.mask_dates.cpu(), model.config.tokens_per_image,
-        model.config.image_size).to(batch.masks.device)
+    plan = batch.plan or _plan_of(batch, model.config)
     b_n = batch.size
     tokens, sam = _batch_features(model, plan)
     cache = DynamicCache()

@@ -141,10 +141,10 @@ def jitter_radiometry(batches: Iterable[list[dict]], sigma: float, seed: int) ->
 
 
 class ModelBatches:
-    """DataLoader collate that makes the model's batch in the loader's worker processes: the run's NIR
-    withholding and band jitter, then :func:`engine.model.training.collate` (tokens, padding, the batch's
-    index plan), so the training process only moves the batch to its device and steps. Draws are seeded by
-    ``seed``, the worker and the batch count."""
+    """Sample lists -> the model's batch: the run's NIR withholding and band jitter, then
+    :func:`engine.model.training.collate` (tokens, padding, the batch's index plan). As a DataLoader's collate
+    it runs in the loader's worker processes, so the training process only moves the batch to its device and
+    steps. Draws are seeded by ``seed``, the worker and the batch count."""
 
     def __init__(self, tokenizer, model_config, nir_dropout: float = 0.0, radiometric_jitter: float = 0.0,
                  seed: int = 0):

@@ -272,22 +272,14 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
         if start >= n:
             continue
         wrapped, opt = acc.prepare(model_api.LossModule(model), opt)
-        draws_seed = cfg.seed + 7919 * acc.process_index + state.global_step
+        from .data import ModelBatches, train_loader
+
+        make = ModelBatches(tokenizer, model.config, cfg.nir_dropout, cfg.radiometric_jitter,
+                            cfg.seed + 7919 * acc.process_index + state.global_step)
         if batches is not None:
-            it = iter(batches(stage, size))
-            if cfg.nir_dropout:
-                from .data import withhold_nir
-
-                it = withhold_nir(it, cfg.nir_dropout, draws_seed)
-            if cfg.radiometric_jitter:
-                from .data import jitter_radiometry
-
-                it = jitter_radiometry(it, cfg.radiometric_jitter, draws_seed + 1)
+            it = map(make, batches(stage, size))
         else:
-            from .data import ModelBatches, train_loader
-
             skip = state.global_step * cfg.batch_size * cfg.grad_accum * acc.num_processes
-            make = ModelBatches(tokenizer, model.config, cfg.nir_dropout, cfg.radiometric_jitter, draws_seed)
             it = train_loader(cfg, stage, size, acc.process_index, acc.num_processes, skip, collate_fn=make)
         runner = StepRunner(acc, model, tokenizer, wrapped, opt, sched, it, cfg.grad_accum, cfg.grad_clip,
                             cfg.loss_weights)

@@ -35,7 +35,9 @@ fi
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 n=${#recipes[@]}
 # on the H200 machine one scene process made 39 samples/s; the training log's "data wait" says whether they keep up
-workers=$(( $(nproc) > 3 ? ($(nproc) - 2) / n : 1 ))
+# nproc counts OMP_NUM_THREADS, set to 1 above, so the cores are counted without it
+cores=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)
+workers=$(( cores > 3 ? (cores - 2) / n : 1 ))
 workers=$(( workers > 0 ? workers : 1 ))
 mkdir -p "$out"
 start=$(date +%s)

@@ -92,6 +92,28 @@ def test_the_device_script_trains_several_recipes_at_once_and_packs_their_output
         assert list((unpacked / name / "model").glob("model-*.safetensors"))
 
 
+def test_the_device_script_gives_each_run_its_share_of_the_cores_with_one_thread_per_process(tmp_path):
+    """GNU nproc answers OMP_NUM_THREADS when it is set; the script sets it to 1 for every process, so counting the
+    cores after that gave each run one scene worker (a GPU run of 16 cores waited on its data half the time)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "nproc").write_text('#!/bin/sh\necho "${OMP_NUM_THREADS:-16}"\n')
+    calls = tmp_path / "calls"
+    (bin_dir / "python").write_text(f'#!/bin/sh\necho "$OMP_NUM_THREADS $*" >>{calls}\n')
+    for tool in bin_dir.iterdir():
+        tool.chmod(0o755)
+    env = {**os.environ, "OUT": str(tmp_path / "out"), "PYTHON": str(bin_dir / "python"),
+           "PATH": f"{bin_dir}:{os.environ['PATH']}", "TERRASCOPE_RUN_DIR": str(tmp_path / "run")}
+    env.pop("OMP_NUM_THREADS", None)
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "device_train.sh"), "a.json", "5", "b.json"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    trains = [line.split() for line in calls.read_text().splitlines() if " engine.cli train " in line]
+    assert len(trains) == 2
+    for words in trains:
+        assert words[0] == "1" and words[words.index("--workers") + 1] == "7"  # (16 - 2) / 2 runs
+
+
 def test_the_device_script_says_what_is_missing_without_a_recipe(tmp_path):
     done = subprocess.run(["bash", str(ROOT / "scripts" / "device_train.sh")], cwd=ROOT,
                           env={**os.environ, "OUT": str(tmp_path)}, capture_output=True, text=True, timeout=60)

@@ -138,14 +138,27 @@ def with_nir_mix(model: nn.Module, hidden: int) -> nn.Module:
     """``model`` (a TerraScopeModel without a NIR mix) with its weights in a copy that has one ``hidden`` wide
     (:class:`engine.model.network.NirMix`), which starts as the identity: the copy answers as ``model`` does
     until the mix is trained. A model that has a mix already is returned as it is."""
+    return _grown(model, "nir_mix", hidden, "a NIR mix")
+
+
+def with_pixel_refine(model: nn.Module, hidden: int) -> nn.Module:
+    """``model`` (a TerraScopeModel without one) with its weights in a copy that refines its mask logits on the
+    input's grid, ``hidden`` wide (:class:`engine.model.network.PixelRefine`), starting at no correction: the
+    copy answers as ``model`` does until it is trained. A model that refines already is returned as it is."""
+    return _grown(model, "pixel_refine", hidden, "a pixel refinement")
+
+
+def _grown(model: nn.Module, part: str, hidden: int, what: str) -> nn.Module:
+    """A copy of ``model`` with the config field and module ``part`` set to ``hidden``; the new module's weights
+    are its own initial ones, every other weight is ``model``'s."""
     from .network import TerraScopeModel
 
-    if model.config.nir_mix or not hidden:
+    if getattr(model.config, part) or not hidden:
         return model
-    grown = TerraScopeModel(dataclasses.replace(model.config, nir_mix=int(hidden)))
+    grown = TerraScopeModel(dataclasses.replace(model.config, **{part: int(hidden)}))
     missing, unexpected = grown.load_state_dict(model.state_dict(), strict=False)
-    if unexpected or any(not k.startswith("nir_mix.") for k in missing):
-        raise ModelError(f"cannot add a NIR mix: {len(missing)} missing, {len(unexpected)} unexpected weights")
+    if unexpected or any(not k.startswith(part + ".") for k in missing):
+        raise ModelError(f"cannot add {what}: {len(missing)} missing, {len(unexpected)} unexpected weights")
     return grown.to(device=model.device, dtype=model.dtype).train(model.training)
 
 

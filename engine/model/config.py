@@ -74,6 +74,9 @@ class TerraScopeConfig:
     # hidden width of the optical input's near-infrared mix (NirMix in engine.model.network): the encoders see
     # R, G, B plus a learned per-pixel function of R, G, B and NIR where a date has NIR; 0: R, G, B alone
     nir_mix: int = 0
+    # hidden width of the refinement of the mask logits on the input's own grid (PixelRefine in
+    # engine.model.network); 0: the SAM decoder's S/4 grid upsampled alone
+    pixel_refine: int = 0
     pixel_mean: tuple = IMAGENET_MEAN  # both encoders see (x - mean) / std of inputs in [0, 1]
     pixel_std: tuple = IMAGENET_STD
     lm_source: str = "scratch"  # scratch | smollm2 | internvl3 | published: where the LM weights come from

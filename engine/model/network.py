@@ -6,7 +6,8 @@ Optical (R, G, B) and SAR (VV, VH -> VV, VH, mean) go through the same encoders;
 embedding added to the visual tokens lets the language model tell them apart. Mask decoding uses the SAM
 features of one date, optical and SAR fused per position by the relevance of each modality to the
 ``[SEG]`` query. Beside SAM's mask decoder, a prompt-conditioned pixel head adds a direct per-pixel term to
-the mask logits (see :class:`PromptPixelHead`).
+the mask logits (see :class:`PromptPixelHead`), and a model may refine them on the input's own grid from the
+images' pixels (see :class:`PixelRefine`).
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from .inputs import ModelImages
 class ImageFeatures:
     """Encoded images of T dates. ``tokens``: (T, 2, N, D) visual tokens (modality 0 optical, 1 SAR; zeros
     where absent) in the language model's width; ``sam``: three (T, 2, C_l, h_l, w_l) SAM feature levels,
-    high to low resolution, the first two already projected for the mask decoder; ``available``: (T, 2)."""
+    high to low resolution, the first two already projected for the mask decoder, then, for a model with a
+    :class:`PixelRefine`, the normalised input pixels (T, 2, 3, S, S); ``available``: (T, 2)."""
 
     tokens: torch.Tensor
     sam: list[torch.Tensor]
@@ -68,6 +70,33 @@ class PromptPixelHead(nn.Module):
         pixels = self.high(high) + F.interpolate(self.low(low), size=high.shape[-2:], mode="bilinear",
                                                  align_corners=False)
         return torch.einsum("bc,bchw->bhw", self.query(prompt), pixels)
+
+
+class PixelRefine(nn.Module):
+    """A correction of the mask logits on the input's own S x S grid. SAM's decoder marks on the S/4 grid, which
+    cannot follow a road or a building edge narrower than 4 pixels: ground-truth masks pooled to S/4 and brought
+    back keep a mean step IoU of about 0.78, and 0.63 on implicit targets (roads, buildings). The correction is
+    a small convolutional network of the upsampled mask probability, the images' pixels (optical and SAR fused
+    by the relevance of each, as the SAM levels are), the finest SAM level and the SAM prompt. Its last layer
+    starts at zero, so a model given one answers as before until it is trained."""
+
+    def __init__(self, c_high: int, c_prompt: int, hidden: int):
+        super().__init__()
+        self.inner = nn.Conv2d(1 + 3 + c_high, hidden, 3, padding=1)
+        self.prompt = nn.Linear(c_prompt, hidden)
+        self.mid = nn.Conv2d(hidden, hidden, 3, padding=1)
+        self.outer = nn.Conv2d(hidden, 1, 1)
+        nn.init.zeros_(self.outer.weight)
+        nn.init.zeros_(self.outer.bias)
+
+    def forward(self, logits: torch.Tensor, pixels: torch.Tensor, high: torch.Tensor,
+                prompt: torch.Tensor) -> torch.Tensor:
+        """``logits``: (B, S, S) float; ``pixels``: (B, 3, S, S) normalised; ``high``: (B, C/8, S/4, S/4);
+        ``prompt``: (B, C) -> refined logits (B, S, S) float."""
+        high = F.interpolate(high, size=logits.shape[-2:], mode="bilinear", align_corners=False)
+        x = torch.cat([torch.sigmoid(logits)[:, None].to(pixels.dtype), pixels, high.to(pixels.dtype)], 1)
+        h = F.gelu(self.inner(x) + self.prompt(prompt.to(x.dtype))[..., None, None])
+        return logits + self.outer(F.gelu(self.mid(h)))[:, 0].float()
 
 
 def _sam_configs(cfg: TerraScopeConfig):
@@ -148,6 +177,7 @@ class TerraScopeModel(nn.Module):
         self.relevance = RelevanceHead(d, config.relevance_dim)
         self.pixel_head = PromptPixelHead(c)
         self.nir_mix = NirMix(config.nir_mix) if config.nir_mix else None
+        self.pixel_refine = PixelRefine(c // 8, c, config.pixel_refine) if config.pixel_refine else None
         self.register_buffer("pixel_mean", torch.tensor(config.pixel_mean).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("pixel_std", torch.tensor(config.pixel_std).view(1, 3, 1, 1), persistent=False)
 
@@ -200,7 +230,8 @@ class TerraScopeModel(nn.Module):
 
     def encode_pixels(self, x: torch.Tensor, modality: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """``x``: (M, 3, S, S) normalised; ``modality``: (M,) long. -> (visual tokens (M, N, D),
-        SAM levels [(M, C/8, S/4, S/4), (M, C/4, S/8, S/8), (M, C, S/16, S/16)])."""
+        SAM levels [(M, C/8, S/4, S/4), (M, C/4, S/8, S/8), (M, C, S/16, S/16)], then ``x`` itself for a model
+        with a :class:`PixelRefine`)."""
         feats = self.internvl.model.get_image_features(pixel_values=x, vision_feature_layer=-1,
                                                        vision_feature_select_strategy="default", return_dict=True)
         tokens = feats.pooler_output + self.modality_embedding(modality)[:, None, :]
@@ -208,6 +239,8 @@ class TerraScopeModel(nn.Module):
         fpn[0] = self.mask_decoder.conv_s0(fpn[0])
         fpn[1] = self.mask_decoder.conv_s1(fpn[1])
         fpn[2] = fpn[2] + self.no_memory_embedding[..., None, None]
+        if self.pixel_refine is not None:
+            fpn.append(x)
         return tokens, fpn
 
     def encode_images(self, images: ModelImages) -> ImageFeatures:
@@ -264,6 +297,8 @@ class TerraScopeModel(nn.Module):
             direct = F.interpolate(direct, size=low_res.shape[-2:], mode="bilinear", align_corners=False)
         s = self.config.image_size
         logits = F.interpolate((low_res + direct).float(), size=(s, s), mode="bilinear", align_corners=False)[:, 0]
+        if self.pixel_refine is not None:
+            logits = self.pixel_refine(logits, fused[3], fused[0], prompt)
         return {"mask_logits": logits, "iou": iou[:, 0, 0].float(), "relevance": probs, "prompt": prompt}
 
     # ---- training ----------------------------------------------------------------------------------------

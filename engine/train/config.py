@@ -27,6 +27,10 @@ class TrainConfig:
     # > 0: a model without a NIR mix (engine.model.network.NirMix) gets one this wide, starting as the identity
     nir_mix: int = 0
     nir_mix_lr_scale: float = 1.0  # the NIR mix learns at this multiple of the learning rate (it starts at zero)
+    # > 0: a model without one gets a refinement of its mask logits on the input's grid this wide
+    # (engine.model.network.PixelRefine), starting at no correction; it learns with the mask_decoder group
+    pixel_refine: int = 0
+    pixel_refine_lr_scale: float = 1.0  # the refinement learns at this multiple of the learning rate
     # -- stages --------------------------------------------------------------------------------------
     stage: int | str = "both"  # 1: grounding pretraining, 2: instruction tuning, "both": 1 then 2
     stage1_steps: int = 1000  # optimizer steps of stage 1 (referring segmentation only)
@@ -109,8 +113,9 @@ class TrainConfig:
             raise InputError(f"radiometric_jitter is a log-gain std, 0..1, not {self.radiometric_jitter}")
         if self.time_schedule and not (self.max_seconds and self.max_seconds > 0):
             raise InputError("time_schedule needs max_seconds: the wall time the schedule decays over")
-        if self.nir_mix < 0:
-            raise InputError(f"nir_mix is a width in channels, >= 0, not {self.nir_mix}")
+        for width in ("nir_mix", "pixel_refine"):
+            if getattr(self, width) < 0:
+                raise InputError(f"{width} is a width in channels, >= 0, not {getattr(self, width)}")
         self.stage1_groups = tuple(self.stage1_groups)
         self.stage2_groups = tuple(self.stage2_groups)
 

@@ -231,7 +231,7 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
     acc.wait_for_everyone()
     resume = read_state(ck)
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank (DDP also broadcasts rank 0's)
-    model, tokenizer = model_api.build(cfg.model, cfg.base_dir, nir_mix=cfg.nir_mix)
+    model, tokenizer = model_api.build(cfg.model, cfg.base_dir, nir_mix=cfg.nir_mix, pixel_refine=cfg.pixel_refine)
     size = model_api.image_size(model)
     val = []
     if cfg.eval_every and acc.is_main_process:
@@ -260,7 +260,7 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
             after = sum(cfg.stage_steps(s) for s in cfg.stages if s > stage)
             clock = StageClock.for_stage(cfg.max_seconds, time.time() - t0, start, n, after)
         opt, sched = build_optimizer(model, cfg.stage_lr(stage), cfg.weight_decay, n, cfg.warmup_steps,
-                                     cfg.min_lr_ratio, {"nir_mix": cfg.nir_mix_lr_scale}, clock)
+                                     cfg.min_lr_ratio, {"nir_mix": cfg.nir_mix_lr_scale, "pixel_refine": cfg.pixel_refine_lr_scale}, clock)
         if resume is not None and stage == resume.stage:
             load_checkpoint(ck, model, opt, sched)
         resume_done = resume is not None and stage == resume.stage

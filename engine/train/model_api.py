@@ -15,10 +15,11 @@ from ..errors import ModelError
 
 
 def build(model: str | None = None, base_dir: str | None = None, device: torch.device | None = None,
-          nir_mix: int = 0):
+          nir_mix: int = 0, pixel_refine: int = 0):
     """-> (model, tokenizer): from checkpoint folder ``base_dir`` when given, else registry name ``model``;
     ``nir_mix`` > 0 gives a model without a NIR mix one of that width (starting as the identity,
-    :func:`engine.model.checkpoint.with_nir_mix`)."""
+    :func:`engine.model.checkpoint.with_nir_mix`); ``pixel_refine`` > 0 likewise gives one without it a refinement
+    of its mask logits on the input's grid (:func:`engine.model.checkpoint.with_pixel_refine`)."""
     if base_dir:
         from ..model import checkpoint
 
@@ -33,6 +34,10 @@ def build(model: str | None = None, base_dir: str | None = None, device: torch.d
         from ..model.checkpoint import with_nir_mix
 
         model_ = with_nir_mix(model_, nir_mix)
+    if pixel_refine:
+        from ..model.checkpoint import with_pixel_refine
+
+        model_ = with_pixel_refine(model_, pixel_refine)
     if device is not None:
         model_ = model_.to(device)
     return model_, tok

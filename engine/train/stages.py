@@ -24,7 +24,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "language_model": ("language_model", "lm_head"),
     "sam_vision": ("sam_vision", "no_memory_embedding"),
     "prompt_encoder": ("prompt_encoder",),
-    "mask_decoder": ("mask_decoder", "pixel_head"),
+    "mask_decoder": ("mask_decoder", "pixel_head", "pixel_refine"),
     "seg_projection": ("seg_projection", "seg_proj"),
     "relevance": ("relevance", "modality_embed", "modality_embedding"),
     "all": ("",),

@@ -54,8 +54,8 @@ def train_loader(cfg: TrainConfig, stage: int, image_size: int, rank: int = 0, w
     if cfg.num_workers > 0:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # workers fork after the tokenizer was used
     # batches waiting in shared memory per worker: 4 of 32 samples ran on a 16-core GPU machine; larger batches
-    # (1–3 MB a sample) keep to about the same bytes
-    prefetch = 4 if cfg.batch_size <= 32 else 2
+    # (1–3 MB a sample) keep to about the same bytes, down to one batch per worker
+    prefetch = min(4, max(1, 128 // cfg.batch_size))
     if cfg.data_dir:
         from .samples import FolderStream
 

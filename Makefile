@@ -38,7 +38,11 @@ train-tiny:           ## reproduce the embedded default model from its recorded 
 	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe-part6.json --out build/terrascope-tiny-6
 	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe-part7.json --out build/terrascope-tiny-7
 	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe-part8.json --out build/terrascope-tiny-8
-	$(PY) scripts/install_default.py build/terrascope-tiny-8
+	$(PY) scripts/install_default.py build/terrascope-tiny-8 --target build/terrascope-tiny-8-f16
+	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe-part9.json --out build/terrascope-tiny-9
+	$(PY) scripts/install_default.py build/terrascope-tiny-9 --target build/terrascope-tiny-9-f16
+	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe-part10.json --out build/terrascope-tiny-10
+	$(PY) scripts/install_default.py build/terrascope-tiny-10
 	$(PY) scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average \
 		--change-from-classes --sharpen-radius 8 --sharpen-eps 0.0003 --signature-weight 0.5 --min-mask-pixels 36
 

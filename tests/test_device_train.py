@@ -23,15 +23,16 @@ def test_every_recorded_recipe_is_a_valid_training_config(recipe):
     assert cfg.total_steps > 0
 
 
-def test_the_gpu_recipe_continues_the_embedded_default_on_unused_seeds_for_a_fixed_time():
-    gpu = TrainConfig.load(ROOT / "resources" / "models" / "terrascope-tiny" / "recipe-gpu.json")
+@pytest.mark.parametrize("name", ["recipe-gpu.json", "recipe-gpu-refine.json"])
+def test_the_gpu_recipes_continue_the_embedded_default_on_seeds_it_never_saw_for_a_fixed_time(name):
+    gpu = TrainConfig.load(ROOT / "resources" / "models" / "terrascope-tiny" / name)
     assert gpu.time_schedule and gpu.max_seconds and gpu.base_dir == "resources/models/terrascope-tiny"
     start, stop = gpu.data_seed_start, gpu.data_seed_start + gpu.data_seed_count
-    for other in RECIPES:
-        if other.name == "recipe-gpu.json":
-            continue
-        cfg = TrainConfig.load(other)
-        assert stop <= cfg.data_seed_start or start >= cfg.data_seed_start + cfg.data_seed_count, other.name
+    shipped = [p for p in RECIPES if not p.name.startswith("recipe-gpu")]  # the default's own parts
+    assert len(shipped) == 10
+    for part in shipped:
+        cfg = TrainConfig.load(part)
+        assert stop <= cfg.data_seed_start or start >= cfg.data_seed_start + cfg.data_seed_count, part.name
     assert stop <= 1_000_000 and not (start < 600_000 and stop > 500_000)  # test split and calibration seeds
 
 

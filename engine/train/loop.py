@@ -260,7 +260,8 @@ def train(config: TrainConfig, progress: ProgressFn | None = None, cancelled: Ca
             after = sum(cfg.stage_steps(s) for s in cfg.stages if s > stage)
             clock = StageClock.for_stage(cfg.max_seconds, time.time() - t0, start, n, after)
         opt, sched = build_optimizer(model, cfg.stage_lr(stage), cfg.weight_decay, n, cfg.warmup_steps,
-                                     cfg.min_lr_ratio, {"nir_mix": cfg.nir_mix_lr_scale, "pixel_refine": cfg.pixel_refine_lr_scale}, clock)
+                                     cfg.min_lr_ratio, {"nir_mix": cfg.nir_mix_lr_scale,
+                                                        "pixel_refine": cfg.pixel_refine_lr_scale}, clock)
         if resume is not None and stage == resume.stage:
             load_checkpoint(ck, model, opt, sched)
         resume_done = resume is not None and stage == resume.stage

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .batch_plan import ImageRows, image_rows
 from .config import TerraScopeConfig
 from .injection import relevance_probs
 from .inputs import ModelImages
@@ -211,22 +212,18 @@ class TerraScopeModel(nn.Module):
         return self.internvl.lm_head(hidden).float()
 
     # ---- images ------------------------------------------------------------------------------------------
-    def _pixels(self, images: ModelImages) -> tuple[torch.Tensor, list[tuple[int, int]]]:
-        """Present images as one normalised (M, 3, S, S) batch and their (date, modality); optical images carry
-        their NIR band through :class:`NirMix` when the model has one and the images have NIR."""
-        xs, where = [], []
-        mix = self.nir_mix is not None and images.nir is not None
-        for t in range(images.n_dates):
-            if bool(images.has_optical[t]):
-                rgb = images.optical[t].to(device=self.device, dtype=self.dtype)
-                xs.append(self.nir_mix(rgb, images.nir[t].to(rgb)) if mix else rgb)
-                where.append((t, 0))
-            if bool(images.has_sar[t]):
-                vv_vh = images.sar[t].to(device=self.device, dtype=self.dtype)
-                xs.append(torch.cat([vv_vh, vv_vh.mean(0, keepdim=True)], 0))
-                where.append((t, 1))
-        x = torch.stack(xs)
-        return (x - self.pixel_mean.to(x.dtype)) / self.pixel_std.to(x.dtype), where
+    def encoder_input(self, rows: ImageRows) -> torch.Tensor:
+        """The encoders' input for ``rows`` (:class:`engine.model.batch_plan.ImageRows`): (M, 3, S, S) normalised,
+        in the rows' order; optical rows with a NIR band go through :class:`NirMix` when the model has one, SAR
+        rows become VV, VH and their mean."""
+        rgb = rows.optical.to(device=self.device, dtype=self.dtype)
+        if self.nir_mix is not None and rows.nir_index.numel():
+            nir_index = rows.nir_index.to(rgb.device)
+            mixed = self.nir_mix(rgb[nir_index], rows.nir.to(rgb))
+            rgb = rgb.index_put((nir_index,), mixed.to(rgb.dtype))  # autocast may return bfloat16
+        sar = rows.sar.to(device=self.device, dtype=self.dtype)
+        x = torch.cat([rgb, torch.cat([sar, sar.mean(1, keepdim=True)], 1)])[rows.order.to(rgb.device)]
+        return (x - self.pixel_mean.to(x.dtype)) / self.pixel_std.to(x.dtype)
 
     def encode_pixels(self, x: torch.Tensor, modality: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """``x``: (M, 3, S, S) normalised; ``modality``: (M,) long. -> (visual tokens (M, N, D),
@@ -245,19 +242,14 @@ class TerraScopeModel(nn.Module):
 
     def encode_images(self, images: ModelImages) -> ImageFeatures:
         """Encode every present image once. -> :class:`ImageFeatures`."""
-        x, where = self._pixels(images)
-        mod = torch.tensor([m for _, m in where], device=x.device)
-        tokens, fpn = self.encode_pixels(x, mod)
+        rows, available = image_rows([images], self.config.image_size)
+        x = self.encoder_input(rows)
+        tokens, fpn = self.encode_pixels(x, rows.m.to(x.device))
         t_n = images.n_dates
-        tok = tokens.new_zeros((t_n, 2) + tokens.shape[1:])
-        sam = [f.new_zeros((t_n, 2) + f.shape[1:]) for f in fpn]
-        for i, (t, m) in enumerate(where):
-            tok[t, m] = tokens[i]
-            for lvl, f in enumerate(fpn):
-                sam[lvl][t, m] = f[i]
-        avail = torch.zeros(t_n, 2, dtype=torch.bool, device=x.device)
-        for t, m in where:
-            avail[t, m] = True
+        where = (rows.t.to(x.device), rows.m.to(x.device))
+        tok = tokens.new_zeros((t_n, 2) + tokens.shape[1:]).index_put(where, tokens)
+        sam = [f.new_zeros((t_n, 2) + f.shape[1:]).index_put(where, f) for f in fpn]
+        avail = available[0].to(x.device)
         return ImageFeatures(tok, sam, avail)
 
     # ---- grounding ---------------------------------------------------------------------------------------

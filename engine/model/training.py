@@ -164,13 +164,7 @@ def _batch_features(model: TerraScopeModel, plan: BatchPlan) -> tuple[torch.Tens
     """Every image of the batch through the encoders in one call. -> (visual tokens (B, T, 2, N, D), SAM levels
     [(B, T, 2, C_l, h_l, w_l)]), zeros where a sample has no such image."""
     rows = plan.rows
-    rgb = rows.optical.to(device=model.device, dtype=model.dtype)
-    if model.nir_mix is not None and rows.nir_index.numel():
-        mixed = model.nir_mix(rgb[rows.nir_index], rows.nir.to(rgb))
-        rgb = rgb.index_put((rows.nir_index,), mixed.to(rgb.dtype))  # autocast may return bfloat16
-    sar = rows.sar.to(device=model.device, dtype=model.dtype)
-    x = torch.cat([rgb, torch.cat([sar, sar.mean(1, keepdim=True)], 1)])[rows.order]
-    x = (x - model.pixel_mean.to(x.dtype)) / model.pixel_std.to(x.dtype)
+    x = model.encoder_input(rows)
     tokens, fpn = model.encode_pixels(x, rows.m)
     b_n, t_n = plan.available.shape[:2]
     where = (rows.b, rows.t, rows.m)

@@ -29,7 +29,7 @@ def test_the_gpu_recipes_continue_the_embedded_default_on_seeds_it_never_saw_for
     assert gpu.time_schedule and gpu.max_seconds and gpu.base_dir == "resources/models/terrascope-tiny"
     start, stop = gpu.data_seed_start, gpu.data_seed_start + gpu.data_seed_count
     shipped = [p for p in RECIPES if not p.name.startswith("recipe-gpu")]  # the default's own parts
-    assert len(shipped) == 10
+    assert len(shipped) == 11
     for part in shipped:
         cfg = TrainConfig.load(part)
         assert stop <= cfg.data_seed_start or start >= cfg.data_seed_start + cfg.data_seed_count, part.name

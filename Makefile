@@ -46,7 +46,7 @@ train-tiny:           ## reproduce the embedded default model from its recorded 
 	$(PY) -m engine.cli train --config resources/models/terrascope-tiny/recipe-part11.json --out build/terrascope-tiny-11
 	$(PY) scripts/install_default.py build/terrascope-tiny-11
 	$(PY) scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average \
-		--change-from-classes --sharpen-radius 8 --sharpen-eps 0.0003 --signature-weight 0.5 --min-mask-pixels 36
+		--change-from-classes --sharpen-radius 4 --sharpen-eps 0.0003 --signature-weight 0.5 --min-mask-pixels 36
 
 device-wheels:        ## wheels a GPU machine lacks for scripts/device_train.sh, into .whl/ (carry it there)
 	$(PY) -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \

@@ -23,7 +23,7 @@ thresholds. ``--min-mask-pixels`` writes the model's minimum mask size beside th
 does not move them).
 
     .venv/bin/python scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average \
-        --change-from-classes --sharpen-radius 8 --sharpen-eps 0.0003 --signature-weight 0.5 --min-mask-pixels 36
+        --change-from-classes --sharpen-radius 4 --sharpen-eps 0.0003 --signature-weight 0.5 --min-mask-pixels 36
 """
 from __future__ import annotations
 

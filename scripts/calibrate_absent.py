@@ -20,10 +20,10 @@ the folder's config.json (through a temporary file).
 change steps as the difference of their classes, sharpening and class-signature blending of masks (what is judged
 are the masks the model will give, and later steps follow what earlier ones injected) and write them beside the
 thresholds. ``--min-mask-pixels`` writes the model's minimum mask size beside them (judging empties nothing, so it
-does not move them).
+does not move them). The embedded default's own settings are those of the last command of the Makefile's
+``train-tiny`` target, which is where they are recorded; for a model folder of one's own:
 
-    .venv/bin/python scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average \
-        --change-from-classes --sharpen-radius 4 --sharpen-eps 0.0003 --signature-weight 0.5 --min-mask-pixels 36
+    .venv/bin/python scripts/calibrate_absent.py MODEL_FOLDER --samples 600 --flip-average
 """
 from __future__ import annotations
 

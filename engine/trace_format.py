@@ -194,6 +194,18 @@ def next_to(phrase: str) -> tuple[str, str] | None:
     return m.group("region").lower(), m.group("reference").strip()
 
 
+# "large open bare fields", "landing sites": open ground where a small plane could land (engine.geo.landing); the
+# class alone ("bare soil", "bare land") is all of it and does not name them
+_LANDING_RE = re.compile(r"(?:the |all )?(?:(?:large |long )?(?:open )?bare fields|"
+                         r"(?:possible )?landing (?:sites|strips|fields|places)|airstrips)", re.IGNORECASE)
+
+
+def names_landing_sites(phrase: str) -> bool:
+    """Whether a step's phrase names the places a small plane could land ("large open bare fields", "landing
+    sites", "airstrips"): the bare-soil patches long and large enough for a landing run."""
+    return bool(_LANDING_RE.fullmatch(_plain(phrase)))
+
+
 # new water lies outside the first date's water: "newly flooded land" is the later water that was not water
 # before. Changes within an earlier region ("destroyed buildings" within "buildings", "cleared forest" within
 # "forest") were tried and are not bound: the first date's mask of a small or fragmented class misses too much

@@ -120,6 +120,25 @@ def test_pipeline_without_refinement_and_cancel(tmp_path):
             cancelled=lambda: next(calls) > 3, make_images=identity_images)
 
 
+def test_the_models_images_carry_the_pixel_size_of_their_grid_in_metres(tmp_path):
+    """The overview of 420 x 300 px of 10 m at 64 px: 64 x 46 px of 65.6 x 65.2 m, shown to the model at 32 px
+    (twice as large again), so rules that measure patches on the model's grid (engine.geo.landing) know its
+    scale."""
+    from terrascope_reasoning.engine.pipeline import to_model_images
+
+    class Recording(BandPredictor):
+        def set_images(self, images):
+            self.given = images
+            self.images = SimpleNamespace(optical=images.optical.numpy())
+
+    path, _, _ = scene(tmp_path)
+    pred = Recording()
+    ask(pred, 32, "q", open_stack(optical=path), None, AskConfig(refine=False, overview_size=64),
+        make_images=to_model_images)
+    side = np.mean([4200 / 64, 3000 / 46]) * 64 / 32
+    assert pred.given.pixel_m == pytest.approx(side, rel=1e-9) and pred.given.valid.shape[-1] == 32
+
+
 class WrongLetterPredictor(BandPredictor):
     """Measures like BandPredictor, then names the smaller region."""
 

@@ -269,6 +269,19 @@ def test_implicit_flood_first_is_cropland_next_to_water():
     assert seen
 
 
+def test_implicit_landing_sites_are_the_bare_patches_long_and_large_enough():
+    lab = np.full((40, 40), C.GRASSLAND, np.uint8)
+    lab[2:8, 2:32] = C.BARE_SOIL  # 300 m long, 1.8 ha: room for a small plane
+    lab[12:22, 2:22] = C.BARE_SOIL  # 200 m long, 2.0 ha: too short
+    lab[26:31, 2:28] = C.BARE_SOIL  # 260 m long, 1.3 ha: too small
+    ctx = _ctx(lab, {C.BARE_SOIL: "bare soil", C.GRASSLAND: "grassland"})
+    seen = [r for r in _all("implicit", ctx, n=40) if r.question == "Where could a small plane land?"]
+    assert seen
+    for r in seen:
+        assert r.steps[-1].phrase == "large open bare fields" and r.steps[-1].mask.sum() == 180
+        assert r.steps[-1].mask[2:8, 2:32].all() and r.answer.startswith("large open bare fields, 1.8 ha")
+
+
 def test_referring_masks_and_json_round_trip():
     for r in _all("referring", _ctx(_grid())):
         assert not r.choices and len(r.steps) == 1

@@ -126,7 +126,11 @@ class TruthPredictor:
         self.sample = sample
 
     def set_images(self, images):
-        assert images is self.sample["images"]
+        from terrascope_reasoning.engine.data.measure import pixel_size_m
+
+        given = self.sample["images"]  # the sample's images, told the pixel size of their grid
+        assert images.valid is given.valid and images.optical is given.optical and given.pixel_m is None
+        assert images.pixel_m == pytest.approx(np.mean(pixel_size_m(*self.sample["grid"]))) and images.pixel_m > 0
 
     def answer(self, question, choices, measure=None):
         steps = []

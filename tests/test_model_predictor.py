@@ -593,6 +593,30 @@ def test_patches_of_a_class_next_to_a_region_are_the_class_patches_near_that_reg
     assert not alone.steps[0].mask_prob.any() and "[no such region]" in alone.text
 
 
+def test_a_landing_site_step_keeps_the_patches_of_its_mask_long_and_large_enough_for_a_landing_run(tiny):
+    """"large open bare fields" keeps the patches of its own mask that pass the landing rule on the images' grid
+    (engine.geo.landing, at their ``pixel_m``); a grid too small for a landing run leaves "no such region"; with
+    no pixel size known, or ``landing_sites=False``, the mask is the step's own."""
+    from dataclasses import replace
+
+    from engine.geo.landing import landing_patches
+
+    model, tok = tiny
+    text = "Step 1: large open bare fields. <t1> [SEG]\nAnswer: A\n"
+    imgs = replace(images(1, seed=7), pixel_m=30.0)  # 64 px of 30 m: runs up to 1.9 km
+    p, own, landing, _ = scripted_off_and_on(model, tok, text, imgs, "Where could a small plane land?",
+                                             "landing_sites")
+    mask = own[0].mask_prob > 0.5
+    want = landing_patches(mask, 30.0)
+    assert want.any() and (mask & ~want).any()  # some patches pass, some do not
+    assert np.array_equal(landing[0].mask_prob, np.where(want, own[0].mask_prob, 0))
+    assert p.keeps_patches_for(landing[0].text) and p.landing_sites_for(landing[0].text)
+    _, tiny_grid = scripted_answer(model, tok, text, replace(imgs, pixel_m=1.0), "Where could a small plane land?")
+    assert not tiny_grid.steps[0].mask_prob.any() and "[no such region]" in tiny_grid.text
+    _, unknown = scripted_answer(model, tok, text, replace(imgs, pixel_m=None), "Where could a small plane land?")
+    assert np.array_equal(unknown.steps[0].mask_prob, own[0].mask_prob)
+
+
 def test_a_change_of_classes_is_judged_by_its_change_contrast_not_the_confidence_gate(tiny, monkeypatch):
     """Its classes pass the confidence gate where they are grounded; the difference, whose probabilities run low
     along the class boundaries, is kept below that gate and emptied only when the dates' contrast is too low."""

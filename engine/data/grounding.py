@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from ..geo.landing import landing_patches
 from ..geo.places import HALF_SIDES, extent_of, half_mask
 from . import classes as C
 from .context import LabelContext, clearly_largest_component, components
@@ -44,18 +45,8 @@ def referring(ctx: LabelContext, rng, t: int, absent: bool = False) -> QuestionR
 
 
 def _landing(ctx: LabelContext, t: int) -> np.ndarray:
-    """Bare-soil patches at least 1.5 ha large and 250 m long: room for a small plane."""
-    bare = ctx.mask(ctx.canon(C.BARE_SOIL), t)
-    lab, n = components(bare)
-    out = np.zeros(bare.shape, bool)
-    px = ctx.pixel_m()
-    for i in range(1, n + 1):
-        comp = lab == i
-        rows, cols = np.nonzero(comp)
-        length = (max(np.ptp(rows), np.ptp(cols)) + 1) * px
-        if comp.sum() * px * px >= 15_000 and length >= 250:
-            out |= comp
-    return out
+    """Bare-soil patches long and large enough for a small plane's landing run (engine.geo.landing)."""
+    return landing_patches(ctx.mask(ctx.canon(C.BARE_SOIL), t), ctx.pixel_m())
 
 
 def _flood_first(ctx: LabelContext, t: int) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable, Iterable
@@ -149,8 +150,12 @@ def _predict(predictor, sample: dict, question: str, choices: list[str], steps: 
     device = getattr(predictor, "device", None)
     if device is not None and hasattr(images, "to"):
         images = images.to(device)
-    predictor.set_images(images)
     grid = sample.get("grid")
+    if grid and grid[0] is not None and hasattr(images, "pixel_m"):  # the grid of the images: rules measure on it
+        from ..data.measure import pixel_size_m
+
+        images = replace(images, pixel_m=float(np.mean(pixel_size_m(*grid))))
+    predictor.set_images(images)
     earlier: list = []
 
     def measure(mask_prob, date_index: int = 0, *_, **__) -> str:

@@ -18,7 +18,9 @@ class ModelImages:
     date has the modality at all (a date may have only one); ``nir``: (T, 1, S, S) float in [0, 1], the
     optical near-infrared band, or None. A network with a NIR mix (``nir_mix`` in its config,
     :class:`engine.model.network.NirMix`) reads it with R, G, B; it also joins the bands that class signatures,
-    edge sharpening and the water index read (:func:`engine.geo.guided.date_guide`).
+    edge sharpening and the water index read (:func:`engine.geo.guided.date_guide`). ``pixel_m``: the side of a
+    pixel of this grid in metres, or None when the grid is not known; rules that measure patches need it
+    (:mod:`engine.geo.landing`).
     """
 
     optical: torch.Tensor | None
@@ -27,6 +29,7 @@ class ModelImages:
     has_optical: torch.Tensor
     has_sar: torch.Tensor
     nir: torch.Tensor | None = None
+    pixel_m: float | None = None
 
     def __post_init__(self):
         self.has_optical = torch.as_tensor(self.has_optical, dtype=torch.bool).reshape(-1)
@@ -54,7 +57,7 @@ class ModelImages:
             return None if x is None else x.to(device)
 
         return ModelImages(mv(self.optical), mv(self.sar), self.valid.to(device), self.has_optical.to(device),
-                           self.has_sar.to(device), mv(self.nir))
+                           self.has_sar.to(device), mv(self.nir), self.pixel_m)
 
     def check(self, size: int) -> None:
         """Raise :class:`InputError` when shapes disagree with each other or with the model size ``size``."""

@@ -17,6 +17,7 @@ from ..answer import EMPTIED_TOO_SMALL, EMPTIED_UNCHANGED, EMPTIED_UNSURE
 from ..errors import Cancelled, ModelError
 from ..geo.class_change import class_change
 from ..geo.guided import GuidedConfig
+from ..geo.landing import landing_patches
 from ..geo.patches import MERGE_PX, largest_patch, patches_near
 from ..geo.signatures import SignatureConfig
 from ..geo.water_index import WaterIndexConfig
@@ -119,7 +120,7 @@ class GroundedPredictor(StepRules):
     (:mod:`engine.geo.signatures`, the config's ``signature_weight``); None -> as the config says, True with a
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``, ``reference_steps``,
-    ``change_from_classes``, ``water_index``: the rules a step's phrase asks of its kept mask
+    ``change_from_classes``, ``water_index``, ``landing_sites``: the rules a step's phrase asks of its kept mask
     (:class:`engine.model.step_rules.StepRules`); ``change_from_classes`` None -> as the model config says.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
     :mod:`engine.eval.calibration`).
@@ -134,7 +135,7 @@ class GroundedPredictor(StepRules):
                  class_signatures: bool | None = None, clip_places: bool = True, relate_changes: bool = True,
                  one_patch: bool = True, patch_from_class: bool = True, next_to: bool = True,
                  change_from_classes: bool | None = None, water_index: bool = True, judge_only: bool = False,
-                 reference_steps: bool = True):
+                 reference_steps: bool = True, landing_sites: bool = True):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -151,7 +152,7 @@ class GroundedPredictor(StepRules):
             change_from_classes = bool(model.config.change_from_classes)
         super().__init__(SignatureConfig(0.0 if class_signatures is False else weight), clip_places,
                          relate_changes, one_patch, patch_from_class, next_to, change_from_classes,
-                         WaterIndexConfig.turned(water_index), plan_phrases, reference_steps)
+                         WaterIndexConfig.turned(water_index), plan_phrases, reference_steps, landing_sites)
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -378,6 +379,9 @@ class GroundedPredictor(StepRules):
             if relation is not None:
                 reference = self._reference_mask(relation[1], date, earlier)
                 prob = kept(prob, patches_near(prob.float().cpu().numpy() > cfg.mask_threshold, reference))
+            if self.landing_sites_for(step_text) and self.images.pixel_m:
+                prob = kept(prob, landing_patches(prob.float().cpu().numpy() > cfg.mask_threshold,
+                                                  self.images.pixel_m))
         return out, prob, confidence, emptied, outside_of, seg_hidden
 
     def _class_change(self, change: tuple[str, str, str], date: int, earlier: list[GroundedStep]):

@@ -35,14 +35,17 @@ class StepRules:
     it from the model's config (``change_from_classes``), which turns it on for the embedded default (model
     card). ``water_index``: a step that names water alone ("water", "water in the northern half"), or the largest
     water body before its largest patch is kept, grows into the connected pixels whose water index marks open
-    water (:mod:`engine.geo.water_index`; off when its ``above`` is None). ``plan_phrases``: the steps
-    a question fixes are written for the model (:meth:`planned_steps`)."""
+    water (:mod:`engine.geo.water_index`; off when its ``above`` is None). ``landing_sites``: a step that names the
+    places a small plane could land ("large open bare fields"; :func:`engine.trace_format.names_landing_sites`)
+    keeps the patches of its mask long and large enough for a landing run (:mod:`engine.geo.landing`), where the
+    images' pixel size is known. ``plan_phrases``: the steps a question fixes are written for the model
+    (:meth:`planned_steps`)."""
 
     def __init__(self, signatures: SignatureConfig | None = None, clip_places: bool = True,
                  relate_changes: bool = True, one_patch: bool = True, patch_from_class: bool = True,
                  next_to: bool = True, change_from_classes: bool = False,
                  water_index: WaterIndexConfig | None = None, plan_phrases: bool = True,
-                 reference_steps: bool = True):
+                 reference_steps: bool = True, landing_sites: bool = True):
         self.signatures = signatures or SignatureConfig()
         self.clip_places = clip_places
         self.relate_changes = relate_changes
@@ -53,6 +56,7 @@ class StepRules:
         self.change_from_classes = change_from_classes
         self.water_index = water_index or WaterIndexConfig()
         self.plan_phrases = plan_phrases
+        self.landing_sites = landing_sites
 
     def planned_steps(self, question: str, choices: list[str] | None, n_dates: int) -> tuple[list[str], list[int]]:
         """(the phrases the steps must name, in order; the 0-based date of each, or [] to let the model write the
@@ -110,9 +114,15 @@ class StepRules:
         return self.change_for(step_text, date) is None
 
     def keeps_patches_for(self, step_text: str) -> bool:
-        """Whether a step keeps some patches of its mask (the largest, or those next to a region), so its
-        native-resolution mask stays near the patches kept on the model's grid."""
-        return self.one_patch_for(step_text) or self.next_to_for(step_text) is not None
+        """Whether a step keeps some patches of its mask (the largest, those next to a region, or the landing
+        sites), so its native-resolution mask stays near the patches kept on the model's grid."""
+        return (self.one_patch_for(step_text) or self.next_to_for(step_text) is not None
+                or self.landing_sites_for(step_text))
+
+    def landing_sites_for(self, step_text: str) -> bool:
+        """Whether a step (its phrase or whole text) keeps the patches of its mask where a small plane could land
+        (:mod:`engine.geo.landing`)."""
+        return self.landing_sites and tf.names_landing_sites(tf.parse_step_label(step_text))
 
     def patch_class_for(self, step_text: str) -> str | None:
         """The class a one-patch step grounds to find its largest patch ("the largest forest patch" ->

@@ -141,8 +141,10 @@ class TruthPredictor:
         return SimpleNamespace(steps=steps, choice=letter, text=self.sample["trace"])
 
 
-def test_evaluate_predictor_measures_like_the_trace():
-    ds = SyntheticQuestions(DatasetConfig(image_size=48, with_record=True), length=8)
+@pytest.mark.parametrize("pad_prob", [0.0, 1.0])
+def test_evaluate_predictor_measures_like_the_trace(pad_prob):
+    """Shares are shares of the area of interest, also where a scene is cut short (``pad_prob``: every scene padded)."""
+    ds = SyntheticQuestions(DatasetConfig(image_size=48, with_record=True, pad_prob=pad_prob), length=8)
     pred = TruthPredictor()
     scores = []
     for i in range(8):
@@ -153,6 +155,27 @@ def test_evaluate_predictor_measures_like_the_trace():
         expected = [line.split("[SEG] ", 1)[1] for line in sample["trace"].splitlines() if "[SEG]" in line]
         assert pred.measured == expected
     assert all(s["giou"] == 1.0 for s in scores)
+
+
+def test_masks_are_scored_inside_the_area_of_interest_as_the_engine_keeps_them():
+    from terrascope_reasoning.engine.eval.bench import _predict, _question_and_choices
+
+    sample = SyntheticQuestions(DatasetConfig(image_size=48, with_record=True, pad_prob=1.0), length=1)[0]
+    valid = sample["images"].valid.numpy()
+
+    class Everywhere(TruthPredictor):
+        def answer(self, question, choices, measure=None):
+            out = super().answer(question, choices, measure)
+            for step in out.steps:
+                step.mask_prob = np.ones((48, 48), np.float32)
+            return out
+
+    pred = Everywhere()
+    pred.bind(sample)
+    _, masks, _ = _predict(pred, sample, *_question_and_choices(sample))
+    assert not valid.all() and masks
+    for mask, d in zip(masks, sample["mask_dates"]):
+        assert np.array_equal(mask, valid[d].astype(np.float32))
 
 
 @pytest.mark.slow

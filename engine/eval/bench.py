@@ -157,24 +157,33 @@ def _predict(predictor, sample: dict, question: str, choices: list[str], steps: 
         images = replace(images, pixel_m=float(np.mean(pixel_size_m(*grid))))
     predictor.set_images(images)
     earlier: list = []
+    valid = _numpy(images.valid).astype(bool) if hasattr(images, "valid") else None  # (T, S, S)
+
+    def inside(mask: np.ndarray, date_index: int) -> np.ndarray:
+        """``mask`` (S, S) zeroed outside the area of interest of its date, as the engine keeps every mask."""
+        if valid is None or valid.shape[1:] != mask.shape:
+            return mask
+        return mask * valid[min(int(date_index), len(valid) - 1)]
 
     def measure(mask_prob, date_index: int = 0, *_, **__) -> str:
         from ..data.measure import measure_mask_pixels
 
-        mask = _numpy(mask_prob) >= 0.5
+        mask = inside(_numpy(mask_prob) >= 0.5, date_index)
         transform, crs = grid if grid else (None, None)
         if transform is None:  # no grid given: 10 m pixels, the scale most training scenes have
             from affine import Affine
 
             transform = Affine(10.0, 0.0, 0.0, 0.0, -10.0, 0.0)
-        m = measure_mask_pixels(mask, transform, crs, earlier=list(earlier))
+        # a share of the area of interest, as the trace states it and the engine measures it
+        area = inside(np.ones(mask.shape, bool), date_index)
+        m = measure_mask_pixels(mask, transform, crs, valid=area, earlier=list(earlier))
         earlier.append(mask)
         return format_measurement(m)
 
     out = predictor.answer(question, choices or None, measure=measure)
     if steps is not None:
         steps.extend(out.steps)
-    masks = [s.mask_prob for s in out.steps]
+    masks = [inside(_numpy(s.mask_prob), getattr(s, "date_index", 0)) for s in out.steps]
     return getattr(out, "choice", None), masks, getattr(out, "text", "")
 
 

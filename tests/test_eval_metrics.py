@@ -108,7 +108,7 @@ def test_step_records_judge_each_step_on_the_bench_path():
 
     class Bound(TruthPredictor):
         def set_images(self, images):
-            self.sample = next(s for s in samples if s["images"] is images)
+            self.sample = next(s for s in samples if s["images"].valid is images.valid)  # same tensors, grid told
 
     seen = []
     rows = step_records(Bound(), samples, progress=lambda f, msg: seen.append(f))
@@ -138,7 +138,7 @@ def test_step_records_pair_each_true_step_with_the_step_that_names_its_region():
             self.phrases, self.sample = phrases, None
 
         def set_images(self, images):
-            self.sample = next(s for s in samples if s["images"] is images)
+            self.sample = next(s for s in samples if s["images"].valid is images.valid)  # same tensors, grid told
 
         def answer(self, question, choices, measure=None):
             rec = self.sample["record"]
@@ -167,7 +167,7 @@ def test_steps_the_confidence_gate_does_not_judge_are_kept_by_any_confidence_thr
         answered = 0
 
         def set_images(self, images):
-            self.sample = next(s for s in samples if s["images"] is images)
+            self.sample = next(s for s in samples if s["images"].valid is images.valid)  # same tensors, grid told
 
         def answer(self, question, choices, measure=None):
             k, self.answered = self.answered, self.answered + 1

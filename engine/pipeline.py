@@ -116,7 +116,9 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         progress(0.05, "overview read")
     images = make_images(_resized(ov, image_size), has_opt, has_sar, device)
     if hasattr(images, "pixel_m"):  # the model grid's pixel side: rules that measure patches read it
-        images = replace(images, pixel_m=_pixel_m(ov_t, stack.crs) * size / image_size)
+        from .data.measure import mean_pixel_m
+
+        images = replace(images, pixel_m=mean_pixel_m(ov_t, stack.crs) * size / image_size)
     predictor.set_images(images)
     earlier: list[tuple[int, np.ndarray]] = []
 
@@ -237,13 +239,6 @@ def _float(x) -> float | None:
         return None if x is None else float(x)
     except (TypeError, ValueError):
         return None
-
-
-def _pixel_m(transform, crs) -> float:
-    """Mean side in metres of a pixel of the grid ``transform`` in ``crs``."""
-    from .data.measure import pixel_size_m
-
-    return float(np.mean(pixel_size_m(transform, crs)))
 
 
 def _resized(a: StackArrays, size: int) -> StackArrays:

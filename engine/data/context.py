@@ -96,9 +96,9 @@ class LabelContext:
         return float((self.cloud_mask[t] & mask).sum() / mask.sum())
 
     def pixel_m(self) -> float:
-        from .measure import pixel_size_m
+        from .measure import mean_pixel_m
 
-        return float(np.mean(pixel_size_m(self.transform, self.crs)))
+        return mean_pixel_m(self.transform, self.crs)
 
 
 def components(mask: np.ndarray) -> tuple[np.ndarray, int]:

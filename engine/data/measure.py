@@ -48,6 +48,11 @@ def pixel_size_m(transform: Affine, crs: str | None) -> tuple[float, float]:
     return abs(dy), abs(dx)
 
 
+def mean_pixel_m(transform: Affine, crs: str | None) -> float:
+    """Mean side of a pixel in metres: the mean of :func:`pixel_size_m`'s row and column sizes."""
+    return float(np.mean(pixel_size_m(transform, crs)))
+
+
 def mask_area_m2(mask: np.ndarray, cell_area: np.ndarray) -> float:
     """mask: (H, W) bool; cell_area: pixel areas in m2 broadcastable to (H, W) -> area in m2."""
     return float((np.broadcast_to(cell_area, mask.shape) * mask).sum())

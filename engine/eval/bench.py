@@ -152,18 +152,23 @@ def _predict(predictor, sample: dict, question: str, choices: list[str], steps: 
         images = images.to(device)
     grid = sample.get("grid")
     if grid and grid[0] is not None and hasattr(images, "pixel_m"):  # the grid of the images: rules measure on it
-        from ..data.measure import pixel_size_m
+        from ..data.measure import mean_pixel_m
 
-        images = replace(images, pixel_m=float(np.mean(pixel_size_m(*grid))))
+        images = replace(images, pixel_m=mean_pixel_m(*grid))
     predictor.set_images(images)
     earlier: list = []
     valid = _numpy(images.valid).astype(bool) if hasattr(images, "valid") else None  # (T, S, S)
 
+    def area_of(date_index: int, shape: tuple[int, ...]) -> np.ndarray | None:
+        """(S, S) bool: the area of interest of a date, None when the images do not say it for ``shape``."""
+        if valid is None or valid.shape[1:] != shape:
+            return None
+        return valid[min(int(date_index), len(valid) - 1)]
+
     def inside(mask: np.ndarray, date_index: int) -> np.ndarray:
         """``mask`` (S, S) zeroed outside the area of interest of its date, as the engine keeps every mask."""
-        if valid is None or valid.shape[1:] != mask.shape:
-            return mask
-        return mask * valid[min(int(date_index), len(valid) - 1)]
+        area = area_of(date_index, mask.shape)
+        return mask if area is None else mask * area
 
     def measure(mask_prob, date_index: int = 0, *_, **__) -> str:
         from ..data.measure import measure_mask_pixels
@@ -175,8 +180,7 @@ def _predict(predictor, sample: dict, question: str, choices: list[str], steps: 
 
             transform = Affine(10.0, 0.0, 0.0, 0.0, -10.0, 0.0)
         # a share of the area of interest, as the trace states it and the engine measures it
-        area = inside(np.ones(mask.shape, bool), date_index)
-        m = measure_mask_pixels(mask, transform, crs, valid=area, earlier=list(earlier))
+        m = measure_mask_pixels(mask, transform, crs, valid=area_of(date_index, mask.shape), earlier=list(earlier))
         earlier.append(mask)
         return format_measurement(m)
 

@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from .answer import Answer, Step
+from .data.measure import mean_pixel_m
 from .errors import Cancelled
 from .geo.measuring import distances, measurement_for
 from .geo.refine import refine_tiles
@@ -116,10 +117,9 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         progress(0.05, "overview read")
     images = make_images(_resized(ov, image_size), has_opt, has_sar, device)
     if hasattr(images, "pixel_m"):  # the model grid's pixel side: rules that measure patches read it
-        from .data.measure import mean_pixel_m
-
         images = replace(images, pixel_m=mean_pixel_m(ov_t, stack.crs) * size / image_size)
     predictor.set_images(images)
+    native_pixel_m = mean_pixel_m(stack.transform, stack.crs)
     earlier: list[tuple[int, np.ndarray]] = []
 
     def measure(mask_prob, date_index: int = 0, *_, **__) -> str:
@@ -166,7 +166,8 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
                                           guided=getattr(predictor, "guided", None),
                                           signatures=_for_step(predictor, "signatures_for", gs),
                                           half=_for_step(predictor, "half_for", gs), outside=outside,
-                                          within=within, water=_for_step(predictor, "water_index_for", gs))
+                                          within=within, water=_for_step(predictor, "water_index_for", gs),
+                                          pixel_m=native_pixel_m)
         elif has_region:
             mask, stitched = refine_tiles(stack, _OverviewSampler(prob, ov_t), d, cfg.tile_size, cfg.overlap,
                                           threshold=cfg.threshold, progress=tick, cancelled=cancelled,

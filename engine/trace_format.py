@@ -133,6 +133,12 @@ def names_water_alone(phrase: str) -> bool:
     return bool(m) and "water" in m.group(1).lower()
 
 
+def names_buildings_alone(phrase: str) -> bool:
+    """Whether a step's phrase names buildings alone ("buildings", "the houses"; see :func:`names_class_alone`)."""
+    m = _CLASS_ALONE_RE.fullmatch(_plain(phrase))
+    return bool(m) and m.group(1).lower() in ("buildings", "houses")
+
+
 # "<region> in the northern half" (engine.data.grounding's phrases) and the plain compass words
 _HALF_RE = re.compile(r"^(?P<region>.*?)\s+in the (?P<side>north|south|west|east)(?:ern)? half$", re.IGNORECASE)
 

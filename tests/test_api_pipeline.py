@@ -393,3 +393,60 @@ def test_a_step_not_refined_natively_is_sampled_from_the_models_grid(tmp_path):
     got = both[1].steps[1].mask
     assert got.shape == field.shape and (got & field).sum() / (got | field).sum() > 0.7
     assert not np.array_equal(got, both[0].steps[1].mask)  # the overview's blocky mask, not the native one
+
+
+class TownPredictor(BandPredictor):
+    """One "buildings" step, sure of the buildings in the left half of each image, unsure of the others
+    (tests.test_geo_signatures.town_decoder), blended as GroundedPredictor blends buildings alone."""
+
+    def __init__(self, truth_of):
+        super().__init__()
+        self.truth_of = truth_of  # images -> the buildings' truth on their grid
+
+    def answer(self, question, choices, measure, progress=None, cancelled=None):
+        from .test_geo_signatures import town_decoder
+
+        prob = town_decoder(self.truth_of(self.images))
+        text = "Step 1: buildings. <t1> [SEG]"
+        m = measure(prob, 0)
+        step = SimpleNamespace(index=1, text=text, label="buildings", date_index=0, mask_prob=prob,
+                               modalities=["optical"], confidence=0.8, iou_pred=0.7, seg_embedding=0)
+        return SimpleNamespace(text=f"{text} {m}\nAnswer: buildings", answer="buildings", choice=None, steps=[step])
+
+    def predict_mask(self, seg_embedding, date_index, images):
+        from .test_geo_signatures import town_decoder
+
+        return town_decoder(self.truth_of(images))
+
+    def signatures_for(self, step_text):
+        from terrascope_reasoning.engine.geo.signatures import SignatureConfig
+        from terrascope_reasoning.engine.model.step_rules import BUILDING_CONTEXT_M
+
+        return SignatureConfig(weight=0.5, context_m=BUILDING_CONTEXT_M)
+
+
+def test_buildings_are_refined_with_the_ground_around_them_at_the_native_pixel_size(tmp_path):
+    """A 10 m town whose buildings the decoder is sure of in the left half of each tile: refined tile by tile with
+    the context of the stack's own 10 m pixels, the other buildings are found as well (without it: IoU 0.38)."""
+    from .test_geo_signatures import town
+
+    bands, truth = town(224, 224, seed=5)
+    path = write_raster(tmp_path / "town.tif", (bands * 3000 + 100).astype(np.uint16), T, CRS, nodata=0)
+    scale_truth = {}
+
+    def truth_of(images):
+        shape = images.optical.shape[-2:]
+        if shape not in scale_truth:  # the tile's own pixels: the truth itself; the overview: the truth resized
+            from terrascope_reasoning.engine.geo.resample import resize_mask
+
+            scale_truth[shape] = truth if shape == truth.shape else resize_mask(truth, shape)
+        return scale_truth[shape]
+
+    answer = ask(TownPredictor(truth_of), 112, "Where do people live here?", open_stack(optical=path), None,
+                 AskConfig(tile_size=224, overlap=16), make_images=identity_images)
+
+    def iou(a, b):
+        return (a & b).sum() / (a | b).sum()
+
+    assert iou(answer.steps[0].mask, truth) > 0.8
+    assert answer.steps[0].area_m2 == pytest.approx(truth.sum() * 100.0, rel=0.1)

@@ -5,9 +5,10 @@ import pytest
 
 from terrascope_reasoning.engine.geo.raster_io import write_raster
 from terrascope_reasoning.engine.geo.refine import refine_tiles
-from terrascope_reasoning.engine.geo.signatures import SignatureConfig, blend_signature, signature_posterior
+from terrascope_reasoning.engine.geo.signatures import (SignatureConfig, blend_signature, context_window,
+                                                        signature_posterior)
 from terrascope_reasoning.engine.geo.stack import open_stack
-from terrascope_reasoning.engine.trace_format import names_class_alone
+from terrascope_reasoning.engine.trace_format import names_buildings_alone, names_class_alone
 
 from .test_geo_tiling import CRS, T
 
@@ -111,3 +112,76 @@ def test_refinement_blends_each_tile_with_the_class_signature_of_its_native_band
                               signatures=SignatureConfig(weight=0.5, keep_area=False))
     assert _iou(plain.array(), truth) < 0.7
     assert _iou(blended.array(), truth) > 0.9
+
+
+def town(h=112, w=112, block=14, seed=0):
+    """Bands (3, h, w) of a town at 10 m: street blocks of 140 m whose ground brightness varies from block to block
+    over the whole range buildings have, each with a 40 m building 0.2 brighter than its own block; the buildings'
+    truth (h, w)."""
+    rng = np.random.default_rng(seed)
+    ground = rng.uniform(0.2, 0.7, (h // block + 1, w // block + 1))
+    base = np.kron(ground, np.ones((block, block)))[:h, :w]
+    truth = np.zeros((h, w), bool)
+    for r in range(0, h, block):
+        for c in range(0, w, block):
+            truth[r + 5:r + 9, c + 5:c + 9] = True
+    bands = np.repeat((base + 0.2 * truth)[None], 3, 0) + rng.normal(0, 0.02, (3, h, w))
+    return bands.astype(np.float32), truth
+
+
+def town_decoder(truth, seed=1):
+    """Sure of the buildings in the left half, unsure of those in the right half, as a coarse decoder is of objects
+    a few pixels across."""
+    prob = np.full(truth.shape, 0.05, np.float32)
+    left = truth.copy()
+    left[:, truth.shape[1] // 2:] = False
+    prob[left] = 0.9
+    prob[truth & ~left] = 0.3
+    return prob + np.random.default_rng(seed).uniform(0, 0.01, prob.shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("pixel_m, window", [(10.0, 7), (11.4, 7), (5.0, 13), (4.0, None), (0.9, None),
+                                             (60.0, None), (None, None)])
+def test_the_context_neighbourhood_is_sized_in_metres_and_used_where_objects_are_a_few_pixels(pixel_m, window):
+    assert context_window(SignatureConfig(weight=0.5, context_m=70.0), pixel_m) == window
+    assert context_window(SignatureConfig(weight=0.5), pixel_m) is None  # off
+
+
+def test_context_bands_find_objects_that_stand_out_from_their_own_block_alone():
+    """Building and ground brightness overlap across the town: the bands alone cannot tell the unsure buildings
+    from bright blocks, the difference from the ground around each pixel can."""
+    bands, truth = town()
+    prob = town_decoder(truth)
+    cfg = SignatureConfig(weight=0.5, context_m=70.0)
+    plain = blend_signature(prob, bands, None, cfg)  # no pixel size: no context, the area re-levelled
+    sub_metre = blend_signature(prob, bands, None, cfg, pixel_m=0.9)  # objects many pixels across: no context
+    context = blend_signature(prob, bands, None, cfg, pixel_m=10.0)
+    assert np.array_equal(plain, sub_metre)
+    assert (plain >= 0.5).sum() == (prob >= 0.5).sum()
+    assert _iou(plain > 0.5, truth) < 0.6
+    assert _iou(context > 0.5, truth) > 0.9  # the unsure half of the buildings found, the area not re-levelled
+    assert np.allclose(context, 0.3 * prob + 0.7 * signature_posterior(prob, bands, None, cfg, 10.0))
+
+
+@pytest.mark.parametrize("phrase, buildings", [("buildings", True), ("the houses.", True), ("Buildings", True),
+                                               ("destroyed buildings", False), ("built-up land", False),
+                                               ("water", False), ("buildings in the northern half", False)])
+def test_which_phrases_name_buildings_alone(phrase, buildings):
+    assert names_buildings_alone(phrase) is buildings
+
+
+def test_refinement_reads_the_context_at_the_stacks_native_pixel_size(tmp_path):
+    bands, truth = town(224, 224, seed=4)
+    data = (bands * 3000 + 100).astype(np.uint16)  # reflectance x 10000, as Sentinel-2 stores it
+    stack = open_stack(optical=write_raster(tmp_path / "town.tif", data, T, CRS, nodata=0))
+    prob = town_decoder(truth)
+
+    def predict(arrays):  # one tile holds the whole town
+        assert arrays.optical.shape[-2:] == truth.shape
+        return prob
+
+    cfg = SignatureConfig(weight=0.5, context_m=70.0)
+    without, _ = refine_tiles(stack, predict, tile=256, overlap=16, signatures=cfg)
+    with_context, _ = refine_tiles(stack, predict, tile=256, overlap=16, signatures=cfg, pixel_m=10.0)
+    assert _iou(without.array(), truth) < 0.6
+    assert _iou(with_context.array(), truth) > 0.9

@@ -146,3 +146,20 @@ def test_model_config_and_override_switch_class_signatures(tiny):  # noqa: F811
         assert not GroundedPredictor(model, tok, class_signatures=False).signatures.enabled
     finally:
         model.config.signature_weight = 0.0
+
+
+def test_buildings_alone_are_blended_with_the_ground_around_them(tiny):  # noqa: F811
+    from dataclasses import replace
+
+    from engine.model.step_rules import BUILDING_CONTEXT_M
+
+    model, tok = tiny
+    p = GroundedPredictor(model, tok, class_signatures=True)
+    assert p.signatures.context_m == 0
+    for text in ("Step 1: buildings. <t1> [SEG]", "Step 2: the houses in the northern half. <t1> [SEG]"):
+        assert p.signatures_for(text) == replace(p.signatures, context_m=BUILDING_CONTEXT_M)
+    assert p.signatures_for("Step 1: built-up land. <t1> [SEG]") is p.signatures
+    assert p.signatures_for("Step 2: destroyed buildings. <t2> [SEG]") is None  # a change, not a class
+    assert GroundedPredictor(model, tok, class_signatures=True, building_context=False).signatures_for(
+        "Step 1: buildings. <t1> [SEG]") == p.signatures
+    assert GroundedPredictor(model, tok, class_signatures=False).signatures_for("Step 1: buildings. <t1> [SEG]") is None

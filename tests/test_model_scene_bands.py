@@ -103,3 +103,23 @@ def test_optical_dates_contrast_reads_the_near_infrared_band():
     without = ModelImages(torch.from_numpy(rgb), None, valid, flags, ~flags, None)
     assert dates_contrast(corner, with_nir, 1, 0.5) > 5.0
     assert dates_contrast(corner, without, 1, 0.5) < 1.5
+
+
+def test_banded_sizes_the_signatures_context_by_the_images_pixel_size():
+    """Buildings a few pixels across on a 10 m grid are found by how they stand out from their block; the same
+    images with no pixel size known (or sub-metre pixels) are blended on their bands alone."""
+    from dataclasses import replace
+
+    from engine.geo.signatures import SignatureConfig
+
+    from .test_geo_signatures import _iou, town, town_decoder
+
+    bands, truth = town()
+    images = _images(bands[None].copy(), np.ones((1,) + truth.shape, bool))
+    prob = torch.from_numpy(town_decoder(truth))
+    cfg, off = SignatureConfig(weight=0.5, context_m=70.0), GuidedConfig(0, 0.0003)
+    plain = banded(prob, images, 0, off, cfg).numpy() > 0.5
+    fine = banded(prob, replace(images, pixel_m=0.9), 0, off, cfg).numpy() > 0.5
+    coarse = banded(prob, replace(images, pixel_m=10.0), 0, off, cfg).numpy() > 0.5
+    assert np.array_equal(plain, fine) and _iou(plain, truth) < 0.6
+    assert _iou(coarse, truth) > 0.9

@@ -25,7 +25,7 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
                  only_date: bool = False, guided: GuidedConfig | None = None,
                  signatures: SignatureConfig | None = None, half: str | None = None,
                  outside: MaskRaster | None = None, within: tuple[np.ndarray, Affine] | None = None,
-                 water: WaterIndexConfig | None = None) -> tuple[MaskRaster, Stitcher]:
+                 water: WaterIndexConfig | None = None, pixel_m: float | None = None) -> tuple[MaskRaster, Stitcher]:
     """Full-resolution mask of one step over the whole ``stack`` grid.
 
     ``predict(arrays) -> (s, s) probabilities`` is called once per tile that holds usable pixels, with the
@@ -43,7 +43,8 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
     :func:`engine.trace_format.new_region_outside`). ``within``: ``(region (H, W) bool, its affine
     transform)`` on a coarser grid of the same CRS (the overview's); keep only the pixels whose centres fall
     in it (one patch, :mod:`engine.geo.patches`). ``water``: grow each tile's mask into the connected open water
-    of the date's water index at native resolution (:mod:`engine.geo.water_index`). Returns the mask and
+    of the date's water index at native resolution (:mod:`engine.geo.water_index`). ``pixel_m``: the stack's pixel
+    side in metres, which the signature's context neighbourhood is sized by (None: no context). Returns the mask and
     the finished :class:`Stitcher`, which holds ``confidence`` (mean probability inside the mask), ``area_m2``,
     ``usable_area_m2`` and ``share``.
     """
@@ -54,7 +55,7 @@ def refine_tiles(stack: InputStack, predict: Callable[[StackArrays], np.ndarray]
         _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total, only_date,
              guided if guided is not None and guided.enabled else None,
              signatures if signatures is not None and signatures.enabled else None, half, outside, within,
-             water if water is not None and water.enabled else None)
+             water if water is not None and water.enabled else None, pixel_m)
         return stitcher.finish(), stitcher
 
 
@@ -71,11 +72,11 @@ def _read_tile(stack, win, model_size, dates, with_native: bool):
 
 def _with_native_bands(stack, native, prob, t, date_index, model_size, only_date,
                        guided: GuidedConfig | None, signatures: SignatureConfig | None,
-                       water: WaterIndexConfig | None = None) -> np.ndarray:
+                       water: WaterIndexConfig | None = None, pixel_m: float | None = None) -> np.ndarray:
     """``prob`` (h, w) of one tile blended with the class signature of the date's bands (``signatures``),
     sharpened along their edges (``guided``) and grown into the connected open water of their water index
     (``water``), the ``native`` arrays holding the bands at native resolution; each is skipped when None; ``t``:
-    the date's index in the tile's arrays."""
+    the date's index in the tile's arrays; ``pixel_m``: the native pixel side in metres."""
     dates = slice(date_index, date_index + 1) if only_date else slice(None)  # the dates the arrays hold
     guide = date_guide(native.optical, native.sar, stack.has_optical[dates], stack.has_sar[dates], t,
                        native.nir)
@@ -83,12 +84,13 @@ def _with_native_bands(stack, native, prob, t, date_index, model_size, only_date
     native_cfg = None if guided is None else GuidedConfig(max(1, round(guided.radius * scale)), guided.eps,
                                                           guided.keep_area, guided.threshold)
     # sharpening coefficients fitted at about the model's grid, applied to the native bands
-    prob = with_bands(prob, guide, native.valid[t], signatures, native_cfg, subsample=max(1, int(scale)))
+    prob = with_bands(prob, guide, native.valid[t], signatures, native_cfg, subsample=max(1, int(scale)),
+                      pixel_m=pixel_m)
     return with_date_water_index(prob, native.optical, native.nir, stack.has_optical[dates], t, native.valid[t], water)
 
 
 def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cancelled, total,
-         only_date, guided, signatures, half, outside, within, water) -> None:
+         only_date, guided, signatures, half, outside, within, water, pixel_m) -> None:
     native_bands = guided is not None or signatures is not None or water is not None  # tiles shaped by their bands
     try:
         for k, win in enumerate(grid.windows()):
@@ -106,7 +108,7 @@ def _run(stack, grid, stitcher, predict, date_index, model_size, progress, cance
                 prob = resize_prob(predict(arrays), shape)
                 if native_bands:
                     prob = _with_native_bands(stack, native, prob, t, date_index, model_size, only_date,
-                                              guided, signatures, water)
+                                              guided, signatures, water, pixel_m)
                 inside = keep if half is None else keep & half_mask(
                     half, shape, (0, stack.height, 0, stack.width), (int(win.row_off), int(win.col_off)))
                 if outside is not None:

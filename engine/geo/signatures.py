@@ -20,12 +20,22 @@ train it from sample areas, recovers the first and drops the second:
 Only steps that name a class alone ("water", "forest") are blended
 (:func:`engine.trace_format.names_class_alone`):
 "the largest forest patch" or "cropland next to the water" are not all the pixels that look alike.
+
+Objects a few pixels across (buildings at 10 m) look much like the ground around them in the bands alone, and the
+decoder, whose masks come from a coarser grid, marks only some of them. With ``context_m`` each band minus its
+median over a neighbourhood of that many metres joins the bands (:func:`context_bands`): a building stands out
+from its street block as a small bright, differently coloured spot, which the classifier then finds in every block.
+The neighbourhood is used only where it spans ``context_px`` pixels: on finer grids such objects are many pixels
+across and the decoder resolves them itself. Where it is used the posterior weighs ``context_weight`` and the area is
+not re-levelled: the decoder marks too few of the objects for its area to be the one to keep.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+
+from scipy import ndimage
 
 from .guided import GuidedConfig, guided_filter, relevel_like
 
@@ -37,7 +47,10 @@ class SignatureConfig:
     Gaussians per side; ``samples``: seed pixels per side at most; ``min_seeds``: fewer seeds on a side leave
     the mask as it is; ``regularisation``: added to each covariance's diagonal (squared band units, bands about
     0..1); ``seed``: of the seed sampling and k-means, so a result is reproducible; ``keep_area``: re-level the
-    result so that as many pixels reach ``threshold`` as in the decoder's probabilities."""
+    result so that as many pixels reach ``threshold`` as in the decoder's probabilities; ``context_m``: side in
+    metres of the neighbourhood whose median each band is compared with (:func:`context_bands`; 0: off);
+    ``context_px``: (fewest, most) pixels that neighbourhood may span on a grid, else it is not used there;
+    ``context_weight``: the posterior's share where the neighbourhood is used (the area then not re-levelled)."""
 
     weight: float = 0.0
     seed_above: float = 0.7
@@ -50,10 +63,29 @@ class SignatureConfig:
     seed: int = 0
     keep_area: bool = True
     threshold: float = 0.5
+    context_m: float = 0.0
+    context_px: tuple[int, int] = (3, 15)
+    context_weight: float = 0.7
 
     @property
     def enabled(self) -> bool:
         return self.weight > 0
+
+
+def context_window(cfg: SignatureConfig, pixel_m: float | None) -> int | None:
+    """The side in pixels (odd) of ``cfg``'s neighbourhood on a grid of ``pixel_m`` metre pixels, None when
+    ``context_m`` is off, the pixel size unknown, or the side outside ``cfg.context_px``."""
+    if cfg.context_m <= 0 or not pixel_m or pixel_m <= 0:
+        return None
+    side = 2 * int(round((cfg.context_m / pixel_m - 1) / 2)) + 1
+    return side if cfg.context_px[0] <= side <= cfg.context_px[1] else None
+
+
+def context_bands(guide: np.ndarray, window: int) -> np.ndarray:
+    """(2C, H, W) float32: the bands ``guide`` (C, H, W) and each band minus its median over ``window`` x
+    ``window`` pixels (how a pixel differs from the ground around it)."""
+    guide = np.asarray(guide, np.float32)
+    return np.concatenate([guide, guide - ndimage.median_filter(guide, size=(1, window, window), mode="nearest")])
 
 
 def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, iterations: int = 8) -> np.ndarray:
@@ -90,12 +122,16 @@ def _mixture_log_density(x: np.ndarray, seeds: np.ndarray, k: int, rng, reg: flo
 
 
 def signature_posterior(prob: np.ndarray, guide: np.ndarray | None, valid: np.ndarray | None,
-                        cfg: SignatureConfig) -> np.ndarray | None:
+                        cfg: SignatureConfig, pixel_m: float | None = None) -> np.ndarray | None:
     """The class posterior (H, W) float32 in [0, 1] of every pixel from its bands ``guide`` (C, H, W) float,
-    seeded by ``prob`` (H, W) (one grid); 0 outside ``valid`` (H, W) bool. None when a side has fewer than
-    ``min_seeds`` pixels or there are no bands."""
+    seeded by ``prob`` (H, W) (one grid); 0 outside ``valid`` (H, W) bool. ``pixel_m``: the grid's pixel side in
+    metres, for ``cfg.context_m`` (None: no context bands). None when a side has fewer than ``min_seeds`` pixels
+    or there are no bands."""
     if guide is None or guide.shape[0] == 0:
         return None
+    window = context_window(cfg, pixel_m)
+    if window is not None:
+        guide = context_bands(guide, window)
     rng = np.random.default_rng(cfg.seed)
     x = np.moveaxis(np.asarray(guide, np.float64), 0, -1).reshape(-1, guide.shape[0])
     v = np.ones(len(x), bool) if valid is None else np.asarray(valid, bool).reshape(-1)
@@ -117,31 +153,36 @@ def signature_posterior(prob: np.ndarray, guide: np.ndarray | None, valid: np.nd
 
 
 def blend_signature(prob: np.ndarray, guide: np.ndarray | None, valid: np.ndarray | None,
-                    cfg: SignatureConfig) -> np.ndarray:
+                    cfg: SignatureConfig, pixel_m: float | None = None) -> np.ndarray:
     """``prob`` (H, W) blended with :func:`signature_posterior` by ``cfg.weight`` (and re-levelled to its
     marked pixel count with ``cfg.keep_area``); unchanged when off or when the posterior cannot be fitted, and
-    outside ``valid``. -> (H, W) float32 in [0, 1]."""
+    outside ``valid``. ``pixel_m``: the grid's pixel side in metres; where ``cfg.context_m`` applies on it the
+    context bands join, the posterior weighs ``cfg.context_weight`` and the area is not re-levelled.
+    -> (H, W) float32 in [0, 1]."""
     prob = np.asarray(prob, np.float32)
     if not cfg.enabled:
         return prob
-    posterior = signature_posterior(prob, guide, valid, cfg)
+    posterior = signature_posterior(prob, guide, valid, cfg, pixel_m)
     if posterior is None:
         return prob
-    out = ((1.0 - cfg.weight) * prob + cfg.weight * posterior).astype(np.float32)
-    if cfg.keep_area:
+    in_context = context_window(cfg, pixel_m) is not None
+    weight = cfg.context_weight if in_context else cfg.weight
+    out = ((1.0 - weight) * prob + weight * posterior).astype(np.float32)
+    if cfg.keep_area and not in_context:
         out = relevel_like(out, prob, cfg.threshold, valid)
     return out if valid is None else np.where(valid, out, prob).astype(np.float32)
 
 
 def with_bands(prob: np.ndarray, guide: np.ndarray | None, valid: np.ndarray | None,
-               signatures: SignatureConfig | None, guided: GuidedConfig | None, subsample: int = 1) -> np.ndarray:
+               signatures: SignatureConfig | None, guided: GuidedConfig | None, subsample: int = 1,
+               pixel_m: float | None = None) -> np.ndarray:
     """What a kept mask takes from its date's bands ``guide`` (C, H, W), in this order: the class signature
     (``signatures``), then sharpening along the bands' edges (``guided``, fitted ``subsample`` times coarser:
-    :func:`engine.geo.guided.guided_filter`); each is skipped when None. ``prob``, ``valid``: (H, W).
-    -> (H, W) float32."""
+    :func:`engine.geo.guided.guided_filter`); each is skipped when None. ``prob``, ``valid``: (H, W);
+    ``pixel_m``: the grid's pixel side in metres (for the signature's ``context_m``). -> (H, W) float32."""
     prob = np.asarray(prob, np.float32)
     if signatures is not None:
-        prob = blend_signature(prob, guide, valid, signatures)
+        prob = blend_signature(prob, guide, valid, signatures, pixel_m)
     if guided is not None:
         prob = guided_filter(prob, guide, guided, valid, subsample=subsample)
     return prob

@@ -120,7 +120,8 @@ class GroundedPredictor(StepRules):
     (:mod:`engine.geo.signatures`, the config's ``signature_weight``); None -> as the config says, True with a
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``, ``reference_steps``,
-    ``change_from_classes``, ``water_index``, ``landing_sites``: the rules a step's phrase asks of its kept mask
+    ``change_from_classes``, ``water_index``, ``landing_sites``, ``building_context``: the rules a step's phrase
+    asks of its kept mask
     (:class:`engine.model.step_rules.StepRules`); ``change_from_classes`` None -> as the model config says.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
     :mod:`engine.eval.calibration`).
@@ -135,7 +136,7 @@ class GroundedPredictor(StepRules):
                  class_signatures: bool | None = None, clip_places: bool = True, relate_changes: bool = True,
                  one_patch: bool = True, patch_from_class: bool = True, next_to: bool = True,
                  change_from_classes: bool | None = None, water_index: bool = True, judge_only: bool = False,
-                 reference_steps: bool = True, landing_sites: bool = True):
+                 reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -152,7 +153,8 @@ class GroundedPredictor(StepRules):
             change_from_classes = bool(model.config.change_from_classes)
         super().__init__(SignatureConfig(0.0 if class_signatures is False else weight), clip_places,
                          relate_changes, one_patch, patch_from_class, next_to, change_from_classes,
-                         WaterIndexConfig.turned(water_index), plan_phrases, reference_steps, landing_sites)
+                         WaterIndexConfig.turned(water_index), plan_phrases, reference_steps, landing_sites,
+                         building_context)
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None

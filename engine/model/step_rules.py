@@ -5,9 +5,14 @@ earlier steps' phrases, the question, the number of dates); :class:`engine.model
 applies them on the model's grid and :mod:`engine.pipeline` on native tiles."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import trace_format as tf
 from ..geo.signatures import SignatureConfig
 from ..geo.water_index import WaterIndexConfig
+
+# The street block a building is told from (m): buildings of 10 m scenes are 20-55 m across on 40-70 m lots.
+BUILDING_CONTEXT_M = 70.0
 
 
 class StepRules:
@@ -38,14 +43,16 @@ class StepRules:
     water (:mod:`engine.geo.water_index`; off when its ``above`` is None). ``landing_sites``: a step that names the
     places a small plane could land ("large open bare fields"; :func:`engine.trace_format.names_landing_sites`)
     keeps the patches of its mask long and large enough for a landing run (:mod:`engine.geo.landing`), where the
-    images' pixel size is known. ``plan_phrases``: the steps a question fixes are written for the model
-    (:meth:`planned_steps`)."""
+    images' pixel size is known. ``building_context``: buildings alone ("buildings") are blended with a class
+    signature that also reads how each pixel differs from the ground around it (``BUILDING_CONTEXT_M``;
+    :func:`engine.geo.signatures.context_bands`), on grids where buildings are a few pixels across.
+    ``plan_phrases``: the steps a question fixes are written for the model (:meth:`planned_steps`)."""
 
     def __init__(self, signatures: SignatureConfig | None = None, clip_places: bool = True,
                  relate_changes: bool = True, one_patch: bool = True, patch_from_class: bool = True,
                  next_to: bool = True, change_from_classes: bool = False,
                  water_index: WaterIndexConfig | None = None, plan_phrases: bool = True,
-                 reference_steps: bool = True, landing_sites: bool = True):
+                 reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True):
         self.signatures = signatures or SignatureConfig()
         self.clip_places = clip_places
         self.relate_changes = relate_changes
@@ -57,6 +64,7 @@ class StepRules:
         self.water_index = water_index or WaterIndexConfig()
         self.plan_phrases = plan_phrases
         self.landing_sites = landing_sites
+        self.building_context = building_context
 
     def planned_steps(self, question: str, choices: list[str] | None, n_dates: int) -> tuple[list[str], list[int]]:
         """(the phrases the steps must name, in order; the 0-based date of each, or [] to let the model write the
@@ -75,10 +83,15 @@ class StepRules:
     def signatures_for(self, step_text: str) -> SignatureConfig | None:
         """The class-signature blending for a step (its phrase or whole text), None when it is not blended.
         A class in one half of the area ("forest in the northern half") is blended as the class, the half cut
-        afterwards; so is the class whose patches a step keeps (:meth:`patch_class_for`, :meth:`next_to_for`)."""
-        alone = (tf.names_class_alone(_region(step_text)) or self.patch_class_for(step_text) is not None
-                 or self.next_to_for(step_text) is not None)
-        return self.signatures if self.signatures.enabled and alone else None
+        afterwards; so is the class whose patches a step keeps (:meth:`patch_class_for`, :meth:`next_to_for`).
+        Buildings (``building_context``) are blended with the ground around each pixel as well."""
+        region, relation = _region(step_text), self.next_to_for(step_text)
+        blended = self.patch_class_for(step_text) or (relation[0] if relation else None)
+        if not (self.signatures.enabled and (tf.names_class_alone(region) or blended is not None)):
+            return None
+        if self.building_context and tf.names_buildings_alone(blended or region):
+            return replace(self.signatures, context_m=BUILDING_CONTEXT_M)
+        return self.signatures
 
     def water_index_for(self, step_text: str) -> WaterIndexConfig | None:
         """The water-index growth for a step (its phrase or whole text), None when it names neither water alone

@@ -88,18 +88,27 @@ def test_no_data_pixels_neither_seed_nor_change():
     assert _iou(out[valid] > 0.5, truth[valid]) > 0.95
 
 
-@pytest.mark.parametrize("phrase, alone", [
-    ("water", True), ("the forest", True), ("Built-up land", True), ("bare soil", True), ("roads", True),
-    ("buildings.", True), ("the largest forest patch", False), ("cropland next to the water", False),
-    ("destroyed buildings", False), ("water in the northern half", False), ("new buildings", False), ("", False)])
-def test_which_phrases_name_a_class_alone(phrase, alone):
+@pytest.mark.parametrize("phrase, alone, buildings", [
+    ("water", True, False), ("the forest", True, False), ("Built-up land", True, False), ("bare soil", True, False),
+    ("roads", True, False), ("buildings.", True, True), ("the houses", True, True), ("Buildings", True, True),
+    ("the largest forest patch", False, False), ("cropland next to the water", False, False),
+    ("destroyed buildings", False, False), ("water in the northern half", False, False),
+    ("buildings in the northern half", False, False), ("new buildings", False, False), ("", False, False)])
+def test_which_phrases_name_a_class_alone_and_which_buildings_alone(phrase, alone, buildings):
     assert names_class_alone(phrase) is alone
+    assert names_buildings_alone(phrase) is buildings
+
+
+def _stack(tmp_path, bands):
+    """An optical stack of ``bands`` (3, H, W) in [0, 1] on the 10 m grid T, stored as Sentinel-2 stores
+    reflectance (x 10000)."""
+    data = (bands * 3000 + 100).astype(np.uint16)
+    return open_stack(optical=write_raster(tmp_path / "opt.tif", data, T, CRS, nodata=0))
 
 
 def test_refinement_blends_each_tile_with_the_class_signature_of_its_native_bands(tmp_path):
     bands, truth = _scene(256, 256, seed=3)
-    data = (bands * 3000 + 100).astype(np.uint16)  # reflectance x 10000, as Sentinel-2 stores it
-    stack = open_stack(optical=write_raster(tmp_path / "opt.tif", data, T, CRS, nodata=0))
+    stack = _stack(tmp_path, bands)
 
     def predict(arrays):  # sure of the parcels in the left half of each tile, unsure of the rest
         dark = arrays.optical[0, 0] < 0.3
@@ -163,17 +172,9 @@ def test_context_bands_find_objects_that_stand_out_from_their_own_block_alone():
     assert np.allclose(context, 0.3 * prob + 0.7 * signature_posterior(prob, bands, None, cfg, 10.0))
 
 
-@pytest.mark.parametrize("phrase, buildings", [("buildings", True), ("the houses.", True), ("Buildings", True),
-                                               ("destroyed buildings", False), ("built-up land", False),
-                                               ("water", False), ("buildings in the northern half", False)])
-def test_which_phrases_name_buildings_alone(phrase, buildings):
-    assert names_buildings_alone(phrase) is buildings
-
-
 def test_refinement_reads_the_context_at_the_stacks_native_pixel_size(tmp_path):
     bands, truth = town(224, 224, seed=4)
-    data = (bands * 3000 + 100).astype(np.uint16)  # reflectance x 10000, as Sentinel-2 stores it
-    stack = open_stack(optical=write_raster(tmp_path / "town.tif", data, T, CRS, nodata=0))
+    stack = _stack(tmp_path, bands)
     prob = town_decoder(truth)
 
     def predict(arrays):  # one tile holds the whole town

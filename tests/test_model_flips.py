@@ -162,4 +162,5 @@ def test_buildings_alone_are_blended_with_the_ground_around_them(tiny):  # noqa:
     assert p.signatures_for("Step 2: destroyed buildings. <t2> [SEG]") is None  # a change, not a class
     assert GroundedPredictor(model, tok, class_signatures=True, building_context=False).signatures_for(
         "Step 1: buildings. <t1> [SEG]") == p.signatures
-    assert GroundedPredictor(model, tok, class_signatures=False).signatures_for("Step 1: buildings. <t1> [SEG]") is None
+    unblended = GroundedPredictor(model, tok, class_signatures=False)
+    assert unblended.signatures_for("Step 1: buildings. <t1> [SEG]") is None

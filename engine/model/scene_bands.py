@@ -37,8 +37,8 @@ def banded(prob: torch.Tensor, images: ModelImages, date: int, guided: GuidedCon
            signatures: SignatureConfig | None, water: WaterIndexConfig | None = None) -> torch.Tensor:
     """``prob`` blended with the class signature of ``date``'s bands (``signatures``, None: not), sharpened
     along their edges (``guided``, when enabled) and grown into the connected open water of their water index
-    (``water``, None: not); the signature reads the images' pixel size (``images.pixel_m``) (:mod:`engine.geo.signatures`, :mod:`engine.geo.guided`,
-    :mod:`engine.geo.water_index`)."""
+    (``water``, None: not); the signature reads the images' pixel size (``images.pixel_m``)
+    (:mod:`engine.geo.signatures`, :mod:`engine.geo.guided`, :mod:`engine.geo.water_index`)."""
     if signatures is None and water is None and not guided.enabled:
         return prob
     optical, nir, valid = _np(images.optical), _np(images.nir), images.valid[date].cpu().numpy()

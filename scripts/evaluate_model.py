@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", required=True)
     ap.add_argument("--samples", type=int, default=400, help="held-out questions, in memory (0: skip)")
+    ap.add_argument("--seed-start", type=int, default=None,
+                    help="first scene seed of the in-memory questions (default: the test split's, 1 000 000); "
+                         "validation seeds (from 7 000 000) measure a rule or model without the test split")
     ap.add_argument("--scenes", type=int, default=10, help="held-out scenes through the whole engine (0: skip)")
     ap.add_argument("--real", default=str(ROOT.parent / "shared" / "data" / "real"),
                     help="folder of the real scenes ('': skip)")
@@ -69,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
                     "rules_on": sorted(args.rule_on)}
     if args.samples > 0:
         t = time.time()
-        samples = held_out_samples(args.samples, image_size=eng.predictor.image_size)
+        seed_start = TEST_SEED_START if args.seed_start is None else args.seed_start
+        report["seed_start"] = seed_start
+        samples = held_out_samples(args.samples, image_size=eng.predictor.image_size, seed_start=seed_start)
         report["held_out_in_memory"] = evaluate_predictor(eng.predictor, samples)
         report["held_out_in_memory"]["seconds"] = round(time.time() - t, 1)
         print(json.dumps({k: v for k, v in report["held_out_in_memory"].items() if k != "per_task"}), flush=True)

@@ -93,3 +93,14 @@ def test_held_out_samples_come_from_test_seeds():
     assert len(xs) == 4 and all("record" in x and "grid" in x for x in xs)
     train = make_sample(0, DatasetConfig(image_size=32, with_record=True))
     assert train["grid"][0] != xs[0]["grid"][0] or train["trace"] != xs[0]["trace"]
+
+
+def test_validation_samples_start_at_their_own_seed_and_never_at_a_training_one():
+    from terrascope_reasoning.engine.data.dataset import held_out_samples
+
+    validation = held_out_samples(1, image_size=32, seed_start=8_500_000)
+    same = make_sample(0, DatasetConfig(image_size=32, with_record=True, seed_start=8_500_000, seed_stop=9_500_000))
+    assert validation[0]["trace"] == same["trace"] and validation[0]["grid"][0] == same["grid"][0]
+    assert validation[0]["trace"] != held_out_samples(1, image_size=32)[0]["trace"]
+    with pytest.raises(ValueError, match="training seed"):
+        held_out_samples(1, image_size=32, seed_start=999_999)

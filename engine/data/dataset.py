@@ -199,10 +199,15 @@ def collate_list(batch: list[dict]) -> list[dict]:
     return batch
 
 
-def held_out_samples(count: int, image_size: int = 224, stage: int = 2, **overrides) -> list[dict]:
-    """``count`` samples of the held-out test split (scene seeds from TEST_SEED_START, never trained on),
-    each with its record and grid, for ``engine.eval.bench.evaluate_predictor``."""
-    cfg = DatasetConfig(image_size=image_size, stage=stage, seed_start=TEST_SEED_START,
-                        seed_stop=2 * TEST_SEED_START, with_record=True, **overrides)
+def held_out_samples(count: int, image_size: int = 224, stage: int = 2, seed_start: int = TEST_SEED_START,
+                     **overrides) -> list[dict]:
+    """``count`` samples of held-out scenes, never trained on, each with its record and grid, for
+    ``engine.eval.bench.evaluate_predictor``: the test split (scene seeds from TEST_SEED_START) by default, or
+    the questions from another ``seed_start`` at or above it (validation: from 7 000 000, to choose between rules or
+    models without looking at the test split)."""
+    if seed_start < TEST_SEED_START:
+        raise ValueError(f"held-out scene seeds start at {TEST_SEED_START}; {seed_start} is a training seed")
+    cfg = DatasetConfig(image_size=image_size, stage=stage, seed_start=seed_start,
+                        seed_stop=seed_start + TEST_SEED_START, with_record=True, **overrides)
     ds = SyntheticQuestions(cfg, length=count)
     return [ds[i] for i in range(count)]

@@ -119,24 +119,29 @@ _CLASS_ALONE_RE = re.compile(r"(?:the |all )?(?:open )?(water|flood ?water|cropl
                              r"urban areas?|bare soil|bare land|roads|streets|buildings|houses)", re.IGNORECASE)
 
 
+def _class_alone(phrase: str) -> str | None:
+    """The class word a step's phrase names alone ("the open water" -> "water"), lower case; None when the phrase
+    is not a class alone."""
+    m = _CLASS_ALONE_RE.fullmatch(_plain(phrase))
+    return m.group(1).lower() if m else None
+
+
 def names_class_alone(phrase: str) -> bool:
     """Whether a step's phrase names a land-cover class alone ("water", "the forest"), with no qualifier of
     place, size or change ("the largest forest patch", "cropland next to the water", "destroyed buildings"),
     so that every pixel of the class belongs to it."""
-    return bool(_CLASS_ALONE_RE.fullmatch(_plain(phrase)))
+    return _class_alone(phrase) is not None
 
 
 def names_water_alone(phrase: str) -> bool:
     """Whether a step's phrase names water alone ("water", "the open water", "flood water"; see
     :func:`names_class_alone`)."""
-    m = _CLASS_ALONE_RE.fullmatch(_plain(phrase))
-    return bool(m) and "water" in m.group(1).lower()
+    return "water" in (_class_alone(phrase) or "")
 
 
 def names_buildings_alone(phrase: str) -> bool:
     """Whether a step's phrase names buildings alone ("buildings", "the houses"; see :func:`names_class_alone`)."""
-    m = _CLASS_ALONE_RE.fullmatch(_plain(phrase))
-    return bool(m) and m.group(1).lower() in ("buildings", "houses")
+    return _class_alone(phrase) in ("buildings", "houses")
 
 
 # "<region> in the northern half" (engine.data.grounding's phrases) and the plain compass words

@@ -428,10 +428,9 @@ class TownPredictor(BandPredictor):
 def test_buildings_are_refined_with_the_ground_around_them_at_the_native_pixel_size(tmp_path):
     """A 10 m town whose buildings the decoder is sure of in the left half of each tile: refined tile by tile with
     the context of the stack's own 10 m pixels, the other buildings are found as well (without it: IoU 0.38)."""
-    from .test_geo_signatures import town
+    from .test_geo_signatures import _iou, _stack, town
 
     bands, truth = town(224, 224, seed=5)
-    path = write_raster(tmp_path / "town.tif", (bands * 3000 + 100).astype(np.uint16), T, CRS, nodata=0)
     scale_truth = {}
 
     def truth_of(images):
@@ -442,11 +441,7 @@ def test_buildings_are_refined_with_the_ground_around_them_at_the_native_pixel_s
             scale_truth[shape] = truth if shape == truth.shape else resize_mask(truth, shape)
         return scale_truth[shape]
 
-    answer = ask(TownPredictor(truth_of), 112, "Where do people live here?", open_stack(optical=path), None,
+    answer = ask(TownPredictor(truth_of), 112, "Where do people live here?", _stack(tmp_path, bands), None,
                  AskConfig(tile_size=224, overlap=16), make_images=identity_images)
-
-    def iou(a, b):
-        return (a & b).sum() / (a | b).sum()
-
-    assert iou(answer.steps[0].mask, truth) > 0.8
+    assert _iou(answer.steps[0].mask, truth) > 0.8
     assert answer.steps[0].area_m2 == pytest.approx(truth.sum() * 100.0, rel=0.1)

@@ -13,6 +13,7 @@ from affine import Affine
 EMPTIED_UNSURE = "unsure"  # its mask's confidence fell below the model's empty_below_confidence
 EMPTIED_UNCHANGED = "unchanged"  # a change step whose pixels changed no more than the rest of the scene
 EMPTIED_TOO_SMALL = "too small"  # fewer marked pixels of the model's grid than the model's min_mask_pixels
+EMPTIED_NOT_WATER = "not water"  # a water mask that hardly reads as open water in the water index
 
 
 @dataclass
@@ -28,7 +29,8 @@ class Step:
     ``area_m2``, ``perimeter_m``, ``share``, ``confidence``). ``emptied``: why the step marks nothing although
     the model grounded it: "" (it was not emptied), :data:`EMPTIED_UNSURE` (the model was unsure of its mask)
     or :data:`EMPTIED_UNCHANGED` (a change step whose pixels did not change between the dates) or
-    :data:`EMPTIED_TOO_SMALL` (its mask covered fewer pixels of the model's grid than the model resolves).
+    :data:`EMPTIED_TOO_SMALL` (its mask covered fewer pixels of the model's grid than the model resolves) or
+    :data:`EMPTIED_NOT_WATER` (a water mask whose pixels hardly read as open water in the bands).
     """
 
     index: int

@@ -1134,62 +1134,67 @@
       <translation>keine solche Fläche: die Maske war zu klein, als dass das Modell sie auflösen könnte</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="68" />
+      <location filename="../terrascope_plugin/results_panel.py" line="55" />
+      <source>no such region: the marked pixels do not read as open water in the bands</source>
+      <translation>keine solche Fläche: die markierten Pixel lesen sich in den Bändern nicht als offenes Wasser</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="70" />
       <source>({choice}) {answer}</source>
       <translation>({choice}) {answer}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="86" />
+      <location filename="../terrascope_plugin/results_panel.py" line="88" />
       <source>Reasoning steps (click one to show its area):</source>
       <translation>Denkschritte (klicken Sie einen an, um sein Gebiet zu zeigen):</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="93" />
+      <location filename="../terrascope_plugin/results_panel.py" line="95" />
       <source>Distances between steps:</source>
       <translation>Abstände zwischen den Schritten:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="96" />
+      <location filename="../terrascope_plugin/results_panel.py" line="98" />
       <source>From step</source>
       <translation>Von Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="96" />
+      <location filename="../terrascope_plugin/results_panel.py" line="98" />
       <source>To step</source>
       <translation>Zu Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="96" />
+      <location filename="../terrascope_plugin/results_panel.py" line="98" />
       <source>Distance (m)</source>
       <translation>Abstand (m)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="102" />
+      <location filename="../terrascope_plugin/results_panel.py" line="104" />
       <source>Export:</source>
       <translation>Exportieren:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="104" />
+      <location filename="../terrascope_plugin/results_panel.py" line="106" />
       <source>GeoPackage…</source>
       <translation>GeoPackage…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="105" />
+      <location filename="../terrascope_plugin/results_panel.py" line="107" />
       <source>Export the answer's step layers as one GeoPackage</source>
       <translation>Die Schrittlayer der Antwort als ein GeoPackage exportieren</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="106" />
+      <location filename="../terrascope_plugin/results_panel.py" line="108" />
       <source>Shapefiles…</source>
       <translation>Shapefiles…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="107" />
+      <location filename="../terrascope_plugin/results_panel.py" line="109" />
       <source>Export the answer's step layers as Shapefiles, one per step</source>
       <translation>Die Schrittlayer der Antwort als Shapefiles exportieren, eines pro Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="137" />
+      <location filename="../terrascope_plugin/results_panel.py" line="139" />
       <source>Chosen from the measured masks; the model's own reading was ({letter}).</source>
       <translation>Aus den gemessenen Masken gewählt; das Modell selbst las ({letter}).</translation>
     </message>

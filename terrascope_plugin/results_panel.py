@@ -42,7 +42,7 @@ def step_line(step) -> str:
         facts.append(tr("{share:.1%} of the area").format(share=step.share))
     if step.layer and step.confidence is not None:
         facts.append(tr("confidence {c:.2f}").format(c=step.confidence))
-    from ..engine.answer import EMPTIED_TOO_SMALL, EMPTIED_UNCHANGED, EMPTIED_UNSURE
+    from ..engine.answer import EMPTIED_NOT_WATER, EMPTIED_TOO_SMALL, EMPTIED_UNCHANGED, EMPTIED_UNSURE
 
     emptied = getattr(step, "emptied", "")
     if emptied == EMPTIED_UNCHANGED:
@@ -51,6 +51,8 @@ def step_line(step) -> str:
         facts.append(tr("no such region: the model was unsure of its mask"))
     elif emptied == EMPTIED_TOO_SMALL:
         facts.append(tr("no such region: the mask was too small for the model to resolve"))
+    elif emptied == EMPTIED_NOT_WATER:
+        facts.append(tr("no such region: the marked pixels do not read as open water in the bands"))
     return line + ("  [" + ", ".join(facts) + "]" if facts else "")
 
 

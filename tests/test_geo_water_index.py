@@ -1,12 +1,14 @@
 """Spectral water evidence (engine.geo.water_index): the index, the growth from the decoder's water mask, the
-steps it applies to, and its use in native-resolution refinement."""
+judgement of whether a water mask is water, the steps they apply to, and the growth in native-resolution
+refinement."""
 import numpy as np
 import pytest
 
 from engine.geo.raster_io import write_raster
 from engine.geo.refine import refine_tiles
 from engine.geo.stack import open_stack
-from engine.geo.water_index import WaterIndexConfig, grown_by_index, index_threshold, ndwi, with_water_index
+from engine.geo.water_index import (WaterIndexConfig, grown_by_index, index_threshold, lacks_open_water, ndwi,
+                                   open_water_share, with_water_index)
 from engine.model.step_rules import StepRules
 from engine.trace_format import names_water_alone
 
@@ -133,3 +135,64 @@ def test_refinement_grows_each_tile_into_the_index_water_of_its_native_bands(tmp
     assert iou(plain.array(), lake | flood) < 0.5
     assert iou(grown.array(), lake | flood) > 0.9
     assert not grown.array()[patch].any()
+
+
+def _date(green, nir, clouds=None):
+    """(optical (1, 3, H, W), nir (1, 1, H, W)) as reflectance / 0.3 from green and NIR reflectances; red and blue
+    as green; ``clouds`` (H, W) bool: bright in every band there."""
+    rgb = np.stack([green, green, green]) / 0.3
+    nir = nir[None] / 0.3
+    if clouds is not None:
+        rgb[:, clouds], nir[:, clouds] = 0.95, 0.9
+    return rgb[None].astype(np.float32), nir[None].astype(np.float32)
+
+
+def test_a_water_mask_on_fields_is_not_water_and_one_on_a_turbid_flood_is():
+    """The share of a mask's clear pixels above NDWI 0: all of the lake and of the bright flood, none of the
+    fields; a mask on a field is judged not water, a lake mask with a field margin of a quarter of it is water."""
+    green, nir, lake, flood, patch = _flood()
+    optical, nir_band = _date(green, nir)
+    field = np.zeros_like(lake)
+    field[44:60, 4:20] = True
+    assert open_water_share(lake | flood, optical[0], nir_band[0, 0], None) == 1.0
+    assert open_water_share(field, optical[0], nir_band[0, 0], None) == 0.0
+    cfg = WaterIndexConfig()
+    judged = lambda mask: lacks_open_water(mask.astype(np.float32), optical, nir_band, [True], 0, None, cfg)  # noqa
+    assert judged(field) and not judged(flood) and not judged(lake)
+    margin = lake.copy()
+    margin[20:30, 8:56] = True  # a field strip half as large as the lake
+    assert not judged(margin)
+    assert not lacks_open_water(field.astype(np.float32), optical, nir_band, [True], 0, None,
+                                WaterIndexConfig(min_open_share=0.0))
+    assert not lacks_open_water(field.astype(np.float32), optical, nir_band, [True], 0, None,
+                                WaterIndexConfig(above=None))
+
+
+def test_water_under_clouds_or_without_bands_is_not_judged():
+    """Pixels under a cloud are not read: a mask mostly under clouds (water the SAR may show) is not judged, one
+    with enough clear pixels is judged by them alone; nor is a date without optical bands, or no NIR band."""
+    green, nir, lake, flood, patch = _flood()
+    field = np.zeros_like(lake)
+    field[44:60, 4:36] = True
+    clouds = np.zeros_like(lake)
+    clouds[44:60, 4:28] = True  # three quarters of the field
+    optical, nir_band = _date(green, nir, clouds)
+    prob = field.astype(np.float32)
+    assert open_water_share(field, optical[0], nir_band[0, 0], None) is None
+    assert not lacks_open_water(prob, optical, nir_band, [True], 0, None, WaterIndexConfig())
+    assert open_water_share(field, optical[0], nir_band[0, 0], None, min_clear_share=0.2) == 0.0
+    assert lacks_open_water(prob, optical, nir_band, [True], 0, None, WaterIndexConfig(min_clear_share=0.2))
+    clear_optical, clear_nir = _date(green, nir)
+    assert lacks_open_water(prob, clear_optical, clear_nir, [True], 0, None, WaterIndexConfig())
+    assert not lacks_open_water(prob, clear_optical, clear_nir, [False], 0, None, WaterIndexConfig())
+    assert not lacks_open_water(prob, clear_optical, None, [True], 0, None, WaterIndexConfig())
+    assert not lacks_open_water(prob, clear_optical, clear_nir, [True], 0, ~field, WaterIndexConfig())
+
+
+def test_the_steps_the_water_index_judges_are_those_it_grows():
+    """water_evidence judges the steps the water index grows, and none when it or the index is off."""
+    for step in ("Step 1: water. <t1> [SEG]", "Step 1: the largest water body. <t1> [SEG]"):
+        assert StepRules().water_judged_for(step) is not None
+        assert StepRules(water_evidence=False).water_judged_for(step) is None
+        assert StepRules(water_index=WaterIndexConfig(above=None)).water_judged_for(step) is None
+    assert StepRules().water_judged_for("Step 1: forest. <t1> [SEG]") is None

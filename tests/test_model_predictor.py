@@ -437,6 +437,29 @@ def test_water_steps_grow_into_the_connected_open_water_of_the_water_index(tiny)
     assert p.water_index_for(grown[1].text) is p.water_index and p.water_index_for(grown[0].text) is None
 
 
+def test_a_water_mask_the_water_index_does_not_read_as_water_marks_nothing(tiny):
+    """A water step whose mask hardly reads as open water (NDWI below 0 in every clear pixel: fields) is emptied
+    ("not water"): no region, no injected token; over open water (NDWI above 0) the same mask is kept, and with
+    ``water_evidence=False`` or the gates off (judging) it is kept too; other steps are never judged."""
+    from engine.answer import EMPTIED_NOT_WATER
+
+    model, tok = tiny
+    text = "Step 1: forest. <t1> [SEG]\nStep 2: water. <t1> [SEG]\nAnswer: A\n"
+    fields, lake = images(1, seed=7), images(1, seed=7)
+    fields.nir = fields.optical[:, 1:2] * 3.0  # NDWI = -0.5 wherever green is read
+    lake.nir = lake.optical[:, 1:2] * 0.3  # NDWI = 0.54
+    p, kept, judged, measured = scripted_off_and_on(model, tok, text, fields, "What share is water?",
+                                                    "water_evidence")
+    assert (kept[1].mask_prob > 0.5).any() and kept[1].emptied == ""
+    assert judged[1].emptied == EMPTIED_NOT_WATER and not judged[1].mask_prob.any() and judged[1].positions == []
+    assert measured[1] > 0 and measured[3] == 0  # the emptied mask is measured as nothing
+    assert judged[0].emptied == "" and np.array_equal(judged[0].mask_prob, kept[0].mask_prob)
+    _, _, on_lake, _ = scripted_off_and_on(model, tok, text, lake, "What share is water?", "water_evidence")
+    assert on_lake[1].emptied == "" and (on_lake[1].mask_prob > 0.5).any()
+    _, judging = scripted_answer(model, tok, text, fields, "What share is water?", None, judge_only=True)
+    assert judging.steps[1].emptied == "" and (judging.steps[1].mask_prob > 0.5).any()
+
+
 def test_newly_flooded_land_is_kept_outside_the_first_dates_water(tiny):
     """"newly flooded land" on the later date, decoded from its own [SEG] state (``change_from_classes=False``),
     is cut to outside the first date's "water" step (engine.trace_format.new_region_outside), and the measurement

@@ -287,10 +287,13 @@ def test_a_step_that_marks_nothing_says_why(dock):
              StepSummary(3, "Step 3: bare soil. <t2> [SEG]", "bare soil", "t2", "optical", 0.0, 0.0, 0.0, 0.3, "",
                          emptied="unsure"),
              StepSummary(4, "Step 4: water. <t2> [SEG]", "water", "t2", "optical", 0.0, 0.0, 0.0, 0.7, "",
-                         emptied="too small"))
+                         emptied="too small"),
+             StepSummary(5, "Step 5: water. <t1> [SEG]", "water", "t1", "optical", 0.0, 0.0, 0.0, 0.8, "",
+                         emptied="not water"))
     dock.results.show_success(Success(None, "", "no such region", None, steps, (), 1.0))
     lines = [dock.results.trace_list.item(i).text() for i in range(dock.results.trace_list.count())]
     assert "5,200 m²" in lines[0] and "no such region" not in lines[0]
     assert lines[1].endswith("[no such region: the marked pixels did not change between the dates]")
     assert lines[2].endswith("[no such region: the model was unsure of its mask]")
     assert lines[3].endswith("[no such region: the mask was too small for the model to resolve]")
+    assert lines[4].endswith("[no such region: the marked pixels do not read as open water in the bands]")

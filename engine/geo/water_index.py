@@ -14,8 +14,15 @@ water would carry the growth across the scene. So the threshold is 0, raised whe
 ``dry_share`` of the pixels the decoder is sure are not water (probability <= ``dry_below``) read as water: a
 false-alarm rate fixed on the scene's own dry land.
 
-Only steps that name water alone (:meth:`engine.model.step_rules.StepRules.water_index_for`) are grown, and
-only where the date has green and NIR bands (an optical file with a NIR band, :mod:`engine.geo.sources`).
+The index also judges whether a water mask is water at all (:func:`lacks_open_water`). A mask of which hardly any
+clear pixel reads as open water (NDWI above ``above`` in fewer than ``min_open_share`` of them) marks a dark
+field, shadow or wet soil, not water: the decoder's most frequent mistake on scenes without water. Real water
+masks, turbid floods included, read as open water in most of their clear pixels. Clouds hide what lies under
+them, so pixels bright in every visible band (:func:`engine.geo.change_evidence.cloud_hidden`) are not read, and a
+mask of which fewer than ``min_clear_share`` of the pixels are clear and read is not judged.
+
+Only steps that name water alone (:meth:`engine.model.step_rules.StepRules.water_index_for`) are grown and judged,
+and only where the date has green and NIR bands (an optical file with a NIR band, :mod:`engine.geo.sources`).
 """
 from __future__ import annotations
 
@@ -24,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from .change_evidence import cloud_hidden
+
 
 @dataclass
 class WaterIndexConfig:
@@ -31,13 +40,17 @@ class WaterIndexConfig:
     off); ``dry_below``: decoder probability at or below which a pixel is surely not water; ``dry_share``: the
     share of those pixels the threshold lets read as water at most (it is raised above ``above`` until so;
     :func:`index_threshold`); ``min_dry``: fewer sure-dry pixels leave it at ``above``; ``threshold``: probability
-    at which a pixel is in the mask (the seeds of the growth)."""
+    at which a pixel is in the mask (the seeds of the growth); ``min_open_share``: a mask of which fewer of the
+    clear pixels read above ``above`` is not water (:func:`lacks_open_water`; 0: never judged);
+    ``min_clear_share``: the share of the mask's pixels that must be clear and read for it to be judged."""
 
     above: float | None = 0.0
     dry_below: float = 0.15
     dry_share: float = 0.05
     min_dry: int = 30
     threshold: float = 0.5
+    min_open_share: float = 0.2
+    min_clear_share: float = 0.5
 
     @property
     def enabled(self) -> bool:
@@ -103,3 +116,37 @@ def with_date_water_index(prob: np.ndarray, optical: np.ndarray | None, nir: np.
     if cfg is None or optical is None or nir is None or not bool(has_optical[date]):
         return np.asarray(prob, np.float32)
     return with_water_index(prob, optical[date, 1], nir[date, 0], valid, cfg)
+
+
+def open_water_share(mask: np.ndarray, rgb: np.ndarray, nir: np.ndarray, valid: np.ndarray | None,
+                     above: float = 0.0, min_clear_share: float = 0.5) -> float | None:
+    """The share of the clear pixels of ``mask`` (H, W) bool whose NDWI is above ``above``: ``rgb`` (3, H, W) R, G, B
+    and ``nir`` (H, W) on one linear scale, reflectance / 0.3; clear: valid (``valid`` (H, W) bool, None: all), read
+    in green and NIR, and not under a cloud (:func:`engine.geo.change_evidence.cloud_hidden`). None when the mask is
+    empty or fewer than ``min_clear_share`` of its pixels are clear."""
+    mask = np.asarray(mask, bool)
+    if not mask.any():
+        return None
+    rgb = np.asarray(rgb, np.float32)
+    index = ndwi(rgb[1], nir)
+    clear = mask & (index != 0) & ~cloud_hidden(rgb, rgb)
+    if valid is not None:
+        clear &= np.asarray(valid, bool)
+    if clear.sum() < min_clear_share * mask.sum():
+        return None
+    return float((index[clear] > above).mean())
+
+
+def lacks_open_water(prob: np.ndarray, optical: np.ndarray | None, nir: np.ndarray | None, has_optical, date: int,
+                     valid: np.ndarray | None, cfg: WaterIndexConfig | None) -> bool:
+    """Whether the water mask ``prob >= cfg.threshold`` ((H, W) probabilities) of ``date`` is not water by the
+    date's water index: fewer than ``cfg.min_open_share`` of its clear pixels read as open water
+    (:func:`open_water_share`). ``optical`` (T, 3, H, W), ``nir`` (T, 1, H, W), ``has_optical`` (T,) as for
+    :func:`with_date_water_index`; ``valid`` (H, W). False whenever it cannot be judged: the rule or the judgement
+    off, no green or NIR band that date, an empty mask, too few clear pixels."""
+    if (cfg is None or not cfg.enabled or cfg.min_open_share <= 0 or optical is None or nir is None
+            or not bool(has_optical[date])):
+        return False
+    share = open_water_share(np.asarray(prob) >= cfg.threshold, optical[date], nir[date, 0], valid, cfg.above,
+                             cfg.min_clear_share)
+    return share is not None and share < cfg.min_open_share

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .. import trace_format as tf
-from ..answer import EMPTIED_TOO_SMALL, EMPTIED_UNCHANGED, EMPTIED_UNSURE
+from ..answer import EMPTIED_NOT_WATER, EMPTIED_TOO_SMALL, EMPTIED_UNCHANGED, EMPTIED_UNSURE
 from ..errors import Cancelled, ModelError
 from ..geo.class_change import class_change
 from ..geo.guided import GuidedConfig
@@ -27,7 +27,7 @@ from .flips import encode_flipped, ground_step
 from .injection import gather_injected, mask_to_token_positions
 from .inputs import ModelImages
 from .network import ImageFeatures, TerraScopeModel
-from .scene_bands import banded, dates_contrast, kept, within_half
+from .scene_bands import banded, dates_contrast, kept, not_water, within_half
 from .step_rules import StepRules, step_naming
 from .tokens import chat_prompt, encode, image_order
 
@@ -61,8 +61,9 @@ class GroundedStep:
     measurement: str = ""
     positions: list[int] = field(default_factory=list)  # injected token positions (row-major in the grid)
     # why the mask was emptied: "" (it was not), engine.answer.EMPTIED_UNSURE (confidence below
-    # config.empty_below_confidence), EMPTIED_UNCHANGED (change contrast below config.change_below_contrast) or
-    # EMPTIED_TOO_SMALL (fewer marked pixels than config.min_mask_pixels)
+    # config.empty_below_confidence), EMPTIED_UNCHANGED (change contrast below config.change_below_contrast),
+    # EMPTIED_TOO_SMALL (fewer marked pixels than config.min_mask_pixels) or EMPTIED_NOT_WATER (a water mask the
+    # water index does not read as water)
     emptied: str = ""
     # a change step's contrast of the dates inside its mask (engine.geo.change_evidence), None when not judged
     change_contrast: float | None = None
@@ -120,7 +121,8 @@ class GroundedPredictor(StepRules):
     (:mod:`engine.geo.signatures`, the config's ``signature_weight``); None -> as the config says, True with a
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``, ``reference_steps``,
-    ``change_from_classes``, ``water_index``, ``landing_sites``, ``building_context``: the rules a step's phrase
+    ``change_from_classes``, ``water_index``, ``landing_sites``, ``building_context``, ``water_evidence``: the rules a
+    step's phrase
     asks of its kept mask (:class:`engine.model.step_rules.StepRules`); ``change_from_classes`` None -> as the model
     config says.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
@@ -136,7 +138,8 @@ class GroundedPredictor(StepRules):
                  class_signatures: bool | None = None, clip_places: bool = True, relate_changes: bool = True,
                  one_patch: bool = True, patch_from_class: bool = True, next_to: bool = True,
                  change_from_classes: bool | None = None, water_index: bool = True, judge_only: bool = False,
-                 reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True):
+                 reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True,
+                 water_evidence: bool = True):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -154,7 +157,7 @@ class GroundedPredictor(StepRules):
         super().__init__(SignatureConfig(0.0 if class_signatures is False else weight), clip_places,
                          relate_changes, one_patch, patch_from_class, next_to, change_from_classes,
                          WaterIndexConfig.turned(water_index), plan_phrases, reference_steps, landing_sites,
-                         building_context)
+                         building_context, water_evidence)
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -370,6 +373,8 @@ class GroundedPredictor(StepRules):
         else:  # the gate judged the decoder's own mask; what is kept takes the scene's bands into account
             banded_prob = self._with_bands(prob, date, self.signatures_for(step_text),
                                            self.water_index_for(step_text))
+            if self.gates and not_water(banded_prob, self.images, date, self.water_judged_for(step_text)):
+                emptied, outside_of, banded_prob = EMPTIED_NOT_WATER, None, torch.zeros_like(banded_prob)
             prob = self._within_place(banded_prob, step_text)
             if outside_of is not None:
                 taken = earlier[outside_of - 1].mask_prob > cfg.mask_threshold

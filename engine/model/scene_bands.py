@@ -11,7 +11,7 @@ from ..geo.change_evidence import change_contrast, cloud_hidden, judged_modaliti
 from ..geo.guided import GuidedConfig, date_guide
 from ..geo.places import extent_of, half_mask
 from ..geo.signatures import SignatureConfig, with_bands
-from ..geo.water_index import WaterIndexConfig, with_date_water_index
+from ..geo.water_index import WaterIndexConfig, lacks_open_water, with_date_water_index
 from .inputs import ModelImages
 
 
@@ -47,6 +47,15 @@ def banded(prob: torch.Tensor, images: ModelImages, date: int, guided: GuidedCon
                      pixel_m=images.pixel_m)
     out = with_date_water_index(out, optical, nir, images.has_optical.cpu(), date, valid, water)
     return torch.from_numpy(out).to(prob.device, prob.dtype)
+
+
+def not_water(prob: torch.Tensor, images: ModelImages, date: int, water: WaterIndexConfig | None) -> bool:
+    """Whether a water step's mask ``prob`` hardly reads as open water in ``date``'s water index
+    (:func:`engine.geo.water_index.lacks_open_water`; False when ``water`` is None or it cannot be judged)."""
+    if water is None:
+        return False
+    return lacks_open_water(prob.float().cpu().numpy(), _np(images.optical), _np(images.nir),
+                            images.has_optical.cpu(), date, images.valid[date].cpu().numpy(), water)
 
 
 def dates_contrast(prob: torch.Tensor, images: ModelImages, date: int, threshold: float) -> float | None:

@@ -46,13 +46,16 @@ class StepRules:
     images' pixel size is known. ``building_context``: buildings alone ("buildings") are blended with a class
     signature that also reads how each pixel differs from the ground around it (``BUILDING_CONTEXT_M``;
     :func:`engine.geo.signatures.context_bands`), on grids where buildings are a few pixels across.
+    ``water_evidence``: a step the water index grows whose mask hardly reads as open water in that index marks
+    nothing (:func:`engine.geo.water_index.lacks_open_water`; only with ``water_index`` on).
     ``plan_phrases``: the steps a question fixes are written for the model (:meth:`planned_steps`)."""
 
     def __init__(self, signatures: SignatureConfig | None = None, clip_places: bool = True,
                  relate_changes: bool = True, one_patch: bool = True, patch_from_class: bool = True,
                  next_to: bool = True, change_from_classes: bool = False,
                  water_index: WaterIndexConfig | None = None, plan_phrases: bool = True,
-                 reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True):
+                 reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True,
+                 water_evidence: bool = True):
         self.signatures = signatures or SignatureConfig()
         self.clip_places = clip_places
         self.relate_changes = relate_changes
@@ -65,6 +68,7 @@ class StepRules:
         self.plan_phrases = plan_phrases
         self.landing_sites = landing_sites
         self.building_context = building_context
+        self.water_evidence = water_evidence
 
     def planned_steps(self, question: str, choices: list[str] | None, n_dates: int) -> tuple[list[str], list[int]]:
         """(the phrases the steps must name, in order; the 0-based date of each, or [] to let the model write the
@@ -99,6 +103,11 @@ class StepRules:
         patch: :meth:`patch_class_for`), or the rule is off."""
         water = tf.names_water_alone(_region(step_text)) or self.patch_class_for(step_text) == "water"
         return self.water_index if self.water_index.enabled and water else None
+
+    def water_judged_for(self, step_text: str) -> WaterIndexConfig | None:
+        """The water index that judges whether a step's mask is water (:meth:`water_index_for`), None when the step
+        is not grown by it or ``water_evidence`` is off."""
+        return self.water_index_for(step_text) if self.water_evidence else None
 
     def next_to_for(self, step_text: str) -> tuple[str, str] | None:
         """(class, reference) when a step names the patches of a class next to a region ("cropland next to the

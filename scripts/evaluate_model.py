@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed-start", type=int, default=None,
                     help="first scene seed of the in-memory questions (default: the test split's, 1 000 000); "
                          "validation seeds (from 7 000 000) measure a rule or model without the test split")
+    ap.add_argument("--absent-rate", type=float, default=None,
+                    help="share of the in-memory questions whose target is absent (default: the test split's, "
+                         "0.12); 1.0 asks every question about a region the scene lacks, to study false positives "
+                         "on validation seeds")
     ap.add_argument("--scenes", type=int, default=10, help="held-out scenes through the whole engine (0: skip)")
     ap.add_argument("--real", default=str(ROOT.parent / "shared" / "data" / "real"),
                     help="folder of the real scenes ('': skip)")
@@ -75,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
         t = time.time()
         seed_start = TEST_SEED_START if args.seed_start is None else args.seed_start
         report["seed_start"] = seed_start
-        samples = held_out_samples(args.samples, image_size=eng.predictor.image_size, seed_start=seed_start)
+        absent = {} if args.absent_rate is None else {"absent_rate": args.absent_rate}
+        if absent:
+            report["absent_rate"] = args.absent_rate
+        samples = held_out_samples(args.samples, image_size=eng.predictor.image_size, seed_start=seed_start,
+                                   **absent)
         report["held_out_in_memory"] = evaluate_predictor(eng.predictor, samples)
         report["held_out_in_memory"]["seconds"] = round(time.time() - t, 1)
         print(json.dumps({k: v for k, v in report["held_out_in_memory"].items() if k != "per_task"}), flush=True)

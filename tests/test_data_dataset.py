@@ -104,3 +104,14 @@ def test_validation_samples_start_at_their_own_seed_and_never_at_a_training_one(
     assert validation[0]["trace"] != held_out_samples(1, image_size=32)[0]["trace"]
     with pytest.raises(ValueError, match="training seed"):
         held_out_samples(1, image_size=32, seed_start=999_999)
+
+
+def test_held_out_samples_can_ask_every_question_about_an_absent_region():
+    """``absent_rate=1.0`` (evaluate_model.py --absent-rate): questions about regions the scene lacks wherever its
+    task allows one, each with an empty true mask; the default keeps the test split's mix."""
+    from terrascope_reasoning.engine.data.dataset import held_out_samples
+
+    absent = held_out_samples(6, image_size=32, seed_start=8_500_000, absent_rate=1.0)
+    assert sum(s["record"].absent for s in absent) >= 4
+    assert all(any(not m.any() for m in s["masks"]) for s in absent if s["record"].absent)
+    assert sum(s["record"].absent for s in held_out_samples(6, image_size=32, seed_start=8_500_000)) <= 2

@@ -121,10 +121,9 @@ class GroundedPredictor(StepRules):
     (:mod:`engine.geo.signatures`, the config's ``signature_weight``); None -> as the config says, True with a
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``, ``reference_steps``,
-    ``change_from_classes``, ``water_index``, ``landing_sites``, ``building_context``, ``water_evidence``: the rules a
-    step's phrase
-    asks of its kept mask (:class:`engine.model.step_rules.StepRules`); ``change_from_classes`` None -> as the model
-    config says.
+    ``change_from_classes``, ``water_index``, ``landing_sites``, ``building_context``, ``water_evidence``: the rules
+    a step's phrase asks of its kept mask (:class:`engine.model.step_rules.StepRules`); ``change_from_classes`` None
+    -> as the model config says.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
     :mod:`engine.eval.calibration`).
     ``plan_phrases``: when the options or the question fix which regions the steps name (rankings, distance,

@@ -79,11 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         t = time.time()
         seed_start = TEST_SEED_START if args.seed_start is None else args.seed_start
         report["seed_start"] = seed_start
-        absent = {} if args.absent_rate is None else {"absent_rate": args.absent_rate}
-        if absent:
-            report["absent_rate"] = args.absent_rate
+        overrides = {} if args.absent_rate is None else {"absent_rate": args.absent_rate}
+        report.update(overrides)
         samples = held_out_samples(args.samples, image_size=eng.predictor.image_size, seed_start=seed_start,
-                                   **absent)
+                                   **overrides)
         report["held_out_in_memory"] = evaluate_predictor(eng.predictor, samples)
         report["held_out_in_memory"]["seconds"] = round(time.time() - t, 1)
         print(json.dumps({k: v for k, v in report["held_out_in_memory"].items() if k != "per_task"}), flush=True)

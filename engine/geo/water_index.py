@@ -70,6 +70,16 @@ def ndwi(green: np.ndarray, nir: np.ndarray) -> np.ndarray:
     return np.where(read, (g - n) / np.where(read, g + n, 1.0), 0.0).astype(np.float32)
 
 
+def read_index(green: np.ndarray, nir: np.ndarray, valid: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(the :func:`ndwi` (H, W) of ``green`` and ``nir``, the pixels it reads (H, W) bool): read where both bands
+    have data and ``valid`` (H, W) bool marks the pixel (None: everywhere)."""
+    index = ndwi(green, nir)
+    read = index != 0  # ndwi's no-data value (a real 0 sits at the threshold and never passes it)
+    if valid is not None:
+        read &= np.asarray(valid, bool)
+    return index, read
+
+
 def index_threshold(index: np.ndarray, prob: np.ndarray, read: np.ndarray, cfg: WaterIndexConfig) -> float:
     """The NDWI above which a pixel is open water in this scene: ``cfg.above``, or the ``1 - cfg.dry_share``
     quantile of ``index`` (H, W) over the pixels read (``read`` (H, W) bool) whose ``prob`` (H, W) is at most
@@ -100,10 +110,7 @@ def with_water_index(prob: np.ndarray, green: np.ndarray | None, nir: np.ndarray
     marked = prob >= cfg.threshold
     if not marked.any():
         return prob
-    index = ndwi(green, nir)
-    read = index != 0  # ndwi's no-data value (a real 0 sits at the threshold and never passes it)
-    if valid is not None:
-        read &= np.asarray(valid, bool)
+    index, read = read_index(green, nir, valid)
     water = read & (index > index_threshold(index, prob, read, cfg))
     return np.where(grown_by_index(marked, water), 1.0, prob).astype(np.float32)
 
@@ -128,10 +135,8 @@ def open_water_share(mask: np.ndarray, rgb: np.ndarray, nir: np.ndarray, valid: 
     if not mask.any():
         return None
     rgb = np.asarray(rgb, np.float32)
-    index = ndwi(rgb[1], nir)
-    clear = mask & (index != 0) & ~cloud_hidden(rgb, rgb)
-    if valid is not None:
-        clear &= np.asarray(valid, bool)
+    index, read = read_index(rgb[1], nir, valid)
+    clear = mask & read & ~cloud_hidden(rgb, rgb)
     if clear.sum() < min_clear_share * mask.sum():
         return None
     return float((index[clear] > above).mean())

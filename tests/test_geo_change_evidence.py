@@ -81,3 +81,19 @@ def test_the_sar_judges_when_both_dates_have_it_else_the_optical_bands():
     assert judged_modalities(opt, sar) == [sar]
     assert judged_modalities(opt, None) == [opt]
     assert judged_modalities(None, sar) == [sar] and judged_modalities(None, None) == []
+
+
+def test_the_candidates_whose_bands_moved_most_are_kept_as_many_as_asked():
+    from terrascope_reasoning.engine.geo.change_evidence import most_changed
+
+    changed = np.zeros((64, 64), bool)
+    changed[10:30, 10:30] = True
+    before, after = _dates(changed)
+    candidates = np.zeros_like(changed)
+    candidates[10:30, 10:50] = True  # buildings: the changed ones and as many that did not change
+    picked = most_changed(before[1], after[1], candidates, 400)
+    assert picked.sum() == 400 and not (picked & ~candidates).any()
+    assert picked[11:29, 11:29].all() and (picked & changed).sum() > 380  # the change, up to its smoothed edge
+    assert most_changed(before[1], after[1], candidates, 10_000).sum() == candidates.sum()
+    assert not most_changed(before[1], after[1], candidates, 0).any()
+    assert not most_changed(before[1], after[1], np.zeros_like(changed), 5).any()

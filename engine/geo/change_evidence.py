@@ -13,6 +13,12 @@ change, and a class missed under a cloud on the later date reads as lost there w
 radar backscatter sees through them and changes where the surface does (water, clearing, new or fallen walls).
 When the optical bands judge, they do so with the near-infrared band where there is one (water, vegetation
 and bare ground differ most there), and without the pixels a cloud hides on either date (:func:`cloud_hidden`).
+
+The same evidence also places a change pixel by pixel (:func:`most_changed`). The difference of two dates' class
+masks ("new buildings": the later date's buildings that were not buildings on the first) carries every pixel either
+mask got wrong, so it has about the right size in the wrong places; walls that rise or fall move the radar
+backscatter where they stand (double bounce), so of a date's buildings those whose backscatter moved most are
+where the change is.
 """
 from __future__ import annotations
 
@@ -69,6 +75,25 @@ def change_contrast(before: list[np.ndarray], after: list[np.ndarray], mask: np.
             return 0.0 if before else None
     ratios = []
     for b, a in zip(before, after):
-        diff = box_mean(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)).mean(0), 1)
+        diff = date_difference(b, a)
         ratios.append(float(diff[inside].mean()) / max(float(np.median(diff[outside])), 1e-6))
     return float(np.mean(ratios)) if ratios else None
+
+
+def date_difference(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """(H, W) float64: the mean over bands of |after - before|, smoothed over 3 x 3 pixels against speckle;
+    ``before`` / ``after``: (C, H, W) float, one modality of the two dates."""
+    return box_mean(np.abs(np.asarray(after, np.float64) - np.asarray(before, np.float64)).mean(0), 1)
+
+
+def most_changed(before: np.ndarray, after: np.ndarray, candidates: np.ndarray, count: int) -> np.ndarray:
+    """(H, W) bool: the ``count`` pixels of ``candidates`` (H, W) bool whose :func:`date_difference` of ``before`` /
+    ``after`` ((C, H, W) float, one modality of the two dates) is largest (all of them when there are fewer)."""
+    candidates = np.asarray(candidates, bool)
+    if count <= 0 or not candidates.any():
+        return np.zeros_like(candidates)
+    diff = np.where(candidates, date_difference(before, after), -np.inf).ravel()
+    top = np.argsort(-diff, kind="stable")[:count]
+    out = np.zeros(diff.shape, bool)
+    out[top] = True
+    return out.reshape(candidates.shape) & candidates

@@ -27,7 +27,7 @@ from .flips import encode_flipped, ground_step
 from .injection import gather_injected, mask_to_token_positions
 from .inputs import ModelImages
 from .network import ImageFeatures, TerraScopeModel
-from .scene_bands import banded, dates_contrast, kept, not_water, within_half
+from .scene_bands import banded, dates_contrast, kept, not_water, radar_placed, within_half
 from .step_rules import StepRules, step_naming
 from .tokens import chat_prompt, encode, image_order
 
@@ -121,7 +121,8 @@ class GroundedPredictor(StepRules):
     (:mod:`engine.geo.signatures`, the config's ``signature_weight``); None -> as the config says, True with a
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``, ``reference_steps``,
-    ``change_from_classes``, ``water_index``, ``landing_sites``, ``building_context``, ``water_evidence``: the rules
+    ``change_from_classes``, ``water_index``, ``landing_sites``, ``building_context``, ``water_evidence``,
+    ``radar_confirms``: the rules
     a step's phrase asks of its kept mask (:class:`engine.model.step_rules.StepRules`); ``change_from_classes`` None
     -> as the model config says.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
@@ -138,7 +139,7 @@ class GroundedPredictor(StepRules):
                  one_patch: bool = True, patch_from_class: bool = True, next_to: bool = True,
                  change_from_classes: bool | None = None, water_index: bool = True, judge_only: bool = False,
                  reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True,
-                 water_evidence: bool = True):
+                 water_evidence: bool = True, radar_confirms: bool = True):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -156,7 +157,7 @@ class GroundedPredictor(StepRules):
         super().__init__(SignatureConfig(0.0 if class_signatures is False else weight), clip_places,
                          relate_changes, one_patch, patch_from_class, next_to, change_from_classes,
                          WaterIndexConfig.turned(water_index), plan_phrases, reference_steps, landing_sites,
-                         building_context, water_evidence)
+                         building_context, water_evidence, radar_confirms)
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -319,7 +320,7 @@ class GroundedPredictor(StepRules):
             # each class was judged by the confidence gate where it was grounded; whether it changed is the
             # change contrast's to judge (below), not the probability inside the difference, which runs low
             # along the class boundaries a change lies on
-            out, prob = self._class_change(change, date, earlier)
+            out, prob, source = self._class_change(change, date, earlier)
             confidence, emptied, outside_of = mean_inside(prob, cfg.mask_threshold), "", None
         else:
             out, prob, confidence, emptied, outside_of, seg_hidden = self._step_mask(step_text, seg_hidden, date,
@@ -327,6 +328,8 @@ class GroundedPredictor(StepRules):
         contrast = None if emptied else self._change_contrast(step_text, prob, date)
         if self.gates and contrast is not None and contrast < cfg.change_below_contrast:  # unchanged "change"
             emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
+        if not emptied and self.confirmed_by_radar(change):  # after the gate, which judges the masks' difference
+            prob = radar_placed(prob, source, self.images, date, cfg.mask_threshold)
         if self.gates and not emptied and 0 < int((prob > cfg.mask_threshold).sum()) < cfg.min_mask_pixels:
             emptied, prob = EMPTIED_TOO_SMALL, torch.zeros_like(prob)
         pos = mask_to_token_positions(prob, cfg.token_grid, cfg.coverage_threshold, cfg.max_injected_tokens,
@@ -393,12 +396,14 @@ class GroundedPredictor(StepRules):
     def _class_change(self, change: tuple[str, str, str], date: int, earlier: list[GroundedStep]):
         """The mask of a change of classes (``change``: see :meth:`change_for`): the first date's class (its earlier
         step, else grounded by name) against the class grounded by name on ``date``. -> (decoder outputs of the
-        later class, prob (S, S): the defining class's probability inside the changed pixels, 0 elsewhere)."""
+        later class, prob (S, S): the defining class's probability inside the changed pixels, 0 elsewhere, that
+        class's probability (S, S) everywhere: the first date's for a loss, the later date's otherwise)."""
         thr = self.config.mask_threshold
         _, before = self._named_prob(change[0], 0, earlier)
         out, after = self._named_prob(change[1], date, [])
         changed = class_change(before.float().cpu().numpy() > thr, after.float().cpu().numpy() > thr, change[2])
-        return out, kept(before if change[2] == tf.LOST else after, changed)
+        source = before if change[2] == tf.LOST else after
+        return out, kept(source, changed), source
 
     def _reference_mask(self, reference: str, date: int, earlier: list[GroundedStep]) -> np.ndarray:
         """(S, S) bool: the region a step's patches lie next to (:meth:`_named_prob`)."""

@@ -1,13 +1,13 @@
 """What a kept step mask takes from the scene on the model's grid: the half of the area its step names, the
-class signature, edges and water index of its date's bands, and the contrast of its dates inside it. Every
-function takes the question's :class:`~engine.model.inputs.ModelImages` and a mask ``prob`` (S, S) in their
-grid, and returns tensors on ``prob``'s device and dtype."""
+class signature, edges and water index of its date's bands, the contrast of its dates inside it, and where the
+radar saw a change. Every function takes the question's :class:`~engine.model.inputs.ModelImages` and
+a mask ``prob`` (S, S) in their grid, and returns tensors on ``prob``'s device and dtype."""
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from ..geo.change_evidence import change_contrast, cloud_hidden, judged_modalities
+from ..geo.change_evidence import change_contrast, cloud_hidden, judged_modalities, most_changed
 from ..geo.guided import GuidedConfig, date_guide
 from ..geo.places import extent_of, half_mask
 from ..geo.signatures import SignatureConfig, with_bands
@@ -77,3 +77,19 @@ def dates_contrast(prob: torch.Tensor, images: ModelImages, date: int, threshold
     return change_contrast([x[0].float().cpu().numpy() for x in stacks],
                            [x[date].float().cpu().numpy() for x in stacks],
                            prob.float().cpu().numpy() > threshold, valid, hidden)
+
+
+def radar_placed(prob: torch.Tensor, source: torch.Tensor, images: ModelImages, date: int,
+                 threshold: float) -> torch.Tensor:
+    """A change on ``date`` of a class, ``prob`` (S, S) (the class's difference between the first date and ``date``),
+    moved to where the radar saw it: as many pixels as it marks, those of ``source`` (S, S), the class's probability
+    on the date the changed pixels stand on, whose backscatter moved most between the dates
+    (:func:`engine.geo.change_evidence.most_changed`), with ``source``'s probabilities. As it is when either date
+    lacks SAR or nothing is marked."""
+    count = int((prob > threshold).sum())
+    if count == 0 or images.sar is None or not (bool(images.has_sar[0]) and bool(images.has_sar[date])):
+        return prob
+    sar = images.sar.float().cpu().numpy()
+    valid = (images.valid[0] & images.valid[date]).cpu().numpy()
+    candidates = (source.float().cpu().numpy() > threshold) & valid
+    return kept(source, most_changed(sar[0], sar[date], candidates, count))

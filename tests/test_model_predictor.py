@@ -656,13 +656,13 @@ def test_a_change_of_classes_is_judged_by_its_change_contrast_not_the_confidence
     try:
         model.config.empty_below_confidence, model.config.change_below_contrast = 0.6, 0.0
         _, out = scripted_answer(model, tok, text, imgs, "How much was destroyed?", change_from_classes=True,
-                                 plan_phrases=False, radar_confirms=False)
+                                 plan_phrases=False, radar_placement=False)
         step = out.steps[1]
         assert step.emptied == "" and abs(step.confidence - 0.55) < 1e-6 and not step.confidence_judged
         assert np.array_equal(step.mask_prob, weak.numpy()) and out.steps[0].confidence_judged
         model.config.change_below_contrast = 1e9
         _, out = scripted_answer(model, tok, text, imgs, "How much was destroyed?", change_from_classes=True,
-                                 plan_phrases=False, radar_confirms=False)
+                                 plan_phrases=False, radar_placement=False)
         assert out.steps[1].emptied == EMPTIED_UNCHANGED and not out.steps[1].mask_prob.any()
     finally:
         model.config.empty_below_confidence, model.config.change_below_contrast = gates
@@ -722,7 +722,7 @@ def test_a_change_of_classes_is_the_difference_of_the_classes_grounded_on_the_tw
     text = "Step 1: buildings. <t1> [SEG]\nStep 2: destroyed buildings. <t2> [SEG]\nAnswer: A\n"
     # the scripted trace names its own steps: the change question's planned phrases are left out
     p, own, diff, measured = scripted_off_and_on(model, tok, text, imgs, "How much building area was destroyed?",
-                                                 "change_from_classes", plan_phrases=False, radar_confirms=False)
+                                                 "change_from_classes", plan_phrases=False, radar_placement=False)
     with torch.no_grad():
         later = ground_step(model, p._phrase_hidden("buildings", 1)[None], p.features, 1, p.flipped)[1].numpy()
     before = diff[0].mask_prob
@@ -741,13 +741,13 @@ def test_a_change_of_classes_is_the_difference_of_the_classes_grounded_on_the_tw
     finally:
         model.config.change_from_classes = False
     _, new = scripted_answer(model, tok, text.replace("destroyed", "new"), imgs, "How much new building area?",
-                             change_from_classes=True, plan_phrases=False, radar_confirms=False)
+                             change_from_classes=True, plan_phrases=False, radar_placement=False)
     gained = class_change(before > 0.5, later > 0.5, "gained")
     _assert_same_probabilities(new.steps[1].mask_prob, np.where(gained, later, 0))
 
 
 def test_a_change_of_buildings_keeps_its_size_and_moves_to_the_buildings_whose_radar_backscatter_moved(tiny):
-    """With ``radar_confirms`` "destroyed buildings" marks as many pixels as the difference of the classes, taken from
+    """With ``radar_placement`` "destroyed buildings" marks as many pixels as the difference of the classes, taken from
     the first date's buildings where the SAR moved most between the dates (engine.geo.change_evidence.most_changed),
     with those buildings' probabilities; a date without SAR leaves the difference as it is; changes of water and
     forest are never placed so."""
@@ -766,18 +766,18 @@ def test_a_change_of_buildings_keeps_its_size_and_moves_to_the_buildings_whose_r
 
     text = "Step 1: buildings. <t1> [SEG]\nStep 2: destroyed buildings. <t2> [SEG]\nAnswer: A\n"
     p, whole, placed, _ = scripted_off_and_on(model, tok, text, with_sar(sar), "How much building area was destroyed?",
-                                              "radar_confirms", change_from_classes=True, plan_phrases=False)
+                                              "radar_placement", change_from_classes=True, plan_phrases=False)
     lost, buildings = whole[1].mask_prob > 0.5, placed[0].mask_prob > 0.5
     assert lost[: S // 2 - 2].any() and buildings[S // 2 + 2:].sum() > lost.sum()  # room to move south
     want = most_changed(sar[0].numpy(), sar[1].numpy(), buildings & (base.valid[0] & base.valid[1]).numpy(),
                         int(lost.sum()))
     _assert_same_probabilities(placed[1].mask_prob, np.where(want, placed[0].mask_prob, 0))
     assert (placed[1].mask_prob > 0.5).sum() == lost.sum() and not (placed[1].mask_prob[: S // 2 - 1] > 0).any()
-    assert p.confirmed_by_radar(("buildings", "buildings", "gained"))
-    assert not p.confirmed_by_radar(("forest", "forest", "lost"))
-    assert not p.confirmed_by_radar(("water", "water", "gained"))  # newly flooded land
-    assert not p.confirmed_by_radar(("cropland", "water", "flooded")) and not p.confirmed_by_radar(None)
+    assert p.placed_by_radar(("buildings", "buildings", "gained"))
+    assert not p.placed_by_radar(("forest", "forest", "lost"))
+    assert not p.placed_by_radar(("water", "water", "gained"))  # newly flooded land
+    assert not p.placed_by_radar(("cropland", "water", "flooded")) and not p.placed_by_radar(None)
     _, no_radar, radar_on, _ = scripted_off_and_on(model, tok, text, with_sar(sar, (True, False)), "How much?",
-                                                   "radar_confirms", change_from_classes=True, plan_phrases=False)
+                                                   "radar_placement", change_from_classes=True, plan_phrases=False)
     assert (no_radar[1].mask_prob > 0.5).any()
     _assert_same_probabilities(radar_on[1].mask_prob, no_radar[1].mask_prob)

@@ -122,7 +122,7 @@ class GroundedPredictor(StepRules):
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``, ``reference_steps``,
     ``change_from_classes``, ``water_index``, ``landing_sites``, ``building_context``, ``water_evidence``,
-    ``radar_confirms``: the rules
+    ``radar_placement``: the rules
     a step's phrase asks of its kept mask (:class:`engine.model.step_rules.StepRules`); ``change_from_classes`` None
     -> as the model config says.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
@@ -139,7 +139,7 @@ class GroundedPredictor(StepRules):
                  one_patch: bool = True, patch_from_class: bool = True, next_to: bool = True,
                  change_from_classes: bool | None = None, water_index: bool = True, judge_only: bool = False,
                  reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True,
-                 water_evidence: bool = True, radar_confirms: bool = True):
+                 water_evidence: bool = True, radar_placement: bool = True):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -157,7 +157,7 @@ class GroundedPredictor(StepRules):
         super().__init__(SignatureConfig(0.0 if class_signatures is False else weight), clip_places,
                          relate_changes, one_patch, patch_from_class, next_to, change_from_classes,
                          WaterIndexConfig.turned(water_index), plan_phrases, reference_steps, landing_sites,
-                         building_context, water_evidence, radar_confirms)
+                         building_context, water_evidence, radar_placement)
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -328,7 +328,7 @@ class GroundedPredictor(StepRules):
         contrast = None if emptied else self._change_contrast(step_text, prob, date)
         if self.gates and contrast is not None and contrast < cfg.change_below_contrast:  # unchanged "change"
             emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
-        if not emptied and self.confirmed_by_radar(change):  # after the gate, which judges the masks' difference
+        if not emptied and self.placed_by_radar(change):  # after the gate, which judges the masks' difference
             prob = radar_placed(prob, source, self.images, date, cfg.mask_threshold)
         if self.gates and not emptied and 0 < int((prob > cfg.mask_threshold).sum()) < cfg.min_mask_pixels:
             emptied, prob = EMPTIED_TOO_SMALL, torch.zeros_like(prob)

@@ -14,7 +14,7 @@ from ..geo.water_index import WaterIndexConfig
 # The street block a building is told from (m): buildings of 10 m scenes are 20-55 m across on 40-70 m lots.
 BUILDING_CONTEXT_M = 70.0
 # Classes whose loss or gain the radar sees where it happens: walls (double bounce).
-RADAR_CONFIRMED = ("buildings",)
+RADAR_PLACED = ("buildings",)
 
 
 class StepRules:
@@ -49,7 +49,7 @@ class StepRules:
     signature that also reads how each pixel differs from the ground around it (``BUILDING_CONTEXT_M``;
     :func:`engine.geo.signatures.context_bands`), on grids where buildings are a few pixels across.
     ``water_evidence``: a step the water index grows whose mask hardly reads as open water in that index marks
-    nothing (:func:`engine.geo.water_index.lacks_open_water`; only with ``water_index`` on). ``radar_confirms``: a
+    nothing (:func:`engine.geo.water_index.lacks_open_water`; only with ``water_index`` on). ``radar_placement``: a
     change of buildings taken from the classes (``change_from_classes``: "destroyed buildings", "new buildings")
     keeps its size and moves to the buildings whose radar backscatter moved most between the dates, where both
     dates have SAR (:func:`engine.model.scene_bands.radar_placed`).
@@ -60,7 +60,7 @@ class StepRules:
                  next_to: bool = True, change_from_classes: bool = False,
                  water_index: WaterIndexConfig | None = None, plan_phrases: bool = True,
                  reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True,
-                 water_evidence: bool = True, radar_confirms: bool = True):
+                 water_evidence: bool = True, radar_placement: bool = True):
         self.signatures = signatures or SignatureConfig()
         self.clip_places = clip_places
         self.relate_changes = relate_changes
@@ -74,7 +74,7 @@ class StepRules:
         self.landing_sites = landing_sites
         self.building_context = building_context
         self.water_evidence = water_evidence
-        self.radar_confirms = radar_confirms
+        self.radar_placement = radar_placement
 
     def planned_steps(self, question: str, choices: list[str] | None, n_dates: int) -> tuple[list[str], list[int]]:
         """(the phrases the steps must name, in order; the 0-based date of each, or [] to let the model write the
@@ -136,11 +136,11 @@ class StepRules:
             return None
         return tf.change_classes(tf.parse_step_label(step_text))
 
-    def confirmed_by_radar(self, change: tuple[str, str, str] | None) -> bool:
+    def placed_by_radar(self, change: tuple[str, str, str] | None) -> bool:
         """Whether a change of classes (:meth:`change_for`) is placed where the radar saw it change: buildings lost
-        or gained, with ``radar_confirms`` on."""
-        return (self.radar_confirms and change is not None and change[0] == change[1]
-                and change[0] in RADAR_CONFIRMED and change[2] in (tf.LOST, tf.GAINED))
+        or gained, with ``radar_placement`` on."""
+        return (self.radar_placement and change is not None and change[0] == change[1]
+                and change[0] in RADAR_PLACED and change[2] in (tf.LOST, tf.GAINED))
 
     def refined_natively(self, step_text: str, date: int) -> bool:
         """Whether a step (its text, its 0-based ``date``) has its mask decoded again on native-resolution tiles

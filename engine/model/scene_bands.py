@@ -58,14 +58,24 @@ def not_water(prob: torch.Tensor, images: ModelImages, date: int, water: WaterIn
                             images.has_optical.cpu(), date, images.valid[date].cpu().numpy(), water)
 
 
+def _on_both_dates(stack: torch.Tensor | None, has: torch.Tensor, date: int) -> torch.Tensor | None:
+    """``stack`` (T, C, S, S), one modality's images, when the first date and ``date`` both have it, else None."""
+    return stack if stack is not None and bool(has[0]) and bool(has[date]) else None
+
+
+def _valid_on_both_dates(images: ModelImages, date: int) -> np.ndarray:
+    """(S, S) bool: the pixels with data on the first date and on ``date``."""
+    return (images.valid[0] & images.valid[date]).cpu().numpy()
+
+
 def dates_contrast(prob: torch.Tensor, images: ModelImages, date: int, threshold: float) -> float | None:
     """The contrast of the first date and ``date`` inside the mask ``prob > threshold``
     (:func:`engine.geo.change_evidence.change_contrast`): of the SAR when both dates have it, else of the optical
     bands with the near-infrared one where there is one, clouds left out
     (:func:`engine.geo.change_evidence.judged_modalities`, :func:`engine.geo.change_evidence.cloud_hidden`);
     None when it cannot be judged (no modality on both dates, nothing inside or outside the mask)."""
-    optical, sar = (x if x is not None and bool(has[0]) and bool(has[date]) else None
-                    for x, has in ((images.optical, images.has_optical), (images.sar, images.has_sar)))
+    optical = _on_both_dates(images.optical, images.has_optical, date)
+    sar = _on_both_dates(images.sar, images.has_sar, date)
     hidden = None
     if sar is None and optical is not None:
         rgb = optical.float().cpu().numpy()
@@ -73,7 +83,7 @@ def dates_contrast(prob: torch.Tensor, images: ModelImages, date: int, threshold
         if images.nir is not None:
             optical = torch.cat([optical, images.nir.to(optical.dtype)], 1)
     stacks = judged_modalities(optical=optical, sar=sar)  # (T, C, S, S) each; only these leave the device
-    valid = (images.valid[0] & images.valid[date]).cpu().numpy()
+    valid = _valid_on_both_dates(images, date)
     return change_contrast([x[0].float().cpu().numpy() for x in stacks],
                            [x[date].float().cpu().numpy() for x in stacks],
                            prob.float().cpu().numpy() > threshold, valid, hidden)
@@ -87,9 +97,9 @@ def radar_placed(prob: torch.Tensor, source: torch.Tensor, images: ModelImages, 
     (:func:`engine.geo.change_evidence.most_changed`), with ``source``'s probabilities. As it is when either date
     lacks SAR or nothing is marked."""
     count = int((prob > threshold).sum())
-    if count == 0 or images.sar is None or not (bool(images.has_sar[0]) and bool(images.has_sar[date])):
+    sar = _on_both_dates(images.sar, images.has_sar, date)
+    if count == 0 or sar is None:
         return prob
-    sar = images.sar.float().cpu().numpy()
-    valid = (images.valid[0] & images.valid[date]).cpu().numpy()
-    candidates = (source.float().cpu().numpy() > threshold) & valid
+    sar = sar.float().cpu().numpy()
+    candidates = (source.float().cpu().numpy() > threshold) & _valid_on_both_dates(images, date)
     return kept(source, most_changed(sar[0], sar[date], candidates, count))

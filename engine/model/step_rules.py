@@ -139,8 +139,8 @@ class StepRules:
     def placed_by_radar(self, change: tuple[str, str, str] | None) -> bool:
         """Whether a change of classes (:meth:`change_for`) is placed where the radar saw it change: buildings lost
         or gained, with ``radar_placement`` on."""
-        return (self.radar_placement and change is not None and change[0] == change[1]
-                and change[0] in RADAR_PLACED and change[2] in (tf.LOST, tf.GAINED))
+        return (self.radar_placement and change is not None and change[0] in RADAR_PLACED
+                and change[2] in (tf.LOST, tf.GAINED))
 
     def refined_natively(self, step_text: str, date: int) -> bool:
         """Whether a step (its text, its 0-based ``date``) has its mask decoded again on native-resolution tiles

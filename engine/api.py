@@ -26,7 +26,8 @@ class Engine:
     def __init__(self, model, tokenizer, device=None, predictor=None, name: str = "", make_images=None,
                  compile_decoding: bool = False, flip_average: bool | None = None,
                  sharpen_masks: bool | None = None, class_signatures: bool | None = None,
-                 change_from_classes: bool | None = None, water_index: bool = True):
+                 change_from_classes: bool | None = None, water_index: bool = True,
+                 land_cover: bool | None = None):
         """``predictor``: defaults to ``GroundedPredictor(model, tokenizer)``; ``make_images(arrays,
         has_optical, has_sar, device)``: StackArrays -> the predictor's image input (default ModelImages);
         ``compile_decoding``: a static KV cache and compiled single-token steps (see engine.model.decoding);
@@ -38,7 +39,8 @@ class Engine:
         ``change_from_classes``: a change step ("destroyed buildings") as the difference of its classes grounded
         on the two dates (engine.geo.class_change; None: as the model's config says); ``water_index``: water steps
         grown into the connected pixels whose NDWI marks open water, where the optical file has a NIR band
-        (engine.geo.water_index; on by default)."""
+        (engine.geo.water_index; on by default); ``land_cover``: class steps blended with the model's dense
+        land-cover head (engine.model.land_cover; None: as the model's config says; off for a model without one)."""
         self.model, self.tokenizer = model, tokenizer
         self.name = name
         self.make_images = make_images
@@ -49,7 +51,7 @@ class Engine:
             predictor = GroundedPredictor(model, tokenizer, flip_average=flip_average, sharpen_masks=sharpen_masks,
                                           class_signatures=class_signatures,
                                           change_from_classes=change_from_classes, water_index=water_index,
-                                          **fast)
+                                          land_cover=land_cover, **fast)
         self.predictor = predictor
         self.device = device if device is not None else _model_device(model)
 
@@ -58,7 +60,7 @@ class Engine:
              model_name: str | None = None, compile_decoding: bool = False,
              flip_average: bool | None = None, sharpen_masks: bool | None = None,
              class_signatures: bool | None = None, change_from_classes: bool | None = None,
-             water_index: bool = True) -> "Engine":
+             water_index: bool = True, land_cover: bool | None = None) -> "Engine":
         """Load weights from ``model_dir`` (None: the embedded default), optionally a LoRA ``adapter`` folder,
         onto ``device`` ("auto", "cpu", "cuda", "cuda:1"). ``model_name`` builds a registered size with random
         weights instead (``"tiny-test"`` for tests). ``compile_decoding``: decode on a static KV cache with
@@ -69,7 +71,8 @@ class Engine:
         of class masks with the scene's class signature (engine.geo.signatures); ``change_from_classes``: True /
         False overrides its change steps as the difference of their classes on the two dates
         (engine.geo.class_change); ``water_index``: False leaves water steps as the model grounds them, not grown
-        by the NDWI (engine.geo.water_index). Raises :class:`ModelError` with what to fix."""
+        by the NDWI (engine.geo.water_index); ``land_cover``: True / False overrides the blending of class steps with
+        its dense land-cover head (engine.model.land_cover). Raises :class:`ModelError` with what to fix."""
         folder = None
         if not model_name:
             folder = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
@@ -99,7 +102,7 @@ class Engine:
         model = model.to(device=dev, dtype=dtype).eval()
         return cls(model, tokenizer, dev, name=name, compile_decoding=compile_decoding, flip_average=flip_average,
                    sharpen_masks=sharpen_masks, class_signatures=class_signatures,
-                   change_from_classes=change_from_classes, water_index=water_index)
+                   change_from_classes=change_from_classes, water_index=water_index, land_cover=land_cover)
 
     @property
     def image_size(self) -> int:

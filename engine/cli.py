@@ -1,4 +1,4 @@
-"""The ``terrascope`` command: ask | synth | bench | train | finetune.
+"""The ``terrascope`` command: ask | synth | bench | train | train-land-cover | finetune.
 
 Progress and log lines go to stderr, results (``--json``) to stdout. A problem the user can fix is one line
 ``terrascope: error: ...`` on stderr with exit status 1, and nothing partial is left on disk.
@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--water-index", action=argparse.BooleanOptionalAction, default=True,
                    help="grow water steps into the connected pixels whose NDWI (green against NIR) marks open water, "
                         "where the optical file has a NIR band (default: on)")
+    a.add_argument("--land-cover", action=argparse.BooleanOptionalAction, default=None,
+                   help="blend class steps (forest, roads, the largest water patch) with the model's dense land-cover "
+                        "head, where it has one (default: as the model's config says)")
     a.add_argument("--tile-size", type=int, default=512, help="native-resolution tile in px (default 512)")
     a.add_argument("--overlap", type=int, default=64, help="overlap between tiles in px (default 64)")
     a.add_argument("--out", required=True, metavar="OUT.gpkg",
@@ -81,16 +84,21 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true")
 
     t = sub.add_parser("train", parents=[common], help="two-stage training of a model")
+    lc = sub.add_parser("train-land-cover", parents=[common],
+                        help="train a model's dense land-cover head, which sharpens its class steps")
     f = sub.add_parser("finetune", parents=[common], help="LoRA fine-tuning on your own labelled imagery")
     try:  # the training side owns its options; without it the commands still parse and say what is missing
-        from .train.cli import add_finetune_arguments, add_train_arguments
+        from .train.cli import add_finetune_arguments, add_land_cover_arguments, add_train_arguments
 
         add_train_arguments(t)
+        add_land_cover_arguments(lc)
         add_finetune_arguments(f)
     except ImportError:
         t.add_argument("--config", metavar="FILE")
         t.add_argument("--data", metavar="DIR")
         t.add_argument("--out", metavar="DIR")
+        lc.add_argument("--config", metavar="FILE")
+        lc.add_argument("--out", metavar="DIR")
         f.add_argument("--images", nargs="+", metavar="PATH")
         f.add_argument("--labels", metavar="PATH")
         f.add_argument("--out", metavar="ADAPTER_DIR")
@@ -202,7 +210,8 @@ def cmd_ask(args) -> int:
         eng = Engine.load(args.model, device=args.device, adapter=args.adapter, model_name=args.model_name,
                           compile_decoding=args.compile, flip_average=args.flip_average,
                           sharpen_masks=args.sharpen_masks, class_signatures=args.class_signatures,
-                          change_from_classes=args.change_from_classes, water_index=args.water_index)
+                          change_from_classes=args.change_from_classes, water_index=args.water_index,
+                          land_cover=args.land_cover)
         ans = eng.ask_stack(question, stack, choices=choices, progress=progress, tile_size=args.tile_size,
                             overlap=args.overlap)
     finally:
@@ -300,12 +309,16 @@ def cmd_train(args) -> int:
     return int(_import("train", "cli_train", "train")(args) or 0)
 
 
+def cmd_train_land_cover(args) -> int:
+    return int(_import("train", "cli_train_land_cover", "train-land-cover")(args) or 0)
+
+
 def cmd_finetune(args) -> int:
     return int(_import("train", "cli_finetune", "finetune")(args) or 0)
 
 
 COMMANDS = {"ask": cmd_ask, "synth": cmd_synth, "bench": cmd_bench, "train": cmd_train,
-            "finetune": cmd_finetune}
+            "train-land-cover": cmd_train_land_cover, "finetune": cmd_finetune}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -158,7 +158,9 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
 
             def predict(arrays: StackArrays, _gs=gs, _d=d):  # arrays hold the step's date alone
                 images = make_images(arrays, has_opt[_d:_d + 1], has_sar[_d:_d + 1], device)
-                return _numpy(predictor.predict_mask(_gs.seg_embedding, 0, images))
+                if hasattr(images, "pixel_m") and arrays.transform is not None:  # the tile's grid, for the rules
+                    images = replace(images, pixel_m=mean_pixel_m(arrays.transform, stack.crs))
+                return _numpy(predictor.predict_mask(_gs.seg_embedding, 0, images, _gs.text))
 
             mask, stitched = refine_tiles(stack, predict, d, cfg.tile_size, cfg.overlap,
                                           model_size=image_size, threshold=cfg.threshold, progress=tick,

@@ -55,7 +55,7 @@ class OneForcedStep:
                             measurement=meas)
         return GroundedOutput(f"{out.text}\n{text} {meas}\nAnswer: A", "A", "A", [step])
 
-    def predict_mask(self, seg_embedding, date_index, images):
+    def predict_mask(self, seg_embedding, date_index, images, step_text=""):
         self.tiles += 1
         return self._centred(self.real.predict_mask(seg_embedding, date_index, images))
 

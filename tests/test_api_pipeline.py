@@ -57,7 +57,7 @@ class BandPredictor:
         trace = "\n".join(f"{s.text} {m}" for s, m in zip(steps, self.measured)) + "\nAnswer: B"
         return SimpleNamespace(text=trace, answer="B", choice="B", steps=steps)
 
-    def predict_mask(self, seg_embedding, date_index, images):
+    def predict_mask(self, seg_embedding, date_index, images, step_text=""):
         self.tiles += 1
         assert images.valid.shape[0] == 1 and date_index == 0  # tiles carry the step's date alone
         return self._prob(seg_embedding, date_index, images)
@@ -203,7 +203,7 @@ class CoarsePredictor(BandPredictor):
         super().__init__()
         self.guided = guided
 
-    def predict_mask(self, seg_embedding, date_index, images):
+    def predict_mask(self, seg_embedding, date_index, images, step_text=""):
         from terrascope_reasoning.engine.geo.resample import resize_prob
 
         region = super().predict_mask(seg_embedding, date_index, images) > 0
@@ -413,7 +413,7 @@ class TownPredictor(BandPredictor):
                                modalities=["optical"], confidence=0.8, iou_pred=0.7, seg_embedding=0)
         return SimpleNamespace(text=f"{text} {m}\nAnswer: buildings", answer="buildings", choice=None, steps=[step])
 
-    def predict_mask(self, seg_embedding, date_index, images):
+    def predict_mask(self, seg_embedding, date_index, images, step_text=""):
         from .test_geo_signatures import town_decoder
 
         return town_decoder(self.truth_of(images))

@@ -121,7 +121,7 @@ def test_cancel_stops_the_real_pipeline(plugin, monkeypatch, qtbot, tmp_path):
     gate, entered = threading.Event(), threading.Event()
 
     class Blocking(BandPredictor):
-        def predict_mask(self, seg_embedding, date_index, images):
+        def predict_mask(self, seg_embedding, date_index, images, step_text=""):
             entered.set()
             gate.wait(10)  # holds the first tile until the test has pressed Cancel
             return super().predict_mask(seg_embedding, date_index, images)

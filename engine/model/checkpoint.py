@@ -148,14 +148,23 @@ def with_pixel_refine(model: nn.Module, hidden: int) -> nn.Module:
     return _grown(model, "pixel_refine", hidden, "a pixel refinement")
 
 
-def _grown(model: nn.Module, part: str, hidden: int, what: str) -> nn.Module:
+def with_land_cover(model: nn.Module, widths: list[int]) -> nn.Module:
+    """``model`` (a TerraScopeModel without one) with its weights in a copy that has a dense land-cover head of
+    ``widths`` (:class:`engine.model.land_cover.LandCoverHead`), untrained and not blended (the config's
+    ``land_cover_weight`` stays as it was): the copy answers as ``model`` does. A model that has one already is
+    returned as it is."""
+    return _grown(model, "land_cover", list(widths), "a land-cover head")
+
+
+def _grown(model: nn.Module, part: str, hidden, what: str) -> nn.Module:
     """A copy of ``model`` with the config field and module ``part`` set to ``hidden``; the new module's weights
     are its own initial ones, every other weight is ``model``'s."""
     from .network import TerraScopeModel
 
     if getattr(model.config, part) or not hidden:
         return model
-    grown = TerraScopeModel(dataclasses.replace(model.config, **{part: int(hidden)}))
+    size = [int(v) for v in hidden] if isinstance(hidden, (list, tuple)) else int(hidden)
+    grown = TerraScopeModel(dataclasses.replace(model.config, **{part: size}))
     missing, unexpected = grown.load_state_dict(model.state_dict(), strict=False)
     if unexpected or any(not k.startswith(part + ".") for k in missing):
         raise ModelError(f"cannot add {what}: {len(missing)} missing, {len(unexpected)} unexpected weights")

@@ -77,6 +77,13 @@ class TerraScopeConfig:
     # hidden width of the refinement of the mask logits on the input's own grid (PixelRefine in
     # engine.model.network); 0: the SAM decoder's S/4 grid upsampled alone
     pixel_refine: int = 0
+    # widths of the four levels of a dense land-cover head (engine.model.land_cover.LandCoverHead), trained on its
+    # own; [] : none
+    land_cover: list = field(default_factory=list)
+    # a kept class step (a class alone, a class's largest patch, a class's patches next to a region) is blended with
+    # this share of the land-cover head's probability of the class before the class signature; 0 disables. Set per
+    # trained model on scenes outside training and test
+    land_cover_weight: float = 0.0
     pixel_mean: tuple = IMAGENET_MEAN  # both encoders see (x - mean) / std of inputs in [0, 1]
     pixel_std: tuple = IMAGENET_STD
     lm_source: str = "scratch"  # scratch | smollm2 | internvl3 | published: where the LM weights come from

@@ -21,6 +21,7 @@ from .batch_plan import ImageRows, image_rows
 from .config import TerraScopeConfig
 from .injection import relevance_probs
 from .inputs import ModelImages
+from .land_cover import LandCoverHead
 
 
 @dataclass
@@ -179,6 +180,8 @@ class TerraScopeModel(nn.Module):
         self.pixel_head = PromptPixelHead(c)
         self.nir_mix = NirMix(config.nir_mix) if config.nir_mix else None
         self.pixel_refine = PixelRefine(c // 8, c, config.pixel_refine) if config.pixel_refine else None
+        # trained on its own (engine.train.land_cover); read by the predictor's class steps, not by forward()
+        self.land_cover = LandCoverHead(config.land_cover) if config.land_cover else None
         self.register_buffer("pixel_mean", torch.tensor(config.pixel_mean).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("pixel_std", torch.tensor(config.pixel_std).view(1, 3, 1, 1), persistent=False)
 

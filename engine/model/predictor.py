@@ -26,6 +26,7 @@ from .device import cpu_threads, oom_guard
 from .flips import encode_flipped, ground_step
 from .injection import gather_injected, mask_to_token_positions
 from .inputs import ModelImages
+from .land_cover import blended_class, blends, class_probabilities
 from .network import ImageFeatures, TerraScopeModel
 from .scene_bands import banded, dates_contrast, kept, not_water, radar_placed, within_half
 from .step_rules import StepRules, step_naming
@@ -37,6 +38,7 @@ _IN_ANSWER_LINE = re.compile(r"(?:^|\n)Answer:[^\n]*$")
 MODALITY_NAMES = ("optical", "sar")
 GUIDED_RADIUS = 8  # model-grid pixels: two decoder cells, where a quarter-size decoder's boundary is unsure
 SIGNATURE_WEIGHT = 0.5  # the bands' posterior as much as the decoder's probability
+LAND_COVER_WEIGHT = 0.5  # the land-cover head as much as the decoder, where it is asked for by hand
 
 
 @dataclass
@@ -127,6 +129,9 @@ class GroundedPredictor(StepRules):
     -> as the model config says.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
     :mod:`engine.eval.calibration`).
+    ``land_cover``: blend every kept class step with the model's dense land-cover head
+    (:mod:`engine.model.land_cover`, the config's ``land_cover_weight``); None -> as the config says; off when the
+    model has no head.
     ``plan_phrases``: when the options or the question fix which regions the steps name (rankings, distance,
     boundary and change questions: :meth:`engine.model.step_rules.StepRules.planned_steps`), each opened step's
     phrase (and a change question's date) is written for the model, so every named region is grounded and
@@ -139,7 +144,7 @@ class GroundedPredictor(StepRules):
                  one_patch: bool = True, patch_from_class: bool = True, next_to: bool = True,
                  change_from_classes: bool | None = None, water_index: bool = True, judge_only: bool = False,
                  reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True,
-                 water_evidence: bool = True, radar_placement: bool = True):
+                 water_evidence: bool = True, radar_placement: bool = True, land_cover: bool | None = None):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -157,11 +162,15 @@ class GroundedPredictor(StepRules):
         super().__init__(SignatureConfig(0.0 if class_signatures is False else weight), clip_places,
                          relate_changes, one_patch, patch_from_class, next_to, change_from_classes,
                          WaterIndexConfig.turned(water_index), plan_phrases, reference_steps, landing_sites,
-                         building_context, water_evidence, radar_placement)
+                         building_context, water_evidence, radar_placement,
+                         land_cover is not False and model.land_cover is not None)
+        # the share of the head's class probability in a class step; the head's own setting when asked for by hand
+        self.land_cover_weight = model.config.land_cover_weight or (LAND_COVER_WEIGHT if land_cover else 0.0)
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
         self.flipped: list = []  # [(view, features of the images seen through it)] when flip averaging
+        self._class_probs: dict[int, torch.Tensor | None] = {}  # the land-cover head's, per date of self.images
 
     @property
     def image_size(self) -> int:
@@ -172,6 +181,7 @@ class GroundedPredictor(StepRules):
         """Encode every image of every date once (visual tokens + SAM features)."""
         images.check(self.image_size)
         self.images = images.to(self.model.device)
+        self._class_probs = {}
         with oom_guard(), cpu_threads(self._threads()):
             self.features, self.flipped = self._encode(self.images)
 
@@ -373,8 +383,7 @@ class GroundedPredictor(StepRules):
         if emptied:  # a mask the model is unsure of marks nothing, as for an absent target
             prob = torch.zeros_like(prob)
         else:  # the gate judged the decoder's own mask; what is kept takes the scene's bands into account
-            banded_prob = self._with_bands(prob, date, self.signatures_for(step_text),
-                                           self.water_index_for(step_text))
+            banded_prob = self._with_bands(prob, date, step_text)
             if self.gates and not_water(banded_prob, self.images, date, self.water_judged_for(step_text)):
                 emptied, outside_of, banded_prob = EMPTIED_NOT_WATER, None, torch.zeros_like(banded_prob)
             prob = self._within_place(banded_prob, step_text)
@@ -421,7 +430,7 @@ class GroundedPredictor(StepRules):
         out, prob = ground_step(self.model, hidden[None], self.features, date, self.flipped)
         if self._unsure(mean_inside(prob, self.config.mask_threshold)):
             return out, torch.zeros_like(prob)
-        return out, self._with_bands(prob, date, self.signatures_for(phrase), self.water_index_for(phrase))
+        return out, self._with_bands(prob, date, phrase)
 
     def _phrase_hidden(self, phrase: str, date: int) -> torch.Tensor:
         """(D,) the ``[SEG]`` hidden state of the one-step trace "Step 1: <phrase>. <t..> [SEG]" answering
@@ -439,10 +448,30 @@ class GroundedPredictor(StepRules):
         """``prob`` (S, S) zeroed outside the half of the area its step names; as it is when the step names none."""
         return within_half(prob, self.images, self.half_for(step_text))
 
-    def _with_bands(self, prob: torch.Tensor, date: int, signatures: SignatureConfig | None,
-                    water: WaterIndexConfig | None = None) -> torch.Tensor:
-        """``prob`` (S, S) as it takes its date's bands (:func:`engine.model.scene_bands.banded`)."""
-        return banded(prob, self.images, date, self.guided, signatures, water)
+    def _with_bands(self, prob: torch.Tensor, date: int, step_text: str) -> torch.Tensor:
+        """``prob`` (S, S) of a step (its phrase or whole text) as it takes its date's bands: the land-cover head's
+        class (:meth:`_with_land_cover`), then the class signature, edges and water index
+        (:func:`engine.model.scene_bands.banded`)."""
+        prob = self._with_land_cover(prob, self.images, date, step_text, self._class_probs)
+        return banded(prob, self.images, date, self.guided, self.signatures_for(step_text),
+                      self.water_index_for(step_text))
+
+    def _with_land_cover(self, prob: torch.Tensor, images: ModelImages, date: int, step_text: str,
+                         cache: dict | None = None) -> torch.Tensor:
+        """``prob`` (S, S) of a class step (:meth:`land_cover_class_for`) on ``date`` of ``images`` blended with the
+        land-cover head's probability of its class (:func:`engine.model.land_cover.blended_class`); as it is for
+        other steps, with the head off, on grids where the class is not blended or when the date cannot be read.
+        ``cache``: {date: class probabilities} of ``images``, filled as dates are read."""
+        class_id = self.land_cover_class_for(step_text)
+        if self.land_cover_weight <= 0 or not blends(class_id, images.pixel_m):
+            return prob
+        cache = {} if cache is None else cache
+        if date not in cache:
+            with oom_guard(), cpu_threads(self._threads()):
+                cache[date] = class_probabilities(self.model.land_cover, images, date)
+        if cache[date] is None:
+            return prob
+        return blended_class(prob, cache[date][class_id], images.valid[date], self.land_cover_weight)
 
     def _change_contrast(self, step_text: str, prob: torch.Tensor, date: int) -> float | None:
         """For a step on a later date that names a change, the dates' contrast inside its mask against the
@@ -454,18 +483,21 @@ class GroundedPredictor(StepRules):
 
     # ---- re-decoding on other images ---------------------------------------------------------------------
     @torch.no_grad()
-    def predict_mask(self, seg_embedding: torch.Tensor, date_index: int, images: ModelImages) -> np.ndarray:
-        """The mask of a step (its ``seg_embedding``) on other images of the same dates, e.g. one
-        native-resolution tile. -> (S, S) float32 probabilities as the decoder gives them (not sharpened: the
-        caller sharpens at the resolution it keeps, :func:`engine.geo.refine.refine_tiles`)."""
+    def predict_mask(self, seg_embedding: torch.Tensor, date_index: int, images: ModelImages,
+                     step_text: str = "") -> np.ndarray:
+        """The mask of a step (its ``seg_embedding``; its text, ``step_text``, says whether the land-cover head
+        blends its class in, :meth:`_with_land_cover`) on other images of the same dates, e.g. one
+        native-resolution tile whose ``pixel_m`` is set. -> (S, S) float32 probabilities as the decoder gives them
+        (not sharpened: the caller sharpens at the resolution it keeps, :func:`engine.geo.refine.refine_tiles`)."""
         images.check(self.image_size)
         d = min(int(date_index), images.n_dates - 1)
         one = ModelImages(None if images.optical is None else images.optical[d:d + 1],
                           None if images.sar is None else images.sar[d:d + 1], images.valid[d:d + 1],
                           images.has_optical[d:d + 1], images.has_sar[d:d + 1],
-                          None if images.nir is None else images.nir[d:d + 1]).to(self.model.device)
+                          None if images.nir is None else images.nir[d:d + 1], images.pixel_m).to(self.model.device)
         with oom_guard(), cpu_threads(self._threads()):
             f, flipped = self._encode(one)
             h = seg_embedding.to(self.model.device, self.model.dtype).reshape(1, -1)
             _, prob = ground_step(self.model, h, f, 0, flipped)
+        prob = self._with_land_cover(prob, one, 0, step_text)
         return prob.float().cpu().numpy().astype(np.float32)

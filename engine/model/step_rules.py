@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .. import trace_format as tf
+from ..data.classes import canonical_class
 from ..geo.signatures import SignatureConfig
 from ..geo.water_index import WaterIndexConfig
 
@@ -53,6 +54,9 @@ class StepRules:
     change of buildings taken from the classes (``change_from_classes``: "destroyed buildings", "new buildings")
     keeps its size and moves to the buildings whose radar backscatter moved most between the dates, where both
     dates have SAR (:func:`engine.model.scene_bands.radar_placed`).
+    ``land_cover``: a class step (a class alone, a class's largest patch, a class's patches next to a region;
+    :meth:`land_cover_class_for`) is blended with a dense land-cover head's probability of the class, where the
+    model has one (:mod:`engine.model.land_cover`).
     ``plan_phrases``: the steps a question fixes are written for the model (:meth:`planned_steps`)."""
 
     def __init__(self, signatures: SignatureConfig | None = None, clip_places: bool = True,
@@ -60,7 +64,7 @@ class StepRules:
                  next_to: bool = True, change_from_classes: bool = False,
                  water_index: WaterIndexConfig | None = None, plan_phrases: bool = True,
                  reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True,
-                 water_evidence: bool = True, radar_placement: bool = True):
+                 water_evidence: bool = True, radar_placement: bool = True, land_cover: bool = True):
         self.signatures = signatures or SignatureConfig()
         self.clip_places = clip_places
         self.relate_changes = relate_changes
@@ -75,6 +79,7 @@ class StepRules:
         self.building_context = building_context
         self.water_evidence = water_evidence
         self.radar_placement = radar_placement
+        self.land_cover = land_cover
 
     def planned_steps(self, question: str, choices: list[str] | None, n_dates: int) -> tuple[list[str], list[int]]:
         """(the phrases the steps must name, in order; the 0-based date of each, or [] to let the model write the
@@ -102,6 +107,19 @@ class StepRules:
         if self.building_context and tf.names_buildings_alone(blended or region):
             return replace(self.signatures, context_m=BUILDING_CONTEXT_M)
         return self.signatures
+
+    def land_cover_class_for(self, step_text: str) -> int | None:
+        """The class id (:mod:`engine.data.classes`) a land-cover head blends into a step: the class whose patches it
+        keeps (:meth:`patch_class_for`, :meth:`next_to_for`) or the class it names alone (in one half of the area or
+        not); None for any other step or when ``land_cover`` is off."""
+        if not self.land_cover:
+            return None
+        relation = self.next_to_for(step_text)
+        named = self.patch_class_for(step_text) or (relation[0] if relation else None)
+        region = _region(step_text)
+        if named is None and not tf.names_class_alone(region):
+            return None
+        return canonical_class(named or region)
 
     def water_index_for(self, step_text: str) -> WaterIndexConfig | None:
         """The water-index growth for a step (its phrase or whole text), None when it names neither water alone

@@ -1,4 +1,5 @@
-"""Two-stage training, LoRA fine-tuning and multi-GPU runs through Accelerate.
+"""Two-stage training, the dense land-cover head's training, LoRA fine-tuning and multi-GPU runs through
+Accelerate.
 
 Imports are lazy so the CLI and the plugin can reach ``cli_train`` / ``cli_finetune`` / ``run_finetune``
 without loading torch until a run starts.
@@ -10,7 +11,8 @@ _EXPORTS = {
     "add_train_arguments": "cli", "add_finetune_arguments": "cli", "cli_train": "cli", "cli_finetune": "cli",
     "FinetuneConfig": "finetune_config", "FinetuneData": "finetune_data",
     "prepare_finetune_data": "finetune_data", "run_finetune": "finetune", "estimate_seconds": "finetune",
-    "FinetuneResult": "finetune",
+    "FinetuneResult": "finetune", "cli_train_land_cover": "cli", "add_land_cover_arguments": "cli",
+    "LandCoverTrainConfig": "land_cover_config", "train_land_cover": "land_cover",
 }
 __all__ = sorted(_EXPORTS)
 

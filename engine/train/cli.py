@@ -101,6 +101,42 @@ def cli_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_land_cover_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``terrascope train-land-cover``: a recipe file, and/or single fields overriding it."""
+    parser.add_argument("--config", help="recipe JSON (LandCoverTrainConfig fields)")
+    parser.add_argument("--base", dest="base_dir", help="model folder the head is added to, or whose head trains on")
+    parser.add_argument("--out", dest="out_dir", help="model folder to write (base and head)")
+    parser.add_argument("--steps", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--lr", type=float)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--threads", type=int, help="CPU threads (default: torch's)")
+    parser.add_argument("--max-seconds", type=float, help="stop and save after this wall time")
+    parser.add_argument("--time-schedule", action="store_true", default=None,
+                        help="with --max-seconds: the learning rate decays over that wall time")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+def cli_train_land_cover(args: argparse.Namespace) -> int:
+    """Run ``terrascope train-land-cover``; -> exit code. Prints one JSON summary on stdout."""
+    from .land_cover import train_land_cover
+    from .land_cover_config import LandCoverTrainConfig
+
+    cfg = LandCoverTrainConfig.load(args.config) if getattr(args, "config", None) else LandCoverTrainConfig()
+    names = ("base_dir", "out_dir", "steps", "batch_size", "lr", "seed", "threads", "max_seconds", "time_schedule")
+    cfg = cfg.replace(**{k: getattr(args, k, None) for k in names})
+    bar = _Bar("land cover", not (getattr(args, "no_progress", False) or getattr(args, "quiet", False)),
+               log_every=cfg.log_every)
+    try:
+        res = train_land_cover(cfg, progress=bar)
+    finally:
+        bar.close()
+    print(json.dumps({"out": res.out_dir, "steps": res.steps, "finished": res.finished,
+                      "loss": None if res.loss is None else round(res.loss, 4), "seconds": round(res.seconds, 1),
+                      "validation_iou": res.val_iou}))
+    return 0
+
+
 def add_finetune_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``terrascope finetune``."""
     parser.add_argument("--images", nargs="+", default=[], help="imagery: one optical and/or one SAR file "

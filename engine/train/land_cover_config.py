@@ -1,0 +1,103 @@
+"""Settings of ``terrascope train-land-cover``: one dataclass, every field defaulted, read from a JSON recipe
+(unknown keys are an error; keys starting with "_" are records, e.g. "_about") and overridden by options."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from ..data.classes import canonical_class
+from ..errors import InputError
+
+MODALITIES = ("both", "optical", "sar")
+
+
+@dataclass
+class LandCoverTrainConfig:
+    """Training of a model's dense land-cover head (:mod:`engine.model.land_cover`) on generated scenes, every other
+    weight of the model kept as it is."""
+
+    base_dir: str = ""  # the model folder the head is added to, or whose head trains on
+    out_dir: str = "build/terrascope-land-cover"  # the model folder written, base and head
+    widths: list = field(default_factory=lambda: [24, 48, 80, 128])  # a new head's four levels
+    steps: int = 1000  # optimizer steps
+    batch_size: int = 8  # one date of one scene per sample
+    lr: float = 2e-3  # peak learning rate (AdamW) after a linear warmup; cosine decay to lr * min_lr_ratio
+    min_lr_ratio: float = 0.0
+    warmup_steps: int = 50
+    weight_decay: float = 1e-4
+    # cross-entropy weight of a class by name (engine.data.classes; others 1): thin classes (roads, buildings) are
+    # a small share of the pixels and are learned late without more weight
+    class_weights: dict = field(default_factory=dict)
+    # share of the samples that see both modalities, optical alone and SAR alone
+    modality_shares: dict = field(default_factory=lambda: {"both": 0.6, "optical": 0.2, "sar": 0.2})
+    max_dates: int = 3  # scenes of 1..max_dates dates (one date is read per sample; later dates hold changes)
+    scene_size: int = 0  # pixels of a generated scene; 0: the model's image size
+    data_seed_start: int = 400_000  # scene seeds start + 0, 1, 2, ... (training seeds lie below 999 000)
+    seed: int = 0  # a new head's initial weights and the draws of dates, modalities and flips
+    blend_weight: float = 0.5  # written as the model's land_cover_weight (the predictor's blending share)
+    val_scenes: int = 16  # held-out scenes the head's IoU per class is measured on at the end (0: none)
+    val_seed_start: int = 7_990_000  # their seeds (validation seeds, never trained on)
+    store_float16: bool = True  # floating weights of the folder written stored as float16 (half the size)
+    max_seconds: float | None = None  # stop after this wall time and save
+    # with max_seconds: the cosine decays over the wall time rather than the steps, so a run cut by it ends at the
+    # floor of its schedule
+    time_schedule: bool = False
+    threads: int = 0  # CPU threads (0: torch's default)
+    log_every: int = 25
+    notes: str = ""
+
+    def __post_init__(self):
+        if len(self.widths) != 4 or min(int(w) for w in self.widths) < 1:
+            raise InputError(f"widths needs four positive channel counts, not {self.widths}")
+        self.widths = [int(w) for w in self.widths]
+        for name in ("steps", "batch_size", "max_dates"):
+            if int(getattr(self, name)) < 1:
+                raise InputError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.warmup_steps < 0 or self.val_scenes < 0 or self.scene_size < 0:
+            raise InputError("warmup_steps, val_scenes and scene_size must be >= 0")
+        unknown = [name for name in self.class_weights if canonical_class(name) is None]
+        if unknown:
+            raise InputError(f"class_weights names unknown class(es) {', '.join(unknown)}")
+        if any(float(v) < 0 for v in self.class_weights.values()):
+            raise InputError(f"class weights must be >= 0, not {self.class_weights}")
+        if set(self.modality_shares) - set(MODALITIES) or sum(self.modality_shares.values()) <= 0:
+            raise InputError(f"modality_shares takes shares of {', '.join(MODALITIES)}, not {self.modality_shares}")
+        if not 0.0 <= self.blend_weight <= 1.0:
+            raise InputError(f"blend_weight is a share, 0..1, not {self.blend_weight}")
+        if self.time_schedule and not (self.max_seconds and self.max_seconds > 0):
+            raise InputError("time_schedule needs max_seconds: the wall time the schedule decays over")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+
+    @classmethod
+    def from_dict(cls, d: dict) -> LandCoverTrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(k for k in d if k not in known and not k.startswith("_"))
+        if unknown:
+            raise InputError(f"unknown land-cover training option(s) {', '.join(unknown)}; "
+                             f"valid ones: {', '.join(sorted(known))}")
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    @classmethod
+    def load(cls, path: str | Path) -> LandCoverTrainConfig:
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"land-cover training config {path} not found")
+        try:
+            d = json.loads(path.read_text())
+        except json.JSONDecodeError as err:
+            raise InputError(f"land-cover training config {path} is not valid JSON (line {err.lineno}: {err.msg})")
+        if not isinstance(d, dict):
+            raise InputError(f"land-cover training config {path} must hold a JSON object")
+        return cls.from_dict(d)
+
+    def replace(self, **changes) -> LandCoverTrainConfig:
+        """A copy with ``changes`` applied (None values are ignored, as from unset options)."""
+        d = self.to_dict()
+        d.update({k: v for k, v in changes.items() if v is not None})
+        return LandCoverTrainConfig.from_dict(d)

@@ -1,0 +1,145 @@
+"""The dense land-cover head (engine.model.land_cover) on tiny-test weights: its inputs, the class steps it is
+blended into (and the steps it is not), on the model's grid and on other images, and its saving with the model."""
+import numpy as np
+import pytest
+import torch
+
+from engine.data.classes import BUILDING, ROAD, WATER
+from engine.model import checkpoint as ck
+from engine.model.land_cover import N_OUTPUTS, LandCoverHead, blends, class_probabilities, date_inputs, head_inputs
+from engine.model.predictor import GroundedPredictor
+from engine.model.registry import build_model
+from engine.model.step_rules import StepRules
+from tests.test_model_support import S, images, script
+
+WIDTHS = [4, 8, 8, 8]
+# the step that is not blended first: both runs then inject the same tokens, so the second step decodes the same mask
+TEXT = "Step 1: flooded cropland. <t1> [SEG]\nStep 2: water. <t1> [SEG]\nAnswer: A\n"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    model, tok = build_model("tiny-test")
+    with torch.no_grad():  # random init gives logits near 0 everywhere: spread them so masks have regions
+        model.mask_decoder.output_hypernetworks_mlps[0].proj_out.weight.mul_(100.0)
+    return model, tok
+
+
+def _sure_of(model, class_id: int):
+    """A copy of ``model`` with a head that gives ``class_id`` a probability near 1 on every pixel."""
+    grown = ck.with_land_cover(model, WIDTHS)
+    with torch.no_grad():
+        grown.land_cover.out.weight.zero_()
+        grown.land_cover.out.bias.zero_()
+        grown.land_cover.out.bias[class_id] = 20.0
+    return grown.eval()
+
+
+def _steps(model, tok, imgs, text=TEXT, **options):
+    undo = script(model, tok, text)
+    try:
+        p = GroundedPredictor(model, tok, class_signatures=False, water_index=False, **options)
+        p.set_images(imgs)
+        return p, p.answer("What share is water?", ["a", "b"]).steps
+    finally:
+        undo()
+
+
+def test_the_head_labels_every_pixel_of_grids_of_any_size():
+    head = LandCoverHead(WIDTHS).eval()
+    with torch.no_grad():
+        assert head(torch.rand(2, 9, 37, 50)).shape == (2, N_OUTPUTS, 37, 50)
+    with pytest.raises(ValueError, match="four positive widths"):
+        LandCoverHead([4, 8])
+
+
+def test_inputs_hold_the_bands_the_modalities_present_and_the_grids_scale():
+    opt, nir, sar = torch.full((3, 5, 5), 0.2), torch.full((1, 5, 5), 0.4), torch.full((2, 5, 5), 0.6)
+    x = head_inputs(opt, nir, None, 16.0)
+    assert x.shape == (9, 5, 5)
+    assert torch.allclose(x[:4, 0, 0], torch.tensor([0.2, 0.2, 0.2, 0.4])) and float(x[4:6].abs().sum()) == 0
+    assert x[6:, 0, 0].tolist() == [1.0, 0.0, 1.0]  # has optical, no SAR, log2(16) / 4
+    x = head_inputs(None, None, sar, None)
+    assert float(x[:4].abs().sum()) == 0 and x[6:, 0, 0].tolist() == pytest.approx([0.0, 1.0, np.log2(10) / 4])
+    # an optical image without its NIR band is read as the date's SAR alone; without SAR the date is not read
+    imgs = images(1, seed=3)
+    assert imgs.nir is None and date_inputs(imgs, 0)[6].max() == 0 and date_inputs(imgs, 0)[7].min() == 1
+    assert date_inputs(images(1, seed=3, sar=False), 0) is None
+
+
+def test_class_steps_are_rules_of_the_phrase():
+    rules = StepRules()
+    assert rules.land_cover_class_for("Step 2: water. <t1> [SEG]") == WATER
+    assert rules.land_cover_class_for("the largest water patch") == WATER
+    assert rules.land_cover_class_for("roads next to the water") == ROAD
+    assert rules.land_cover_class_for("buildings in the northern half") == BUILDING
+    for phrase in ("flooded cropland", "destroyed buildings", "the flooded area"):
+        assert rules.land_cover_class_for(phrase) is None
+    assert StepRules(land_cover=False).land_cover_class_for("water") is None
+    # buildings are not blended on grids of 5 m or coarser; other classes on any grid
+    assert blends(BUILDING, 1.0) and not blends(BUILDING, 10.0) and blends(ROAD, 10.0) and not blends(None, 1.0)
+
+
+def test_an_added_head_changes_no_mask_until_its_weight_is_set(tiny):
+    model, tok = tiny
+    grown = ck.with_land_cover(model, WIDTHS)
+    assert grown.config.land_cover == WIDTHS and grown.config.land_cover_weight == 0.0 and model.land_cover is None
+    assert ck.with_land_cover(grown, [8, 8, 8, 8]) is grown
+    imgs = images(1, seed=7)
+    imgs.nir = torch.rand(1, 1, S, S, generator=torch.Generator().manual_seed(1))
+    _, plain = _steps(model, tok, imgs)
+    _, added = _steps(grown, tok, imgs)
+    for a, b in zip(plain, added):
+        assert np.array_equal(a.mask_prob, b.mask_prob)
+
+
+def test_class_steps_take_the_heads_probability_of_their_class(tiny):
+    model, tok = tiny
+    imgs = images(1, seed=7)
+    imgs.nir = torch.rand(1, 1, S, S, generator=torch.Generator().manual_seed(1))
+    imgs.valid[0, :, : S // 4] = False
+    _, plain = _steps(model, tok, imgs)
+    sure = _sure_of(model, WATER)
+    sure.config.land_cover_weight = 0.5
+    p, blended = _steps(sure, tok, imgs)
+    assert p.land_cover_weight == 0.5
+    valid = imgs.valid[0].numpy()
+    # "flooded cropland" is not a class step; water takes the head's near-certain water inside the valid pixels
+    assert np.array_equal(blended[0].mask_prob, plain[0].mask_prob)
+    want_water = 0.5 * plain[1].mask_prob + 0.5 * valid
+    assert np.allclose(blended[1].mask_prob, want_water, atol=1e-4)
+    assert blended[1].confidence == plain[1].confidence  # the gate judges the decoder's own mask
+    _, off = _steps(sure, tok, imgs, land_cover=False)
+    assert np.array_equal(off[1].mask_prob, plain[1].mask_prob)
+
+
+def test_a_class_step_redecoded_on_a_tile_takes_the_heads_class_on_that_tile(tiny):
+    model, tok = tiny
+    sure = _sure_of(model, WATER)
+    sure.config.land_cover_weight = 0.5
+    imgs = images(1, seed=7)
+    imgs.nir = torch.rand(1, 1, S, S, generator=torch.Generator().manual_seed(1))
+    p, steps = _steps(sure, tok, imgs)
+    tile = images(1, seed=11)
+    tile.nir = torch.rand(1, 1, S, S, generator=torch.Generator().manual_seed(2))
+    raw = p.predict_mask(steps[1].seg_embedding, 0, tile)
+    assert np.allclose(p.predict_mask(steps[1].seg_embedding, 0, tile, steps[1].text), 0.5 * raw + 0.5, atol=1e-4)
+    assert np.array_equal(p.predict_mask(steps[1].seg_embedding, 0, tile, "Step 1: flooded cropland. <t1> [SEG]"), raw)
+    # roads take the head's near-zero roads
+    assert np.allclose(p.predict_mask(steps[1].seg_embedding, 0, tile, "Step 1: roads. <t1> [SEG]"), 0.5 * raw, atol=1e-4)
+
+
+def test_the_head_is_saved_and_loaded_with_the_model(tiny, tmp_path):
+    model, tok = tiny
+    grown = ck.with_land_cover(model, WIDTHS)
+    with torch.no_grad():
+        for prm in grown.land_cover.parameters():
+            prm.normal_()
+    grown.config.land_cover_weight = 0.4
+    ck.save_pretrained(grown, tok, tmp_path / "m")
+    loaded, _ = ck.from_pretrained(tmp_path / "m")
+    assert loaded.config.land_cover == WIDTHS and loaded.config.land_cover_weight == 0.4
+    imgs = images(1, seed=2)
+    imgs.nir = torch.rand(1, 1, S, S)
+    torch.testing.assert_close(class_probabilities(loaded.land_cover, imgs, 0),
+                               class_probabilities(grown.eval().land_cover, imgs, 0))

@@ -1214,102 +1214,117 @@
       <translation>Die Berechnung ist fehlgeschlagen: {reason} (Einzelheiten im TerraScope-Protokoll).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="17" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="18" />
       <source>TerraScope settings</source>
       <translation>TerraScope-Einstellungen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="26" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="27" />
       <source>As the model says</source>
       <translation>Wie vom Modell vorgegeben</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="26" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="27" />
       <source>On (steadier masks, slower)</source>
       <translation>Ein (stabilere Masken, langsamer)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="27" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="28" />
       <source>Off (faster)</source>
       <translation>Aus (schneller)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="29" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="30" />
       <source>On (boundaries follow the bands)</source>
       <translation>Ein (Grenzen folgen den Kanälen)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="30" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="31" />
       <source>Off (the model's masks as decoded)</source>
       <translation>Aus (die Masken des Modells, wie dekodiert)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="33" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="34" />
       <source>On (look-alike pixels of the scene join)</source>
       <translation>An (ähnliche Pixel der Szene kommen hinzu)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="34" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="35" />
       <source>Off (the model's masks alone)</source>
       <translation>Aus (nur die Masken des Modells)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="38" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="39" />
       <source>On (the classes' difference between the dates)</source>
       <translation>Ein (die Differenz der Klassen zwischen den Daten)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="39" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="40" />
       <source>Off (the model's change masks as decoded)</source>
       <translation>Aus (die Änderungsmasken des Modells, wie dekodiert)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="43" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="44" />
+      <source>On (the land-cover head's labels join)</source>
+      <translation>An (die Beschriftung des Landbedeckungskopfs fließt ein)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="45" />
+      <source>Off (the model's class masks alone)</source>
+      <translation>Aus (nur die Klassenmasken des Modells)</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="49" />
       <source>On (flood water the index marks joins)</source>
       <translation>Ein (Flutwasser, das der Index anzeigt, kommt hinzu)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="43" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="49" />
       <source>Off (the model's water masks alone)</source>
       <translation>Aus (nur die Wassermasken des Modells)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="53" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="59" />
       <source>Masks averaged over image flips</source>
       <translation>Masken über gespiegelte Bilder mitteln</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="54" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="60" />
       <source>Mask boundaries on band edges</source>
       <translation>Maskengrenzen an Kanalkanten</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="55" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="61" />
       <source>Class masks learn the scene's signature</source>
       <translation>Klassenmasken lernen die Signatur der Szene</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="56" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="62" />
       <source>Change steps from the classes of both dates</source>
       <translation>Änderungsschritte aus den Klassen beider Daten</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="57" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="63" />
+      <source>Class masks follow the land-cover head</source>
+      <translation>Klassenmasken folgen dem Landbedeckungskopf</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/settings_dialog.py" line="64" />
       <source>Water masks follow the water index (NDWI)</source>
       <translation>Wassermasken folgen dem Wasserindex (NDWI)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="58" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="65" />
       <source>Tile size</source>
       <translation>Kachelgröße</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="59" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="66" />
       <source>Results folder (empty: beside the project)</source>
       <translation>Ergebnisordner (leer: neben dem Projekt)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/settings_dialog.py" line="60" />
+      <location filename="../terrascope_plugin/settings_dialog.py" line="67" />
       <source>Fine-tuned adapters folder</source>
       <translation>Ordner der feinabgestimmten Adapter</translation>
     </message>

@@ -28,7 +28,8 @@ def load_engine(request: AskRequest):
 
     kwargs = request.model.load_kwargs()
     # None: the model's config (or the engine's default) decides
-    for option in ("flip_average", "sharpen_masks", "class_signatures", "change_from_classes", "water_index"):
+    for option in ("flip_average", "sharpen_masks", "class_signatures", "change_from_classes", "land_cover",
+                   "water_index"):
         if getattr(request, option) is not None:
             kwargs[option] = getattr(request, option)
     key = (tuple(sorted(kwargs.items())), request.device)

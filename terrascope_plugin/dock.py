@@ -368,7 +368,7 @@ class AskDock(QDockWidget):
             sharpen_masks=self.settings.sharpen_masks_option(),
             class_signatures=self.settings.class_signatures_option(),
             change_from_classes=self.settings.change_from_classes_option(),
-            water_index=self.settings.water_index_option(), temporary_files=tuple(temporary))
+            land_cover=self.settings.land_cover_option(), water_index=self.settings.water_index_option(), temporary_files=tuple(temporary))
 
     def ask(self) -> None:
         """The Ask button: emit a request, or say in the message bar what to fix."""

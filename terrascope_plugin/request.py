@@ -57,6 +57,7 @@ class AskRequest:
     sharpen_masks: bool | None = None  # mask boundaries moved onto band edges; None: as the model's config says
     class_signatures: bool | None = None  # class masks take look-alike pixels; None: as the model's config says
     change_from_classes: bool | None = None  # change steps as the classes' difference; None: the model's config
+    land_cover: bool | None = None  # class steps take the land-cover head's labels; None: the model's config
     water_index: bool | None = None  # water masks grow into the NDWI's open water; None: the engine's default (on)
     temporary_files: tuple[str, ...] = ()  # exported copies of non-file layers, deleted after the run
 

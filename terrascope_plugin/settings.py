@@ -12,6 +12,7 @@ FLIP_AVERAGING = MODEL_ON_OFF  # masks averaged over image flips
 MASK_SHARPENING = MODEL_ON_OFF  # mask boundaries moved onto the edges of the bands
 CLASS_SIGNATURES = MODEL_ON_OFF  # class masks extended to the scene's look-alike pixels
 CHANGE_FROM_CLASSES = MODEL_ON_OFF  # a change step as the difference of its classes on the two dates
+LAND_COVER = MODEL_ON_OFF  # class steps blended with the model's dense land-cover head
 WATER_INDEX = ("on", "off")  # water masks grown into the connected open water of the NDWI (the engine's default: on)
 DEFAULT_TILE_SIZE = 512
 RESULTS_SUBFOLDER = "terrascope_results"
@@ -76,6 +77,9 @@ class Settings:
     change_from_classes = _Choice("change_from_classes", CHANGE_FROM_CLASSES, "change from classes",
                                   "One of :data:`CHANGE_FROM_CLASSES`: whether a change step (destroyed buildings, "
                                   "cleared forest) is the difference of its classes found on the two dates.")
+    land_cover = _Choice("land_cover", LAND_COVER, "land cover",
+                         "One of :data:`LAND_COVER`: whether a class step takes the model's land-cover head's labels "
+                         "of the class.")
     water_index = _Choice("water_index", WATER_INDEX, "water index",
                           "One of :data:`WATER_INDEX`: whether a water mask grows into the connected pixels whose "
                           "NDWI marks open water.")
@@ -95,6 +99,10 @@ class Settings:
     def change_from_classes_option(self) -> bool | None:
         """``Engine.load``'s ``change_from_classes``: None (the model's config), True or False."""
         return _engine_option(self.change_from_classes)
+
+    def land_cover_option(self) -> bool | None:
+        """``Engine.load``'s ``land_cover``: None (the model's config), True or False."""
+        return _engine_option(self.land_cover)
 
     def water_index_option(self) -> bool:
         """``Engine.load``'s ``water_index``."""

@@ -6,7 +6,8 @@ from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QSpinBox
 
 from .i18n import tr
-from .settings import (CHANGE_FROM_CLASSES, CLASS_SIGNATURES, DEVICES, FLIP_AVERAGING, MASK_SHARPENING, WATER_INDEX,
+from .settings import (CHANGE_FROM_CLASSES, CLASS_SIGNATURES, DEVICES, FLIP_AVERAGING, LAND_COVER, MASK_SHARPENING,
+                       WATER_INDEX,
                        Settings)
 
 
@@ -38,6 +39,11 @@ class SettingsDialog(QDialog):
             (tr("As the model says"), tr("On (the classes' difference between the dates)"),
              tr("Off (the model's change masks as decoded)")),
             self.settings.change_from_classes)
+        self.land_cover = self._choice(
+            "landCoverSetting", LAND_COVER,
+            (tr("As the model says"), tr("On (the land-cover head's labels join)"),
+             tr("Off (the model's class masks alone)")),
+            self.settings.land_cover)
         self.water_index = self._choice(
             "waterIndexSetting", WATER_INDEX,
             (tr("On (flood water the index marks joins)"), tr("Off (the model's water masks alone)")),
@@ -54,6 +60,7 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Mask boundaries on band edges"), self.mask_sharpening)
         form.addRow(tr("Class masks learn the scene's signature"), self.class_signatures)
         form.addRow(tr("Change steps from the classes of both dates"), self.change_from_classes)
+        form.addRow(tr("Class masks follow the land-cover head"), self.land_cover)
         form.addRow(tr("Water masks follow the water index (NDWI)"), self.water_index)
         form.addRow(tr("Tile size"), self.tile_size)
         form.addRow(tr("Results folder (empty: beside the project)"), self.results_dir)
@@ -86,6 +93,7 @@ class SettingsDialog(QDialog):
         self.settings.flip_averaging = self.flip_averaging.currentData()
         self.settings.mask_sharpening = self.mask_sharpening.currentData()
         self.settings.class_signatures = self.class_signatures.currentData()
+        self.settings.land_cover = self.land_cover.currentData()
         self.settings.change_from_classes = self.change_from_classes.currentData()
         self.settings.water_index = self.water_index.currentData()
         self.settings.tile_size = self.tile_size.value()

@@ -130,7 +130,8 @@ def test_gpu_probe_in_a_subprocess_matches_torch(monkeypatch):
 
 @pytest.mark.parametrize("setting, option, what", [("mask_sharpening", "sharpen_masks", "mask sharpening"),
                                                    ("class_signatures", "class_signatures", "class signatures"),
-                                                   ("change_from_classes", "change_from_classes", "change from classes")])
+                                                   ("change_from_classes", "change_from_classes", "change from classes"),
+                                                   ("land_cover", "land_cover", "land cover")])
 def test_mask_option_settings_reach_engine_load(settings, monkeypatch, setting, option, what):
     from terrascope_reasoning.engine import api
     from terrascope_reasoning.terrascope_plugin import ask_core

@@ -63,11 +63,14 @@ class _Bar:
     def __call__(self, step: int, total: int, metrics: dict) -> None:
         if not self.enabled:
             if self.log_every > 0 and step % self.log_every == 0:
-                print(f"step {step}/{total} loss {metrics.get('loss', float('nan')):.4f} "
-                      f"lr {metrics.get('lr', float('nan')):.3g} "
-                      f"{metrics.get('samples_per_s', float('nan')):.1f} samples/s "
-                      f"data wait {100 * metrics.get('data_wait_share', float('nan')):.0f} %",
-                      file=sys.stderr, flush=True)
+                parts = [f"step {step}/{total} loss {metrics.get('loss', float('nan')):.4f}",
+                         f"lr {metrics.get('lr', float('nan')):.3g}"]
+                if "samples_per_s" in metrics:  # the pace, and what sets it, where the run measures it
+                    parts += [f"{metrics['samples_per_s']:.1f} samples/s",
+                              f"data wait {100 * metrics.get('data_wait_share', float('nan')):.0f} %"]
+                if "seconds" in metrics:
+                    parts.append(f"{metrics['seconds']:.0f} s")
+                print(" ".join(parts), file=sys.stderr, flush=True)
             return
         from tqdm import tqdm
 

@@ -91,7 +91,8 @@ def test_ask_time_series_dates(tmp_path, capsys, stand_in):
     ("class_signatures", [], None), ("change_from_classes", ["--change-from-classes"], True),
     ("change_from_classes", ["--no-change-from-classes"], False), ("change_from_classes", [], None),
     ("water_index", ["--no-water-index"], False),
-    ("water_index", [], True)])
+    ("water_index", [], True), ("land_cover", ["--land-cover"], True), ("land_cover", ["--no-land-cover"], False),
+    ("land_cover", [], None)])
 def test_mask_option_flags_reach_the_engine(tmp_path, capsys, stand_in, option, flag, expected):
     path, _, _ = scene(tmp_path)
     assert main(["ask", "Where is the lake?", "--optical", path, "--out", str(tmp_path / "a.gpkg"), "-q",

@@ -8,21 +8,13 @@ from engine.data.classes import BUILDING, ROAD, WATER
 from engine.model import checkpoint as ck
 from engine.model.land_cover import N_OUTPUTS, LandCoverHead, blends, class_probabilities, date_inputs, head_inputs
 from engine.model.predictor import GroundedPredictor
-from engine.model.registry import build_model
 from engine.model.step_rules import StepRules
+from tests.test_model_predictor import tiny  # noqa: F401 - the tiny-test model with masks that have regions
 from tests.test_model_support import S, images, script
 
 WIDTHS = [4, 8, 8, 8]
 # the step that is not blended first: both runs then inject the same tokens, so the second step decodes the same mask
 TEXT = "Step 1: flooded cropland. <t1> [SEG]\nStep 2: water. <t1> [SEG]\nAnswer: A\n"
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    model, tok = build_model("tiny-test")
-    with torch.no_grad():  # random init gives logits near 0 everywhere: spread them so masks have regions
-        model.mask_decoder.output_hypernetworks_mlps[0].proj_out.weight.mul_(100.0)
-    return model, tok
 
 
 def _sure_of(model, class_id: int):

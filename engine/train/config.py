@@ -144,32 +144,43 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        # keys starting with "_" are comments/records kept in recipe files (e.g. "_measured")
-        unknown = sorted(k for k in d if k not in known and not k.startswith("_"))
-        if unknown:
-            raise InputError(f"unknown training option(s) {', '.join(unknown)}; "
-                             f"valid ones: {', '.join(sorted(known))}")
-        return cls(**{k: v for k, v in d.items() if k in known})
+        return cls(**recipe_fields(cls, d, "training option"))
 
     @classmethod
     def load(cls, path: str | Path) -> "TrainConfig":
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"training config {path} not found")
-        try:
-            d = json.loads(path.read_text())
-        except json.JSONDecodeError as err:
-            raise InputError(f"training config {path} is not valid JSON (line {err.lineno}: {err.msg})")
-        if not isinstance(d, dict):
-            raise InputError(f"training config {path} must hold a JSON object")
-        return cls.from_dict(d)
+        return cls.from_dict(read_recipe(path, "training config"))
 
     def replace(self, **changes) -> "TrainConfig":
         """A copy with ``changes`` applied (None values are ignored, as from unset CLI options)."""
         d = self.to_dict()
         d.update({k: v for k, v in changes.items() if v is not None})
         return TrainConfig.from_dict(d)
+
+
+def read_recipe(path: str | Path, what: str) -> dict:
+    """The JSON object in the recipe file ``path`` (``what`` names it in errors); one-line :class:`InputError` when
+    it is missing, not JSON or not an object."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} {path} not found")
+    try:
+        d = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise InputError(f"{what} {path} is not valid JSON (line {err.lineno}: {err.msg})")
+    if not isinstance(d, dict):
+        raise InputError(f"{what} {path} must hold a JSON object")
+    return d
+
+
+def recipe_fields(cls, d: dict, what: str) -> dict:
+    """The entries of ``d`` that are fields of the dataclass ``cls``; keys starting with "_" are records kept in
+    recipe files (e.g. "_about") and are left out; any other unknown key is an :class:`InputError` naming the
+    valid ones, so a typo never silently falls back to a default."""
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(k for k in d if k not in known and not k.startswith("_"))
+    if unknown:
+        raise InputError(f"unknown {what}(s) {', '.join(unknown)}; valid ones: {', '.join(sorted(known))}")
+    return {k: v for k, v in d.items() if k in known}
 
 
 def field_names() -> list[str]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..data.classes import canonical_class
 from ..errors import InputError
+from .config import read_recipe, recipe_fields
 
 MODALITIES = ("both", "optical", "sar")
 
@@ -76,25 +77,11 @@ class LandCoverTrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> LandCoverTrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(k for k in d if k not in known and not k.startswith("_"))
-        if unknown:
-            raise InputError(f"unknown land-cover training option(s) {', '.join(unknown)}; "
-                             f"valid ones: {', '.join(sorted(known))}")
-        return cls(**{k: v for k, v in d.items() if k in known})
+        return cls(**recipe_fields(cls, d, "land-cover training option"))
 
     @classmethod
     def load(cls, path: str | Path) -> LandCoverTrainConfig:
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"land-cover training config {path} not found")
-        try:
-            d = json.loads(path.read_text())
-        except json.JSONDecodeError as err:
-            raise InputError(f"land-cover training config {path} is not valid JSON (line {err.lineno}: {err.msg})")
-        if not isinstance(d, dict):
-            raise InputError(f"land-cover training config {path} must hold a JSON object")
-        return cls.from_dict(d)
+        return cls.from_dict(read_recipe(path, "land-cover training config"))
 
     def replace(self, **changes) -> LandCoverTrainConfig:
         """A copy with ``changes`` applied (None values are ignored, as from unset options)."""

@@ -74,6 +74,36 @@ def test_default_model_blends_class_masks_with_the_scene_signature_and_the_overr
     assert not plain.predictor.signatures.enabled and plain.predictor.guided.enabled
 
 
+def test_default_model_blends_class_steps_with_its_land_cover_head_and_the_override_turns_it_off(default_engine):
+    """The default carries a dense land-cover head (engine.model.land_cover) whose probability of a class steps'
+    class joins their masks; on a held-out scene its labels of the largest class agree with the truth, and
+    ``land_cover=False`` leaves class steps to the decoder."""
+    from engine.model.land_cover import class_probabilities
+    from engine.pipeline import to_model_images
+
+    p = default_engine.predictor
+    assert default_engine.model.land_cover is not None and p.land_cover_weight > 0
+    assert p.land_cover_class_for("Step 1: forest. <t1> [SEG]") == C.FOREST
+    assert Engine.load(device="cpu", land_cover=False).predictor.land_cover_class_for("forest") is None
+    from engine.data.scene import make_scene
+    from engine.geo.normalize import normalize_optical, normalize_sar
+
+    scene = make_scene(TEST_SEED_START + 3, 224, dates=1)
+    optical = normalize_optical(scene.optical, 1e-4)
+    images = to_model_images(_Arrays(optical[:, :3], normalize_sar(scene.sar), optical[:, 3:]), [True], [True])
+    labels = class_probabilities(default_engine.model.land_cover, images, 0).argmax(0).numpy()
+    truth = scene.labels[0]
+    assert float((labels == truth)[truth > 0].mean()) > 0.7
+
+
+class _Arrays:
+    """The arrays of one date as the engine reads a raster's tile (engine.geo.stack.StackArrays' fields)."""
+
+    def __init__(self, optical, sar, nir):
+        self.optical, self.sar, self.nir = optical, sar, nir
+        self.valid = np.ones(optical.shape[:1] + optical.shape[2:], bool)
+
+
 REAL_FLOOD = SHARED / "data" / "real" / "sen1floods11-spain"
 
 

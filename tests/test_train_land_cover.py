@@ -58,6 +58,9 @@ def test_weighted_classes_and_bad_recipes_are_one_clear_error(tmp_path):
         LandCoverTrainConfig.load(tmp_path / "r.json")
     with pytest.raises(InputError, match="give its folder"):
         train_land_cover(LandCoverTrainConfig())
+    if not torch.cuda.is_available():  # asking for a GPU where there is none says so before any work
+        with pytest.raises(InputError, match="CUDA"):
+            train_land_cover(LandCoverTrainConfig(base_dir="resources/models/terrascope-tiny", device="cuda"))
 
 
 def test_the_head_learns_the_labels_of_a_batch():

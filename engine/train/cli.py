@@ -114,6 +114,7 @@ def add_land_cover_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float)
     parser.add_argument("--seed", type=int)
     parser.add_argument("--threads", type=int, help="CPU threads (default: torch's)")
+    parser.add_argument("--device", help="cpu (default), cuda, cuda:N or auto")
     parser.add_argument("--max-seconds", type=float, help="stop and save after this wall time")
     parser.add_argument("--time-schedule", action="store_true", default=None,
                         help="with --max-seconds: the learning rate decays over that wall time")
@@ -126,7 +127,8 @@ def cli_train_land_cover(args: argparse.Namespace) -> int:
     from .land_cover_config import LandCoverTrainConfig
 
     cfg = LandCoverTrainConfig.load(args.config) if getattr(args, "config", None) else LandCoverTrainConfig()
-    names = ("base_dir", "out_dir", "steps", "batch_size", "lr", "seed", "threads", "max_seconds", "time_schedule")
+    names = ("base_dir", "out_dir", "steps", "batch_size", "lr", "seed", "threads", "device", "max_seconds",
+             "time_schedule")
     cfg = cfg.replace(**{k: getattr(args, k, None) for k in names})
     bar = _Bar("land cover", not (getattr(args, "no_progress", False) or getattr(args, "quiet", False)),
                log_every=cfg.log_every)

@@ -105,9 +105,11 @@ def train_land_cover(cfg: LandCoverTrainConfig, progress: Callable[[int, int, di
     to ``cfg.out_dir`` (through a temporary folder renamed into place). ``progress(step, steps, metrics)`` after
     every step; ``cancelled()`` is polled before every step and raises :class:`Cancelled` (nothing is written)."""
     from ..model.checkpoint import from_pretrained, with_land_cover
+    from ..model.device import resolve_device
 
     if not cfg.base_dir:
         raise InputError("a land-cover head trains on a model: give its folder (--base)")
+    device = resolve_device(cfg.device)[0]
     if cfg.threads:
         torch.set_num_threads(int(cfg.threads))
     model, tokenizer = from_pretrained(cfg.base_dir)
@@ -116,10 +118,10 @@ def train_land_cover(cfg: LandCoverTrainConfig, progress: Callable[[int, int, di
         fresh = LandCoverHead(cfg.widths)  # its initial weights depend on the seed alone, not on the model's size
         model = with_land_cover(model, cfg.widths)
         model.land_cover.load_state_dict(fresh.state_dict())
-    head = model.land_cover.float().train()
+    head = model.land_cover.to(device=device, dtype=torch.float32).train()
     size = cfg.scene_size or model.config.image_size
     opt = torch.optim.AdamW(head.parameters(), cfg.lr, weight_decay=cfg.weight_decay)
-    weights = class_weight_vector(cfg.class_weights)
+    weights = class_weight_vector(cfg.class_weights).to(device)
     rng = np.random.default_rng(cfg.seed)
     t0, seed, window, loss_mean = time.time(), cfg.data_seed_start, [], None
     step, finished = 0, True  # step: the steps done
@@ -135,8 +137,8 @@ def train_land_cover(cfg: LandCoverTrainConfig, progress: Callable[[int, int, di
         lr = learning_rate(cfg, step, elapsed)
         for group in opt.param_groups:
             group["lr"] = lr
-        logits = head(torch.from_numpy(np.stack(xs)))
-        loss = F.cross_entropy(logits, torch.from_numpy(np.stack(ys)), weight=weights, ignore_index=IGNORED)
+        logits = head(torch.from_numpy(np.stack(xs)).to(device))
+        loss = F.cross_entropy(logits, torch.from_numpy(np.stack(ys)).to(device), weight=weights, ignore_index=IGNORED)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -150,6 +152,7 @@ def train_land_cover(cfg: LandCoverTrainConfig, progress: Callable[[int, int, di
         step = cfg.steps
     if window:
         loss_mean = float(np.mean(window))
+    head = head.cpu()  # measured and saved on the CPU, as the rest of the model
     val = head_iou(head, cfg, size) if cfg.val_scenes else {}
     model.config.land_cover_weight = float(cfg.blend_weight)
     head.eval()

@@ -44,6 +44,7 @@ class LandCoverTrainConfig:
     # with max_seconds: the cosine decays over the wall time rather than the steps, so a run cut by it ends at the
     # floor of its schedule
     time_schedule: bool = False
+    device: str = "cpu"  # "cpu", "cuda", "cuda:N" or "auto" (CUDA when there is one); the head trains in float32
     threads: int = 0  # CPU threads (0: torch's default)
     log_every: int = 25
     notes: str = ""

@@ -13,21 +13,37 @@ from pathlib import Path
 import pytest
 
 from engine.train.config import TrainConfig
+from engine.train.land_cover_config import LandCoverTrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPES = sorted((ROOT / "resources" / "models" / "terrascope-tiny").glob("recipe*.json"))
 
 
+def _train_tiny_recipes(command: str = r"train(?:-land-cover)?") -> list[str]:
+    """The recipe files the Makefile's train-tiny target trains with ``terrascope <command>`` (a pattern), in its
+    order."""
+    target = (ROOT / "Makefile").read_text().split("\ntrain-tiny:", 1)[1].split("\n\n", 1)[0]
+    return re.findall(rf"engine\.cli {command} --config resources/models/terrascope-tiny/(recipe[\w-]*\.json)", target)
+
+
+LAND_COVER_RECIPES = _train_tiny_recipes("train-land-cover")  # the dense land-cover head's parts
+
+
+def _seeds(recipe: Path) -> tuple[int, int]:
+    """[start, stop) of the scene seeds a recorded recipe trains on."""
+    if recipe.name in LAND_COVER_RECIPES:
+        cfg = LandCoverTrainConfig.load(recipe)
+        return cfg.data_seed_start, cfg.data_seed_start + cfg.steps * cfg.batch_size
+    cfg = TrainConfig.load(recipe)
+    return cfg.data_seed_start, cfg.data_seed_start + cfg.data_seed_count
+
+
 @pytest.mark.parametrize("recipe", RECIPES, ids=[p.name for p in RECIPES])
 def test_every_recorded_recipe_is_a_valid_training_config(recipe):
-    cfg = TrainConfig.load(recipe)
-    assert cfg.total_steps > 0
-
-
-def _train_tiny_recipes() -> list[str]:
-    """The recipe files the Makefile's train-tiny target trains, in its order."""
-    target = (ROOT / "Makefile").read_text().split("\ntrain-tiny:", 1)[1].split("\n\n", 1)[0]
-    return re.findall(r"terrascope-tiny/(recipe[\w-]*\.json)", target)
+    if recipe.name in LAND_COVER_RECIPES:
+        assert LandCoverTrainConfig.load(recipe).steps > 0
+    else:
+        assert TrainConfig.load(recipe).total_steps > 0
 
 
 @pytest.mark.parametrize("name", ["recipe-gpu.json", "recipe-gpu-refine.json"])
@@ -37,9 +53,10 @@ def test_the_gpu_recipes_continue_the_embedded_default_on_seeds_it_never_saw_for
     start, stop = gpu.data_seed_start, gpu.data_seed_start + gpu.data_seed_count
     shipped = [p for p in RECIPES if not p.name.startswith("recipe-gpu")]  # the default's own parts
     assert [p.name for p in shipped] == sorted(_train_tiny_recipes())  # each one replayed by `make train-tiny`
+    assert LAND_COVER_RECIPES == ["recipe-part16.json", "recipe-part17.json"]
     for part in shipped:
-        cfg = TrainConfig.load(part)
-        assert stop <= cfg.data_seed_start or start >= cfg.data_seed_start + cfg.data_seed_count, part.name
+        first, end = _seeds(part)
+        assert stop <= first or start >= end, part.name
     assert stop <= 1_000_000 and not (start < 600_000 and stop > 500_000)  # test split and calibration seeds
 
 

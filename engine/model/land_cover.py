@@ -1,7 +1,7 @@
 """A dense land-cover head: a small U-Net that labels every pixel of one date's bands with a land-cover class
 (:mod:`engine.data.classes`), on the input's own grid. The language model's class steps ("forest", "the largest
 forest patch", "cropland next to the water") blend their decoder mask with this head's probability of the class
-(:func:`blend_class`); the decoder finds the region the step means, the head sharpens where the class is.
+(:func:`blended_class`); the decoder finds the region the step means, the head sharpens where the class is.
 
 Inputs per date, 9 channels: R, G, B, NIR (reflectance / 0.3, 0 where the date has no optical image), VV, VH
 (scaled dB, 0 where it has no SAR), a has-optical and a has-SAR plane, and log2(pixel side in m) / 4 (a grid's

@@ -81,6 +81,18 @@ class _Bar:
                  if k in ("loss", "bce", "dice", "iou", "lm_loss", "lr", "phase", "val_giou", "val_accuracy")}
         self.bar.set_postfix(shown, refresh=True)
 
+    @classmethod
+    def for_args(cls, desc: str, args: argparse.Namespace, log_every: int = 0) -> "_Bar":
+        """A bar unless the command's ``--no-progress`` or ``--quiet`` turns it off; use it in a ``with`` block, which
+        closes it however the run ends."""
+        return cls(desc, not (getattr(args, "no_progress", False) or getattr(args, "quiet", False)), log_every)
+
+    def __enter__(self) -> "_Bar":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
@@ -92,12 +104,8 @@ def cli_train(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     cfg = train_config_from_args(args)
-    bar = _Bar("train", not (getattr(args, "no_progress", False) or getattr(args, "quiet", False)),
-               log_every=cfg.log_every)
-    try:
+    with _Bar.for_args("train", args, cfg.log_every) as bar:
         res = train(cfg, progress=bar)
-    finally:
-        bar.close()
     print(json.dumps({"out": res.out_dir, "steps": res.global_step, "total_steps": res.total_steps,
                       "finished": res.finished, "loss": res.loss, "seconds": round(res.seconds, 1),
                       "validation": res.metrics, **{k: round(v, 3) for k, v in res.throughput.items()}}))
@@ -130,12 +138,8 @@ def cli_train_land_cover(args: argparse.Namespace) -> int:
     names = ("base_dir", "out_dir", "steps", "batch_size", "lr", "seed", "threads", "device", "max_seconds",
              "time_schedule")
     cfg = cfg.replace(**{k: getattr(args, k, None) for k in names})
-    bar = _Bar("land cover", not (getattr(args, "no_progress", False) or getattr(args, "quiet", False)),
-               log_every=cfg.log_every)
-    try:
+    with _Bar.for_args("land cover", args, cfg.log_every) as bar:
         res = train_land_cover(cfg, progress=bar)
-    finally:
-        bar.close()
     print(json.dumps({"out": res.out_dir, "steps": res.steps, "finished": res.finished,
                       "loss": None if res.loss is None else round(res.loss, 4), "seconds": round(res.seconds, 1),
                       "validation_iou": res.val_iou}))
@@ -267,12 +271,9 @@ def cli_finetune(args: argparse.Namespace) -> int:
         raise InputError("no output folder: give --out ADAPTER_DIR")
     if getattr(args, "progress_json", False):
         return _finetune_json(cfg, base, args)
-    bar = _Bar("fine-tune", not (args.no_progress or getattr(args, "quiet", False)))
-    try:
+    with _Bar.for_args("fine-tune", args) as bar:
         res = run_finetune(cfg, base, args.out, progress=bar, resume=not args.no_resume,
                            init_adapter=args.init_adapter)
-    finally:
-        bar.close()
     keys = ("accuracy", "giou", "ciou", "n")
     print(json.dumps({"adapter": res.adapter_dir, "seconds": round(res.seconds, 1), "steps": res.steps,
                       "before": {k: res.before.get(k) for k in keys}, "after": {k: res.after.get(k) for k in keys}}))

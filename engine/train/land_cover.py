@@ -5,9 +5,7 @@ its config holding the head's widths and blending share. ``terrascope train-land
 from __future__ import annotations
 
 import math
-import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +20,7 @@ from ..data.scene import SceneConfig, make_scene
 from ..errors import Cancelled, InputError
 from ..geo.normalize import normalize_optical, normalize_sar
 from ..model.land_cover import N_OUTPUTS, LandCoverHead, head_inputs
+from .checkpoints import replace_dir, temp_sibling
 from .land_cover_config import MODALITIES, LandCoverTrainConfig
 
 OPTICAL_SCALE = 1e-4  # generated scenes store reflectance x 10 000
@@ -152,10 +151,9 @@ def train_land_cover(cfg: LandCoverTrainConfig, progress: Callable[[int, int, di
         step = cfg.steps
     if window:
         loss_mean = float(np.mean(window))
-    head = head.cpu()  # measured and saved on the CPU, as the rest of the model
+    head = head.cpu().eval()  # measured and saved on the CPU, as the rest of the model
     val = head_iou(head, cfg, size) if cfg.val_scenes else {}
     model.config.land_cover_weight = float(cfg.blend_weight)
-    head.eval()
     _save_atomic(model, tokenizer, Path(cfg.out_dir), torch.float16 if cfg.store_float16 else None, cfg)
     return LandCoverResult(str(cfg.out_dir), step, loss_mean, time.time() - t0, finished, val)
 
@@ -164,18 +162,11 @@ def _save_atomic(model, tokenizer, out: Path, dtype, cfg: LandCoverTrainConfig) 
     """The model folder written beside ``out`` and renamed into place, the recipe that made it beside it."""
     from ..model.checkpoint import save_pretrained
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    tmp = temp_sibling(out)
     try:
         save_pretrained(model, tokenizer, tmp, dtype=dtype)
         cfg.save(tmp / "land_cover_recipe.json")
-        old = None
-        if out.exists():
-            old = out.parent / f".{out.name}-old-{os.getpid()}"
-            os.replace(out, old)
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -6,7 +6,8 @@ import torch
 
 from engine.data.classes import BUILDING, ROAD, WATER
 from engine.model import checkpoint as ck
-from engine.model.land_cover import N_OUTPUTS, LandCoverHead, blends, class_probabilities, date_inputs, head_inputs
+from engine.model.land_cover import (N_OUTPUTS, LandCoverHead, class_probabilities, class_weight, date_inputs,
+                                     head_inputs)
 from engine.model.predictor import GroundedPredictor
 from engine.model.step_rules import StepRules
 from tests.test_model_predictor import tiny  # noqa: F401 - the tiny-test model with masks that have regions
@@ -68,8 +69,14 @@ def test_class_steps_are_rules_of_the_phrase():
     for phrase in ("flooded cropland", "destroyed buildings", "the flooded area"):
         assert rules.land_cover_class_for(phrase) is None
     assert StepRules(land_cover=False).land_cover_class_for("water") is None
-    # buildings are not blended on grids of 5 m or coarser; other classes on any grid
-    assert blends(BUILDING, 1.0) and not blends(BUILDING, 10.0) and blends(ROAD, 10.0) and not blends(None, 1.0)
+    # by default buildings are not blended on grids of 5 m or coarser; other classes on any grid
+    assert class_weight(BUILDING, 1.0, 0.5) == 0.5 and class_weight(BUILDING, 10.0, 0.5) == 0.0
+    assert class_weight(ROAD, 10.0, 0.5) == 0.5 and class_weight(None, 1.0, 0.5) == 0.0
+    # a model's class weights give a class its own share on fine and on coarse grids, buildings at 10 m included
+    shares = {"buildings": [0.85, 0.3], "roads": [0.0, 0.9]}
+    assert class_weight(BUILDING, 0.5, 0.5, shares) == 0.85 and class_weight(BUILDING, 10.0, 0.5, shares) == 0.3
+    assert class_weight(ROAD, 1.0, 0.5, shares) == 0.0 and class_weight(ROAD, None, 0.5, shares) == 0.9
+    assert class_weight(WATER, 10.0, 0.5, shares) == 0.5
 
 
 def test_an_added_head_changes_no_mask_until_its_weight_is_set(tiny):
@@ -103,6 +110,14 @@ def test_class_steps_take_the_heads_probability_of_their_class(tiny):
     assert blended[1].confidence == plain[1].confidence  # the gate judges the decoder's own mask
     _, off = _steps(sure, tok, imgs, land_cover=False)
     assert np.array_equal(off[1].mask_prob, plain[1].mask_prob)
+    # a share of its own for water on this 10 m grid (the images' pixel size unknown: 10 m); none on fine grids
+    sure.config.land_cover_class_weights = {"water": [0.0, 0.8]}
+    _, own = _steps(sure, tok, imgs)
+    assert np.allclose(own[1].mask_prob, 0.2 * plain[1].mask_prob + 0.8 * valid, atol=1e-4)
+    imgs.pixel_m = 0.5
+    _, fine = _steps(sure, tok, imgs)
+    _, fine_off = _steps(sure, tok, imgs, land_cover=False)
+    assert np.array_equal(fine[1].mask_prob, fine_off[1].mask_prob)
 
 
 def test_a_class_step_redecoded_on_a_tile_takes_the_heads_class_on_that_tile(tiny):

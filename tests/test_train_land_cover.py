@@ -53,6 +53,9 @@ def test_weighted_classes_and_bad_recipes_are_one_clear_error(tmp_path):
     assert w[0] == 0 and w[7] == 2.0 and w[8] == 2.5 and float(w[1:7].sum()) == 6
     with pytest.raises(InputError, match="unknown class"):
         LandCoverTrainConfig(class_weights={"lava": 2.0})
+    for shares in ({"lava": [0.5, 0.5]}, {"roads": [0.9]}, {"roads": [0.5, 1.5]}):
+        with pytest.raises(InputError, match="blend_class_weights"):
+            LandCoverTrainConfig(blend_class_weights=shares)
     (tmp_path / "r.json").write_text('{"stpes": 3}')
     with pytest.raises(InputError, match="unknown land-cover training option"):
         LandCoverTrainConfig.load(tmp_path / "r.json")
@@ -84,7 +87,8 @@ def test_the_head_learns_the_labels_of_a_batch():
 def test_the_command_writes_the_model_with_its_trained_head(base, tmp_path, capsys):
     recipe = tmp_path / "recipe.json"
     recipe.write_text(json.dumps({"_about": "a record", "widths": [4, 8, 8, 8], "batch_size": 2, "scene_size": SIZE,
-                                  "val_scenes": 2, "blend_weight": 0.4, "class_weights": {"roads": 2}}))
+                                  "val_scenes": 2, "blend_weight": 0.4, "class_weights": {"roads": 2},
+                                  "blend_class_weights": {"Road": [0.9, 0.8]}}))
     out = tmp_path / "with-head"
     rc = main(["train-land-cover", "--config", str(recipe), "--base", str(base), "--out", str(out), "--steps", "3",
                "--no-progress"])
@@ -96,6 +100,7 @@ def test_the_command_writes_the_model_with_its_trained_head(base, tmp_path, caps
 
     model, _ = from_pretrained(out)
     assert model.config.land_cover == [4, 8, 8, 8] and model.config.land_cover_weight == 0.4
+    assert model.config.land_cover_class_weights == {"roads": [0.9, 0.8]}
     assert json.loads((out / "land_cover_recipe.json").read_text())["class_weights"] == {"roads": 2}
     before, _ = from_pretrained(base)
     assert before.land_cover is None  # the base folder is not changed

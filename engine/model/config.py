@@ -84,6 +84,10 @@ class TerraScopeConfig:
     # this share of the land-cover head's probability of the class before the class signature; 0 disables. Set per
     # trained model on scenes outside training and test
     land_cover_weight: float = 0.0
+    # the share per class where it differs from land_cover_weight: {class name: [share on grids finer than
+    # engine.model.land_cover.FINE_BELOW_M, share on coarser grids]}; 0 leaves the class to the decoder. Set per
+    # trained model on scenes outside training and test
+    land_cover_class_weights: dict = field(default_factory=dict)
     pixel_mean: tuple = IMAGENET_MEAN  # both encoders see (x - mean) / std of inputs in [0, 1]
     pixel_std: tuple = IMAGENET_STD
     lm_source: str = "scratch"  # scratch | smollm2 | internvl3 | published: where the LM weights come from

@@ -20,9 +20,13 @@ from .inputs import ModelImages
 IN_CHANNELS = 9
 N_OUTPUTS = max(CLASS_NAMES) + 1  # class ids 1..8 plus 0, "no label", which is never a target
 DEFAULT_PIXEL_M = 10.0  # the scale of most scenes, for grids whose pixel size is not known
-# Classes not blended on grids of this pixel side (m) or coarser: there buildings are a few pixels across and the
-# head marks them less well than the decoder with its class signature (model card).
+# Classes not blended on grids of this pixel side (m) or coarser, unless a model's class weights say otherwise:
+# there buildings are a few pixels across and the head marks them less well than the decoder with its class
+# signature (model card).
 SKIP_FROM_M = {BUILDING: 5.0}
+# Grids finer than this (m) are the sub-metre scenes', where buildings and roads are many pixels across; a class's
+# blending share may differ on them (class_weight).
+FINE_BELOW_M = 5.0
 
 
 def _block(c_in: int, c_out: int, dilation: int = 1) -> nn.Sequential:
@@ -111,8 +115,15 @@ def blended_class(prob: torch.Tensor, class_prob: torch.Tensor, valid: torch.Ten
     return (1.0 - weight) * prob + weight * extra
 
 
-def blends(class_id: int | None, pixel_m: float | None) -> bool:
-    """Whether a step of class ``class_id`` (None: not a class step) is blended on a grid of ``pixel_m`` metres."""
+def class_weight(class_id: int | None, pixel_m: float | None, weight: float,
+                 class_weights: dict[str, list[float]] | None = None) -> float:
+    """The share of the head's probability in a step of class ``class_id`` (None: not a class step -> 0) on a grid of
+    ``pixel_m`` metres (None: 10 m): ``class_weights[name]`` = [share on grids finer than FINE_BELOW_M, share on
+    coarser ones] where it names the class, else ``weight`` (0 on the grids SKIP_FROM_M leaves to the decoder)."""
     if class_id is None:
-        return False
-    return float(pixel_m or DEFAULT_PIXEL_M) < SKIP_FROM_M.get(class_id, math.inf)
+        return 0.0
+    side = float(pixel_m or DEFAULT_PIXEL_M)
+    shares = (class_weights or {}).get(CLASS_NAMES[class_id])
+    if shares is not None:
+        return float(shares[0] if side < FINE_BELOW_M else shares[1])
+    return float(weight) if side < SKIP_FROM_M.get(class_id, math.inf) else 0.0

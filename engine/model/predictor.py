@@ -26,7 +26,7 @@ from .device import cpu_threads, oom_guard
 from .flips import encode_flipped, ground_step
 from .injection import gather_injected, mask_to_token_positions
 from .inputs import ModelImages
-from .land_cover import blended_class, blends, class_probabilities
+from .land_cover import blended_class, class_probabilities, class_weight
 from .network import ImageFeatures, TerraScopeModel
 from .scene_bands import banded, dates_contrast, kept, not_water, radar_placed, within_half
 from .step_rules import StepRules, step_naming
@@ -166,6 +166,7 @@ class GroundedPredictor(StepRules):
                          land_cover is not False and model.land_cover is not None)
         # the share of the head's class probability in a class step; the head's own setting when asked for by hand
         self.land_cover_weight = model.config.land_cover_weight or (LAND_COVER_WEIGHT if land_cover else 0.0)
+        self.land_cover_class_weights = dict(model.config.land_cover_class_weights)  # where a class's share differs
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -459,11 +460,13 @@ class GroundedPredictor(StepRules):
     def _with_land_cover(self, prob: torch.Tensor, images: ModelImages, date: int, step_text: str,
                          cache: dict | None = None) -> torch.Tensor:
         """``prob`` (S, S) of a class step (:meth:`land_cover_class_for`) on ``date`` of ``images`` blended with the
-        land-cover head's probability of its class (:func:`engine.model.land_cover.blended_class`); as it is for
-        other steps, with the head off, on grids where the class is not blended or when the date cannot be read.
+        land-cover head's probability of its class at the share its class and grid take
+        (:func:`engine.model.land_cover.class_weight`, :func:`engine.model.land_cover.blended_class`); as it is for
+        other steps, with the head off, where that share is 0 or when the date cannot be read.
         ``cache``: {date: class probabilities} of ``images``, filled as dates are read."""
         class_id = self.land_cover_class_for(step_text)
-        if self.land_cover_weight <= 0 or not blends(class_id, images.pixel_m):
+        weight = class_weight(class_id, images.pixel_m, self.land_cover_weight, self.land_cover_class_weights)
+        if self.land_cover_weight <= 0 or weight <= 0:
             return prob
         cache = {} if cache is None else cache
         if date not in cache:
@@ -471,7 +474,7 @@ class GroundedPredictor(StepRules):
                 cache[date] = class_probabilities(self.model.land_cover, images, date)
         if cache[date] is None:
             return prob
-        return blended_class(prob, cache[date][class_id], images.valid[date], self.land_cover_weight)
+        return blended_class(prob, cache[date][class_id], images.valid[date], weight)
 
     def _change_contrast(self, step_text: str, prob: torch.Tensor, date: int) -> float | None:
         """For a step on a later date that names a change, the dates' contrast inside its mask against the

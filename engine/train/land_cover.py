@@ -154,6 +154,8 @@ def train_land_cover(cfg: LandCoverTrainConfig, progress: Callable[[int, int, di
     head = head.cpu().eval()  # measured and saved on the CPU, as the rest of the model
     val = head_iou(head, cfg, size) if cfg.val_scenes else {}
     model.config.land_cover_weight = float(cfg.blend_weight)
+    model.config.land_cover_class_weights = {CLASS_NAMES[canonical_class(name)]: [float(w) for w in shares]
+                                             for name, shares in cfg.blend_class_weights.items()}
     _save_atomic(model, tokenizer, Path(cfg.out_dir), torch.float16 if cfg.store_float16 else None, cfg)
     return LandCoverResult(str(cfg.out_dir), step, loss_mean, time.time() - t0, finished, val)
 

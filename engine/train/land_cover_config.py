@@ -37,6 +37,9 @@ class LandCoverTrainConfig:
     data_seed_start: int = 400_000  # scene seeds start + 0, 1, 2, ... (training seeds lie below 999 000)
     seed: int = 0  # a new head's initial weights and the draws of dates, modalities and flips
     blend_weight: float = 0.5  # written as the model's land_cover_weight (the predictor's blending share)
+    # written as the model's land_cover_class_weights: {class name: [share on fine grids, share on coarse grids]}
+    # where a class's blending share differs (engine.model.land_cover.class_weight)
+    blend_class_weights: dict = field(default_factory=dict)
     val_scenes: int = 16  # held-out scenes the head's IoU per class is measured on at the end (0: none)
     val_seed_start: int = 7_990_000  # their seeds (validation seeds, never trained on)
     store_float16: bool = True  # floating weights of the folder written stored as float16 (half the size)
@@ -58,6 +61,10 @@ class LandCoverTrainConfig:
                 raise InputError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.warmup_steps < 0 or self.val_scenes < 0 or self.scene_size < 0:
             raise InputError("warmup_steps, val_scenes and scene_size must be >= 0")
+        for name, shares in self.blend_class_weights.items():
+            if canonical_class(name) is None or len(shares) != 2 or not all(0 <= float(w) <= 1 for w in shares):
+                raise InputError(f"blend_class_weights: {name!r} needs a class name and two shares in [0, 1] "
+                                 f"(fine grids, coarse grids), not {shares}")
         unknown = [name for name in self.class_weights if canonical_class(name) is None]
         if unknown:
             raise InputError(f"class_weights names unknown class(es) {', '.join(unknown)}")

@@ -96,6 +96,22 @@ def test_default_model_blends_class_steps_with_its_land_cover_head_and_the_overr
     assert float((labels == truth)[truth > 0].mean()) > 0.7
 
 
+def test_default_model_blends_each_class_at_the_share_its_recorded_recipe_sets(default_engine):
+    """``make train-tiny`` writes the head's shares per class from part 17's recipe; the default carries those, and
+    they decide the share of a roads step on a 10 m grid and of a buildings step on 10 m and sub-metre grids."""
+    from engine.model.land_cover import class_weight
+    from engine.train.land_cover_config import LandCoverTrainConfig
+
+    recipe = LandCoverTrainConfig.load(DEFAULT_MODEL_DIR / "recipe-part17.json")
+    p = default_engine.predictor
+    assert recipe.blend_class_weights and p.land_cover_class_weights == recipe.blend_class_weights
+    shares = p.land_cover_class_weights
+    assert class_weight(C.ROAD, 10.0, p.land_cover_weight, shares) == shares["roads"][1]
+    assert class_weight(C.BUILDING, 10.0, p.land_cover_weight, shares) == shares["buildings"][1]
+    assert class_weight(C.BUILDING, 0.5, p.land_cover_weight, shares) == shares["buildings"][0]
+    assert class_weight(C.WATER, 10.0, p.land_cover_weight, shares) == p.land_cover_weight
+
+
 class _Arrays:
     """The arrays of one date as the engine reads a raster's tile (engine.geo.stack.StackArrays' fields)."""
 

@@ -53,7 +53,7 @@ def test_weighted_classes_and_bad_recipes_are_one_clear_error(tmp_path):
     assert w[0] == 0 and w[7] == 2.0 and w[8] == 2.5 and float(w[1:7].sum()) == 6
     with pytest.raises(InputError, match="unknown class"):
         LandCoverTrainConfig(class_weights={"lava": 2.0})
-    for shares in ({"lava": [0.5, 0.5]}, {"roads": [0.9]}, {"roads": [0.5, 1.5]}):
+    for shares in ({"lava": [0.5, 0.5]}, {"roads": [0.9]}, {"roads": [0.5, 1.5]}, {"roads": 0.9}):
         with pytest.raises(InputError, match="blend_class_weights"):
             LandCoverTrainConfig(blend_class_weights=shares)
     (tmp_path / "r.json").write_text('{"stpes": 3}')

@@ -62,7 +62,8 @@ class LandCoverTrainConfig:
         if self.warmup_steps < 0 or self.val_scenes < 0 or self.scene_size < 0:
             raise InputError("warmup_steps, val_scenes and scene_size must be >= 0")
         for name, shares in self.blend_class_weights.items():
-            if canonical_class(name) is None or len(shares) != 2 or not all(0 <= float(w) <= 1 for w in shares):
+            if (canonical_class(name) is None or not isinstance(shares, (list, tuple)) or len(shares) != 2
+                    or not all(0 <= float(w) <= 1 for w in shares)):
                 raise InputError(f"blend_class_weights: {name!r} needs a class name and two shares in [0, 1] "
                                  f"(fine grids, coarse grids), not {shares}")
         unknown = [name for name in self.class_weights if canonical_class(name) is None]

@@ -123,3 +123,22 @@ def test_adapter_for_another_base_is_refused(saved, tmp_path):
         ck.load_adapter(other, tmp_path / "a")
     with pytest.raises(ModelError, match="not an adapter folder"):
         ck.load_adapter(other, tmp_path)
+
+
+def test_hand_edited_class_shares_are_made_canonical_or_refused(saved, tmp_path):
+    edited = tmp_path / "edited"
+    edited.mkdir()
+    for p in saved.iterdir():
+        (edited / p.name).write_bytes(p.read_bytes())
+    cfg = json.loads((edited / ck.CONFIG).read_text())
+    cfg["land_cover_class_weights"] = {"Road": [0.9, 0.8], "trees": [0.7, 0.6]}
+    (edited / ck.CONFIG).write_text(json.dumps(cfg))
+    model, _ = ck.from_pretrained(edited)
+    assert model.config.land_cover_class_weights == {"roads": [0.9, 0.8], "forest": [0.7, 0.6]}
+    for bad, says in (({"ocean": [0.5, 0.5]}, "'ocean'"), ({"roads": [0.9]}, "two shares"),
+                      ({"water": [0.5, 1.5]}, "two shares"), ({"road": [1, 1], "roads": [1, 1]}, "second time")):
+        cfg["land_cover_class_weights"] = bad
+        (edited / ck.CONFIG).write_text(json.dumps(cfg))
+        with pytest.raises(ModelError, match="cannot be read") as err:
+            ck.from_pretrained(edited)
+        assert says in str(err.value) and "\n" not in str(err.value)

@@ -110,8 +110,9 @@ def test_class_steps_take_the_heads_probability_of_their_class(tiny):
     assert blended[1].confidence == plain[1].confidence  # the gate judges the decoder's own mask
     _, off = _steps(sure, tok, imgs, land_cover=False)
     assert np.array_equal(off[1].mask_prob, plain[1].mask_prob)
-    # a share of its own for water on this 10 m grid (the images' pixel size unknown: 10 m); none on fine grids
-    sure.config.land_cover_class_weights = {"water": [0.0, 0.8]}
+    # a share of its own for water on this 10 m grid (the images' pixel size unknown: 10 m); none on fine grids.
+    # Set after the config was built, under another name of the class: the predictor reads it as water's
+    sure.config.land_cover_class_weights = {"Lakes": [0.0, 0.8]}
     _, own = _steps(sure, tok, imgs)
     assert np.allclose(own[1].mask_prob, 0.2 * plain[1].mask_prob + 0.8 * valid, atol=1e-4)
     imgs.pixel_m = 0.5

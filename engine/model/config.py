@@ -7,6 +7,8 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from ..data.classes import CLASS_NAMES, canonical_class
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -127,6 +129,9 @@ class TerraScopeConfig:
     def sam_hidden(self) -> int:
         return int(self.sam_mask_decoder["hidden_size"])
 
+    def __post_init__(self):
+        self.land_cover_class_weights = class_shares(self.land_cover_class_weights)
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["pixel_mean"], d["pixel_std"] = list(self.pixel_mean), list(self.pixel_std)
@@ -150,3 +155,23 @@ class TerraScopeConfig:
     @classmethod
     def load(cls, path: str | Path) -> TerraScopeConfig:
         return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+def class_shares(shares: dict) -> dict[str, list[float]]:
+    """``shares`` {class name: [share on fine grids, share on coarse grids]} with each name made the class's own
+    ("Road" -> "roads", :func:`engine.data.classes.canonical_class`) and each share a float; ValueError, naming the
+    entry, for a name that is no class or shares that are not two numbers in [0, 1]."""
+    out: dict[str, list[float]] = {}
+    for name, pair in dict(shares or {}).items():
+        class_id = canonical_class(str(name))
+        try:
+            values = [float(v) for v in pair] if isinstance(pair, (list, tuple)) else []
+        except (TypeError, ValueError):
+            values = []
+        if class_id is None or len(values) != 2 or not all(0.0 <= v <= 1.0 for v in values):
+            raise ValueError(f"land-cover class share {name!r}: {pair!r} needs a class name "
+                             f"({', '.join(CLASS_NAMES.values())}) and two shares in [0, 1] (fine grids, coarse grids)")
+        if CLASS_NAMES[class_id] in out:
+            raise ValueError(f"land-cover class share {name!r} names {CLASS_NAMES[class_id]!r} a second time")
+        out[CLASS_NAMES[class_id]] = values
+    return out

@@ -21,6 +21,7 @@ from ..geo.landing import landing_patches
 from ..geo.patches import MERGE_PX, largest_patch, patches_near
 from ..geo.signatures import SignatureConfig
 from ..geo.water_index import WaterIndexConfig
+from .config import class_shares
 from .decoding import CachedDecoder, check_options, compiled_step, initial_capacity
 from .device import cpu_threads, oom_guard
 from .flips import encode_flipped, ground_step
@@ -166,7 +167,7 @@ class GroundedPredictor(StepRules):
                          land_cover is not False and model.land_cover is not None)
         # the share of the head's class probability in a class step; the head's own setting when asked for by hand
         self.land_cover_weight = model.config.land_cover_weight or (LAND_COVER_WEIGHT if land_cover else 0.0)
-        self.land_cover_class_weights = dict(model.config.land_cover_class_weights)  # where a class's share differs
+        self.land_cover_class_weights = class_shares(model.config.land_cover_class_weights)  # where a class's share differs
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..data.classes import canonical_class
 from ..errors import InputError
+from ..model.config import class_shares
 from .config import read_recipe, recipe_fields
 
 MODALITIES = ("both", "optical", "sar")
@@ -61,11 +62,10 @@ class LandCoverTrainConfig:
                 raise InputError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.warmup_steps < 0 or self.val_scenes < 0 or self.scene_size < 0:
             raise InputError("warmup_steps, val_scenes and scene_size must be >= 0")
-        for name, shares in self.blend_class_weights.items():
-            if (canonical_class(name) is None or not isinstance(shares, (list, tuple)) or len(shares) != 2
-                    or not all(0 <= float(w) <= 1 for w in shares)):
-                raise InputError(f"blend_class_weights: {name!r} needs a class name and two shares in [0, 1] "
-                                 f"(fine grids, coarse grids), not {shares}")
+        try:
+            class_shares(self.blend_class_weights)
+        except ValueError as err:
+            raise InputError(f"blend_class_weights: {err}") from None
         unknown = [name for name in self.class_weights if canonical_class(name) is None]
         if unknown:
             raise InputError(f"class_weights names unknown class(es) {', '.join(unknown)}")

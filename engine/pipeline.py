@@ -162,8 +162,9 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
                     images = replace(images, pixel_m=mean_pixel_m(arrays.transform, stack.crs))
                 return _numpy(predictor.predict_mask(_gs.seg_embedding, 0, images, _gs.text))
 
-            mask, stitched = refine_tiles(stack, predict, d, cfg.tile_size, cfg.overlap,
-                                          model_size=image_size, threshold=cfg.threshold, progress=tick,
+            mask, stitched = refine_tiles(stack, predict, d, cfg.tile_size, cfg.overlap, model_size=image_size,
+                                          threshold=_native_level(predictor, gs, native_pixel_m, cfg.threshold),
+                                          progress=tick,
                                           cancelled=cancelled, only_date=True,
                                           guided=getattr(predictor, "guided", None),
                                           signatures=_for_step(predictor, "signatures_for", gs),
@@ -283,6 +284,15 @@ def _for_step(predictor, choice: str, step):
     None when the predictor has no such method."""
     pick = getattr(predictor, choice, None)
     return pick(getattr(step, "text", "")) if pick is not None else None
+
+
+def _native_level(predictor, step, pixel_m: float, threshold: float) -> float:
+    """The probability level at which ``step``'s native tiles (``pixel_m`` metres) are cut: its class's own where
+    the predictor sets one (``mask_level_for``), else ``threshold``."""
+    own = getattr(predictor, "mask_level_for", None)
+    default = getattr(getattr(predictor, "config", None), "mask_threshold", threshold)
+    level = own(getattr(step, "text", ""), pixel_m) if own is not None else default
+    return threshold if level == default else level
 
 
 class _OverviewSampler:

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from terrascope_reasoning.engine.geo.guided import GuidedConfig, box_mean, date_guide, guided_filter, relevel
+from terrascope_reasoning.engine.geo.guided import (GuidedConfig, box_mean, date_guide, guided_filter, moved_level,
+                                                    relevel)
 from terrascope_reasoning.engine.geo.raster_io import write_raster
 from terrascope_reasoning.engine.geo.refine import refine_tiles
 from terrascope_reasoning.engine.geo.resample import resize_prob
@@ -104,6 +105,18 @@ def test_relevel_marks_the_requested_count_and_keeps_the_order():
     valid = np.zeros_like(p, bool)
     valid[:10] = True
     assert ((relevel(p, 40, valid=valid) >= 0.5) & valid).sum() == 40
+
+
+def test_a_moved_level_marks_the_pixels_at_that_level_and_keeps_the_order():
+    p = np.random.default_rng(5).uniform(0, 1, (20, 30)).astype(np.float32)
+    p[0, :2] = 0.0, 1.0
+    for level in (0.2, 0.35, 0.5, 0.8):
+        q = moved_level(p, level)
+        assert np.array_equal(q >= 0.5, p >= level)
+        assert np.array_equal(np.argsort(q, None, kind="stable"), np.argsort(p, None, kind="stable"))
+        assert q[0, 0] == 0.0 and q[0, 1] == 1.0
+    assert np.allclose(moved_level(p, 0.5), p)
+    assert np.array_equal(moved_level(p, 0.3, threshold=0.6) >= 0.6, p >= 0.3)
 
 
 def test_nodata_edges_are_not_followed_and_nodata_pixels_keep_their_probability():

@@ -132,13 +132,19 @@ def test_hand_edited_class_shares_are_made_canonical_or_refused(saved, tmp_path)
         (edited / p.name).write_bytes(p.read_bytes())
     cfg = json.loads((edited / ck.CONFIG).read_text())
     cfg["land_cover_class_weights"] = {"Road": [0.9, 0.8], "trees": [0.7, 0.6]}
+    cfg["land_cover_class_thresholds"] = {"Bare ground": [0.3, 0.35]}
     (edited / ck.CONFIG).write_text(json.dumps(cfg))
     model, _ = ck.from_pretrained(edited)
     assert model.config.land_cover_class_weights == {"roads": [0.9, 0.8], "forest": [0.7, 0.6]}
-    for bad, says in (({"ocean": [0.5, 0.5]}, "'ocean'"), ({"roads": [0.9]}, "two shares"),
-                      ({"water": [0.5, 1.5]}, "two shares"), ({"road": [1, 1], "roads": [1, 1]}, "second time")):
+    assert model.config.land_cover_class_thresholds == {"bare soil": [0.3, 0.35]}
+    for bad, says in (({"ocean": [0.5, 0.5]}, "'ocean'"), ({"roads": [0.9]}, "two numbers"),
+                      ({"water": [0.5, 1.5]}, "two numbers"), ({"road": [1, 1], "roads": [1, 1]}, "second time")):
         cfg["land_cover_class_weights"] = bad
         (edited / ck.CONFIG).write_text(json.dumps(cfg))
         with pytest.raises(ModelError, match="cannot be read") as err:
             ck.from_pretrained(edited)
         assert says in str(err.value) and "\n" not in str(err.value)
+    cfg["land_cover_class_weights"], cfg["land_cover_class_thresholds"] = {}, {"meadow": [0.4]}
+    (edited / ck.CONFIG).write_text(json.dumps(cfg))
+    with pytest.raises(ModelError, match="land-cover class threshold 'meadow'"):
+        ck.from_pretrained(edited)

@@ -6,9 +6,11 @@ import torch
 
 from engine.data.classes import BUILDING, ROAD, WATER
 from engine.model import checkpoint as ck
-from engine.model.land_cover import (N_OUTPUTS, LandCoverHead, class_probabilities, class_weight, date_inputs,
-                                     head_inputs)
+from engine.geo.guided import moved_level
+from engine.model.land_cover import (N_OUTPUTS, LandCoverHead, class_probabilities, class_threshold, class_weight,
+                                     date_inputs, head_inputs)
 from engine.model.predictor import GroundedPredictor
+from engine.pipeline import _native_level
 from engine.model.step_rules import StepRules
 from tests.test_model_predictor import tiny  # noqa: F401 - the tiny-test model with masks that have regions
 from tests.test_model_support import S, images, script
@@ -77,6 +79,11 @@ def test_class_steps_are_rules_of_the_phrase():
     assert class_weight(BUILDING, 0.5, 0.5, shares) == 0.85 and class_weight(BUILDING, 10.0, 0.5, shares) == 0.3
     assert class_weight(ROAD, 1.0, 0.5, shares) == 0.0 and class_weight(ROAD, None, 0.5, shares) == 0.9
     assert class_weight(WATER, 10.0, 0.5, shares) == 0.5
+    # a class's own level on fine and coarse grids; the default for other classes and for steps of no class
+    levels = {"roads": [0.45, 0.35]}
+    assert class_threshold(ROAD, 0.5, 0.5, levels) == 0.45 and class_threshold(ROAD, 10.0, 0.5, levels) == 0.35
+    assert class_threshold(ROAD, None, 0.5, levels) == 0.35 and class_threshold(WATER, 10.0, 0.5, levels) == 0.5
+    assert class_threshold(None, 10.0, 0.6, levels) == 0.6 and class_threshold(ROAD, 10.0, 0.5) == 0.5
 
 
 def test_an_added_head_changes_no_mask_until_its_weight_is_set(tiny):
@@ -119,6 +126,21 @@ def test_class_steps_take_the_heads_probability_of_their_class(tiny):
     _, fine = _steps(sure, tok, imgs)
     _, fine_off = _steps(sure, tok, imgs, land_cover=False)
     assert np.array_equal(fine[1].mask_prob, fine_off[1].mask_prob)
+    # a level of its own for water on 10 m grids: the blended mask is moved so that this level reads as 0.5
+    imgs.pixel_m = None
+    sure.config.land_cover_class_thresholds = {"water": [0.5, 0.9]}
+    p, level = _steps(sure, tok, imgs)
+    assert p.mask_level_for(level[1].text, 10.0) == 0.9 and p.mask_level_for(level[1].text, 1.0) == 0.5
+    assert p.mask_level_for(level[0].text, 10.0) == 0.5  # "flooded cropland" is no class step
+    assert np.allclose(level[1].mask_prob, moved_level(own[1].mask_prob, 0.9), atol=1e-4)
+    assert ((level[1].mask_prob > 0.5) != (own[1].mask_prob > 0.5)).any()
+    assert np.array_equal(level[0].mask_prob, own[0].mask_prob)
+    # native tiles are cut at the class's level on their own grid; other steps keep the run's threshold
+    assert _native_level(p, level[1], 10.0, 0.5) == 0.9 and _native_level(p, level[1], 0.5, 0.6) == 0.6
+    assert _native_level(p, level[0], 10.0, 0.6) == 0.6
+    # with the head off no class step takes a level of its own
+    p, off_level = _steps(sure, tok, imgs, land_cover=False)
+    assert p.mask_level_for(off_level[1].text, 10.0) == 0.5 and np.array_equal(off_level[1].mask_prob, off[1].mask_prob)
 
 
 def test_a_class_step_redecoded_on_a_tile_takes_the_heads_class_on_that_tile(tiny):

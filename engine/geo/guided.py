@@ -108,7 +108,14 @@ def relevel(prob: np.ndarray, count: int, threshold: float = 0.5, valid: np.ndar
         level = float(values[-1])
     else:  # between the count-th and the next value, so ties at the edge do not change the count
         level = 0.5 * (float(values[count - 1]) + float(values[count]))
-    level = min(max(level, 1e-6), 1.0 - 1e-6)
+    return moved_level(prob, level, threshold)
+
+
+def moved_level(prob: np.ndarray, level: float, threshold: float = 0.5) -> np.ndarray:
+    """``prob`` (H, W) in [0, 1] mapped monotonically (piecewise linear) so that ``level`` becomes ``threshold``:
+    the pixels at or above ``level`` are those at or above ``threshold`` after; 0 and 1 stay fixed. -> (H, W)
+    float32."""
+    level = min(max(float(level), 1e-6), 1.0 - 1e-6)
     low = prob * (threshold / level)
     high = threshold + (prob - level) * ((1.0 - threshold) / (1.0 - level))
     return np.where(prob >= level, high, low).clip(0.0, 1.0).astype(np.float32)

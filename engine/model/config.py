@@ -90,6 +90,10 @@ class TerraScopeConfig:
     # engine.model.land_cover.FINE_BELOW_M, share on coarser grids]}; 0 leaves the class to the decoder. Set per
     # trained model on scenes outside training and test
     land_cover_class_weights: dict = field(default_factory=dict)
+    # the level a class step's blended probability needs to be marked where it differs from mask_threshold: {class
+    # name: [level on grids finer than engine.model.land_cover.FINE_BELOW_M, level on coarser grids]}. Set per
+    # trained model on scenes outside training and test
+    land_cover_class_thresholds: dict = field(default_factory=dict)
     pixel_mean: tuple = IMAGENET_MEAN  # both encoders see (x - mean) / std of inputs in [0, 1]
     pixel_std: tuple = IMAGENET_STD
     lm_source: str = "scratch"  # scratch | smollm2 | internvl3 | published: where the LM weights come from
@@ -131,6 +135,7 @@ class TerraScopeConfig:
 
     def __post_init__(self):
         self.land_cover_class_weights = class_shares(self.land_cover_class_weights)
+        self.land_cover_class_thresholds = class_shares(self.land_cover_class_thresholds, "land-cover class threshold")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -157,10 +162,10 @@ class TerraScopeConfig:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
 
-def class_shares(shares: dict) -> dict[str, list[float]]:
-    """``shares`` {class name: [share on fine grids, share on coarse grids]} with each name made the class's own
-    ("Road" -> "roads", :func:`engine.data.classes.canonical_class`) and each share a float; ValueError, naming the
-    entry, for a name that is no class or shares that are not two numbers in [0, 1]."""
+def class_shares(shares: dict, what: str = "land-cover class share") -> dict[str, list[float]]:
+    """``shares`` {class name: [value on fine grids, value on coarse grids]} with each name made the class's own
+    ("Road" -> "roads", :func:`engine.data.classes.canonical_class`) and each value a float; ValueError, naming the
+    entry as ``what``, for a name that is no class or values that are not two numbers in [0, 1]."""
     out: dict[str, list[float]] = {}
     for name, pair in dict(shares or {}).items():
         class_id = canonical_class(str(name))
@@ -169,9 +174,9 @@ def class_shares(shares: dict) -> dict[str, list[float]]:
         except (TypeError, ValueError):
             values = []
         if class_id is None or len(values) != 2 or not all(0.0 <= v <= 1.0 for v in values):
-            raise ValueError(f"land-cover class share {name!r}: {pair!r} needs a class name "
-                             f"({', '.join(CLASS_NAMES.values())}) and two shares in [0, 1] (fine grids, coarse grids)")
+            raise ValueError(f"{what} {name!r}: {pair!r} needs a class name ({', '.join(CLASS_NAMES.values())}) "
+                             f"and two numbers in [0, 1] (fine grids, coarse grids)")
         if CLASS_NAMES[class_id] in out:
-            raise ValueError(f"land-cover class share {name!r} names {CLASS_NAMES[class_id]!r} a second time")
+            raise ValueError(f"{what} {name!r} names {CLASS_NAMES[class_id]!r} a second time")
         out[CLASS_NAMES[class_id]] = values
     return out

@@ -122,8 +122,25 @@ def class_weight(class_id: int | None, pixel_m: float | None, weight: float,
     coarser ones] where it names the class, else ``weight`` (0 on the grids SKIP_FROM_M leaves to the decoder)."""
     if class_id is None:
         return 0.0
-    side = float(pixel_m or DEFAULT_PIXEL_M)
-    shares = (class_weights or {}).get(CLASS_NAMES[class_id])
-    if shares is not None:
-        return float(shares[0] if side < FINE_BELOW_M else shares[1])
-    return float(weight) if side < SKIP_FROM_M.get(class_id, math.inf) else 0.0
+    own = on_grid(class_weights, class_id, pixel_m)
+    if own is not None:
+        return own
+    return float(weight) if float(pixel_m or DEFAULT_PIXEL_M) < SKIP_FROM_M.get(class_id, math.inf) else 0.0
+
+
+def class_threshold(class_id: int | None, pixel_m: float | None, threshold: float,
+                    class_thresholds: dict[str, list[float]] | None = None) -> float:
+    """The probability level a step of class ``class_id`` (None: not a class step) needs to be marked on a grid of
+    ``pixel_m`` metres (None: 10 m): ``class_thresholds[name]`` = [level on grids finer than FINE_BELOW_M, level on
+    coarser ones] where it names the class, else ``threshold``."""
+    own = None if class_id is None else on_grid(class_thresholds, class_id, pixel_m)
+    return float(threshold) if own is None else own
+
+
+def on_grid(per_class: dict[str, list[float]] | None, class_id: int, pixel_m: float | None) -> float | None:
+    """``per_class[name of class_id]``'s value for a grid of ``pixel_m`` metres (None: 10 m): its first on grids
+    finer than FINE_BELOW_M, its second on coarser ones; None when the class has no entry."""
+    pair = (per_class or {}).get(CLASS_NAMES[class_id])
+    if pair is None:
+        return None
+    return float(pair[0] if float(pixel_m or DEFAULT_PIXEL_M) < FINE_BELOW_M else pair[1])

@@ -16,7 +16,7 @@ from .. import trace_format as tf
 from ..answer import EMPTIED_NOT_WATER, EMPTIED_TOO_SMALL, EMPTIED_UNCHANGED, EMPTIED_UNSURE
 from ..errors import Cancelled, ModelError
 from ..geo.class_change import class_change
-from ..geo.guided import GuidedConfig
+from ..geo.guided import GuidedConfig, moved_level
 from ..geo.landing import landing_patches
 from ..geo.patches import MERGE_PX, largest_patch, patches_near
 from ..geo.signatures import SignatureConfig
@@ -27,7 +27,7 @@ from .device import cpu_threads, oom_guard
 from .flips import encode_flipped, ground_step
 from .injection import gather_injected, mask_to_token_positions
 from .inputs import ModelImages
-from .land_cover import blended_class, class_probabilities, class_weight
+from .land_cover import blended_class, class_probabilities, class_threshold, class_weight
 from .network import ImageFeatures, TerraScopeModel
 from .scene_bands import banded, dates_contrast, kept, not_water, radar_placed, within_half
 from .step_rules import StepRules, step_naming
@@ -168,6 +168,9 @@ class GroundedPredictor(StepRules):
         # the share of the head's class probability in a class step; the head's own setting when asked for by hand
         self.land_cover_weight = model.config.land_cover_weight or (LAND_COVER_WEIGHT if land_cover else 0.0)
         self.land_cover_class_weights = class_shares(model.config.land_cover_class_weights)  # where a class's share differs
+        # where a class step's blended probability needs another level than mask_threshold
+        self.land_cover_class_thresholds = class_shares(model.config.land_cover_class_thresholds,
+                                                        "land-cover class threshold")
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None
@@ -455,8 +458,24 @@ class GroundedPredictor(StepRules):
         class (:meth:`_with_land_cover`), then the class signature, edges and water index
         (:func:`engine.model.scene_bands.banded`)."""
         prob = self._with_land_cover(prob, self.images, date, step_text, self._class_probs)
-        return banded(prob, self.images, date, self.guided, self.signatures_for(step_text),
+        prob = banded(prob, self.images, date, self.guided, self.signatures_for(step_text),
                       self.water_index_for(step_text))
+        level = self.mask_level_for(step_text, self.images.pixel_m)
+        if level == self.config.mask_threshold:
+            return prob
+        moved = moved_level(prob.float().cpu().numpy(), level, self.config.mask_threshold)
+        return torch.from_numpy(moved).to(prob.device, prob.dtype)
+
+    def mask_level_for(self, step_text: str, pixel_m: float | None) -> float:
+        """The probability level at which a step's mask, as it takes its date's bands (:meth:`_with_bands`), is
+        marked on a grid of ``pixel_m`` metres (None: 10 m): its class's own where the land-cover head blends into
+        it (``land_cover_class_thresholds``, :func:`engine.model.land_cover.class_threshold`), else
+        ``mask_threshold``. On the model's grid the mask is moved so that this level reads as ``mask_threshold``;
+        native tiles are cut at it."""
+        if self.land_cover_weight <= 0:
+            return float(self.config.mask_threshold)
+        return class_threshold(self.land_cover_class_for(step_text), pixel_m, self.config.mask_threshold,
+                               self.land_cover_class_thresholds)
 
     def _with_land_cover(self, prob: torch.Tensor, images: ModelImages, date: int, step_text: str,
                          cache: dict | None = None) -> torch.Tensor:

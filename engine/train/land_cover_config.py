@@ -41,6 +41,9 @@ class LandCoverTrainConfig:
     # written as the model's land_cover_class_weights: {class name: [share on fine grids, share on coarse grids]}
     # where a class's blending share differs (engine.model.land_cover.class_weight)
     blend_class_weights: dict = field(default_factory=dict)
+    # written as the model's land_cover_class_thresholds: {class name: [level on fine grids, level on coarse grids]}
+    # where a class step's blended probability needs another level than 0.5 (engine.model.land_cover.class_threshold)
+    blend_class_thresholds: dict = field(default_factory=dict)
     val_scenes: int = 16  # held-out scenes the head's IoU per class is measured on at the end (0: none)
     val_seed_start: int = 7_990_000  # their seeds (validation seeds, never trained on)
     store_float16: bool = True  # floating weights of the folder written stored as float16 (half the size)
@@ -62,10 +65,11 @@ class LandCoverTrainConfig:
                 raise InputError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.warmup_steps < 0 or self.val_scenes < 0 or self.scene_size < 0:
             raise InputError("warmup_steps, val_scenes and scene_size must be >= 0")
-        try:
-            class_shares(self.blend_class_weights)
-        except ValueError as err:
-            raise InputError(f"blend_class_weights: {err}") from None
+        for name in ("blend_class_weights", "blend_class_thresholds"):
+            try:
+                class_shares(getattr(self, name))
+            except ValueError as err:
+                raise InputError(f"{name}: {err}") from None
         unknown = [name for name in self.class_weights if canonical_class(name) is None]
         if unknown:
             raise InputError(f"class_weights names unknown class(es) {', '.join(unknown)}")

@@ -167,7 +167,8 @@ class GroundedPredictor(StepRules):
                          land_cover is not False and model.land_cover is not None)
         # the share of the head's class probability in a class step; the head's own setting when asked for by hand
         self.land_cover_weight = model.config.land_cover_weight or (LAND_COVER_WEIGHT if land_cover else 0.0)
-        self.land_cover_class_weights = class_shares(model.config.land_cover_class_weights)  # where a class's share differs
+        # where a class's share differs
+        self.land_cover_class_weights = class_shares(model.config.land_cover_class_weights)
         # where a class step's blended probability needs another level than mask_threshold
         self.land_cover_class_thresholds = class_shares(model.config.land_cover_class_thresholds,
                                                         "land-cover class threshold")

@@ -37,6 +37,8 @@ def test_view_images_flips_every_image_and_keeps_the_modalities():
     imgs.nir = torch.rand(2, 1, *imgs.valid.shape[-2:])
     assert torch.equal(view_images(imgs, View(False, (-2,))).nir, imgs.nir.flip(-2))
     assert torch.equal(imgs.to("cpu").nir, imgs.nir)
+    imgs.pixel_m = 0.5  # the land-cover head and the patch rules read the grid's pixel size
+    assert all(view_images(imgs, v).pixel_m == 0.5 for v in views(True))
 
 
 def test_averaged_mask_is_flip_equivariant(tiny):  # noqa: F811

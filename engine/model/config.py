@@ -135,7 +135,7 @@ class TerraScopeConfig:
 
     def __post_init__(self):
         self.land_cover_class_weights = class_shares(self.land_cover_class_weights)
-        self.land_cover_class_thresholds = class_shares(self.land_cover_class_thresholds, "land-cover class threshold")
+        self.land_cover_class_thresholds = class_shares(self.land_cover_class_thresholds, CLASS_THRESHOLD_LABEL)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -162,7 +162,12 @@ class TerraScopeConfig:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
 
-def class_shares(shares: dict, what: str = "land-cover class share") -> dict[str, list[float]]:
+# how errors name an entry of land_cover_class_weights / land_cover_class_thresholds
+CLASS_SHARE_LABEL = "land-cover class share"
+CLASS_THRESHOLD_LABEL = "land-cover class threshold"
+
+
+def class_shares(shares: dict, what: str = CLASS_SHARE_LABEL) -> dict[str, list[float]]:
     """``shares`` {class name: [value on fine grids, value on coarse grids]} with each name made the class's own
     ("Road" -> "roads", :func:`engine.data.classes.canonical_class`) and each value a float; ValueError, naming the
     entry as ``what``, for a name that is no class or values that are not two numbers in [0, 1]."""

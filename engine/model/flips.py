@@ -49,7 +49,7 @@ def view_images(images: ModelImages, view: View) -> ModelImages:
         return None if x is None else view.apply(x)
 
     return ModelImages(seen(images.optical), seen(images.sar), seen(images.valid), images.has_optical,
-                       images.has_sar, seen(images.nir))
+                       images.has_sar, seen(images.nir), images.pixel_m)
 
 
 def encode_flipped(model: TerraScopeModel, images: ModelImages,

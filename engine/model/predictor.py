@@ -21,7 +21,7 @@ from ..geo.landing import landing_patches
 from ..geo.patches import MERGE_PX, largest_patch, patches_near
 from ..geo.signatures import SignatureConfig
 from ..geo.water_index import WaterIndexConfig
-from .config import class_shares
+from .config import CLASS_THRESHOLD_LABEL, class_shares
 from .decoding import CachedDecoder, check_options, compiled_step, initial_capacity
 from .device import cpu_threads, oom_guard
 from .flips import encode_flipped, ground_step
@@ -171,7 +171,7 @@ class GroundedPredictor(StepRules):
         self.land_cover_class_weights = class_shares(model.config.land_cover_class_weights)
         # where a class step's blended probability needs another level than mask_threshold
         self.land_cover_class_thresholds = class_shares(model.config.land_cover_class_thresholds,
-                                                        "land-cover class threshold")
+                                                        CLASS_THRESHOLD_LABEL)
         self.gates = not judge_only
         self.images: ModelImages | None = None
         self.features: ImageFeatures | None = None

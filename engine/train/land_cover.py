@@ -19,7 +19,7 @@ from ..data.classes import CLASS_NAMES, canonical_class
 from ..data.scene import SceneConfig, make_scene
 from ..errors import Cancelled, InputError
 from ..geo.normalize import normalize_optical, normalize_sar
-from ..model.config import class_shares
+from ..model.config import CLASS_THRESHOLD_LABEL, class_shares
 from ..model.land_cover import N_OUTPUTS, LandCoverHead, head_inputs
 from .checkpoints import replace_dir, temp_sibling
 from .land_cover_config import MODALITIES, LandCoverTrainConfig
@@ -156,7 +156,7 @@ def train_land_cover(cfg: LandCoverTrainConfig, progress: Callable[[int, int, di
     val = head_iou(head, cfg, size) if cfg.val_scenes else {}
     model.config.land_cover_weight = float(cfg.blend_weight)
     model.config.land_cover_class_weights = class_shares(cfg.blend_class_weights)
-    model.config.land_cover_class_thresholds = class_shares(cfg.blend_class_thresholds, "land-cover class threshold")
+    model.config.land_cover_class_thresholds = class_shares(cfg.blend_class_thresholds, CLASS_THRESHOLD_LABEL)
     _save_atomic(model, tokenizer, Path(cfg.out_dir), torch.float16 if cfg.store_float16 else None, cfg)
     return LandCoverResult(str(cfg.out_dir), step, loss_mean, time.time() - t0, finished, val)
 

@@ -104,9 +104,17 @@ def test_injected_tokens_change_what_follows(tiny):
         _, without = _run(model, tok, "cache", imgs, text="Step 1: water. <t1> [SEG]\nAnswer: A\n")
     finally:
         model.config.max_injected_tokens = old
-    n_before = len(tok("Step 1: water. <t1> [SEG]", add_special_tokens=False)["input_ids"])
+    n_before = _calls_writing(tok, "Step 1: water. <t1> [SEG]", "Step 1:")
     assert torch.allclose(with_inj[n_before - 1], without[n_before - 1])  # up to [SEG] nothing differs
     assert not torch.allclose(with_inj[n_before], without[n_before], atol=1e-4)
+
+
+def _calls_writing(tok, text: str, head: str) -> int:
+    """How many next-token predictions write ``text``, whose line head ``head`` the engine writes from one."""
+    def n(t):
+        return len(tok(t, add_special_tokens=False)["input_ids"])
+
+    return n(text) - n(head) + 1
 
 
 def test_output_steps_and_answer(tiny):
@@ -693,7 +701,7 @@ def test_a_next_to_step_without_its_reference_grounds_the_reference_as_a_step_fi
     assert got.text == want.text and "Step 2: water. <t2> [SEG] [area 2 ha" in got.text
     for a, b in zip(got.steps, want.steps):
         assert np.allclose(a.mask_prob, b.mask_prob, atol=1e-5) and a.positions == b.positions
-    k = len(tok(tail, add_special_tokens=False)["input_ids"]) + 1  # the answer line's logits, and EOS's
+    k = _calls_writing(tok, tail, "Answer:") + 1  # the answer line's logits, and the last one's
     for a, b in zip(rec[-k:], rec_w[-k:]):
         assert torch.allclose(a, b, atol=1e-4, rtol=1e-4)
     # an earlier step of the same date that names the region is the reference: nothing is added

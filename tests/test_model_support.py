@@ -17,23 +17,30 @@ def images(n_dates: int = 1, seed: int = 0, optical=True, sar=True) -> ModelImag
 
 def script(model, tokenizer, text: str, record: list | None = None):
     """Make ``model`` emit the tokens of ``text`` then EOS, whatever its weights say (the real logits are
-    still computed and, with ``record``, kept). -> undo function."""
+    still computed and, with ``record``, kept). Text the engine writes itself (a line's head, a planned phrase)
+    moves the script on where it is the script's next text, as if the model had written it. -> undo function."""
     ids = tokenizer(text, add_special_tokens=False)["input_ids"] + [model.config.eos_token_id]
-    it = iter(ids)
-    orig = model.logits
+    at = [0]  # the next token of the script
+    orig_logits, orig_embed = model.logits, model.embed_ids
 
-    def fake(hidden):
-        real = orig(hidden)
+    def fake_logits(hidden):
+        real = orig_logits(hidden)
         if record is not None:
             record.append(real.detach().clone())
         out = torch.full_like(real, -1e4)
-        out[..., next(it, model.config.eos_token_id)] = 0.0
+        out[..., ids[min(at[0], len(ids) - 1)]] = 0.0
         return out
 
-    model.logits = fake
+    def fed(token_ids):
+        written = token_ids.reshape(-1).tolist()
+        if ids[at[0]:at[0] + len(written)] == written:
+            at[0] += len(written)
+        return orig_embed(token_ids)
+
+    model.logits, model.embed_ids = fake_logits, fed
 
     def undo():
-        del model.logits
+        del model.logits, model.embed_ids
 
     return undo
 

@@ -28,6 +28,7 @@ from .flips import encode_flipped, ground_step
 from .injection import gather_injected, mask_to_token_positions
 from .inputs import ModelImages
 from .land_cover import blended_class, class_probabilities, class_threshold, class_weight
+from .line_grammar import LineOpeners, at_line_start, line_head
 from .network import ImageFeatures, TerraScopeModel
 from .scene_bands import banded, dates_contrast, kept, not_water, radar_placed, within_half
 from .step_rules import StepRules, step_naming
@@ -36,6 +37,7 @@ from .tokens import chat_prompt, encode, image_order
 _ANSWER_DONE = re.compile(r"Answer:[^\n]*\S[^\n]*\n")
 _STEP_OPENED = re.compile(r"Step\s+\d+:$")
 _IN_ANSWER_LINE = re.compile(r"(?:^|\n)Answer:[^\n]*$")
+_ANSWER_OPENED = re.compile(r"(?:^|\n)Answer:")
 MODALITY_NAMES = ("optical", "sar")
 GUIDED_RADIUS = 8  # model-grid pixels: two decoder cells, where a quarter-size decoder's boundary is unsure
 SIGNATURE_WEIGHT = 0.5  # the bands' posterior as much as the decoder's probability
@@ -177,6 +179,7 @@ class GroundedPredictor(StepRules):
         self.features: ImageFeatures | None = None
         self.flipped: list = []  # [(view, features of the images seen through it)] when flip averaging
         self._class_probs: dict[int, torch.Tensor | None] = {}  # the land-cover head's, per date of self.images
+        self._line_openers = LineOpeners.of(tokenizer, model.config.eos_token_id)
 
     @property
     def image_size(self) -> int:
@@ -269,18 +272,26 @@ class GroundedPredictor(StepRules):
         for n_new in range(1, max_new_tokens + 1):
             if cancelled is not None and cancelled():
                 raise Cancelled("cancelled; nothing was written")
-            nxt = int(logits[0].argmax())
-            if nxt == cfg.eos_token_id:
-                break
-            if nxt == cfg.seg_token_id and _IN_ANSWER_LINE.search(running):
-                # a [SEG] inside the answer line opens no step (trace grammar): no mask, no layer, and the
-                # answer line ends there
-                break
-            pending.append(nxt)
-            running += tok.decode([nxt])
-            if nxt in date_ids:
-                cur_date = min(date_ids[nxt], self.images.n_dates - 1)
-            hidden = dec.feed(m.embed_ids(torch.tensor([[nxt]], device=dev)))
+            nxt = None
+            if at_line_start(running):
+                head = None if _ANSWER_OPENED.search(running) else line_head(
+                    logits[0], self._line_openers, len(steps), len(plan))
+                if head is None:
+                    break
+                hidden = force(head)
+            else:
+                nxt = int(logits[0].argmax())
+                if nxt == cfg.eos_token_id:
+                    break
+                if nxt == cfg.seg_token_id and _IN_ANSWER_LINE.search(running):
+                    # a [SEG] inside the answer line opens no step (trace grammar): no mask, no layer, and the
+                    # answer line ends there
+                    break
+                pending.append(nxt)
+                running += tok.decode([nxt])
+                if nxt in date_ids:
+                    cur_date = min(date_ids[nxt], self.images.n_dates - 1)
+                hidden = dec.feed(m.embed_ids(torch.tensor([[nxt]], device=dev)))
             if nxt == cfg.seg_token_id:
                 step_text = tok.decode(pending).strip()
                 reference = self.missing_reference(step_text, cur_date, steps) if opened else None

@@ -88,11 +88,25 @@ class Answer:
     overview_rgb: np.ndarray | None = None  # (3, h, w) [0, 1], the unpadded overview, for the preview
     meta: dict = field(default_factory=dict)
     model_choice: str | None = None  # the language model's own letter (``choice`` may be the measured one)
+    # whether ``choice`` was read from the measured masks: False where the measurements imply no option (a step the
+    # options need marks no region, say) and ``choice`` is the language model's own letter; None where they were not
+    # read (no options, or AskConfig.measured_choice off)
+    choice_measured: bool | None = None
+
+    def unmeasured_choice_note(self) -> str:
+        """One line saying that ``choice`` is the language model's own letter and why the masks imply no option;
+        "" unless the masks were read for the options and implied none (``choice_measured`` False)."""
+        if self.choice_measured is not False or not self.choice:
+            return ""
+        empty = [str(s.index) for s in self.steps if s.area_m2 <= 0]
+        why = (f"step {', '.join(empty)} marks no region" if len(empty) == 1 else
+               f"steps {', '.join(empty)} mark no region" if empty else "no option matches the measurements")
+        return f"Not read from the masks: {why}; ({self.choice}) is the model's own reading."
 
     def to_json(self) -> dict:
         """The ``terrascope ask --json`` object."""
         return {"question": self.question, "answer": self.answer, "choice": self.choice,
-                "model_choice": self.model_choice,
+                "model_choice": self.model_choice, "choice_measured": self.choice_measured,
                 "steps": [s.to_json() for s in self.steps],
                 "distances_m": [{k: (round(v, 2) if isinstance(v, float) else v) for k, v in d.items()}
                                 for d in self.distances],

@@ -240,7 +240,7 @@ def _summary(ans, out: str, preview: str | None) -> str:
     from .trace_format import format_area
 
     choice = f" ({ans.choice})" if ans.choice and ans.choice != ans.answer else ""
-    lines = [f"Answer: {ans.answer}{choice}"]
+    lines = [f"Answer: {ans.answer}{choice}"] + [n for n in [ans.unmeasured_choice_note()] if n]
     for s in ans.steps:
         area = format_area(s.area_m2) if s.area_m2 > 0 else "no region"
         lines.append(f"  {s.index}. {s.label} [{s.date}, {s.modality}]: {area}, {100 * s.share:.1f} % of the "

@@ -1144,72 +1144,92 @@
       <translation>({choice}) {answer}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="88" />
+      <location filename="../terrascope_plugin/results_panel.py" line="78" />
+      <source>step {steps} marks no region</source>
+      <translation>Schritt {steps} markiert keine Fläche</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="80" />
+      <source>steps {steps} mark no region</source>
+      <translation>Schritte {steps} markieren keine Fläche</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="82" />
+      <source>no option matches the measurements</source>
+      <translation>keine Option passt zu den Messungen</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="83" />
+      <source>Not read from the masks: {why}; ({letter}) is the model's own reading.</source>
+      <translation>Nicht aus den Masken gelesen: {why}; ({letter}) ist die eigene Lesart des Modells.</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="101" />
       <source>Reasoning steps (click one to show its area):</source>
       <translation>Denkschritte (klicken Sie einen an, um sein Gebiet zu zeigen):</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="95" />
+      <location filename="../terrascope_plugin/results_panel.py" line="108" />
       <source>Distances between steps:</source>
       <translation>Abstände zwischen den Schritten:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="98" />
+      <location filename="../terrascope_plugin/results_panel.py" line="111" />
       <source>From step</source>
       <translation>Von Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="98" />
+      <location filename="../terrascope_plugin/results_panel.py" line="111" />
       <source>To step</source>
       <translation>Zu Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="98" />
+      <location filename="../terrascope_plugin/results_panel.py" line="111" />
       <source>Distance (m)</source>
       <translation>Abstand (m)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="104" />
+      <location filename="../terrascope_plugin/results_panel.py" line="117" />
       <source>Export:</source>
       <translation>Exportieren:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="106" />
+      <location filename="../terrascope_plugin/results_panel.py" line="119" />
       <source>GeoPackage…</source>
       <translation>GeoPackage…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="107" />
+      <location filename="../terrascope_plugin/results_panel.py" line="120" />
       <source>Export the answer's step layers as one GeoPackage</source>
       <translation>Die Schrittlayer der Antwort als ein GeoPackage exportieren</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="108" />
+      <location filename="../terrascope_plugin/results_panel.py" line="121" />
       <source>Shapefiles…</source>
       <translation>Shapefiles…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="109" />
+      <location filename="../terrascope_plugin/results_panel.py" line="122" />
       <source>Export the answer's step layers as Shapefiles, one per step</source>
       <translation>Die Schrittlayer der Antwort als Shapefiles exportieren, eines pro Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="139" />
+      <location filename="../terrascope_plugin/results_panel.py" line="152" />
       <source>Chosen from the measured masks; the model's own reading was ({letter}).</source>
       <translation>Aus den gemessenen Masken gewählt; das Modell selbst las ({letter}).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/runner.py" line="111" />
+      <location filename="../terrascope_plugin/runner.py" line="113" />
       <source>Out of memory: draw a smaller area of interest or pick a smaller model.</source>
       <translation>Kein Speicher mehr frei: zeichnen Sie ein kleineres Untersuchungsgebiet oder wählen Sie ein kleineres Modell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/runner.py" line="114" />
+      <location filename="../terrascope_plugin/runner.py" line="116" />
       <source>The engine process stopped unexpectedly ({reason}); details in the TerraScope log.</source>
       <translation>Der Rechenprozess wurde unerwartet beendet ({reason}); Einzelheiten im TerraScope-Protokoll.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/runner.py" line="116" />
+      <location filename="../terrascope_plugin/runner.py" line="118" />
       <source>The engine failed: {reason} (details in the TerraScope log).</source>
       <translation>Die Berechnung ist fehlgeschlagen: {reason} (Einzelheiten im TerraScope-Protokoll).</translation>
     </message>

@@ -115,7 +115,8 @@ def execute(request: AskRequest, output_path: str, progress: ProgressFn | None =
                      for d in (getattr(answer, "distances", None) or [])]
         return {"kind": "success", "gpkg_path": os.path.abspath(output_path), "answer": str(answer.answer or ""),
                 "choice": choice, "choice_text": choice_text,
-                "model_choice": getattr(answer, "model_choice", None), "steps": step_dicts(answer, gpkg_layers(output_path)),
+                "model_choice": getattr(answer, "model_choice", None),
+                "choice_measured": getattr(answer, "choice_measured", None), "steps": step_dicts(answer, gpkg_layers(output_path)),
                 "distances": distances, "seconds": time.perf_counter() - start}
     except Cancelled:
         return {"kind": "canceled"}

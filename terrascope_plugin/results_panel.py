@@ -70,6 +70,19 @@ def answer_line(answer: str, choice: str | None, choice_text: str = "") -> str:
     return tr("({choice}) {answer}").format(choice=choice, answer=answer)
 
 
+def unmeasured_line(choice: str, empty_steps: list[int]) -> str:
+    """Why the chosen ``choice`` is the model's own letter: the masks of ``empty_steps`` (step numbers) mark no
+    region, or (none empty) no option matches the measurements."""
+    steps = ", ".join(map(str, empty_steps))
+    if len(empty_steps) == 1:
+        why = tr("step {steps} marks no region").format(steps=steps)
+    elif empty_steps:
+        why = tr("steps {steps} mark no region").format(steps=steps)
+    else:
+        why = tr("no option matches the measurements")
+    return tr("Not read from the masks: {why}; ({letter}) is the model's own reading.").format(why=why, letter=choice)
+
+
 class ResultsPanel(QGroupBox):
     """``exportRequested("gpkg" | "shp")`` when an export button is pressed."""
 
@@ -138,6 +151,8 @@ class ResultsPanel(QGroupBox):
         if own and outcome.choice and own != outcome.choice:
             text += "\n" + tr("Chosen from the measured masks; the model's own reading was ({letter}).").format(
                 letter=own)
+        elif getattr(outcome, "choice_measured", None) is False and outcome.choice:
+            text += "\n" + unmeasured_line(outcome.choice, [s.index for s in outcome.steps if not s.area_m2])
         self.answer_text.setPlainText(text)
         self.step_layers = {i: layer.id() for i, layer in (step_layers or {}).items()}
         self.trace_list.clear()

@@ -42,6 +42,7 @@ class Success:
     seconds: float
     choice_text: str = ""  # the text of the chosen option, when the question listed options
     model_choice: str | None = None  # the language model's own letter, when the measurements chose another
+    choice_measured: bool | None = None  # False: the measurements implied no option, the letter is the model's own
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ def to_outcome(request: AskRequest, result: dict) -> Outcome:
         steps = tuple(StepSummary(**s) for s in result["steps"])
         return Success(request, result["gpkg_path"], result["answer"], result.get("choice"), steps,
                        tuple(result.get("distances") or ()), float(result.get("seconds", 0.0)),
-                       str(result.get("choice_text") or ""), result.get("model_choice"))
+                       str(result.get("choice_text") or ""), result.get("model_choice"),
+                       result.get("choice_measured"))
     if kind == "canceled":
         return Canceled(request)
     error, message, details = result.get("error"), result.get("message", ""), result.get("details", "")

@@ -156,12 +156,24 @@ def test_multiple_choice_answer_follows_the_measurements(tmp_path):
               AskConfig(tile_size=128, overlap=16), **kw)
     assert (ans.choice, ans.answer, ans.model_choice) == ("B", "B", "A")  # the field measures larger
     assert ans.to_json()["model_choice"] == "A"
+    assert ans.choice_measured and ans.to_json()["choice_measured"] and ans.unmeasured_choice_note() == ""
     own = ask(WrongLetterPredictor(), 64, "Which is larger?", stack, ["lake", "field"],
               AskConfig(tile_size=128, overlap=16, measured_choice=False), **kw)
-    assert (own.choice, own.model_choice) == ("A", "A")
+    assert (own.choice, own.model_choice) == ("A", "A") and own.choice_measured is None
+    assert own.unmeasured_choice_note() == ""  # not read: nothing to say about the masks
+    # options the measurements cannot decide: the letter is said to be the model's own, and why
+    unread = ask(WrongLetterPredictor(), 64, "Which is larger?", stack, ["forest", "bare soil"],
+                 AskConfig(tile_size=128, overlap=16), **kw)
+    assert (unread.choice, unread.choice_measured) == ("A", False)
+    empty = [str(s.index) for s in unread.steps if s.area_m2 <= 0]
+    why = f"step {empty[0]} marks no region" if empty else "no option matches the measurements"
+    assert unread.unmeasured_choice_note() == f"Not read from the masks: {why}; (A) is the model's own reading."
+    for s in unread.steps:
+        s.area_m2 = 0.0
+    assert f"steps {', '.join(str(s.index) for s in unread.steps)} mark no region" in unread.unmeasured_choice_note()
     free = ask(WrongLetterPredictor(), 64, "How large is the lake?", stack, None, AskConfig(tile_size=128, overlap=16),
                **kw)
-    assert free.choice == "A"  # no options: nothing to check against
+    assert free.choice == "A" and free.choice_measured is None  # no options: nothing to check against
 
 
 class FreeAreaPredictor(BandPredictor):

@@ -276,6 +276,34 @@ def test_an_answer_chosen_from_the_measurements_says_so(dock):
     assert dock.answer_text.toPlainText() == "(C) 10 % to 15 %"
 
 
+def test_an_answer_the_masks_could_not_read_says_the_letter_is_the_models_own(dock):
+    """The measurements implied no option (a step the options need marks no region): the letter shown is the
+    model's own reading, and the panel says so and why; read from the masks, or not read at all, it says nothing."""
+    from terrascope_reasoning.terrascope_plugin.runner import StepSummary, Success
+
+    steps = (StepSummary(1, "Step 1: largest forest patch. <t1> [SEG]", "largest forest patch", area_m2=0.0),
+             StepSummary(2, "Step 2: water. <t1> [SEG]", "water", area_m2=7543.0, layer="step_02"))
+    options = ("adjacent (they share a boundary)", "A")
+    dock.results.show_success(Success(None, "", "A", "A", steps, (), 1.0, *options, choice_measured=False))
+    text = dock.answer_text.toPlainText()
+    assert text == ("(A) adjacent (they share a boundary)\n"
+                    "Not read from the masks: step 1 marks no region; (A) is the model's own reading.")
+    both_empty = (steps[0], StepSummary(2, "Step 2: water. <t1> [SEG]", "water", area_m2=0.0))
+    dock.results.show_success(Success(None, "", "A", "A", both_empty, (), 1.0, *options, choice_measured=False))
+    assert "steps 1, 2 mark no region" in dock.answer_text.toPlainText()
+    dock.results.show_success(Success(None, "", "A", "A", steps[1:], (), 1.0, *options, choice_measured=False))
+    assert "no option matches the measurements" in dock.answer_text.toPlainText()
+    for measured in (True, None):
+        dock.results.show_success(Success(None, "", "A", "A", steps, (), 1.0, *options, choice_measured=measured))
+        assert dock.answer_text.toPlainText() == "(A) adjacent (they share a boundary)"
+    # the engine process's result carries it to the panel
+    from terrascope_reasoning.terrascope_plugin.runner import to_outcome
+
+    result = {"kind": "success", "gpkg_path": "a.gpkg", "answer": "A", "choice": "A", "steps": [], "distances": [],
+              "seconds": 1.0, "choice_text": options[0], "model_choice": "A", "choice_measured": False}
+    assert to_outcome(None, result).choice_measured is False
+
+
 def test_a_step_that_marks_nothing_says_why(dock):
     """A grounded step emptied by the engine shows the reason in the trace list; a kept step its facts."""
     from terrascope_reasoning.terrascope_plugin.runner import StepSummary, Success

@@ -206,11 +206,12 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
     if progress:
         progress(1.0, "done")
     rgb = _overview_rgb(ov, h0, w0)
-    answer_text, choice, measured = out.answer, out.choice, None
+    answer_text, choice, choice_measured = out.answer, out.choice, None
     if cfg.measured_choice and choices:
         from .eval.reader import answer_from_measurements
 
         measured = answer_from_measurements(list(choices), out.text)
+        choice_measured = bool(measured)
         if measured and measured != choice:
             choice = measured
             answer_text = measured if answer_text.strip().strip("().") in ("", out.choice or "") else answer_text
@@ -220,8 +221,7 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
         # the trace's area was measured on the overview grid; the step layers hold the refined one
         answer_text = free_answer_from_steps(answer_text, steps, question) or answer_text
     return Answer(question=question, answer=answer_text, choice=choice, model_choice=out.choice,
-                  choice_measured=(measured is not None and measured == choice) if cfg.measured_choice and choices
-                  else None,
+                  choice_measured=choice_measured,
                   steps=steps, distances=pairs,
                   seconds=time.perf_counter() - t0, transform=stack.transform, crs=stack.crs, text=out.text,
                   choices=list(choices) if choices else None, overview_rgb=rgb,

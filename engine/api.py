@@ -100,9 +100,15 @@ class Engine:
         if adapter is not None:
             model = _load_adapter(model, adapter)
         model = model.to(device=dev, dtype=dtype).eval()
-        return cls(model, tokenizer, dev, name=name, compile_decoding=compile_decoding, flip_average=flip_average,
-                   sharpen_masks=sharpen_masks, class_signatures=class_signatures,
-                   change_from_classes=change_from_classes, water_index=water_index, land_cover=land_cover)
+        engine = cls(model, tokenizer, dev, name=name, compile_decoding=compile_decoding, flip_average=flip_average,
+                     sharpen_masks=sharpen_masks, class_signatures=class_signatures,
+                     change_from_classes=change_from_classes, water_index=water_index, land_cover=land_cover)
+        if adapter is not None:
+            from .train.finetune_config import adapter_class_names
+
+            # the adapter learned its own class names: questions that use them are not re-read as the base's classes
+            engine.predictor.known_regions = adapter_class_names(adapter)
+        return engine
 
     @property
     def image_size(self) -> int:

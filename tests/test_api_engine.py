@@ -127,7 +127,12 @@ def test_engine_loads_a_saved_model_folder_and_adapter(scene, engine, tmp_path):
     checkpoint.add_lora(tuned)
     checkpoint.save_adapter(tuned, tmp_path / "adapter")
     with_adapter = Engine.load(tmp_path / "model", device="cpu", adapter=tmp_path / "adapter")
-    assert checkpoint.has_lora(with_adapter.model)
+    assert checkpoint.has_lora(with_adapter.model) and with_adapter.predictor.known_regions == ()
+    # the class names the adapter's questions used are the model's own words: not re-read as the base's classes
+    (tmp_path / "adapter" / "finetune.json").write_text(json.dumps({"data": {"classes": {"1": "Flooded area"}}}))
+    with_adapter = Engine.load(tmp_path / "model", device="cpu", adapter=tmp_path / "adapter")
+    assert with_adapter.predictor.known_regions == ("Flooded area",)
+    assert with_adapter.predictor.planned_steps("What share is flooded area?", None, 1) == ([], [])
     with pytest.raises(ModelError, match="adapter folder not found"):
         Engine.load(tmp_path / "model", device="cpu", adapter=tmp_path / "nope")
 

@@ -56,6 +56,22 @@ def test_default_model_grounds_an_easy_coverage_question(default_engine, tmp_pat
     assert abs(step.share - truth.mean()) < 0.2
 
 
+def test_default_model_reads_a_flood_question_in_everyday_words_as_water(default_engine, tmp_path):
+    """"Flooded" is no class the model was trained on: asked alone, it grounded grassland (IoU 0 on these
+    scenes). The question is read as the water step (engine.question_regions)."""
+    for seed in range(TEST_SEED_START, TEST_SEED_START + 20):
+        folder = write_scenes(tmp_path / str(seed), seed=seed, size=224, count=1)[0]
+        with rasterio.open(folder / "labels.tif") as src:
+            water = src.read(1) == C.WATER
+        if water.mean() >= 0.1:
+            break
+    ans = default_engine.ask("What share of the area is flooded?", optical=str(folder / "optical.tif"),
+                             sar=str(folder / "sar.tif"))
+    assert [s.label for s in ans.steps] == ["water"] and ans.answer.startswith("water, "), ans.text
+    inter, union = step_counts(np.asarray(ans.steps[0].mask, bool), water)
+    assert inter / union > 0.5, (inter / union, ans.answer)
+
+
 def test_default_model_sharpens_its_masks_and_the_override_turns_it_off(default_engine):
     """The default's config sharpens kept masks along the bands' edges; ``sharpen_masks=False`` leaves the
     decoder's masks as they are."""

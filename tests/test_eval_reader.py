@@ -46,7 +46,10 @@ def test_free_answer_restated_from_the_steps():
     assert free_answer_from_steps("water, 1. 1y, 1. built-up land, 1.2 ha", steps[:2]) == "cropland, 2.42 km2"
     assert free_answer_from_steps("water, 1. 1 ha", steps) == "water, 2.00 km2"  # a garbled number
     assert free_answer_from_steps("no such region", steps) is None  # not an area answer: left as it is
-    assert free_answer_from_steps("B", steps) is None
+    # an option letter answers nothing where there are no options: the last step's measurement
+    assert free_answer_from_steps("B", steps[:2]) == "cropland, 2.42 km2"
+    assert free_answer_from_steps("(B).", steps) == "no such region"
+    assert free_answer_from_steps("B", []) is None
     assert free_answer_from_steps("cropland, 1.08 km2", []) is None
     # a step's region before the comma, the area after it garbled: the step's own measurement
     assert free_answer_from_steps("cropland, 1.: cropland. <t1>", steps) == "cropland, 2.42 km2"

@@ -112,6 +112,8 @@ def answer_from_measurements(choices: list[str], trace: str) -> str | None:
 # ("water, 1. 1 ha") and is restated from the measured step anyway
 _FREE = re.compile(r"\s*(.+?),\s*(\d[^,]*?)\s*(km2|m2|ha)\s*\.?\s*")
 _REGION_LEAD = re.compile(r"\s*([^,\n]+?)\s*,")
+# an option letter ("B", "(B)."), which answers nothing where the question has no options
+_BARE_LETTER = re.compile(r"\s*\(?[A-H]\)?\s*\.?\s*")
 _SHARE_QUESTION = re.compile(r"\b(share|percent(age)?|proportion|fraction|how much of)\b|%", re.IGNORECASE)
 
 
@@ -124,10 +126,13 @@ def free_answer_from_steps(answer: str, steps: list, question: str = "") -> str 
     by its label (in the grammar the answer's region is its step's phrase; a model that garbles the region
     still gets the step it measured); an answer that names a step's region before its comma and garbles the
     area after it ("cropland next to the water, 1.: cropland") is restated the same way; an empty step gives
-    "no such region". -> the restated answer, or None when ``answer`` is in neither form or no step is there."""
+    "no such region". An option letter alone, which a question without options cannot take, is restated from the
+    last step. -> the restated answer, or None when ``answer`` is in none of these forms or no step is there."""
     match = _FREE.fullmatch(answer or "")
     if match:
         region = match.group(1).strip()
+    elif _BARE_LETTER.fullmatch(answer or ""):
+        region = ""
     else:  # "<region>, <garbled area>": the region a step names, then text the model could not finish
         lead = _REGION_LEAD.match(answer or "")
         named = lead and any(same_region(getattr(s, "label", "") or "", lead.group(1)) for s in steps)

@@ -11,6 +11,7 @@ from .. import trace_format as tf
 from ..data.classes import canonical_class
 from ..geo.signatures import SignatureConfig
 from ..geo.water_index import WaterIndexConfig
+from ..question_regions import region_plan
 
 # The street block a building is told from (m): buildings of 10 m scenes are 20-55 m across on 40-70 m lots.
 BUILDING_CONTEXT_M = 70.0
@@ -80,20 +81,26 @@ class StepRules:
         self.water_evidence = water_evidence
         self.radar_placement = radar_placement
         self.land_cover = land_cover
+        # region names the model reads itself beside its classes' (a fine-tuned adapter's classes): never re-read
+        self.known_regions: tuple[str, ...] = ()
 
     def planned_steps(self, question: str, choices: list[str] | None, n_dates: int) -> tuple[list[str], list[int]]:
         """(the phrases the steps must name, in order; the 0-based date of each, or [] to let the model write the
         dates) for a question on ``n_dates`` dates: the regions the options or the question fix
         (:func:`engine.trace_format.planned_phrases`), else, on two or more dates, the class and its change that a
-        change question names, on the first and the last date (:func:`engine.trace_format.change_phrases`);
+        change question names, on the first and the last date (:func:`engine.trace_format.change_phrases`),
+        else the one class a plain question names in everyday words ("What share of the area is flooded?" ->
+        "water"; :func:`engine.question_regions.region_plan`, ``known_regions`` left to the model);
         ([], []) when nothing is fixed or ``plan_phrases`` is off."""
         if not self.plan_phrases:
             return [], []
         plan = tf.planned_phrases(question, choices)
-        if plan or n_dates < 2:
+        if plan:
             return plan, []
-        change = tf.change_phrases(question)
-        return change, ([0, n_dates - 1] if change else [])
+        change = tf.change_phrases(question) if n_dates >= 2 else []
+        if change:
+            return change, [0, n_dates - 1]
+        return region_plan(question, self.known_regions), []
 
     def signatures_for(self, step_text: str) -> SignatureConfig | None:
         """The class-signature blending for a step (its phrase or whole text), None when it is not blended.

@@ -24,13 +24,12 @@ from ..errors import Cancelled, InputError, ModelError
 from . import model_api, stages
 from .checkpoints import LAST, TrainerState, load_checkpoint, read_state, save_checkpoint, replace_dir, \
     temp_sibling
-from .finetune_config import FinetuneConfig
+from .finetune_config import SETTINGS_FILE, FinetuneConfig
 from .finetune_data import FinetuneData, prepare_finetune_data
 from .loop import EVAL_MAX_NEW_TOKENS, StepRunner, build_optimizer, make_accelerator
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[int, int, dict], None]
-SETTINGS_FILE = "finetune.json"
 CARD_FILE = "MODEL_CARD.md"
 # measured training throughput (samples/s) of the named sizes, used by estimate_seconds
 # (2 CPU cores: tiny 1.3 samples/s at batch 8, tiny-test about 12 at batch 4; GPU figures are guesses

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..errors import InputError
 
 DEFAULT_TASKS = ("coverage", "area", "distance", "ranking", "boundary", "referring")
+SETTINGS_FILE = "finetune.json"  # an adapter's record: its base, settings, data (classes included) and numbers
 
 
 @dataclass
@@ -91,3 +92,14 @@ class FinetuneConfig:
 
 
 __all__ = ["FinetuneConfig", "DEFAULT_TASKS"]
+
+
+def adapter_class_names(adapter_dir: str | Path) -> tuple[str, ...]:
+    """The class names an adapter's questions named (its :data:`SETTINGS_FILE`'s ``data.classes``), which the
+    fine-tuned model reads itself; () when the folder has no readable record."""
+    try:
+        rec = json.loads((Path(adapter_dir) / SETTINGS_FILE).read_text())
+        classes = rec["data"]["classes"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ()
+    return tuple(str(v) for v in classes.values()) if isinstance(classes, dict) else ()

@@ -307,10 +307,12 @@ def pair_phrases(question: str) -> list[str]:
 _CHANGE_QUESTIONS = (
     (r"\bflooded\b.*\b(?:cropland|fields?|farmland)\b|\b(?:cropland|fields?|farmland)\b.*\b(?:flooded|under water)\b",
      "cropland", "flooded cropland"),
-    (r"\bnewly flooded\b|\bflood(?:ed)? ?(?:water)?\b.*\bspread|\bflood(?:ing)? extent\b",
+    (r"\bnewly flooded\b|\bflood(?:ed|ing)? ?(?:water|area)?\b.*\b(?:spread|grow|grew|grown|expan\w*|rose|rise)|"
+     r"\bflood(?:ing)? extent\b",
      "water", "newly flooded land"),
-    (r"\bnew (?:buildings?|construction|houses)\b|\bbuildings?\b.*\b(?:appeared|built|constructed)\b",
-     "buildings", "new buildings"),
+    (r"\bnew (?:buildings?|construction|houses|homes|development)\b|\b(?:buildings?|houses|homes)\b.*\b(?:appeared|"
+     r"built|constructed)\b|\b(?:urban|built[- ]up|town|city|settlements?)\b.*\b(?:grow|grew|grown|growth|expan\w*|"
+     r"sprawl)|\burbani[sz]ation\b", "buildings", "new buildings"),
     (r"\b(?:buildings?|houses)\b.*\b(?:destroyed|demolished|damaged|lost)\b|\b(?:destroyed|demolished|collapsed) "
      r"(?:buildings?|houses)\b", "buildings", "destroyed buildings"),
     (r"\b(?:forest|trees)\b.*\b(?:cleared|lost|loss|felled|cut)\b|\blost its forest\b|\bdeforest",

@@ -50,6 +50,7 @@ def test_free_answer_restated_from_the_steps():
     assert free_answer_from_steps("B", steps[:2]) == "cropland, 2.42 km2"
     assert free_answer_from_steps("(B).", steps) == "no such region"
     assert free_answer_from_steps("B", []) is None
+    assert free_answer_from_steps(" ", steps[:1]) == "water, 2.00 km2"  # an answer the model left empty
     assert free_answer_from_steps("cropland, 1.08 km2", []) is None
     # a step's region before the comma, the area after it garbled: the step's own measurement
     assert free_answer_from_steps("cropland, 1.: cropland. <t1>", steps) == "cropland, 2.42 km2"

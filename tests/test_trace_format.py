@@ -118,6 +118,11 @@ def test_phrases_that_name_a_change_of_classes():
     ("How much cropland was flooded between the two dates?", ["cropland", "flooded cropland"]),
     ("What share of the area lost its forest between the two dates?", ["forest", "cleared forest"]),
     ("Where should rescue teams search for people trapped in collapsed houses?", ["buildings", "destroyed buildings"]),
-    ("What share of the area is water?", []), ("How far is the forest from the water?", [])])
+    ("How much did the urban area grow between the two images?", ["buildings", "new buildings"]),
+    ("Show the urban expansion.", ["buildings", "new buildings"]),
+    ("Where were new homes built?", ["buildings", "new buildings"]),
+    ("How far did the flooded area expand?", ["water", "newly flooded land"]),
+    ("What share of the area is water?", []), ("How far is the forest from the water?", []),
+    ("Where is the town?", [])])
 def test_change_questions_fix_the_class_and_its_change(question, phrases):
     assert tf.change_phrases(question) == phrases

@@ -126,12 +126,12 @@ def free_answer_from_steps(answer: str, steps: list, question: str = "") -> str 
     by its label (in the grammar the answer's region is its step's phrase; a model that garbles the region
     still gets the step it measured); an answer that names a step's region before its comma and garbles the
     area after it ("cropland next to the water, 1.: cropland") is restated the same way; an empty step gives
-    "no such region". An option letter alone, which a question without options cannot take, is restated from the
-    last step. -> the restated answer, or None when ``answer`` is in none of these forms or no step is there."""
+    "no such region". An option letter alone, which a question without options cannot take, and an empty answer
+    are restated from the last step. -> the restated answer, or None when ``answer`` is in none of these forms or no step is there."""
     match = _FREE.fullmatch(answer or "")
     if match:
         region = match.group(1).strip()
-    elif _BARE_LETTER.fullmatch(answer or ""):
+    elif _BARE_LETTER.fullmatch(answer or "") or not (answer or "").strip():
         region = ""
     else:  # "<region>, <garbled area>": the region a step names, then text the model could not finish
         lead = _REGION_LEAD.match(answer or "")

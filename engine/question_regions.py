@@ -96,3 +96,11 @@ def region_plan(question: str, known: Iterable[str] = ()) -> list[str]:
     one_patch = any(r.search(q) for r in _ONE_PATCH_RES.get(name, []))
     return [patch_phrase(name) if one_patch or _LARGEST_RE.search(q) else name]
 
+
+
+def model_phrase(phrase: str, known: Iterable[str] = ()) -> str:
+    """A region phrase a question names (a distance question's "river", "houses") as the model's own phrase for it
+    ("largest water body", "buildings") when it names one class in everyday words (:func:`region_plan`), else as it
+    is ("the largest forest patch", "the nearest building")."""
+    plan = region_plan("the " + phrase, known)
+    return plan[0] if plan else phrase

@@ -7,7 +7,7 @@ import pytest
 from engine.data.dataset import DatasetConfig, SyntheticQuestions
 from engine.data.grounding import IMPLICIT
 from engine.model.step_rules import StepRules
-from engine.question_regions import named_classes, region_plan
+from engine.question_regions import model_phrase, named_classes, region_plan
 
 
 @pytest.mark.parametrize("question, plan", [
@@ -64,13 +64,17 @@ def test_no_training_question_is_read_otherwise_than_its_trace():
         assert region_plan(question) in ([], [phrase]), question
     ds = SyntheticQuestions(DatasetConfig(seed_start=7_300_000, seed_stop=8_000_000, with_record=True,
                                           absent_rate=0.3), length=240)
-    planned = 0
+    planned, pairs, rules = 0, 0, StepRules()
     for i in range(len(ds)):
         rec = ds[i]["record"]
         plan = region_plan(rec.question)
         planned += bool(plan)
         assert plan in ([], [s.phrase for s in rec.steps]), (rec.question, plan)
-    assert planned < len(ds) // 10
+        if rec.task in ("distance", "boundary"):  # a pair's regions are planned as the trace names them
+            pairs += 1
+            assert rules.planned_steps(rec.question, list(rec.choices), 1)[0] == [s.phrase for s in rec.steps], \
+                rec.question
+    assert planned < len(ds) // 10 and pairs > 20
 
 
 def test_step_rules_plan_the_region_only_where_nothing_else_is_planned():
@@ -85,3 +89,20 @@ def test_step_rules_plan_the_region_only_where_nothing_else_is_planned():
     assert rules.planned_steps("What share of the area is flooded?", None, 1) == ([], [])
     rules.known_regions, rules.plan_phrases = (), False
     assert rules.planned_steps("What share of the area is flooded?", None, 1) == ([], [])
+
+
+@pytest.mark.parametrize("phrase, model_words", [
+    ("river", "largest water body"), ("houses", "buildings"), ("woods", "forest"), ("town", "largest built-up land patch"),
+    ("largest forest patch", "largest forest patch"), ("nearest building", "nearest building"),
+    ("cropland next to the water", "cropland next to the water"), ("largest building", "largest building"),
+])
+def test_a_pair_question_names_its_regions_in_the_model_words(phrase, model_words):
+    assert model_phrase(phrase) == model_words
+
+
+def test_step_rules_plan_a_pair_named_in_everyday_words():
+    rules = StepRules()
+    assert rules.planned_steps("How far are the houses from the river?", None, 1) == (
+        ["largest water body", "buildings"], [])
+    rules.known_regions = ("river",)  # a fine-tuned adapter that knows its rivers reads them itself
+    assert rules.planned_steps("How far are the houses from the river?", None, 1)[0] == ["river", "buildings"]

@@ -11,7 +11,7 @@ from .. import trace_format as tf
 from ..data.classes import canonical_class
 from ..geo.signatures import SignatureConfig
 from ..geo.water_index import WaterIndexConfig
-from ..question_regions import region_plan
+from ..question_regions import model_phrase, region_plan
 
 # The street block a building is told from (m): buildings of 10 m scenes are 20-55 m across on 40-70 m lots.
 BUILDING_CONTEXT_M = 70.0
@@ -87,13 +87,17 @@ class StepRules:
     def planned_steps(self, question: str, choices: list[str] | None, n_dates: int) -> tuple[list[str], list[int]]:
         """(the phrases the steps must name, in order; the 0-based date of each, or [] to let the model write the
         dates) for a question on ``n_dates`` dates: the regions the options or the question fix
-        (:func:`engine.trace_format.planned_phrases`), else, on two or more dates, the class and its change that a
+        (:func:`engine.trace_format.planned_phrases`; a pair's regions named in everyday words as the model names them:
+        :func:`engine.question_regions.model_phrase`), else, on two or more dates, the class and its change that a
         change question names, on the first and the last date (:func:`engine.trace_format.change_phrases`),
         else the one class a plain question names in everyday words ("What share of the area is flooded?" ->
         "water"; :func:`engine.question_regions.region_plan`, ``known_regions`` left to the model);
         ([], []) when nothing is fixed or ``plan_phrases`` is off."""
         if not self.plan_phrases:
             return [], []
+        pair = tf.pair_phrases(question)
+        if pair:  # the two regions in the model's own words ("river" -> "largest water body")
+            return [model_phrase(p, self.known_regions) for p in pair], []
         plan = tf.planned_phrases(question, choices)
         if plan:
             return plan, []

@@ -43,7 +43,7 @@ _LARGEST_RE = re.compile(r"\b(?:largest|biggest)\b")
 # class phrase cannot answer: left to the model.
 _RELATION_RE = re.compile(r"\b(?:next to|near(?:est|by)?|close|beside|along(?:side)?|border\w*|adjacent|touch\w*|"
                           r"around|within|between|from|half|north\w*|south\w*|east\w*|west\w*|first|than|or|and|"
-                          r"how many|count|number of|rose|rise[sn]?|if)\b")
+                          r"how many(?! (?:hectares|acres|square|sq|km2?|m2)\b)|count|number of|rose|rise[sn]?|if)\b")
 # Change between dates: what appeared, was lost or spread ("flooded" alone is a state, not a change).
 _CHANGE_RE = re.compile(r"\b(?:destroyed|demolished|collapsed|damaged|new|newly|cleared|lost|loss|appeared|"
                         r"burn(?:ed|t)|removed|gained|chang\w*|before|after|since|dates?|constructed|expanded|"

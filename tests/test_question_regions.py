@@ -26,6 +26,7 @@ from engine.question_regions import model_phrase, named_classes, region_plan
     ("Show the streets.", ["roads"]),
     ("Where are the houses?", ["buildings"]),
     ("Where is the biggest house?", ["largest building"]),
+    ("How many hectares are flooded?", ["water"]),
 ])
 def test_everyday_words_are_read_as_the_class_the_model_knows(question, plan):
     assert region_plan(question) == plan

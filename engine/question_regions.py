@@ -8,6 +8,7 @@ knows, and the model then guesses a region (on the Sen1Floods11 scene, "flooded"
 than its name, and asks nothing of place, change or relation, the trace's one step is planned as that class
 (or its largest patch). A question that names a class by its name, or any name a fine-tuned adapter learned
 (``known``), is left to the model, which reads those; so is any question whose words point to two classes.
+:func:`model_phrase` reads a region phrase the same way, for the two regions a distance question names.
 """
 from __future__ import annotations
 
@@ -92,10 +93,9 @@ def region_plan(question: str, known: Iterable[str] = ()) -> list[str]:
     found = named_classes(q)
     if len(found) != 1:
         return []
-    (name, words), = found.items()
+    name = next(iter(found))
     one_patch = any(r.search(q) for r in _ONE_PATCH_RES.get(name, []))
     return [patch_phrase(name) if one_patch or _LARGEST_RE.search(q) else name]
-
 
 
 def model_phrase(phrase: str, known: Iterable[str] = ()) -> str:

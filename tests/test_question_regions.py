@@ -93,7 +93,8 @@ def test_step_rules_plan_the_region_only_where_nothing_else_is_planned():
 
 
 @pytest.mark.parametrize("phrase, model_words", [
-    ("river", "largest water body"), ("houses", "buildings"), ("woods", "forest"), ("town", "largest built-up land patch"),
+    ("river", "largest water body"), ("houses", "buildings"), ("woods", "forest"),
+    ("town", "largest built-up land patch"),
     ("largest forest patch", "largest forest patch"), ("nearest building", "nearest building"),
     ("cropland next to the water", "cropland next to the water"), ("largest building", "largest building"),
 ])

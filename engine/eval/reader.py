@@ -127,7 +127,8 @@ def free_answer_from_steps(answer: str, steps: list, question: str = "") -> str 
     still gets the step it measured); an answer that names a step's region before its comma and garbles the
     area after it ("cropland next to the water, 1.: cropland") is restated the same way; an empty step gives
     "no such region". An option letter alone, which a question without options cannot take, and an empty answer
-    are restated from the last step. -> the restated answer, or None when ``answer`` is in none of these forms or no step is there."""
+    are restated from the last step. -> the restated answer, or None when ``answer`` is in none of these forms or
+    no step is there."""
     match = _FREE.fullmatch(answer or "")
     if match:
         region = match.group(1).strip()

@@ -206,7 +206,8 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
     if progress:
         progress(1.0, "done")
     rgb = _overview_rgb(ov, h0, w0)
-    answer_text, choice, choice_measured = out.answer, out.choice, None
+    # a letter answers only a question with options
+    answer_text, choice, choice_measured = out.answer, (out.choice if choices else None), None
     if cfg.measured_choice and choices:
         from .eval.reader import answer_from_measurements
 

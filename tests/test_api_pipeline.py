@@ -9,6 +9,7 @@ import pytest
 from affine import Affine
 
 from terrascope_reasoning.engine.errors import Cancelled
+from terrascope_reasoning.engine.eval.reader import free_answer_from_steps
 from terrascope_reasoning.engine.geo.measuring import mask_area_m2
 from terrascope_reasoning.engine.geo.raster_io import write_raster
 from terrascope_reasoning.engine.geo.stack import open_stack
@@ -173,7 +174,9 @@ def test_multiple_choice_answer_follows_the_measurements(tmp_path):
     assert f"steps {', '.join(str(s.index) for s in unread.steps)} mark no region" in unread.unmeasured_choice_note()
     free = ask(WrongLetterPredictor(), 64, "How large is the lake?", stack, None, AskConfig(tile_size=128, overlap=16),
                **kw)
-    assert free.choice == "A" and free.choice_measured is None  # no options: nothing to check against
+    # no options: a letter answers nothing; the model's stays in model_choice and the answer is the last step's
+    assert free.choice is None and free.model_choice == "A" and free.choice_measured is None
+    assert free.answer == free_answer_from_steps("A", free.steps, "How large is the lake?") != "A"
 
 
 class FreeAreaPredictor(BandPredictor):

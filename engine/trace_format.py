@@ -315,7 +315,8 @@ _CHANGE_QUESTIONS = (
      r"sprawl)|\burbani[sz]ation\b", "buildings", "new buildings"),
     (r"\b(?:buildings?|houses)\b.*\b(?:destroyed|demolished|damaged|lost)\b|\b(?:destroyed|demolished|collapsed) "
      r"(?:buildings?|houses)\b", "buildings", "destroyed buildings"),
-    (r"\b(?:forest|trees)\b.*\b(?:cleared|lost|loss|felled|cut)\b|\blost its forest\b|\bdeforest",
+    (r"\b(?:forest|trees|woods?|woodland)\b.*\b(?:cleared|lost|loss|felled|cut)\b|\blost its forest\b|\bdeforest|"
+     r"\b(?:logging|logged|clear-?cut\w*)\b",
      "forest", "cleared forest"),
 )
 

@@ -122,6 +122,8 @@ def test_phrases_that_name_a_change_of_classes():
     ("Show the urban expansion.", ["buildings", "new buildings"]),
     ("Where were new homes built?", ["buildings", "new buildings"]),
     ("How far did the flooded area expand?", ["water", "newly flooded land"]),
+    ("Where was the woodland cleared?", ["forest", "cleared forest"]),
+    ("How much area was logged between the two images?", ["forest", "cleared forest"]),
     ("What share of the area is water?", []), ("How far is the forest from the water?", []),
     ("Where is the town?", [])])
 def test_change_questions_fix_the_class_and_its_change(question, phrases):

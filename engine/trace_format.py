@@ -190,6 +190,23 @@ def patch_region(phrase: str) -> str | None:
     return None
 
 
+# "the nearest building", "the closest field": the patch of a class nearest another region
+_NEAREST_RE = re.compile(r"(?:the )?(?:nearest|closest) (?P<region>.+)", re.IGNORECASE)
+
+
+def nearest_class(phrase: str) -> str | None:
+    """The class, as a class-alone phrase, whose patch nearest an earlier region a step's phrase names ("the
+    nearest building" -> "buildings", "closest field" -> "fields"), else None."""
+    m = _NEAREST_RE.fullmatch(_plain(phrase))
+    if m is None:
+        return None
+    region = _PATCH_WORDS_RE.sub("", m.group("region")).strip()
+    for name in (region, region + "s"):
+        if names_class_alone(name):
+            return _class_alone(name)
+    return None
+
+
 # "cropland next to the water", "buildings along the river": the patches of a class that lie next to a region
 _NEXT_TO_RE = re.compile(r"(?:the |all )?(?P<region>.+?) (?:next to|beside|along|alongside|bordering|adjacent to|"
                          r"touching) (?:the )?(?P<reference>.+)", re.IGNORECASE)

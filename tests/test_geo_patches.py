@@ -61,3 +61,23 @@ def test_phrases_that_name_the_patches_of_a_class_next_to_a_region():
     assert next_to("buildings bordering the largest forest patch") == ("buildings", "largest forest patch")
     for phrase in ("cropland", "water next to", "the largest field next to the river", "land near the water", ""):
         assert next_to(phrase) is None
+
+
+def test_the_patch_nearest_a_region_is_kept_whole():
+    from terrascope_reasoning.engine.geo.patches import nearest_patch
+    from terrascope_reasoning.engine.trace_format import nearest_class
+
+    mask = np.zeros((20, 30), bool)
+    mask[2:4, 8:10] = True  # 4 px, 3 px from the river
+    mask[10:18, 0:6] = True  # 48 px, 7 px from it
+    mask[2:4, 20:22] = True  # beyond the river, 7 px from it
+    river = np.zeros_like(mask)
+    river[:, 12:14] = True
+    assert np.array_equal(nearest_patch(mask, river), np.pad(np.ones((2, 2), bool), ((2, 16), (8, 20))))
+    mask[2:4, 15:17] = True  # now a patch 2 px from the river, on its far side
+    assert nearest_patch(mask, river).sum() == 4 and nearest_patch(mask, river)[2, 15]
+    assert np.array_equal(nearest_patch(mask, np.zeros_like(mask)), mask)  # no region to be near: all of it
+    assert not nearest_patch(np.zeros_like(mask), river).any()
+    assert [nearest_class(p) for p in ("nearest building", "the closest field", "nearest water body",
+                                       "largest building", "nearest glacier")] == [
+        "buildings", "fields", "water", None, None]

@@ -789,3 +789,29 @@ def test_a_change_of_buildings_keeps_its_size_and_moves_to_the_buildings_whose_r
                                                    "radar_placement", change_from_classes=True, plan_phrases=False)
     assert (no_radar[1].mask_prob > 0.5).any()
     _assert_same_probabilities(radar_on[1].mask_prob, no_radar[1].mask_prob)
+
+
+def test_the_nearest_patch_of_a_class_is_the_class_patch_nearest_the_earlier_region(tiny):
+    """"nearest building" grounds "buildings" by name and keeps the one patch of it nearest the earlier step's
+    region (engine.geo.patches.nearest_patch); ``patch_from_class=False`` keeps the step's own mask."""
+    from engine.geo.patches import nearest_patch
+    from engine.model.flips import ground_step
+    from scipy import ndimage
+
+    model, tok = tiny
+    text = "Step 1: water. <t1> [SEG]\nStep 2: nearest building. <t1> [SEG]\nAnswer: A\n"
+    for seed in range(6, 16):  # images whose buildings fall into several patches, so that one is chosen
+        imgs = images(1, seed=seed)
+        p, own, near, _ = scripted_off_and_on(model, tok, text, imgs, "How far is the nearest building from the water?",
+                                              "patch_from_class")
+        with torch.no_grad():
+            buildings = ground_step(model, p._phrase_hidden("buildings", 0)[None], p.features, 0, p.flipped)[1].numpy()
+        water = near[0].mask_prob > 0.5
+        if water.any() and ndimage.label(buildings > 0.5, np.ones((3, 3)))[1] > 1:
+            break
+    want = np.where(nearest_patch(buildings > 0.5, water), buildings, 0)
+    assert 0 < (want > 0.5).sum() < (buildings > 0.5).sum()
+    assert np.abs(near[1].mask_prob - want).max() < 1e-3
+    assert not np.array_equal(near[1].mask_prob, own[1].mask_prob)
+    assert p.nearest_class_for(near[1].text) == "buildings" and p.keeps_patches_for(near[1].text)
+    assert GroundedPredictor(model, tok, patch_from_class=False).nearest_class_for(near[1].text) is None

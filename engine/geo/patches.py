@@ -6,8 +6,9 @@ the largest is geometry the engine knows. Fragments with a gap of at most ``2 * 
 one patch, since a decoder's mask of one true patch is often broken by a narrow gap. The cut runs on the
 model's grid inside the trace (measurements and injected tokens follow it); on native tiles the mask is kept
 within the model's patch, grown by a margin (:func:`grown`). Patches next to a region ("cropland next to
-the water"): the patches of a class that come within a few pixels of the region (:func:`patches_near`). A minimum
-mapping unit drops the patches under a size (:func:`without_small_patches`).
+the water"): the patches of a class that come within a few pixels of the region (:func:`patches_near`). The patch
+nearest a region ("the nearest building" to the river): :func:`nearest_patch`. A minimum mapping unit drops the patches
+under a size (:func:`without_small_patches`).
 """
 from __future__ import annotations
 
@@ -60,3 +61,18 @@ def patches_near(mask: np.ndarray, reference: np.ndarray, px: int = NEXT_TO_PX) 
     labels, _ = ndimage.label(mask, structure=_EIGHT)
     touching = np.unique(labels[mask & near])
     return np.isin(labels, touching[touching > 0])
+
+
+def nearest_patch(mask: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """(H, W) bool: the 8-connected patch of ``mask`` (H, W) bool that comes nearest ``reference`` (H, W) bool
+    (Euclidean pixel distance; ties go to the larger patch), whole; ``mask`` as it is when ``reference`` is empty,
+    all False when ``mask`` is."""
+    mask, reference = np.asarray(mask, bool), np.asarray(reference, bool)
+    if not mask.any() or not reference.any():
+        return mask
+    labels, n = ndimage.label(mask, structure=_EIGHT)
+    gap = ndimage.distance_transform_edt(~reference)
+    nearest = ndimage.minimum(gap, labels, np.arange(1, n + 1))
+    sizes = np.bincount(labels.ravel())[1:]
+    best = min(range(n), key=lambda i: (nearest[i], -sizes[i]))
+    return labels == best + 1

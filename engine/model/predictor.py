@@ -18,7 +18,7 @@ from ..errors import Cancelled, ModelError
 from ..geo.class_change import class_change
 from ..geo.guided import GuidedConfig, moved_level
 from ..geo.landing import landing_patches
-from ..geo.patches import MERGE_PX, largest_patch, patches_near
+from ..geo.patches import MERGE_PX, largest_patch, nearest_patch, patches_near
 from ..geo.signatures import SignatureConfig
 from ..geo.water_index import WaterIndexConfig
 from .config import CLASS_THRESHOLD_LABEL, class_shares
@@ -109,6 +109,17 @@ def mean_inside(prob: torch.Tensor, threshold: float) -> float:
     """A mask's confidence: the mean probability of ``prob`` (S, S) above ``threshold``; 0 when none is."""
     inside = prob > threshold
     return float(prob[inside].mean()) if bool(inside.any()) else 0.0
+
+
+def _latest_region(earlier: list, date: int, threshold: float) -> np.ndarray | None:
+    """(S, S) bool: the mask of the latest step of ``earlier`` on ``date`` that marks a region, else None."""
+    for step in reversed(earlier):
+        if int(step.date_index) == int(date):
+            mask = (step.mask_prob > threshold).cpu().numpy() if hasattr(step.mask_prob, "cpu") else \
+                np.asarray(step.mask_prob) > threshold
+            if mask.any():
+                return mask
+    return None
 
 
 class GroundedPredictor(StepRules):
@@ -390,7 +401,7 @@ class GroundedPredictor(StepRules):
         state the mask was decoded from)."""
         m, cfg, feats = self.model, self.config, self.features
         patch_class, relation = self.patch_class_for(step_text), self.next_to_for(step_text)
-        named_class = patch_class or (relation[0] if relation else None)
+        named_class = self.patches_class_for(step_text)
         if named_class is not None:  # patches of a class: the class, as the model grounds it named alone
             seg_hidden = self._phrase_hidden(named_class, date)
         out, prob = ground_step(m, seg_hidden[None], feats, date, self.flipped)  # prob: (S, S)
@@ -414,6 +425,10 @@ class GroundedPredictor(StepRules):
             if relation is not None:
                 reference = self._reference_mask(relation[1], date, earlier)
                 prob = kept(prob, patches_near(prob.float().cpu().numpy() > cfg.mask_threshold, reference))
+            if self.nearest_class_for(step_text) is not None:
+                reference = _latest_region(earlier, date, cfg.mask_threshold)
+                if reference is not None:
+                    prob = kept(prob, nearest_patch(prob.float().cpu().numpy() > cfg.mask_threshold, reference))
             if self.landing_sites_for(step_text) and self.images.pixel_m:
                 prob = kept(prob, landing_patches(prob.float().cpu().numpy() > cfg.mask_threshold,
                                                   self.images.pixel_m))

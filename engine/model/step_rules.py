@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .. import trace_format as tf
-from ..data.classes import canonical_class
+from ..data.classes import CLASS_NAMES, canonical_class
 from ..geo.signatures import SignatureConfig
 from ..geo.water_index import WaterIndexConfig
 from ..question_regions import model_phrase, region_plan
@@ -111,8 +111,7 @@ class StepRules:
         A class in one half of the area ("forest in the northern half") is blended as the class, the half cut
         afterwards; so is the class whose patches a step keeps (:meth:`patch_class_for`, :meth:`next_to_for`).
         Buildings (``building_context``) are blended with the ground around each pixel as well."""
-        region, relation = _region(step_text), self.next_to_for(step_text)
-        blended = self.patch_class_for(step_text) or (relation[0] if relation else None)
+        region, blended = _region(step_text), self.patches_class_for(step_text)
         if not (self.signatures.enabled and (tf.names_class_alone(region) or blended is not None)):
             return None
         if self.building_context and tf.names_buildings_alone(blended or region):
@@ -125,9 +124,7 @@ class StepRules:
         not); None for any other step or when ``land_cover`` is off."""
         if not self.land_cover:
             return None
-        relation = self.next_to_for(step_text)
-        named = self.patch_class_for(step_text) or (relation[0] if relation else None)
-        region = _region(step_text)
+        named, region = self.patches_class_for(step_text), _region(step_text)
         if named is None and not tf.names_class_alone(region):
             return None
         return canonical_class(named or region)
@@ -136,7 +133,8 @@ class StepRules:
         """The water-index growth for a step (its phrase or whole text), None when it names neither water alone
         (in one half of the area or not) nor the largest water body (water grounded as the class, then its largest
         patch: :meth:`patch_class_for`), or the rule is off."""
-        water = tf.names_water_alone(_region(step_text)) or self.patch_class_for(step_text) == "water"
+        water = tf.names_water_alone(_region(step_text)) or "water" in (self.patch_class_for(step_text),
+                                                                         self.nearest_class_for(step_text))
         return self.water_index if self.water_index.enabled and water else None
 
     def water_judged_for(self, step_text: str) -> WaterIndexConfig | None:
@@ -180,7 +178,7 @@ class StepRules:
         """Whether a step keeps some patches of its mask (the largest, those next to a region, or the landing
         sites), so its native-resolution mask stays near the patches kept on the model's grid."""
         return (self.one_patch_for(step_text) or self.next_to_for(step_text) is not None
-                or self.landing_sites_for(step_text))
+                or self.nearest_class_for(step_text) is not None or self.landing_sites_for(step_text))
 
     def landing_sites_for(self, step_text: str) -> bool:
         """Whether a step (its phrase or whole text) keeps the patches of its mask where a small plane could land
@@ -193,6 +191,22 @@ class StepRules:
         if not (self.one_patch and self.patch_from_class):
             return None
         return tf.patch_region(tf.parse_step_label(step_text))
+
+    def nearest_class_for(self, step_text: str) -> str | None:
+        """The class, by its name, whose patch nearest the latest earlier region of its date a step keeps ("the
+        nearest building" -> "buildings"; :func:`engine.trace_format.nearest_class`), grounded as the class; None when
+        it names none or ``patch_from_class`` is off."""
+        if not (self.one_patch and self.patch_from_class):
+            return None
+        class_id = canonical_class(tf.nearest_class(tf.parse_step_label(step_text)) or "")
+        return CLASS_NAMES[class_id] if class_id is not None else None
+
+    def patches_class_for(self, step_text: str) -> str | None:
+        """The class a step grounds by name to keep some of its patches: the largest (:meth:`patch_class_for`), those
+        next to a region (:meth:`next_to_for`) or the one nearest a region (:meth:`nearest_class_for`); else None."""
+        relation = self.next_to_for(step_text)
+        return (self.patch_class_for(step_text) or (relation[0] if relation else None)
+                or self.nearest_class_for(step_text))
 
     def half_for(self, step_text: str) -> str | None:
         """The half of the area a step's phrase puts its region in ("northern", ...; engine.geo.places), None

@@ -18,7 +18,7 @@ from ..errors import Cancelled, ModelError
 from ..geo.class_change import class_change
 from ..geo.guided import GuidedConfig, moved_level
 from ..geo.landing import landing_patches
-from ..geo.patches import MERGE_PX, largest_patch, nearest_patch, patches_near
+from ..geo.patches import MERGE_PX, largest_patch, nearest_patch, patches_near, without_small_patches
 from ..geo.signatures import SignatureConfig
 from ..geo.water_index import WaterIndexConfig
 from .config import CLASS_THRESHOLD_LABEL, class_shares
@@ -112,14 +112,16 @@ def mean_inside(prob: torch.Tensor, threshold: float) -> float:
 
 
 def _latest_region(earlier: list, date: int, threshold: float) -> np.ndarray | None:
-    """(S, S) bool: the mask of the latest step of ``earlier`` on ``date`` that marks a region, else None."""
-    for step in reversed(earlier):
-        if int(step.date_index) == int(date):
-            mask = (step.mask_prob > threshold).cpu().numpy() if hasattr(step.mask_prob, "cpu") else \
-                np.asarray(step.mask_prob) > threshold
-            if mask.any():
-                return mask
-    return None
+    """(S, S) bool: the mask of the latest step of ``earlier`` that marks a region, on ``date`` where one does, else
+    on any date (the model may write the second region of a pair on another date); None when no step marks one."""
+    masks = [(int(s.date_index) == int(date), np.asarray(_numpy_mask(s.mask_prob) > threshold)) for s in earlier]
+    marked = [(same, m) for same, m in masks if m.any()]
+    same_date = [m for same, m in marked if same]
+    return same_date[-1] if same_date else (marked[-1][1] if marked else None)
+
+
+def _numpy_mask(prob) -> np.ndarray:
+    return prob.float().cpu().numpy() if hasattr(prob, "cpu") else np.asarray(prob)
 
 
 class GroundedPredictor(StepRules):
@@ -428,7 +430,10 @@ class GroundedPredictor(StepRules):
             if self.nearest_class_for(step_text) is not None:
                 reference = _latest_region(earlier, date, cfg.mask_threshold)
                 if reference is not None:
-                    prob = kept(prob, nearest_patch(prob.float().cpu().numpy() > cfg.mask_threshold, reference))
+                    # among the patches large enough to be kept at all (min_mask_pixels), so one is left to show
+                    marked = prob.float().cpu().numpy() > cfg.mask_threshold
+                    large = without_small_patches(marked, cfg.min_mask_pixels)
+                    prob = kept(prob, nearest_patch(large if large.any() else marked, reference))
             if self.landing_sites_for(step_text) and self.images.pixel_m:
                 prob = kept(prob, landing_patches(prob.float().cpu().numpy() > cfg.mask_threshold,
                                                   self.images.pixel_m))

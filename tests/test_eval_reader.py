@@ -88,3 +88,21 @@ def test_ordering_options_read_the_closest_order():
     assert answer_from_measurements(["water > cropland > buildings", "buildings > water > cropland"], trace) is None
     # a ranked region that no step measured
     assert answer_from_measurements(["forest > water > cropland", "water > forest > cropland"], trace) is None
+
+
+def test_a_pair_question_without_options_is_answered_by_the_measured_distance():
+    from types import SimpleNamespace as S
+
+    from engine.eval.reader import free_distance_answer
+
+    steps = [S(index=1, label="largest water body", area_m2=5e4), S(index=2, label="nearest building", area_m2=125.0)]
+    q = "How far is the nearest building from the river?"
+    assert free_distance_answer(q, steps, [{"from": 1, "to": 2, "metres": 12.4, "adjacent": False}]) == \
+        "nearest building, 12 m from largest water body"
+    assert free_distance_answer(q, steps, [{"from": 1, "to": 2, "metres": 1530.0, "adjacent": False}]) == \
+        "nearest building, 1.53 km from largest water body"
+    assert free_distance_answer(q, steps, [{"from": 1, "to": 2, "metres": 0.0, "adjacent": True}]) == \
+        "nearest building, adjacent to largest water body"
+    steps[1].area_m2 = 0.0
+    assert free_distance_answer(q, steps, []) == "no such region"
+    assert free_distance_answer("What share of the area is water?", steps, []) is None  # no pair question

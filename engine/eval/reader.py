@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..trace_format import LETTERS, NO_REGION, format_area, same_region
+from ..trace_format import LETTERS, NO_REGION, format_area, pair_phrases, same_region
 
 _UNITS = {"%": 1.0, "m2": 1.0, "ha": 1e4, "km2": 1e6, "m": 1.0, "km": 1e3}
 _NUM = r"(\d+(?:\.\d+)?) (km2|m2|ha|%|km|m)(?!\w)"
@@ -150,3 +150,24 @@ def free_answer_from_steps(answer: str, steps: list, question: str = "") -> str 
     if share is not None and _SHARE_QUESTION.search(question or ""):
         return f"{region}, {100 * float(share):.1f} % ({format_area(area)})"
     return f"{region}, {format_area(area)}"
+
+
+def free_distance_answer(question: str, steps: list, pairs: list[dict]) -> str | None:
+    """The answer to a question about how two named regions lie to each other ("How far is the nearest building
+    from the river?"; :func:`engine.trace_format.pair_phrases`) asked without options, from the measured distance
+    between its last two steps: "nearest building, 12 m from largest water body", "..., adjacent to ..." where they
+    touch, "no such region" where either marks none. ``steps``: objects with ``index``, ``label`` and ``area_m2``;
+    ``pairs``: {"from", "to", "metres", "adjacent"} per pair of steps with regions. None for any other question."""
+    if len(steps) < 2 or not pair_phrases(question):
+        return None
+    reference, target = steps[-2], steps[-1]
+    if min(float(getattr(s, "area_m2", 0.0) or 0.0) for s in (reference, target)) <= 0:
+        return "no such region"
+    pair = next((p for p in pairs if (p.get("from"), p.get("to")) == (reference.index, target.index)), None)
+    if pair is None or pair.get("metres") is None:
+        return None
+    metres = float(pair["metres"])
+    if pair.get("adjacent") or metres <= 0:
+        return f"{target.label}, adjacent to {reference.label}"
+    gap = f"{metres / 1000:.2f} km" if metres >= 1000 else f"{metres:.0f} m"
+    return f"{target.label}, {gap} from {reference.label}"

@@ -319,6 +319,28 @@ def pair_phrases(question: str) -> list[str]:
     return []
 
 
+# How a question without options compares the areas of two named regions, in the order it names them.
+_COMPARED_PATTERNS = (
+    r"which (?:covers|has|takes up|occupies) more (?:area|space|land)[,:]? (?:the )?(?P<a>.+?) or "
+    r"(?:the )?(?P<b>.+?)\?*$",
+    r"^is there more (?P<a>.+?) or more (?P<b>.+?)\?*$",
+    r"which is (?:larger|bigger)[,:]? (?:the )?(?P<a>.+?) or (?:the )?(?P<b>.+?)\?*$",
+)
+
+
+def compared_phrases(question: str) -> list[str]:
+    """[first, second] phrases of a question that compares the areas of two named regions ("Which covers more area,
+    forest or cropland?" -> ["forest", "cropland"]), else []."""
+    q = " ".join(question.strip().split())
+    for pattern in _COMPARED_PATTERNS:
+        m = re.search(pattern, q, re.IGNORECASE)
+        if m:
+            a, b = m.group("a").strip(" ,."), m.group("b").strip(" ,.")
+            if not same_region(a, b):
+                return [a, b]
+    return []
+
+
 # What a change question asks about fixes its two steps (engine.data.change's traces): the class on the first
 # date, then the changed region on the last. Flooded cropland is tested before new flood water.
 _CHANGE_QUESTIONS = (

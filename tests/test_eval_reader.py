@@ -106,3 +106,18 @@ def test_a_pair_question_without_options_is_answered_by_the_measured_distance():
     steps[1].area_m2 = 0.0
     assert free_distance_answer(q, steps, []) == "no such region"
     assert free_distance_answer("What share of the area is water?", steps, []) is None  # no pair question
+
+
+def test_a_comparison_without_options_is_answered_by_the_larger_area():
+    from types import SimpleNamespace as S
+
+    from engine.eval.reader import free_comparison_answer
+
+    steps = [S(label="forest", area_m2=19_000.0), S(label="cropland", area_m2=11_430_000.0)]
+    q = "Which covers more area, woods or farmland?"
+    assert free_comparison_answer(q, steps) == "cropland, 11.43 km2 (forest: 1.9 ha)"
+    steps[1].area_m2 = 0.0
+    assert free_comparison_answer(q, steps) == "forest, 1.9 ha (cropland: no such region)"
+    steps[0].area_m2 = 0.0
+    assert free_comparison_answer(q, steps) == "no such region"
+    assert free_comparison_answer("What share of the area is water?", steps) is None

@@ -108,3 +108,11 @@ def test_step_rules_plan_a_pair_named_in_everyday_words():
         ["largest water body", "buildings"], [])
     rules.known_regions = ("river",)  # a fine-tuned adapter that knows its rivers reads them itself
     assert rules.planned_steps("How far are the houses from the river?", None, 1)[0] == ["river", "buildings"]
+
+
+def test_two_regions_compared_without_options_are_planned_in_the_model_words():
+    rules = StepRules()
+    assert rules.planned_steps("Which covers more area, woods or farmland?", None, 1) == (["forest", "cropland"], [])
+    assert rules.planned_steps("Is there more water or more meadows?", None, 1)[0] == ["water", "grassland"]
+    # with options the options fix the steps, as trace synthesis asks its ranking questions
+    assert rules.planned_steps("Is there more water or more forest?", ["water", "forest"], 1)[0] == ["water", "forest"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..trace_format import LETTERS, NO_REGION, format_area, pair_phrases, same_region
+from ..trace_format import LETTERS, NO_REGION, compared_phrases, format_area, pair_phrases, same_region
 
 _UNITS = {"%": 1.0, "m2": 1.0, "ha": 1e4, "km2": 1e6, "m": 1.0, "km": 1e3}
 _NUM = r"(\d+(?:\.\d+)?) (km2|m2|ha|%|km|m)(?!\w)"
@@ -171,3 +171,19 @@ def free_distance_answer(question: str, steps: list, pairs: list[dict]) -> str |
         return f"{target.label}, adjacent to {reference.label}"
     gap = f"{metres / 1000:.2f} km" if metres >= 1000 else f"{metres:.0f} m"
     return f"{target.label}, {gap} from {reference.label}"
+
+
+def free_comparison_answer(question: str, steps: list) -> str | None:
+    """The answer to a question that compares the areas of two named regions without options ("Which covers more
+    area, forest or cropland?"; :func:`engine.trace_format.compared_phrases`) from its last two steps' areas: the
+    larger, then the other ("cropland, 11.43 km2 (forest: 1.9 ha)"); "no such region" where neither marks one.
+    ``steps``: objects with ``label`` and ``area_m2``. None for any other question."""
+    if len(steps) < 2 or not compared_phrases(question):
+        return None
+    first, second = steps[-2], steps[-1]
+    areas = [float(getattr(s, "area_m2", 0.0) or 0.0) for s in (first, second)]
+    if max(areas) <= 0:
+        return "no such region"
+    (larger, big), (other, small) = sorted(zip((first, second), areas), key=lambda x: -x[1])
+    rest = format_area(small) if small > 0 else "no such region"
+    return f"{larger.label}, {format_area(big)} ({other.label}: {rest})"

@@ -88,7 +88,8 @@ class StepRules:
         """(the phrases the steps must name, in order; the 0-based date of each, or [] to let the model write the
         dates) for a question on ``n_dates`` dates: the regions the options or the question fix
         (:func:`engine.trace_format.planned_phrases`; a pair's regions named in everyday words as the model names them:
-        :func:`engine.question_regions.model_phrase`), else, on two or more dates, the class and its change that a
+        :func:`engine.question_regions.model_phrase`; so are two regions compared without options:
+        :func:`engine.trace_format.compared_phrases`), else, on two or more dates, the class and its change that a
         change question names, on the first and the last date (:func:`engine.trace_format.change_phrases`),
         else the one class a plain question names in everyday words ("What share of the area is flooded?" ->
         "water"; :func:`engine.question_regions.region_plan`, ``known_regions`` left to the model);
@@ -101,6 +102,9 @@ class StepRules:
         plan = tf.planned_phrases(question, choices)
         if plan:
             return plan, []
+        compared = [] if choices else tf.compared_phrases(question)
+        if compared:  # two regions compared without options, in the model's words
+            return [model_phrase(p, self.known_regions) for p in compared], []
         change = tf.change_phrases(question) if n_dates >= 2 else []
         if change:
             return change, [0, n_dates - 1]

@@ -309,8 +309,14 @@ def pair_phrases(question: str) -> list[str]:
     """[reference, target] phrases of a question about how two named regions lie to each other ("How far is
     the largest water body from the roads?" -> ["roads", "largest water body"]), else []. The model often
     names one region wrongly or only one of the two; the question names both."""
+    return _two_regions(question, _PAIR_PATTERNS)
+
+
+def _two_regions(question: str, patterns: tuple[str, ...]) -> list[str]:
+    """[a, b]: the two regions the first of ``patterns`` that matches ``question`` names (groups "a" and "b"), else
+    [] (none matches, or both name the same region)."""
     q = " ".join(question.strip().split())
-    for pattern in _PAIR_PATTERNS:
+    for pattern in patterns:
         m = re.search(pattern, q, re.IGNORECASE)
         if m:
             a, b = m.group("a").strip(" ,."), m.group("b").strip(" ,.")
@@ -331,14 +337,7 @@ _COMPARED_PATTERNS = (
 def compared_phrases(question: str) -> list[str]:
     """[first, second] phrases of a question that compares the areas of two named regions ("Which covers more area,
     forest or cropland?" -> ["forest", "cropland"]), else []."""
-    q = " ".join(question.strip().split())
-    for pattern in _COMPARED_PATTERNS:
-        m = re.search(pattern, q, re.IGNORECASE)
-        if m:
-            a, b = m.group("a").strip(" ,."), m.group("b").strip(" ,.")
-            if not same_region(a, b):
-                return [a, b]
-    return []
+    return _two_regions(question, _COMPARED_PATTERNS)
 
 
 # What a change question asks about fixes its two steps (engine.data.change's traces): the class on the first

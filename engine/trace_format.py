@@ -183,7 +183,13 @@ def patch_region(phrase: str) -> str | None:
     m = _ONE_PATCH_RE.fullmatch(_plain(phrase))
     if m is None or not names_one_patch(phrase):
         return None
-    region = _PATCH_WORDS_RE.sub("", m.group("region")).strip()
+    return _patch_class(m.group("region"))
+
+
+def _patch_class(region: str) -> str | None:
+    """The class-alone phrase a patch's region names ("forest patch" -> "forest", "water body" -> "water",
+    "building" -> "buildings", one of the class), else None."""
+    region = _PATCH_WORDS_RE.sub("", region).strip()
     for name in (region, region + "s"):  # "building" names one of the class "buildings"
         if names_class_alone(name):
             return name
@@ -198,13 +204,7 @@ def nearest_class(phrase: str) -> str | None:
     """The class, as a class-alone phrase, whose patch nearest an earlier region a step's phrase names ("the
     nearest building" -> "buildings", "closest field" -> "fields"), else None."""
     m = _NEAREST_RE.fullmatch(_plain(phrase))
-    if m is None:
-        return None
-    region = _PATCH_WORDS_RE.sub("", m.group("region")).strip()
-    for name in (region, region + "s"):
-        if names_class_alone(name):
-            return _class_alone(name)
-    return None
+    return _patch_class(m.group("region")) if m else None
 
 
 # "cropland next to the water", "buildings along the river": the patches of a class that lie next to a region

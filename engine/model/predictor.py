@@ -114,14 +114,10 @@ def mean_inside(prob: torch.Tensor, threshold: float) -> float:
 def _latest_region(earlier: list, date: int, threshold: float) -> np.ndarray | None:
     """(S, S) bool: the mask of the latest step of ``earlier`` that marks a region, on ``date`` where one does, else
     on any date (the model may write the second region of a pair on another date); None when no step marks one."""
-    masks = [(int(s.date_index) == int(date), np.asarray(_numpy_mask(s.mask_prob) > threshold)) for s in earlier]
-    marked = [(same, m) for same, m in masks if m.any()]
-    same_date = [m for same, m in marked if same]
-    return same_date[-1] if same_date else (marked[-1][1] if marked else None)
-
-
-def _numpy_mask(prob) -> np.ndarray:
-    return prob.float().cpu().numpy() if hasattr(prob, "cpu") else np.asarray(prob)
+    marked = [s for s in earlier if bool((s.mask_prob > threshold).any())]
+    same_date = [s for s in marked if int(s.date_index) == int(date)]
+    latest = (same_date or marked or [None])[-1]
+    return None if latest is None else np.asarray(latest.mask_prob > threshold)
 
 
 class GroundedPredictor(StepRules):

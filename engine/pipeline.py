@@ -218,10 +218,13 @@ def ask(predictor, image_size: int, question: str, stack: InputStack, choices: l
             answer_text = measured if answer_text.strip().strip("().") in ("", out.choice or "") else answer_text
     elif cfg.measured_choice:
         from .eval.reader import free_answer_from_steps, free_comparison_answer, free_distance_answer
+        from .question_kinds import kind_answer
 
         # the trace's area was measured on the overview grid; the step layers hold the refined one; a question
-        # about how far two regions lie is answered by their distance, one comparing two by their areas
+        # about how far two regions lie is answered by their distance, one comparing two by their areas, one
+        # counting a class by its layer's patches (engine.question_kinds)
         answer_text = (free_distance_answer(question, steps, pairs) or free_comparison_answer(question, steps)
+                       or kind_answer(question, steps, getattr(predictor, "known_regions", ()))
                        or free_answer_from_steps(answer_text, steps, question) or answer_text)
     return Answer(question=question, answer=answer_text, choice=choice, model_choice=out.choice,
                   choice_measured=choice_measured,

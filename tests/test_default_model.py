@@ -156,3 +156,22 @@ def test_default_model_maps_the_real_flood_scenes_water_within_the_targets(defau
     finally:
         default_engine.predictor.water_index = kept
     assert plain["iou"] < grown["iou"] and plain["pred_share"] < grown["pred_share"]
+
+
+def test_default_model_answers_what_the_area_is_made_of_and_counts_its_patches(default_engine, tmp_path):
+    """"What is the dominant land cover?" grounds every class on the last date and leads with the largest
+    (engine.question_kinds); "How many ... are there?" counts the patches of the layer it shows."""
+    for seed in range(TEST_SEED_START, TEST_SEED_START + 20):
+        folder = write_scenes(tmp_path / str(seed), seed=seed, size=224, count=1)[0]
+        cid, name, truth = _easy_question(folder)
+        if truth.mean() >= 0.35:
+            break
+    files = {"optical": str(folder / "optical.tif"), "sar": str(folder / "sar.tif")}
+    ans = default_engine.ask("What is the dominant land cover?", **files)
+    assert [s.label for s in ans.steps] == list(C.CLASS_NAMES.values()), ans.text
+    assert ans.answer.startswith(f"{name}, "), (name, truth.mean(), ans.answer)
+    shares = [float(part.rsplit(" ", 2)[-2]) for part in ans.answer.split("; then ")[-1].split(", ")]
+    assert shares == sorted(shares, reverse=True)
+    count = default_engine.ask(f"How many {name} patches are there?", **files)
+    step = count.steps[-1]
+    assert step.label == name and count.answer.startswith(f"{name}: {len(step.geometry)} separate patch")

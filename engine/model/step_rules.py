@@ -11,6 +11,7 @@ from .. import trace_format as tf
 from ..data.classes import CLASS_NAMES, canonical_class
 from ..geo.signatures import SignatureConfig
 from ..geo.water_index import WaterIndexConfig
+from ..question_kinds import COMPOSITION, question_kind
 from ..question_regions import model_phrase, region_plan
 
 # The street block a building is told from (m): buildings of 10 m scenes are 20-55 m across on 40-70 m lots.
@@ -91,7 +92,9 @@ class StepRules:
         :func:`engine.question_regions.model_phrase`; so are two regions compared without options:
         :func:`engine.trace_format.compared_phrases`), else, on two or more dates, the class and its change that a
         change question names, on the first and the last date (:func:`engine.trace_format.change_phrases`),
-        else the one class a plain question names in everyday words ("What share of the area is flooded?" ->
+        else, without options, the steps of a question that counts a class, asks whether there is any, asks what the
+        area is made of (every class, on the last date) or asks for a class near a region
+        (:func:`engine.question_kinds.question_kind`), else the one class a plain question names in everyday words ("What share of the area is flooded?" ->
         "water"; :func:`engine.question_regions.region_plan`, ``known_regions`` left to the model);
         ([], []) when nothing is fixed or ``plan_phrases`` is off."""
         if not self.plan_phrases:
@@ -108,6 +111,9 @@ class StepRules:
         change = tf.change_phrases(question) if n_dates >= 2 else []
         if change:
             return change, [0, n_dates - 1]
+        kind = None if choices else question_kind(question, self.known_regions)
+        if kind is not None:  # how many, whether any, what the area is made of, a class near a region
+            return list(kind.steps), ([n_dates - 1] * len(kind.steps) if kind.kind == COMPOSITION else [])
         return region_plan(question, self.known_regions), []
 
     def signatures_for(self, step_text: str) -> SignatureConfig | None:

@@ -1,0 +1,155 @@
+"""Questions an analyst asks of a scene beyond the bench's six kinds, planned as steps the model grounds and answered
+from what those steps measure.
+
+- **How many** ("How many buildings are there?", "Count the lakes."): the class, grounded as a step; the answer is
+  the number of separate patches its layer holds (8-connected polygons, as the layer the user sees).
+- **Whether any** ("Is there any forest?", "Does the image show flooding?"): the class; the answer is yes with its
+  area and share, or no.
+- **What the area is made of** ("What is the dominant land cover?", "Which land-cover classes are present?"):
+  every class the model knows (a fine-tuned adapter's classes where it has them), each a step on the last date;
+  the answer lists them by share, largest first.
+- **A class near a region** ("Are there roads near the flooded area?", "Which houses are close to the river?"): the
+  class's patches next to the region, as the model's phrase writes it ("roads next to the water"); the region is
+  then grounded as a step of its own first (:class:`engine.model.step_rules.StepRules`' ``reference_steps``). It
+  can be counted or asked for as well ("How many buildings are near the river?").
+
+:func:`question_kind` reads a question without options; the bench's questions, which have options or name their
+regions in the trace's own grammar, read as none of these. :func:`kind_answer` writes the answer from the steps the
+engine measured. Regions are read as :mod:`engine.question_regions` reads them: a class by its name, a fine-tuned
+adapter's class name (``known``), or everyday words ("houses", "the flooded area", "the river").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from .data.classes import CLASS_NAMES
+from .question_regions import named_classes, patch_phrase, region_plan
+from .trace_format import format_area
+
+COUNT, PRESENCE, COMPOSITION, NEAR = "count", "presence", "composition", "near"
+NO_REGION_ANSWER = "no such region"
+
+_COUNT_RE = re.compile(r"\b(?:how many(?! (?:hectares|acres|square|sq|km2?|m2|percent)\b)|count(?:ing)? (?:the|all)?|"
+                       r"number of)\b")
+_PRESENCE_RE = re.compile(r"^(?:(?:is|are) there(?: any)?|(?:does|do) (?:the |this )?(?:image|scene|area|picture|"
+                          r"map|region|tile)s? (?:contain|show|have|include)(?: any)?|can (?:you|i|we) see(?: any)?|"
+                          r"(?:is|are) (?:any )?\S+(?: \S+)? (?:present|visible)|any)\b")
+_COMPOSITION_RE = re.compile(
+    r"\b(?:(?:main|dominant|predominant|prevailing|major|largest|biggest|most common|principal) land[- ]?(?:cover|use)|"
+    r"land[- ]?(?:cover|use) (?:classes|types|categories|composition|breakdown|distribution|mix|summary|"
+    r"classification|map)|(?:which|what) land[- ]?(?:cover|use)\b.*\b(?:dominat\w*|present|most|largest|there)|"
+    r"(?:classify|describe|summari[sz]e) (?:the |this )?(?:land[- ]?(?:cover|use)|scene|image|area)|"
+    r"what (?:does|do) (?:the |this )?(?:scene|image|area) (?:consist of|contain)|"
+    r"what is (?:the |this )?(?:scene|image|area) (?:made of|covered (?:by|with)))")
+_DOMINANT_RE = re.compile(r"\b(?:main|dominant|dominat\w*|predominant|prevailing|major|largest|biggest|most|"
+                          r"principal)\b")
+_NEAR_RE = re.compile(r"\b(?P<a>.+?) (?:(?:that|which) (?:are|is|lie|lies) )?(?:near(?:by)?|close to|next to|"
+                      r"beside|along(?:side)?|bordering|adjacent to|around) (?P<b>.+)$")
+# Words a question wraps its region in ("Are there any", "How many ... are there?"), dropped before the region is read.
+_FILLER_RE = re.compile(r"\b(?:how many|count(?:ing)?|number of|is there|are there|any|which|what|where|show|map|"
+                        r"find|outline|mark|are|is|do|does|there|the|all|of|in|on|this|that|these|image|scene|"
+                        r"area|picture|region|tile|visible|present|can|you|i|we|see|contain|include|have|exist|"
+                        r"located|lie|lies|separate|a|an|here)\b")
+_LARGEST_RE = re.compile(r"\b(?:largest|biggest)\b")
+_CHANGE_RE = re.compile(r"(?<![\w-])(?:destroyed|demolished|collapsed|damaged|new|newly|cleared|lost|appeared|built|"
+                        r"chang\w*|before|after|since|between|dates?|first|second|grew|grown|expanded|spread\w*)(?![\w-])")
+
+
+@dataclass(frozen=True)
+class QuestionKind:
+    """What a question asks (``kind``: :data:`COUNT`, :data:`PRESENCE`, :data:`COMPOSITION` or :data:`NEAR`) and the
+    phrases of the steps that answer it, in order (the model's words: "buildings", "roads next to the water")."""
+    kind: str
+    steps: tuple[str, ...]
+
+
+def _plain(question: str) -> str:
+    return " ".join(question.lower().replace("?", " ").replace(".", " ").split())
+
+
+def one_region(text: str, known: Iterable[str] = ()) -> str | None:
+    """The model's phrase for the one region ``text`` names: a fine-tuned adapter's class (``known``), a class by
+    its name or by everyday words ("houses" -> "buildings"), or its largest patch where the words name one ("a lake",
+    "the river" -> "largest water body"); None when it names none or more than one."""
+    q = _plain(text)
+    found = [k for k in known if k and re.search(r"(?<!\w)" + re.escape(k.lower()) + r"(?!\w)", q)]
+    if found:
+        return found[0] if len(found) == 1 else None
+    words = "the " + " ".join(_FILLER_RE.sub(" ", q).split())
+    names = {n for n in CLASS_NAMES.values() if re.search(r"(?<![\w-])" + re.escape(n) + r"(?![\w-])", words)}
+    names |= set(named_classes(words))
+    if len(names) != 1:
+        return None
+    name = next(iter(names))
+    one_patch = _LARGEST_RE.search(words) or region_plan(words) == [patch_phrase(name)]
+    return patch_phrase(name) if one_patch else name
+
+
+def _near(q: str, known: Iterable[str]) -> str | None:
+    """"<class> next to the <region>" for a question that names a class near a region, else None."""
+    m = _NEAR_RE.search(q)
+    if m is None:
+        return None
+    region, reference = one_region(m.group("a"), known), one_region(m.group("b"), known)
+    if region is None or reference is None or region == reference or region.startswith("largest "):
+        return None
+    return f"{region} next to the {reference}"
+
+
+def question_kind(question: str, known: Iterable[str] = ()) -> QuestionKind | None:
+    """What ``question`` (asked without options) asks beyond the bench's kinds and the steps that answer it
+    (module doc), else None: it asks none of these, names no region or more than one, or asks about a change."""
+    q, known = _plain(question), tuple(known)
+    if _COMPOSITION_RE.search(q):
+        return QuestionKind(COMPOSITION, known or tuple(CLASS_NAMES.values()))
+    if _CHANGE_RE.search(q):
+        return None
+    counted, asked = bool(_COUNT_RE.search(q)), bool(_PRESENCE_RE.search(q))
+    near = _near(q, known)
+    region = near or (one_region(q, known) if counted or asked else None)
+    if region is None:
+        return None
+    return QuestionKind(COUNT if counted else PRESENCE if asked else NEAR, (region,))
+
+
+def kind_answer(question: str, steps: list, known: Iterable[str] = ()) -> str | None:
+    """The answer to a question :func:`question_kind` reads, from the engine's measured steps (objects with
+    ``label``, ``area_m2``, ``share``, a fraction of the area of interest, and ``geometry``, the step's polygons):
+    "buildings: 88 separate patches, 37.4 ha in all"; "yes: forest, 2.0 ha (0.1 % of the area)" or "no: no such
+    region"; "cropland 55.2 %, water 24.5 %, grassland 9.0 %" (a question for the dominant class leads with its
+    area: "cropland, 55.2 % (11.37 km2); then water 24.5 %, ..."); "roads next to the water, 5.9 ha (0.3 %)". None
+    for any other question or when no step was measured."""
+    kind = question_kind(question, known)
+    if kind is None or not steps:
+        return None
+    if kind.kind == COMPOSITION:
+        return _composition(question, steps)
+    step = steps[-1]
+    area = float(getattr(step, "area_m2", 0.0) or 0.0)
+    label = (getattr(step, "label", "") or kind.steps[-1]).strip()
+    if kind.kind == COUNT:
+        if area <= 0:
+            return f"none: {NO_REGION_ANSWER}"
+        geometry = getattr(step, "geometry", None)
+        n = 0 if geometry is None else len(geometry)
+        return f"{label}: {n} separate patch{'' if n == 1 else 'es'}, {format_area(area)} in all"
+    measured = f"{label}, {format_area(area)} ({100 * float(getattr(step, 'share', 0.0) or 0.0):.1f} % of the area)"
+    if kind.kind == PRESENCE:
+        return f"yes: {measured}" if area > 0 else f"no: {NO_REGION_ANSWER}"
+    return measured if area > 0 else NO_REGION_ANSWER
+
+
+def _composition(question: str, steps: list) -> str:
+    """The steps with a region, by share, largest first (see :func:`kind_answer`)."""
+    found = sorted(((float(getattr(s, "share", 0.0) or 0.0), s) for s in steps
+                    if float(getattr(s, "area_m2", 0.0) or 0.0) > 0), key=lambda x: -x[0])
+    if not found:
+        return NO_REGION_ANSWER
+    parts = [f"{s.label} {100 * share:.1f} %" for share, s in found]
+    if _DOMINANT_RE.search(_plain(question)):
+        share, top = found[0]
+        lead = f"{top.label}, {100 * share:.1f} % ({format_area(float(top.area_m2))})"
+        return lead + (f"; then {', '.join(parts[1:])}" if len(parts) > 1 else "")
+    return ", ".join(parts)

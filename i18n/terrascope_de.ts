@@ -99,202 +99,177 @@
       <translation>TerraScope braucht diese Python-Pakete in QGIS: {names}. Installieren Sie sie mit `{python} -m pip install --user {pkgs}` oder führen Sie `make setup` im Pluginordner aus und starten Sie QGIS mit PYTHONPATH=&lt;plugin&gt;/.venv/lib/python3.11/site-packages (`make run-qgis` erledigt das).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="53" />
-      <source>What share of this area is flooded cropland?</source>
-      <translation>Welcher Anteil dieses Gebiets ist überflutetes Ackerland?</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="54" />
-      <source>How far is the nearest building from the river?</source>
-      <translation>Wie weit ist das nächste Gebäude vom Fluss entfernt?</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="55" />
-      <source>How many buildings were destroyed between the two dates?</source>
-      <translation>Wie viele Gebäude wurden zwischen den beiden Zeitpunkten zerstört?</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="56" />
-      <source>Which covers more area, forest or cropland?</source>
-      <translation>Was bedeckt mehr Fläche, Wald oder Ackerland?</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="57" />
-      <source>Where is the water?</source>
-      <translation>Wo ist das Wasser?</translation>
-    </message>
-    <message>
-      <location filename="../terrascope_plugin/dock.py" line="69" />
+      <location filename="../terrascope_plugin/dock.py" line="72" />
       <source>Ask TerraScope</source>
       <translation>TerraScope fragen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="108" />
+      <location filename="../terrascope_plugin/dock.py" line="111" />
       <source>Imagery</source>
       <translation>Bilddaten</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="113" />
+      <location filename="../terrascope_plugin/dock.py" line="116" />
       <source>Optical</source>
       <translation>Optisch</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="114" />
+      <location filename="../terrascope_plugin/dock.py" line="117" />
       <source>SAR</source>
       <translation>SAR</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="116" />
+      <location filename="../terrascope_plugin/dock.py" line="119" />
       <source>Dated layers instead</source>
       <translation>Stattdessen datierte Layer</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="117" />
+      <location filename="../terrascope_plugin/dock.py" line="120" />
       <source>Before/after pairs and time series: one raster per date, earliest first</source>
       <translation>Vorher/nachher-Paare und Zeitreihen: ein Raster pro Zeitpunkt, frühestes zuerst</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="128" />
+      <location filename="../terrascope_plugin/dock.py" line="131" />
       <source>Area of interest</source>
       <translation>Untersuchungsgebiet</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="136" />
+      <location filename="../terrascope_plugin/dock.py" line="139" />
       <source>Area</source>
       <translation>Gebiet</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="142" />
+      <location filename="../terrascope_plugin/dock.py" line="145" />
       <source>Draw</source>
       <translation>Zeichnen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="144" />
+      <location filename="../terrascope_plugin/dock.py" line="147" />
       <source>Drag a rectangle on the map</source>
       <translation>Ziehen Sie ein Rechteck auf der Karte auf</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="151" />
+      <location filename="../terrascope_plugin/dock.py" line="154" />
       <source>Question</source>
       <translation>Frage</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="160" />
-      <source>Ask about the area, e.g. an example from the list</source>
-      <translation>Fragen Sie zum Gebiet, z. B. ein Beispiel aus der Liste</translation>
+      <location filename="../terrascope_plugin/dock.py" line="163" />
+      <source>Ask in English about the area, e.g. an example from the list</source>
+      <translation>Fragen Sie auf Englisch nach dem Gebiet, z. B. mit einem Beispiel aus der Liste</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="168" />
+      <location filename="../terrascope_plugin/dock.py" line="171" />
       <source>Choose a local model folder</source>
       <translation>Lokalen Modellordner wählen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="172" />
+      <location filename="../terrascope_plugin/dock.py" line="175" />
       <source>Model</source>
       <translation>Modell</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="175" />
+      <location filename="../terrascope_plugin/dock.py" line="178" />
       <source>Automatic</source>
       <translation>Automatisch</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="176" />
+      <location filename="../terrascope_plugin/dock.py" line="179" />
       <source>CPU</source>
       <translation>CPU</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="177" />
+      <location filename="../terrascope_plugin/dock.py" line="180" />
       <source>CUDA (detecting…)</source>
       <translation>CUDA (wird erkannt…)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="179" />
+      <location filename="../terrascope_plugin/dock.py" line="182" />
       <source>Device</source>
       <translation>Gerät</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="192" />
+      <location filename="../terrascope_plugin/dock.py" line="195" />
       <source>Cancel</source>
       <translation>Abbrechen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="233" />
+      <location filename="../terrascope_plugin/dock.py" line="236" />
       <source>CUDA: {gpu}</source>
       <translation>CUDA: {gpu}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="236" />
+      <location filename="../terrascope_plugin/dock.py" line="239" />
       <source>CUDA (no GPU found)</source>
       <translation>CUDA (keine GPU gefunden)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="245" />
+      <location filename="../terrascope_plugin/dock.py" line="248" />
       <source>Embedded default model</source>
       <translation>Eingebautes Standardmodell</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="247" />
+      <location filename="../terrascope_plugin/dock.py" line="250" />
       <source>Folder: {path}</source>
       <translation>Ordner: {path}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="250" />
+      <location filename="../terrascope_plugin/dock.py" line="253" />
       <source>Adapter: {name}</source>
       <translation>Adapter: {name}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="263" />
+      <location filename="../terrascope_plugin/dock.py" line="266" />
       <source>Model folder</source>
       <translation>Modellordner</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="280" />
+      <location filename="../terrascope_plugin/dock.py" line="283" />
       <source>Starting…</source>
       <translation>Wird gestartet…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="310" />
+      <location filename="../terrascope_plugin/dock.py" line="313" />
       <source>Area drawn.</source>
       <translation>Gebiet gezeichnet.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="321" />
+      <location filename="../terrascope_plugin/dock.py" line="324" />
       <source>Type a question first (or pick an example from the list).</source>
       <translation>Geben Sie zuerst eine Frage ein (oder wählen Sie ein Beispiel aus der Liste).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="327" />
+      <location filename="../terrascope_plugin/dock.py" line="330" />
       <source>Use either the optical/SAR pickers or the dated layers, not both: set the pickers to none or clear the dated list.</source>
       <translation>Verwenden Sie entweder die Auswahl optisch/SAR oder die datierten Layer, nicht beides: setzen Sie die Auswahl auf leer oder leeren Sie die datierte Liste.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="330" />
+      <location filename="../terrascope_plugin/dock.py" line="333" />
       <source>Pick an optical or a SAR layer (or add dated layers) first.</source>
       <translation>Wählen Sie zuerst einen optischen oder einen SAR-Layer (oder fügen Sie datierte Layer hinzu).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="332" />
+      <location filename="../terrascope_plugin/dock.py" line="335" />
       <source>The same layer is picked as optical and as SAR: pick the SAR layer (or none).</source>
       <translation>Derselbe Layer ist als optisch und als SAR gewählt: wählen Sie den SAR-Layer (oder keinen).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="336" />
+      <location filename="../terrascope_plugin/dock.py" line="339" />
       <source>Layer {name} is not valid; fix its source.</source>
       <translation>Layer {name} ist ungültig; korrigieren Sie seine Quelle.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="357" />
+      <location filename="../terrascope_plugin/dock.py" line="360" />
       <source>Model folder {path} does not exist: choose another with "…" or pick the embedded default model.</source>
       <translation>Der Modellordner {path} existiert nicht: wählen Sie mit „…“ einen anderen oder das eingebaute Standardmodell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="394" />
+      <location filename="../terrascope_plugin/dock.py" line="397" />
       <source>Cancelled; nothing was added.</source>
       <translation>Abgebrochen; nichts wurde hinzugefügt.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="397" />
+      <location filename="../terrascope_plugin/dock.py" line="400" />
       <source>Done in {s:.1f} s; step layers in {path}</source>
       <translation>Fertig in {s:.1f} s; Schrittlayer in {path}</translation>
     </message>

@@ -49,12 +49,15 @@ def shrinkable(combo):
 
 
 def example_questions() -> list[str]:
+    """Questions to start from, in English whatever the interface language: the model reads English questions."""
     return [
-        tr("What share of this area is flooded cropland?"),
-        tr("How far is the nearest building from the river?"),
-        tr("How many buildings were destroyed between the two dates?"),
-        tr("Which covers more area, forest or cropland?"),
-        tr("Where is the water?"),
+        "What share of this area is flooded cropland?",
+        "How far is the nearest building from the river?",
+        "How many buildings were destroyed between the two dates?",
+        "Which covers more area, forest or cropland?",
+        "What is the dominant land cover?",
+        "How many houses are near the river?",
+        "Where is the water?",
     ]
 
 
@@ -157,7 +160,7 @@ class AskDock(QDockWidget):
         self.question_edit.setInsertPolicy(QComboBox.NoInsert)
         self.question_edit.addItems(example_questions())
         self.question_edit.setCurrentIndex(-1)
-        self.question_edit.lineEdit().setPlaceholderText(tr("Ask about the area, e.g. an example from the list"))
+        self.question_edit.lineEdit().setPlaceholderText(tr("Ask in English about the area, e.g. an example from the list"))
         form.addRow(self.question_edit)
         model_row = QHBoxLayout()
         self.model_combo = shrinkable(QComboBox(box))

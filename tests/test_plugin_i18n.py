@@ -50,6 +50,9 @@ def test_german_locale_translates_the_panel(german, qgis_iface, qtbot):
         assert plugin.ask_action.text() == "TerraScope fragen"
         assert dock.aoi_mode_combo.itemText(0) == "Ausdehnung des Kartenfensters"
         assert german.tr("Step {n}").format(n=2) == "Schritt 2"
+        # the model reads English: the example questions stay English, the hint says so in German
+        assert dock.question_edit.itemText(0) == "What share of this area is flooded cropland?"
+        assert dock.question_edit.lineEdit().placeholderText().startswith("Fragen Sie auf Englisch")
     finally:
         plugin.unload()
     assert german.tr("Ask TerraScope") == "Ask TerraScope"  # unload removes the translator

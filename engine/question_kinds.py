@@ -119,7 +119,8 @@ def kind_answer(question: str, steps: list, known: Iterable[str] = ()) -> str | 
     ``label``, ``area_m2``, ``share``, a fraction of the area of interest, and ``geometry``, the step's polygons):
     "buildings: 88 separate patches, 37.4 ha in all"; "yes: forest, 2.0 ha (0.1 % of the area)" or "no: no such
     region"; "cropland 55.2 %, water 24.5 %, grassland 9.0 %" (a question for the dominant class leads with its
-    area: "cropland, 55.2 % (11.37 km2); then water 24.5 %, ..."); "roads next to the water, 5.9 ha (0.3 %)". None
+    area: "cropland, 55.2 % (11.37 km2); then water 24.5 %, ..."; on a time series the date is named: "... (on t2)");
+    "roads next to the water, 5.9 ha (0.3 % of the area)". None
     for any other question or when no step was measured."""
     kind = question_kind(question, known)
     if kind is None or not steps:
@@ -148,8 +149,11 @@ def _composition(question: str, steps: list) -> str:
     if not found:
         return NO_REGION_ANSWER
     parts = [f"{s.label} {100 * share:.1f} %" for share, s in found]
+    dates = {getattr(s, "date", None) for s in steps}
+    # on a time series the classes are read on the last date, which the answer names
+    when = f" (on {next(iter(dates))})" if len(dates) == 1 and next(iter(dates)) not in (None, "t1") else ""
     if _DOMINANT_RE.search(_plain(question)):
         share, top = found[0]
         lead = f"{top.label}, {100 * share:.1f} % ({format_area(float(top.area_m2))})"
-        return lead + (f"; then {', '.join(parts[1:])}" if len(parts) > 1 else "")
-    return ", ".join(parts)
+        return lead + (f"; then {', '.join(parts[1:])}" if len(parts) > 1 else "") + when
+    return ", ".join(parts) + when

@@ -117,4 +117,8 @@ def test_kind_answers_come_from_the_measured_steps():
     assert kind_answer("What is the dominant land cover?", steps) == \
         "cropland, 54.4 % (11.20 km2); then water 24.5 %, roads 0.3 %"
     assert kind_answer("What is the dominant land cover?", steps[2:3]) == "no such region"
+    for step in steps:  # on a time series every class is read on the last date
+        step.date = "t2"
+    assert kind_answer("Which land-cover classes are present?", steps) == \
+        "cropland 54.4 %, water 24.5 %, roads 0.3 % (on t2)"
     assert kind_answer("What share of the area is water?", steps) is None

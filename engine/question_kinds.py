@@ -2,7 +2,8 @@
 from what those steps measure.
 
 - **How many** ("How many buildings are there?", "Count the lakes."): the class, grounded as a step; the answer is
-  the number of separate patches its layer holds (8-connected polygons, as the layer the user sees).
+  the number of separate patches its layer holds (8-connected polygons, as the layer the user sees), specks of a
+  few pixels left out (:func:`counted_patches`).
 - **Whether any** ("Is there any forest?", "Does the image show flooding?"): the class; the answer is yes with its
   area and share, or no.
 - **What the area is made of** ("What is the dominant land cover?", "Which land-cover classes are present?"):
@@ -24,12 +25,18 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from .data.classes import CLASS_NAMES
+from .data.classes import BUILDING, CLASS_NAMES, canonical_class
 from .question_regions import named_classes, patch_phrase, region_plan
-from .trace_format import format_area
+from .trace_format import format_area, next_to
 
 COUNT, PRESENCE, COMPOSITION, NEAR = "count", "presence", "composition", "near"
 NO_REGION_ANSWER = "no such region"
+# A patch of fewer pixels of its layer's grid is a speck of the mask, not an object, and is not counted; but buildings
+# on grids of SMALL_OBJECT_GRID_M or coarser are a few pixels across, and all of their patches count. On 56 written
+# validation scenes the counts then come within a median 9 % (sub-metre buildings) and 0-10 % (water bodies) of the
+# labels' objects, against 40 % and 23-80 % with every polygon counted (model card, "Questions beyond the bench").
+COUNT_MIN_PIXELS = 16
+SMALL_OBJECT_GRID_M = 5.0
 
 _COUNT_RE = re.compile(r"\b(?:how many(?! (?:hectares|acres|square|sq|km2?|m2|percent)\b)|count(?:ing)? (?:the|all)?|"
                        r"number of)\b")
@@ -133,13 +140,35 @@ def kind_answer(question: str, steps: list, known: Iterable[str] = ()) -> str | 
     if kind.kind == COUNT:
         if area <= 0:
             return f"none: {NO_REGION_ANSWER}"
-        geometry = getattr(step, "geometry", None)
-        n = 0 if geometry is None else len(geometry)
-        return f"{label}: {n} separate patch{'' if n == 1 else 'es'}, {format_area(area)} in all"
+        n, specks = counted_patches(step)
+        left_out = f" ({specks} speck{'' if specks == 1 else 's'} under {COUNT_MIN_PIXELS} pixels not counted)" \
+            if specks else ""
+        return f"{label}: {n} separate patch{'' if n == 1 else 'es'}, {format_area(area)} in all{left_out}"
     measured = f"{label}, {format_area(area)} ({100 * float(getattr(step, 'share', 0.0) or 0.0):.1f} % of the area)"
     if kind.kind == PRESENCE:
         return f"yes: {measured}" if area > 0 else f"no: {NO_REGION_ANSWER}"
     return measured if area > 0 else NO_REGION_ANSWER
+
+
+def counted_patches(step) -> tuple[int, int]:
+    """(patches counted, specks left out) of a step's layer (``step.geometry``: one polygon per 8-connected patch with
+    its ``area_m2``; ``step.transform``, ``step.crs``: the grid it was drawn on): the patches of at least
+    :data:`COUNT_MIN_PIXELS` pixels, all of them for buildings on grids of :data:`SMALL_OBJECT_GRID_M` or coarser or
+    where the grid is not known."""
+    from .data.measure import mean_pixel_m
+
+    geometry = getattr(step, "geometry", None)
+    if geometry is None or len(geometry) == 0:
+        return 0, 0
+    transform = getattr(step, "transform", None)
+    pixel_m = mean_pixel_m(transform, getattr(step, "crs", None)) if transform is not None else None
+    relation = next_to(step.label or "")
+    small_objects = canonical_class(relation[0] if relation else step.label or "") == BUILDING
+    if pixel_m is None or (small_objects and pixel_m >= SMALL_OBJECT_GRID_M):
+        return len(geometry), 0
+    # polygons are drawn around whole pixels; half a pixel of slack for the simplified outline
+    counted = int((geometry["area_m2"].to_numpy() >= (COUNT_MIN_PIXELS - 0.5) * pixel_m ** 2).sum())
+    return counted, len(geometry) - counted
 
 
 def _composition(question: str, steps: list) -> str:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pandas as pd
 import pytest
+from affine import Affine
 
 from engine.data.classes import CLASS_NAMES
 from engine.data.dataset import DatasetConfig, SyntheticQuestions
 from engine.data.grounding import IMPLICIT
 from engine.model.step_rules import StepRules
-from engine.question_kinds import COMPOSITION, COUNT, NEAR, PRESENCE, kind_answer, one_region, question_kind
+from engine.question_kinds import (COMPOSITION, COUNT, COUNT_MIN_PIXELS, NEAR, PRESENCE, counted_patches, kind_answer,
+                                   one_region, question_kind)
 
 ALL_CLASSES = tuple(CLASS_NAMES.values())
 
@@ -94,8 +97,11 @@ def test_step_rules_plan_the_kinds_without_options_and_the_composition_on_the_la
     assert rules.planned_steps("How many buildings are there?", None, 1) == ([], [])
 
 
-def _step(label, area_m2, share, n_patches=1):
-    return SimpleNamespace(label=label, area_m2=area_m2, share=share, geometry=[object()] * n_patches)
+def _step(label, area_m2, share, n_patches=1, patch_m2=None, transform=None):
+    """A measured step whose layer holds ``n_patches`` polygons of ``patch_m2`` each (or the area split evenly)."""
+    each = area_m2 / max(n_patches, 1) if patch_m2 is None else patch_m2
+    return SimpleNamespace(label=label, area_m2=area_m2, share=share, transform=transform, crs="EPSG:32633",
+                           geometry=pd.DataFrame({"area_m2": [each] * n_patches}))
 
 
 def test_kind_answers_come_from_the_measured_steps():
@@ -122,3 +128,18 @@ def test_kind_answers_come_from_the_measured_steps():
     assert kind_answer("Which land-cover classes are present?", steps) == \
         "cropland 54.4 %, water 24.5 %, roads 0.3 % (on t2)"
     assert kind_answer("What share of the area is water?", steps) is None
+
+
+def test_a_count_leaves_out_specks_but_not_the_buildings_of_coarse_grids():
+    fine, coarse = Affine(0.8, 0, 500_000, 0, -0.8, 4_000_000), Affine(10, 0, 500_000, 0, -10, 4_000_000)
+    speck_m2, house_m2 = (COUNT_MIN_PIXELS - 4) * 0.64, 150.0  # 12 pixels; about 234 pixels
+    houses = _step("buildings", 5 * house_m2, 0.01, 5, house_m2, fine)
+    houses.geometry = pd.DataFrame({"area_m2": [house_m2] * 5 + [speck_m2] * 3})
+    assert counted_patches(houses) == (5, 3)
+    assert kind_answer("How many houses are there?", [houses]).startswith(
+        "buildings: 5 separate patches, 750 m2 in all (3 specks under 16 pixels not counted)")
+    # on a 10 m grid a building is a few pixels across: every patch counts
+    assert counted_patches(_step("buildings", 600.0, 0.01, 6, 100.0, coarse)) == (6, 0)
+    assert counted_patches(_step("buildings next to the water", 600.0, 0.01, 6, 100.0, coarse)) == (6, 0)
+    # water on the same grid: patches of one pixel are specks
+    assert counted_patches(_step("water", 2e4, 0.1, 3, 100.0, coarse)) == (0, 3)

@@ -138,7 +138,7 @@ class Engine:
         """
         from .geo.stack import open_stack
 
-        _check_question(question)
+        _check_question(question, self._known_regions())
         if progress:
             progress(0.0, "reading inputs")
         stack = open_stack(optical=optical, sar=sar, dates=dates, aoi=aoi,
@@ -147,13 +147,17 @@ class Engine:
         return self.ask_stack(question, stack, choices, progress, cancelled, tile_size, overview_size,
                               overlap)
 
+    def _known_regions(self) -> tuple[str, ...]:
+        """The region names the model reads beside its classes' (a fine-tuned adapter's class names)."""
+        return tuple(getattr(self.predictor, "known_regions", ()) or ())
+
     def ask_stack(self, question: str, stack, choices=None, progress=None, cancelled=None,
                   tile_size: int = 512, overview_size: int | None = None, overlap: int = 64) -> Answer:
         """:meth:`ask` on inputs already opened with :func:`engine.geo.stack.open_stack`."""
         from .pipeline import AskConfig
         from .pipeline import ask as run
 
-        question = _check_question(question)
+        question = _check_question(question, self._known_regions())
         if choices is not None:
             choices = [c.strip() for c in choices if c and c.strip()]
             if len(choices) == 1:
@@ -177,10 +181,17 @@ class Engine:
             raise
 
 
-def _check_question(question) -> str:
+def _check_question(question, known: tuple[str, ...] = ()) -> str:
+    """``question`` stripped; :class:`InputError` when it is empty or does not read as English (``known``: the class
+    names of a fine-tuned adapter, which may be in any language)."""
+    from .question_language import reads_as_english
+
     question = (question or "").strip()
     if not question:
         raise InputError('the question is empty; ask something, e.g. "What share of the area is water?"')
+    if not reads_as_english(question, known):
+        raise InputError('the question does not read as English; TerraScope reads questions in English, e.g. '
+                         '"What share of the area is water?"')
     return question
 
 

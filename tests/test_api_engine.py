@@ -110,6 +110,8 @@ def test_engine_load_errors(tmp_path, engine):
         Engine.load(model_name="no-such-size", device="cpu")
     with pytest.raises(InputError, match="question is empty"):
         engine.ask("  ", optical="x.tif")
+    with pytest.raises(InputError, match="does not read as English"):  # before any raster is read
+        engine.ask("Wie viel Fläche ist überflutet?", optical="x.tif")
 
 
 def test_engine_loads_a_saved_model_folder_and_adapter(scene, engine, tmp_path):

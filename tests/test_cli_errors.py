@@ -143,6 +143,13 @@ def test_empty_question(tmp_path, capsys, inputs):
     assert "question is empty" in _run(tmp_path, capsys, "   ", "--optical", opt)
 
 
+def test_a_question_in_another_language(tmp_path, capsys, inputs):
+    _, opt, _ = inputs
+    err = _run(tmp_path, capsys, "Welcher Anteil des Gebiets ist Wald?", "--optical", opt)
+    assert "does not read as English" in err and "What share of the area is water?" in err
+    assert not list(tmp_path.glob("*.gpkg"))
+
+
 def test_no_input_and_bad_extension(tmp_path, capsys, inputs):
     _, opt, _ = inputs
     assert "no input raster" in _run(tmp_path, capsys, "q")

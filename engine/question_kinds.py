@@ -12,7 +12,8 @@ from what those steps measure.
 - **A class near a region** ("Are there roads near the flooded area?", "Which houses are close to the river?"): the
   class's patches next to the region, as the model's phrase writes it ("roads next to the water"); the region is
   then grounded as a step of its own first (:class:`engine.model.step_rules.StepRules`' ``reference_steps``). It
-  can be counted or asked for as well ("How many buildings are near the river?").
+  can be counted or asked for as well ("How many buildings are near the river?"). Flooded fields on one date
+  ("Which fields are flooded?") are the water next to the cropland: a field under water reads as water.
 
 :func:`question_kind` reads a question without options; the bench's questions, which have options or name their
 regions in the trace's own grammar, read as none of these. :func:`kind_answer` writes the answer from the steps the
@@ -42,7 +43,7 @@ _COUNT_RE = re.compile(r"\b(?:how many(?! (?:hectares|acres|square|sq|km2?|m2|pe
                        r"number of)\b")
 _PRESENCE_RE = re.compile(r"^(?:(?:is|are) there(?: any)?|(?:does|do) (?:the |this )?(?:image|scene|area|picture|"
                           r"map|region|tile)s? (?:contain|show|have|include)(?: any)?|can (?:you|i|we) see(?: any)?|"
-                          r"(?:is|are) (?:any )?\S+(?: \S+)? (?:present|visible)|any)\b")
+                          r"(?:is|are) (?:any )?\S+(?: \S+)? (?:present|visible)|(?:is|are) any|any)\b")
 _COMPOSITION_RE = re.compile(
     r"\b(?:(?:main|dominant|predominant|prevailing|major|largest|biggest|most common|principal) land[- ]?(?:cover|use)|"
     r"land[- ]?(?:cover|use) (?:classes|types|categories|composition|breakdown|distribution|mix|summary|"
@@ -60,6 +61,7 @@ _FILLER_RE = re.compile(r"\b(?:how many|count(?:ing)?|number of|is there|are the
                         r"area|picture|region|tile|visible|present|can|you|i|we|see|contain|include|have|exist|"
                         r"located|lie|lies|separate|a|an|here)\b")
 _LARGEST_RE = re.compile(r"\b(?:largest|biggest)\b")
+_FLOOD_RE = re.compile(r"\b(?:flood(?:s|ed|ing)?|inundated|submerged|under ?water|waterlogged)\b")
 _CHANGE_RE = re.compile(r"(?<![\w-])(?:destroyed|demolished|collapsed|damaged|new|newly|cleared|lost|appeared|built|"
                         r"chang\w*|before|after|since|between|dates?|first|second|grew|grown|expanded|spread\w*)(?![\w-])")
 
@@ -105,6 +107,19 @@ def _near(q: str, known: Iterable[str]) -> str | None:
     return f"{region} next to the {reference}"
 
 
+def _flooded_fields(q: str, known: Iterable[str]) -> str | None:
+    """"water next to the cropland" for a question about flooded fields on one date ("Which fields are flooded?", "How
+    much cropland is under water?"): a field under water reads as water, so the flood on the fields is the water that
+    lies next to them. None for any other question (on two dates the change plan reads it first:
+    :func:`engine.trace_format.change_phrases`)."""
+    if any(k and k.lower() in q for k in known) or not _FLOOD_RE.search(q):
+        return None
+    words = "the " + " ".join(_FILLER_RE.sub(" ", q).split())
+    classes = set(named_classes(words)) | {n for n in CLASS_NAMES.values() if re.search(
+        r"(?<![\w-])" + re.escape(n) + r"(?![\w-])", words)}
+    return "water next to the cropland" if classes == {"water", "cropland"} else None
+
+
 def question_kind(question: str, known: Iterable[str] = ()) -> QuestionKind | None:
     """What ``question`` (asked without options) asks beyond the bench's kinds and the steps that answer it
     (module doc), else None: it asks none of these, names no region or more than one, or asks about a change."""
@@ -114,7 +129,7 @@ def question_kind(question: str, known: Iterable[str] = ()) -> QuestionKind | No
     if _CHANGE_RE.search(q):
         return None
     counted, asked = bool(_COUNT_RE.search(q)), bool(_PRESENCE_RE.search(q))
-    near = _near(q, known)
+    near = _near(q, known) or _flooded_fields(q, known)
     region = near or (one_region(q, known) if counted or asked else None)
     if region is None:
         return None

@@ -33,6 +33,10 @@ ALL_CLASSES = tuple(CLASS_NAMES.values())
     ("Are there any roads near the flooded area?", PRESENCE, ("roads next to the water",)),
     ("Which houses are close to the river?", NEAR, ("buildings next to the largest water body",)),
     ("Show the fields beside the woods.", NEAR, ("cropland next to the forest",)),
+    ("Which fields are flooded?", NEAR, ("water next to the cropland",)),  # a field under water reads as water
+    ("How much cropland is under water?", NEAR, ("water next to the cropland",)),
+    ("Are any fields flooded?", PRESENCE, ("water next to the cropland",)),
+    ("How many fields are flooded?", COUNT, ("water next to the cropland",)),
     ("What is the largest land cover class?", COMPOSITION, ALL_CLASSES),
     ("Which land cover dominates this scene?", COMPOSITION, ALL_CLASSES),
     ("List the land-cover classes present.", COMPOSITION, ALL_CLASSES),

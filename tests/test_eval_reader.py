@@ -57,6 +57,11 @@ def test_free_answer_restated_from_the_steps():
     assert free_answer_from_steps("The water, 1.Answer", steps) == "water, 2.00 km2"
     assert free_answer_from_steps("road, 1.", steps) == "no such region"
     assert free_answer_from_steps("forest, 1.: forest", steps) is None  # no step names it: left as it is
+    # asked in acres or square miles: the area in them too
+    assert free_answer_from_steps("water, 2 km2", steps, "How many acres of water are there?") == \
+        "water, 2.00 km2 (494.2 acres)"
+    assert free_answer_from_steps("water, 2 km2", steps, "How many square miles are under water?") == \
+        "water, 2.00 km2 (0.77 sq mi)"
 
 
 def test_free_answer_to_a_share_question_states_the_share():

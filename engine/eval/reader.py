@@ -121,7 +121,8 @@ def free_answer_from_steps(answer: str, steps: list, question: str = "") -> str 
     """A free answer in the trace grammar's form ("<region>, <area>") restated with what its step
     measures: ``steps`` are objects with ``label``, ``area_m2`` and ``share`` (fraction of the area of
     interest; the engine's refined, geodesic steps). When ``question`` asks for a share ("What share of
-    ... is water?") the answer leads with the share: "water, 26.7 % (1.45 km2)"; else "water, 1.45 km2".
+    ... is water?") the answer leads with the share: "water, 26.7 % (1.45 km2)"; else "water, 1.45 km2", with the
+    area in acres or square miles too where the question asks in them ("water, 1.45 km2 (358.3 acres)").
     The step is the last one whose label is the answer's region, else the last step, and the answer names it
     by its label (in the grammar the answer's region is its step's phrase; a model that garbles the region
     still gets the step it measured); an answer that names a step's region before its comma and garbles the
@@ -149,7 +150,21 @@ def free_answer_from_steps(answer: str, steps: list, question: str = "") -> str 
     share = getattr(step, "share", None)
     if share is not None and _SHARE_QUESTION.search(question or ""):
         return f"{region}, {100 * float(share):.1f} % ({format_area(area)})"
-    return f"{region}, {format_area(area)}"
+    return f"{region}, {format_area(area)}{_asked_units(question, area)}"
+
+
+_ACRE_M2, _SQ_MILE_M2 = 4046.8564224, 2_589_988.110336
+_ACRES = re.compile(r"\bacres?\b", re.IGNORECASE)
+_SQ_MILES = re.compile(r"\b(?:square miles?|sq\.? ?mi(?:les?)?|mi2)\b", re.IGNORECASE)
+
+
+def _asked_units(question: str, area_m2: float) -> str:
+    """" (30.4 acres)" or " (0.05 sq mi)" when ``question`` asks in acres or square miles, else ""."""
+    if _ACRES.search(question or ""):
+        return f" ({area_m2 / _ACRE_M2:,.1f} acres)"
+    if _SQ_MILES.search(question or ""):
+        return f" ({area_m2 / _SQ_MILE_M2:,.2f} sq mi)"
+    return ""
 
 
 def free_distance_answer(question: str, steps: list, pairs: list[dict]) -> str | None:

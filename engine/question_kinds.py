@@ -142,16 +142,21 @@ def kind_answer(question: str, steps: list, known: Iterable[str] = ()) -> str | 
     "buildings: 88 separate patches, 37.4 ha in all"; "yes: forest, 2.0 ha (0.1 % of the area)" or "no: no such
     region"; "cropland 55.2 %, water 24.5 %, grassland 9.0 %" (a question for the dominant class leads with its
     area: "cropland, 55.2 % (11.37 km2); then water 24.5 %, ..."; on a time series the date is named: "... (on t2)");
-    "roads next to the water, 5.9 ha (0.3 % of the area)". None
-    for any other question or when no step was measured."""
+    "roads next to the water, 5.9 ha (0.3 % of the area)". A question that counts what changed ("How many buildings
+    were destroyed between the two dates?"), planned as a change (:func:`engine.trace_format.change_phrases`), is
+    answered by the patches of its last step: "destroyed buildings: 3 separate patches, 748 m2 in all". None for any
+    other question or when no step was measured."""
     kind = question_kind(question, known)
+    q = _plain(question)
+    if kind is None and _COUNT_RE.search(q) and _CHANGE_RE.search(q) and len(steps) >= 2:
+        kind = QuestionKind(COUNT, ())  # the changed region is the change plan's last step
     if kind is None or not steps:
         return None
     if kind.kind == COMPOSITION:
         return _composition(question, steps)
     step = steps[-1]
     area = float(getattr(step, "area_m2", 0.0) or 0.0)
-    label = (getattr(step, "label", "") or kind.steps[-1]).strip()
+    label = (getattr(step, "label", "") or (kind.steps or ("",))[-1]).strip()
     if kind.kind == COUNT:
         if area <= 0:
             return f"none: {NO_REGION_ANSWER}"

@@ -115,6 +115,11 @@ def test_kind_answers_come_from_the_measured_steps():
         "water: 1 separate patch, 2.0 ha in all"
     assert kind_answer("How many buildings are there?", [_step("buildings", 0.0, 0.0, 0)]) == \
         "none: no such region"
+    # what changed, counted: the change plan's last step
+    change = [_step("buildings", 7722.0, 0.18, 40), _step("destroyed buildings", 748.0, 0.017, 3)]
+    assert kind_answer("How many buildings were destroyed between the two dates?", change) == \
+        "destroyed buildings: 3 separate patches, 748 m2 in all"
+    assert kind_answer("How much building area was destroyed between the two dates?", change) is None
     assert kind_answer("Is there any forest?", [_step("forest", 19_165, 0.0009)]) == \
         "yes: forest, 1.9 ha (0.1 % of the area)"
     assert kind_answer("Is there any forest?", [_step("forest", 0.0, 0.0, 0)]) == "no: no such region"

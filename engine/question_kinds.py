@@ -78,17 +78,33 @@ def _plain(question: str) -> str:
     return " ".join(question.lower().replace("?", " ").replace(".", " ").split())
 
 
+def _region_words(text: str) -> str:
+    """``text`` without the words a question wraps its region in, as a region phrase ("Are there any houses?" -> "the
+    houses")."""
+    return "the " + " ".join(_FILLER_RE.sub(" ", _plain(text)).split())
+
+
+def _classes_in(words: str) -> set[str]:
+    """The land-cover classes ``words`` name, by their names or in everyday words."""
+    names = {n for n in CLASS_NAMES.values() if re.search(r"(?<![\w-])" + re.escape(n) + r"(?![\w-])", words)}
+    return names | set(named_classes(words))
+
+
+def _known_in(text: str, known: Iterable[str]) -> list[str]:
+    """The names of ``known`` (a fine-tuned adapter's classes) that ``text`` names."""
+    q = _plain(text)
+    return [k for k in known if k and re.search(r"(?<!\w)" + re.escape(k.lower()) + r"(?!\w)", q)]
+
+
 def one_region(text: str, known: Iterable[str] = ()) -> str | None:
     """The model's phrase for the one region ``text`` names: a fine-tuned adapter's class (``known``), a class by
     its name or by everyday words ("houses" -> "buildings"), or its largest patch where the words name one ("a lake",
     "the river" -> "largest water body"); None when it names none or more than one."""
-    q = _plain(text)
-    found = [k for k in known if k and re.search(r"(?<!\w)" + re.escape(k.lower()) + r"(?!\w)", q)]
+    found = _known_in(text, known)
     if found:
         return found[0] if len(found) == 1 else None
-    words = "the " + " ".join(_FILLER_RE.sub(" ", q).split())
-    names = {n for n in CLASS_NAMES.values() if re.search(r"(?<![\w-])" + re.escape(n) + r"(?![\w-])", words)}
-    names |= set(named_classes(words))
+    words = _region_words(text)
+    names = _classes_in(words)
     if len(names) != 1:
         return None
     name = next(iter(names))
@@ -112,12 +128,9 @@ def _flooded_fields(q: str, known: Iterable[str]) -> str | None:
     much cropland is under water?"): a field under water reads as water, so the flood on the fields is the water that
     lies next to them. None for any other question (on two dates the change plan reads it first:
     :func:`engine.trace_format.change_phrases`)."""
-    if any(k and k.lower() in q for k in known) or not _FLOOD_RE.search(q):
+    if _known_in(q, known) or not _FLOOD_RE.search(q):
         return None
-    words = "the " + " ".join(_FILLER_RE.sub(" ", q).split())
-    classes = set(named_classes(words)) | {n for n in CLASS_NAMES.values() if re.search(
-        r"(?<![\w-])" + re.escape(n) + r"(?![\w-])", words)}
-    return "water next to the cropland" if classes == {"water", "cropland"} else None
+    return "water next to the cropland" if _classes_in(_region_words(q)) == {"water", "cropland"} else None
 
 
 def question_kind(question: str, known: Iterable[str] = ()) -> QuestionKind | None:

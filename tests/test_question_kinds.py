@@ -12,8 +12,8 @@ from engine.data.classes import CLASS_NAMES
 from engine.data.dataset import DatasetConfig, SyntheticQuestions
 from engine.data.grounding import IMPLICIT
 from engine.model.step_rules import StepRules
-from engine.question_kinds import (COMPOSITION, COUNT, COUNT_MIN_PIXELS, NEAR, PRESENCE, counted_patches, kind_answer,
-                                   one_region, question_kind)
+from engine.question_kinds import (COMPOSITION, COUNT, COUNT_MIN_PIXELS, FLOODED_SHARE, NEAR, PRESENCE, counted_patches,
+                                   kind_answer, one_region, question_kind)
 
 ALL_CLASSES = tuple(CLASS_NAMES.values())
 
@@ -37,6 +37,8 @@ ALL_CLASSES = tuple(CLASS_NAMES.values())
     ("How much cropland is under water?", NEAR, ("water next to the cropland",)),
     ("Are any fields flooded?", PRESENCE, ("water next to the cropland",)),
     ("How many fields are flooded?", COUNT, ("water next to the cropland",)),
+    ("What fraction of the farmland is flooded?", FLOODED_SHARE, ("water next to the cropland",)),
+    ("What share of this area is flooded cropland?", NEAR, ("water next to the cropland",)),  # of the area
     ("What is the largest land cover class?", COMPOSITION, ALL_CLASSES),
     ("Which land cover dominates this scene?", COMPOSITION, ALL_CLASSES),
     ("List the land-cover classes present.", COMPOSITION, ALL_CLASSES),
@@ -115,6 +117,10 @@ def test_kind_answers_come_from_the_measured_steps():
         "water: 1 separate patch, 2.0 ha in all"
     assert kind_answer("How many buildings are there?", [_step("buildings", 0.0, 0.0, 0)]) == \
         "none: no such region"
+    # the flooded fields against the dry cropland the reference step grounded
+    fields = [_step("cropland", 11.32e6, 0.55), _step("water next to the cropland", 4.55e6, 0.221)]
+    assert kind_answer("What fraction of the farmland is flooded?", fields) == \
+        "28.7 % of the cropland is under water (4.55 km2 flooded, 11.32 km2 dry)"
     # what changed, counted: the change plan's last step
     change = [_step("buildings", 7722.0, 0.18, 40), _step("destroyed buildings", 748.0, 0.017, 3)]
     assert kind_answer("How many buildings were destroyed between the two dates?", change) == \

@@ -12,10 +12,9 @@ from what those steps measure.
 - **A class near a region** ("Are there roads near the flooded area?", "Which houses are close to the river?"): the
   class's patches next to the region, as the model's phrase writes it ("roads next to the water"); the region is
   then grounded as a step of its own first (:class:`engine.model.step_rules.StepRules`' ``reference_steps``). It
-  can be counted or asked for as well ("How many buildings are near the river?"). Flooded fields on one date
-  ("Which fields are flooded?") are the water next to the cropland: a field under water reads as water. Asked for
-  their part of the fields ("What fraction of the farmland is flooded?"), the answer weighs them against the dry
-  cropland.
+  can be counted or asked for as well ("How many buildings are near the river?").
+- **Flooded fields on one date** ("Which fields are flooded?", "How much cropland is under water?"): a field under
+  water reads as water, so the step is the water (on two dates the change plan reads the flooded cropland first).
 
 :func:`question_kind` reads a question without options; the bench's questions, which have options or name their
 regions in the trace's own grammar, read as none of these. :func:`kind_answer` writes the answer from the steps the
@@ -32,9 +31,7 @@ from .data.classes import BUILDING, CLASS_NAMES, canonical_class
 from .question_regions import named_classes, patch_phrase, region_plan
 from .trace_format import format_area, next_to
 
-COUNT, PRESENCE, COMPOSITION, NEAR = "count", "presence", "composition", "near"
-FLOODED_SHARE = "flooded share"
-FLOODED_FIELDS = "water next to the cropland"
+COUNT, PRESENCE, COMPOSITION, REGION = "count", "presence", "composition", "region"
 NO_REGION_ANSWER = "no such region"
 # A patch of fewer pixels of its layer's grid is a speck of the mask, not an object, and is not counted; but buildings
 # on grids of SMALL_OBJECT_GRID_M or coarser are a few pixels across, and all of their patches count. Chosen on written
@@ -66,15 +63,14 @@ _FILLER_RE = re.compile(r"\b(?:how many|count(?:ing)?|number of|is there|are the
                         r"located|lie|lies|separate|a|an|here)\b")
 _LARGEST_RE = re.compile(r"\b(?:largest|biggest)\b")
 _FLOOD_RE = re.compile(r"\b(?:flood(?:s|ed|ing)?|inundated|submerged|under ?water|waterlogged)\b")
-_SHARE_OF_FIELDS_RE = re.compile(r"\b(?:share|fraction|percentage|proportion|part|percent|how much) of (?:the |all |our )?"
-                                 r"(?:farm ?land|fields?|cropland|crops?|farms?|agricultural land|arable land)\b")
 _CHANGE_RE = re.compile(r"(?<![\w-])(?:destroyed|demolished|collapsed|damaged|new|newly|cleared|lost|appeared|built|"
                         r"chang\w*|before|after|since|between|dates?|first|second|grew|grown|expanded|spread\w*)(?![\w-])")
 
 
 @dataclass(frozen=True)
 class QuestionKind:
-    """What a question asks (``kind``: :data:`COUNT`, :data:`PRESENCE`, :data:`COMPOSITION` or :data:`NEAR`) and the
+    """What a question asks (``kind``: :data:`COUNT`, :data:`PRESENCE`, :data:`COMPOSITION` or :data:`REGION`, the
+    region itself: a class near a region, flooded fields) and the
     phrases of the steps that answer it, in order (the model's words: "buildings", "roads next to the water")."""
     kind: str
     steps: tuple[str, ...]
@@ -130,13 +126,13 @@ def _near(q: str, known: Iterable[str]) -> str | None:
 
 
 def _flooded_fields(q: str, known: Iterable[str]) -> str | None:
-    """"water next to the cropland" for a question about flooded fields on one date ("Which fields are flooded?", "How
-    much cropland is under water?"): a field under water reads as water, so the flood on the fields is the water that
-    lies next to them. None for any other question (on two dates the change plan reads it first:
-    :func:`engine.trace_format.change_phrases`)."""
+    """"water" for a question about flooded fields on one date ("Which fields are flooded?", "How much cropland is
+    under water?"): a field under water reads as water. On written validation scenes the water next to the cropland
+    marked the flooded fields no better than the water (10 m grids) or not at all where every field was under water
+    (sub-metre grids): model card, "Questions beyond the bench". None for any other question."""
     if _known_in(q, known) or not _FLOOD_RE.search(q):
         return None
-    return FLOODED_FIELDS if _classes_in(_region_words(q)) == {"water", "cropland"} else None
+    return "water" if _classes_in(_region_words(q)) == {"water", "cropland"} else None
 
 
 def question_kind(question: str, known: Iterable[str] = ()) -> QuestionKind | None:
@@ -148,14 +144,11 @@ def question_kind(question: str, known: Iterable[str] = ()) -> QuestionKind | No
     if _CHANGE_RE.search(q):
         return None
     counted, asked = bool(_COUNT_RE.search(q)), bool(_PRESENCE_RE.search(q))
-    flooded = _flooded_fields(q, known)
-    if flooded and _SHARE_OF_FIELDS_RE.search(q) and not counted:  # "What fraction of the farmland is flooded?"
-        return QuestionKind(FLOODED_SHARE, (flooded,))
-    near = _near(q, known) or flooded
-    region = near or (one_region(q, known) if counted or asked else None)
+    planned = _near(q, known) or _flooded_fields(q, known)
+    region = planned or (one_region(q, known) if counted or asked else None)
     if region is None:
         return None
-    return QuestionKind(COUNT if counted else PRESENCE if asked else NEAR, (region,))
+    return QuestionKind(COUNT if counted else PRESENCE if asked else REGION, (region,))
 
 
 def kind_answer(question: str, steps: list, known: Iterable[str] = ()) -> str | None:
@@ -176,8 +169,6 @@ def kind_answer(question: str, steps: list, known: Iterable[str] = ()) -> str | 
         return None
     if kind.kind == COMPOSITION:
         return _composition(question, steps)
-    if kind.kind == FLOODED_SHARE:
-        return _flooded_share(steps)
     step = steps[-1]
     area = float(getattr(step, "area_m2", 0.0) or 0.0)
     label = (getattr(step, "label", "") or (kind.steps or ("",))[-1]).strip()
@@ -213,21 +204,6 @@ def counted_patches(step) -> tuple[int, int]:
     # polygons are drawn around whole pixels; half a pixel of slack for the simplified outline
     counted = int((geometry["area_m2"].to_numpy() >= (COUNT_MIN_PIXELS - 0.5) * pixel_m ** 2).sum())
     return counted, len(geometry) - counted
-
-
-def _flooded_share(steps: list) -> str | None:
-    """The part of the fields under water: the flooded fields (the last step, the water next to the cropland) against
-    them and the dry cropland (the step that grounded the cropland): "21.6 % of the cropland is under water (4.55 km2
-    flooded, 16.5 km2 dry)". None when no step grounded the cropland."""
-    flooded = float(getattr(steps[-1], "area_m2", 0.0) or 0.0)
-    dry_step = next((s for s in reversed(steps[:-1]) if (getattr(s, "label", "") or "").strip() == "cropland"), None)
-    if dry_step is None:
-        return None
-    dry = float(getattr(dry_step, "area_m2", 0.0) or 0.0)
-    if flooded + dry <= 0:
-        return NO_REGION_ANSWER
-    return (f"{100 * flooded / (flooded + dry):.1f} % of the cropland is under water ({format_area(flooded)} flooded, "
-            f"{format_area(dry)} dry)")
 
 
 def _composition(question: str, steps: list) -> str:

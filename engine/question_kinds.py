@@ -10,9 +10,9 @@ from what those steps measure.
   every class the model knows (a fine-tuned adapter's classes where it has them), each a step on the last date;
   the answer lists them by share, largest first.
 - **A class near a region** ("Are there roads near the flooded area?", "Which houses are close to the river?"): the
-  class's patches next to the region, as the model's phrase writes it ("roads next to the water"); the region is
-  then grounded as a step of its own first (:class:`engine.model.step_rules.StepRules`' ``reference_steps``). It
-  can be counted or asked for as well ("How many buildings are near the river?").
+  class's patches next to the region, as the model's phrase writes it ("roads next to the water"), after the region
+  itself as a step of its own. It can be counted or asked for as well ("How many buildings are near the river?"),
+  and a list of classes near one region gets a step each ("Are there roads and houses near the river?").
 - **Flooded fields on one date** ("Which fields are flooded?", "How much cropland is under water?"): a field under
   water reads as water, so the step is the water (on two dates the change plan reads the flooded cropland first).
 
@@ -42,7 +42,7 @@ SMALL_OBJECT_GRID_M = 5.0
 
 _COUNT_RE = re.compile(r"\b(?:how many(?! (?:hectares|acres|square|sq|km2?|m2|percent)\b)|count(?:ing)? (?:the|all)?|"
                        r"number of)\b")
-_PRESENCE_RE = re.compile(r"^(?:(?:is|are) there(?: any)?|(?:does|do) (?:the |this )?(?:image|scene|area|picture|"
+_PRESENCE_RE = re.compile(r"^(?:(?:is|are) there(?! more)(?: any)?|(?:does|do) (?:the |this )?(?:image|scene|area|picture|"
                           r"map|region|tile)s? (?:contain|show|have|include)(?: any)?|can (?:you|i|we) see(?: any)?|"
                           r"(?:is|are) (?:any )?\S+(?: \S+)? (?:present|visible)|(?:is|are) any|any)\b")
 _COMPOSITION_RE = re.compile(
@@ -62,6 +62,7 @@ _FILLER_RE = re.compile(r"\b(?:how many|count(?:ing)?|number of|is there|are the
                         r"area|picture|region|tile|visible|present|can|you|i|we|see|contain|include|have|exist|"
                         r"located|lie|lies|separate|a|an|here)\b")
 _LARGEST_RE = re.compile(r"\b(?:largest|biggest)\b")
+_LIST_RE = re.compile(r",? \b(?:and|or)\b |, ")
 _FLOOD_RE = re.compile(r"\b(?:flood(?:s|ed|ing)?|inundated|submerged|under ?water|waterlogged)\b")
 _CHANGE_RE = re.compile(r"(?<![\w-])(?:destroyed|demolished|collapsed|damaged|new|newly|cleared|lost|appeared|built|"
                         r"chang\w*|before|after|since|between|dates?|first|second|grew|grown|expanded|spread\w*)(?![\w-])")
@@ -71,9 +72,15 @@ _CHANGE_RE = re.compile(r"(?<![\w-])(?:destroyed|demolished|collapsed|damaged|ne
 class QuestionKind:
     """What a question asks (``kind``: :data:`COUNT`, :data:`PRESENCE`, :data:`COMPOSITION` or :data:`REGION`, the
     region itself: a class near a region, flooded fields) and the
-    phrases of the steps that answer it, in order (the model's words: "buildings", "roads next to the water")."""
+    phrases of the steps that answer it, in order (the model's words: "water", "roads next to the water")."""
     kind: str
     steps: tuple[str, ...]
+    answered: tuple[str, ...] = ()  # the steps the answer reports, where not all are (a region others lie next to)
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The phrases of the steps the answer reports on."""
+        return self.answered or self.steps
 
 
 def _plain(question: str) -> str:
@@ -114,15 +121,16 @@ def one_region(text: str, known: Iterable[str] = ()) -> str | None:
     return patch_phrase(name) if one_patch else name
 
 
-def _near(q: str, known: Iterable[str]) -> str | None:
-    """"<class> next to the <region>" for a question that names a class near a region, else None."""
+def _near(q: str, known: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
+    """(the region, ("<class> next to the <region>", ...)) for a question that names a class, or a list of classes,
+    near a region; (None, ()) otherwise."""
     m = _NEAR_RE.search(q)
     if m is None:
-        return None
-    region, reference = one_region(m.group("a"), known), one_region(m.group("b"), known)
-    if region is None or reference is None or region == reference or region.startswith("largest "):
-        return None
-    return f"{region} next to the {reference}"
+        return None, ()
+    regions, reference = _listed_regions(m.group("a"), known), one_region(m.group("b"), known)
+    if not regions or reference is None or any(r == reference or r.startswith("largest ") for r in regions):
+        return None, ()
+    return reference, tuple(f"{r} next to the {reference}" for r in regions)
 
 
 def _flooded_fields(q: str, known: Iterable[str]) -> str | None:
@@ -137,25 +145,44 @@ def _flooded_fields(q: str, known: Iterable[str]) -> str | None:
 
 def question_kind(question: str, known: Iterable[str] = ()) -> QuestionKind | None:
     """What ``question`` (asked without options) asks beyond the bench's kinds and the steps that answer it
-    (module doc), else None: it asks none of these, names no region or more than one, or asks about a change."""
+    (module doc), else None: it asks none of these, names no region (or, except in a list that counts or asks whether
+    there is any, more than one), or asks about a change."""
     q, known = _plain(question), tuple(known)
     if _COMPOSITION_RE.search(q):
         return QuestionKind(COMPOSITION, known or tuple(CLASS_NAMES.values()))
     if _CHANGE_RE.search(q):
         return None
     counted, asked = bool(_COUNT_RE.search(q)), bool(_PRESENCE_RE.search(q))
-    planned = _near(q, known) or _flooded_fields(q, known)
-    region = planned or (one_region(q, known) if counted or asked else None)
-    if region is None:
-        return None
-    return QuestionKind(COUNT if counted else PRESENCE if asked else REGION, (region,))
+    flooded = _flooded_fields(q, known)
+    kind = COUNT if counted else PRESENCE if asked else REGION
+    reference, near = _near(q, known)
+    if near:  # the region they lie next to is grounded first, as a step of its own
+        return QuestionKind(kind, (reference,) + near, near)
+    regions = (flooded,) if flooded else _listed_regions(q, known) if counted or asked else ()
+    return QuestionKind(kind, regions) if regions else None
+
+
+def _listed_regions(q: str, known: tuple[str, ...]) -> tuple[str, ...]:
+    """The one region ``q`` names, or the regions of a list ("Are there any roads or buildings?", "How many lakes and
+    ponds and houses?" -> ("water", "buildings")), one step each in the order named; () when a part of the list
+    names more than one or none is named."""
+    one = one_region(q, known)
+    if one is not None:
+        return (one,)
+    parts = [p for p in _LIST_RE.split(q) if p.strip()]
+    found = [one_region(p, known) for p in parts]
+    if len(parts) < 2 or any(r is None and (_classes_in(_region_words(p)) or _known_in(p, known))
+                             for p, r in zip(parts, found)):
+        return ()
+    return tuple(dict.fromkeys(r for r in found if r is not None))
 
 
 def kind_answer(question: str, steps: list, known: Iterable[str] = ()) -> str | None:
     """The answer to a question :func:`question_kind` reads, from the engine's measured steps (objects with
     ``label``, ``area_m2``, ``share``, a fraction of the area of interest, and ``geometry``, the step's polygons):
-    "buildings: 88 separate patches, 37.4 ha in all"; "yes: forest, 2.0 ha (0.1 % of the area)" or "no: no such
-    region"; "cropland 55.2 %, water 24.5 %, grassland 9.0 %" (a question for the dominant class leads with its
+    "buildings: 88 separate patches, 37.4 ha in all" (or "buildings: none, no such region"); "yes: forest, 2.0 ha
+    (0.1 % of the area)" or "no: forest, no such region"; one such part per region of a list, joined by "; ";
+    "cropland 55.2 %, water 24.5 %, grassland 9.0 %" (a question for the dominant class leads with its
     area: "cropland, 55.2 % (11.37 km2); then water 24.5 %, ..."; on a time series the date is named: "... (on t2)");
     "roads next to the water, 5.9 ha (0.3 % of the area)". A question that counts what changed ("How many buildings
     were destroyed between the two dates?"), planned as a change (:func:`engine.trace_format.change_phrases`), is
@@ -169,20 +196,30 @@ def kind_answer(question: str, steps: list, known: Iterable[str] = ()) -> str | 
         return None
     if kind.kind == COMPOSITION:
         return _composition(question, steps)
-    step = steps[-1]
+    if len(kind.regions) <= 1:
+        return _step_answer(kind.kind, steps[-1], (kind.regions or ("",))[-1])
+    named = [next((s for s in reversed(steps) if (getattr(s, "label", "") or "").strip() == r), None)
+             for r in kind.regions]
+    if any(s is None for s in named):
+        return None
+    return "; ".join(_step_answer(kind.kind, s, r) for s, r in zip(named, kind.regions))
+
+
+def _step_answer(kind: str, step, region: str) -> str:
+    """One step's part of a :data:`COUNT`, :data:`PRESENCE` or :data:`REGION` answer (see :func:`kind_answer`)."""
     area = float(getattr(step, "area_m2", 0.0) or 0.0)
-    label = (getattr(step, "label", "") or (kind.steps or ("",))[-1]).strip()
-    if kind.kind == COUNT:
+    label = (getattr(step, "label", "") or region).strip()
+    if kind == COUNT:
         if area <= 0:
-            return f"none: {NO_REGION_ANSWER}"
+            return f"{label}: none, {NO_REGION_ANSWER}"
         n, specks = counted_patches(step)
         left_out = f" ({specks} speck{'' if specks == 1 else 's'} under {COUNT_MIN_PIXELS} pixels not counted)" \
             if specks else ""
         return f"{label}: {n} separate patch{'' if n == 1 else 'es'}, {format_area(area)} in all{left_out}"
+    if area <= 0:
+        return f"no: {label}, {NO_REGION_ANSWER}" if kind == PRESENCE else NO_REGION_ANSWER
     measured = f"{label}, {format_area(area)} ({100 * float(getattr(step, 'share', 0.0) or 0.0):.1f} % of the area)"
-    if kind.kind == PRESENCE:
-        return f"yes: {measured}" if area > 0 else f"no: {NO_REGION_ANSWER}"
-    return measured if area > 0 else NO_REGION_ANSWER
+    return f"yes: {measured}" if kind == PRESENCE else measured
 
 
 def counted_patches(step) -> tuple[int, int]:

@@ -23,20 +23,27 @@ ALL_CLASSES = tuple(CLASS_NAMES.values())
     ("How many separate water bodies are there?", COUNT, ("water",)),
     ("Count the lakes.", COUNT, ("water",)),
     ("How many buildings are next to the largest road section?", COUNT,
-     ("buildings next to the largest road section",)),
-    ("How many houses are near the river?", COUNT, ("buildings next to the largest water body",)),
+     ("largest road section", "buildings next to the largest road section")),
+    ("How many houses are near the river?", COUNT,
+     ("largest water body", "buildings next to the largest water body")),
     ("Is there any forest in this image?", PRESENCE, ("forest",)),
     ("Is there flooding in this image?", PRESENCE, ("water",)),
     ("Does the image contain any built-up areas?", PRESENCE, ("built-up land",)),
     ("Can you see any roads?", PRESENCE, ("roads",)),
     ("Is there a lake?", PRESENCE, ("largest water body",)),
-    ("Are there any roads near the flooded area?", PRESENCE, ("roads next to the water",)),
-    ("Which houses are close to the river?", REGION, ("buildings next to the largest water body",)),
-    ("Show the fields beside the woods.", REGION, ("cropland next to the forest",)),
+    ("Are there any roads near the flooded area?", PRESENCE, ("water", "roads next to the water")),
+    ("Which houses are close to the river?", REGION, ("largest water body", "buildings next to the largest water body")),
+    ("Show the fields beside the woods.", REGION, ("forest", "cropland next to the forest")),
     ("Which fields are flooded?", REGION, ("water",)),  # a field under water reads as water
     ("How much cropland is under water?", REGION, ("water",)),
     ("Are any fields flooded?", PRESENCE, ("water",)),
     ("How many fields are flooded?", COUNT, ("water",)),
+    # a list: one step per region, in the order named
+    ("Are there any roads or buildings?", PRESENCE, ("roads", "buildings")),
+    ("How many lakes and houses are there?", COUNT, ("water", "buildings")),
+    ("Does the image contain any built-up areas or forest?", PRESENCE, ("built-up land", "forest")),
+    ("Are there roads and houses near the river?", PRESENCE,
+     ("largest water body", "roads next to the largest water body", "buildings next to the largest water body")),
     ("What is the largest land cover class?", COMPOSITION, ALL_CLASSES),
     ("Which land cover dominates this scene?", COMPOSITION, ALL_CLASSES),
     ("List the land-cover classes present.", COMPOSITION, ALL_CLASSES),
@@ -51,7 +58,8 @@ def test_a_question_is_read_as_its_kind_and_the_steps_that_answer_it(question, k
     "How many hectares are flooded?",  # an area
     "What share of the area is covered by water?",  # a plain class question (engine.question_regions)
     "How many new buildings appeared between the two dates?",  # a change
-    "Does the image contain any built-up areas or forest?",  # two classes
+    "Does the image show farmland with trees?",  # two classes, no list
+    "Is there more water or more forest?",  # a comparison (engine.trace_format.compared_phrases)
     "Is there anything unusual?",  # no region
     "Where could a small plane land?",
     "Is the largest forest patch near the water?",  # one patch is no class whose patches lie near a region
@@ -75,7 +83,7 @@ def test_no_generated_question_is_read_otherwise_than_its_trace():
     names the same steps, so neither the bench nor training data is moved."""
     for question, _, phrase in IMPLICIT:
         kind = question_kind(question)
-        assert kind is None or kind.steps == (phrase,), question
+        assert kind is None or kind.regions == (phrase,), question
     ds = SyntheticQuestions(DatasetConfig(seed_start=7_300_000, seed_stop=8_000_000, with_record=True,
                                           absent_rate=0.3), length=300)
     read = 0
@@ -83,7 +91,7 @@ def test_no_generated_question_is_read_otherwise_than_its_trace():
         rec = ds[i]["record"]
         kind = question_kind(rec.question)
         read += kind is not None
-        assert kind is None or rec.choices or kind.steps[-1] == rec.steps[-1].phrase, (rec.question, kind)
+        assert kind is None or rec.choices or kind.regions[-1] == rec.steps[-1].phrase, (rec.question, kind)
     assert read < len(ds) // 10
 
 
@@ -114,7 +122,7 @@ def test_kind_answers_come_from_the_measured_steps():
     assert kind_answer("How many lakes?", [_step("water", 20_000, 0.01, 1)]) == \
         "water: 1 separate patch, 2.0 ha in all"
     assert kind_answer("How many buildings are there?", [_step("buildings", 0.0, 0.0, 0)]) == \
-        "none: no such region"
+        "buildings: none, no such region"
     # what changed, counted: the change plan's last step
     change = [_step("buildings", 7722.0, 0.18, 40), _step("destroyed buildings", 748.0, 0.017, 3)]
     assert kind_answer("How many buildings were destroyed between the two dates?", change) == \
@@ -122,7 +130,12 @@ def test_kind_answers_come_from_the_measured_steps():
     assert kind_answer("How much building area was destroyed between the two dates?", change) is None
     assert kind_answer("Is there any forest?", [_step("forest", 19_165, 0.0009)]) == \
         "yes: forest, 1.9 ha (0.1 % of the area)"
-    assert kind_answer("Is there any forest?", [_step("forest", 0.0, 0.0, 0)]) == "no: no such region"
+    assert kind_answer("Is there any forest?", [_step("forest", 0.0, 0.0, 0)]) == "no: forest, no such region"
+    # a list: each region's own part, in the order named
+    listed = [_step("roads", 59_000, 0.003, 30), _step("buildings", 0.0, 0.0, 0)]
+    assert kind_answer("Are there any roads or buildings?", listed) == \
+        "yes: roads, 5.9 ha (0.3 % of the area); no: buildings, no such region"
+    assert kind_answer("Are there any roads or buildings?", listed[:1]) is None  # a listed region not measured
     near = [_step("water", 5e6, 0.25), _step("roads next to the water", 25_924, 0.0013, 19)]
     assert kind_answer("Which roads are near the water?", near) == \
         "roads next to the water, 2.6 ha (0.1 % of the area)"

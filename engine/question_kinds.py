@@ -9,6 +9,8 @@ from what those steps measure.
 - **What the area is made of** ("What is the dominant land cover?", "Which land-cover classes are present?"):
   every class the model knows (a fine-tuned adapter's classes where it has them), each a step on the last date;
   the answer lists them by share, largest first.
+- **How long** ("How long is the river?", "What is the total length of the roads?"): the region; the answer is its
+  length along its centre line (:mod:`engine.geo.centerline`).
 - **A class near a region** ("Are there roads near the flooded area?", "Which houses are close to the river?"): the
   class's patches next to the region, as the model's phrase writes it ("roads next to the water"), after the region
   itself as a step of its own. It can be counted or asked for as well ("How many buildings are near the river?"),
@@ -27,11 +29,13 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+import numpy as np
+
 from .data.classes import BUILDING, CLASS_NAMES, canonical_class
 from .question_regions import named_classes, patch_phrase, region_plan
 from .trace_format import format_area, next_to
 
-COUNT, PRESENCE, COMPOSITION, REGION = "count", "presence", "composition", "region"
+COUNT, PRESENCE, COMPOSITION, REGION, LENGTH = "count", "presence", "composition", "region", "length"
 NO_REGION_ANSWER = "no such region"
 # A patch of fewer pixels of its layer's grid is a speck of the mask, not an object, and is not counted; but buildings
 # on grids of SMALL_OBJECT_GRID_M or coarser are a few pixels across, and all of their patches count. Chosen on written
@@ -62,6 +66,9 @@ _FILLER_RE = re.compile(r"\b(?:how many|count(?:ing)?|number of|is there|are the
                         r"area|picture|region|tile|visible|present|can|you|i|we|see|contain|include|have|exist|"
                         r"located|lie|lies|separate|a|an|here)\b")
 _LARGEST_RE = re.compile(r"\b(?:largest|biggest)\b")
+_LENGTH_RE = re.compile(r"\bhow long\b|\b(?:total |overall |combined )?length\b|\b(?:kilomet(?:re|er)s?|km|miles?) of\b|"
+                        r"\bhow many (?:kilomet(?:re|er)s?|km|miles?)\b|\blong\b")
+_MILES = re.compile(r"\bmiles?\b")
 _LIST_RE = re.compile(r",? \b(?:and|or)\b |, ")
 _FLOOD_RE = re.compile(r"\b(?:flood(?:s|ed|ing)?|inundated|submerged|under ?water|waterlogged)\b")
 _CHANGE_RE = re.compile(r"(?<![\w-])(?:destroyed|demolished|collapsed|damaged|new|newly|cleared|lost|appeared|built|"
@@ -70,8 +77,8 @@ _CHANGE_RE = re.compile(r"(?<![\w-])(?:destroyed|demolished|collapsed|damaged|ne
 
 @dataclass(frozen=True)
 class QuestionKind:
-    """What a question asks (``kind``: :data:`COUNT`, :data:`PRESENCE`, :data:`COMPOSITION` or :data:`REGION`, the
-    region itself: a class near a region, flooded fields) and the
+    """What a question asks (``kind``: :data:`COUNT`, :data:`PRESENCE`, :data:`COMPOSITION`, :data:`LENGTH` or
+    :data:`REGION`, the region itself: a class near a region, flooded fields) and the
     phrases of the steps that answer it, in order (the model's words: "water", "roads next to the water")."""
     kind: str
     steps: tuple[str, ...]
@@ -154,6 +161,9 @@ def question_kind(question: str, known: Iterable[str] = ()) -> QuestionKind | No
         return None
     counted, asked = bool(_COUNT_RE.search(q)), bool(_PRESENCE_RE.search(q))
     flooded = _flooded_fields(q, known)
+    if _LENGTH_RE.search(q):  # "How long is the river?", "What is the total length of the roads?"
+        region = one_region(_LENGTH_RE.sub(" ", q), known)
+        return QuestionKind(LENGTH, (region,)) if region else None
     kind = COUNT if counted else PRESENCE if asked else REGION
     reference, near = _near(q, known)
     if near:  # the region they lie next to is grounded first, as a step of its own
@@ -196,6 +206,8 @@ def kind_answer(question: str, steps: list, known: Iterable[str] = ()) -> str | 
         return None
     if kind.kind == COMPOSITION:
         return _composition(question, steps)
+    if kind.kind == LENGTH:
+        return _length_answer(question, steps[-1])
     if len(kind.regions) <= 1:
         return _step_answer(kind.kind, steps[-1], (kind.regions or ("",))[-1])
     named = [next((s for s in reversed(steps) if (getattr(s, "label", "") or "").strip() == r), None)
@@ -220,6 +232,25 @@ def _step_answer(kind: str, step, region: str) -> str:
         return f"no: {label}, {NO_REGION_ANSWER}" if kind == PRESENCE else NO_REGION_ANSWER
     measured = f"{label}, {format_area(area)} ({100 * float(getattr(step, 'share', 0.0) or 0.0):.1f} % of the area)"
     return f"yes: {measured}" if kind == PRESENCE else measured
+
+
+def _length_answer(question: str, step) -> str:
+    """"roads: 12.4 km along the centre line, 5 m wide on average (5.9 ha)" (in miles too where the question asks in
+    them; the width is the area over the length, which tells a river from a lake), from the
+    step's mask (``step.mask`` (H, W) bool in the grid of ``step.transform``, CRS ``step.crs``;
+    :func:`engine.geo.centerline.centerline_length_m`)."""
+    from .geo.centerline import centerline_length_m
+
+    area = float(getattr(step, "area_m2", 0.0) or 0.0)
+    label = (getattr(step, "label", "") or "").strip()
+    if area <= 0:
+        return f"{label}: {NO_REGION_ANSWER}"
+    metres = centerline_length_m(np.asarray(step.mask, bool), step.transform, getattr(step, "crs", None))
+    length = f"{metres / 1000:.2f} km" if metres >= 1000 else f"{metres:.0f} m"
+    if _MILES.search(_plain(question)):
+        length += f" ({metres / 1609.344:.2f} miles)"
+    width = f", {area / metres:.0f} m wide on average" if metres > 0 else ""
+    return f"{label}: {length} along the centre line{width} ({format_area(area)})"
 
 
 def counted_patches(step) -> tuple[int, int]:

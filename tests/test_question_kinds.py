@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 from affine import Affine
@@ -12,8 +13,8 @@ from engine.data.classes import CLASS_NAMES
 from engine.data.dataset import DatasetConfig, SyntheticQuestions
 from engine.data.grounding import IMPLICIT
 from engine.model.step_rules import StepRules
-from engine.question_kinds import (COMPOSITION, COUNT, COUNT_MIN_PIXELS, PRESENCE, REGION, counted_patches, kind_answer,
-                                   one_region, question_kind)
+from engine.question_kinds import (COMPOSITION, COUNT, COUNT_MIN_PIXELS, LENGTH, PRESENCE, REGION, counted_patches,
+                                   kind_answer, one_region, question_kind)
 
 ALL_CLASSES = tuple(CLASS_NAMES.values())
 
@@ -44,6 +45,9 @@ ALL_CLASSES = tuple(CLASS_NAMES.values())
     ("Does the image contain any built-up areas or forest?", PRESENCE, ("built-up land", "forest")),
     ("Are there roads and houses near the river?", PRESENCE,
      ("largest water body", "roads next to the largest water body", "buildings next to the largest water body")),
+    ("How long is the river?", LENGTH, ("largest water body",)),
+    ("What is the total length of the roads?", LENGTH, ("roads",)),
+    ("How many kilometres of streets are there?", LENGTH, ("roads",)),
     ("What is the largest land cover class?", COMPOSITION, ALL_CLASSES),
     ("Which land cover dominates this scene?", COMPOSITION, ALL_CLASSES),
     ("List the land-cover classes present.", COMPOSITION, ALL_CLASSES),
@@ -165,3 +169,17 @@ def test_a_count_leaves_out_specks_but_not_the_buildings_of_coarse_grids():
     assert counted_patches(_step("buildings next to the water", 600.0, 0.01, 6, 100.0, coarse)) == (6, 0)
     # water on the same grid: patches of one pixel are specks
     assert counted_patches(_step("water", 2e4, 0.1, 3, 100.0, coarse)) == (0, 3)
+
+
+def test_a_length_is_measured_along_the_centre_line():
+    road = np.zeros((100, 100), bool)
+    road[50, 10:90] = True  # 80 pixels of 10 m
+    step = _step("roads", 8000.0, 0.008, 1, transform=Affine(10, 0, 500_000, 0, -10, 4_000_000))
+    step.mask = road
+    answer = kind_answer("What is the total length of the roads?", [step])
+    assert answer.startswith("roads: ") and answer.endswith(" m wide on average (8000 m2)")
+    metres = float(answer.split()[1])
+    assert abs(metres - 800) < 60, answer
+    assert "miles)" in kind_answer("How many miles of roads are there?", [step])
+    step.area_m2 = 0.0
+    assert kind_answer("How long are the roads?", [step]) == "roads: no such region"

@@ -50,3 +50,19 @@ def test_the_skeleton_is_thin_and_keeps_every_patch():
     assert ndimage.label(skeleton, np.ones((3, 3)))[1] == ndimage.label(mask, np.ones((3, 3)))[1] == 2
     assert centerline_length_m(np.zeros((8, 8), bool), GRID, None) == 0.0
     assert skeleton_length_px(np.eye(5, dtype=bool)) == pytest.approx(4 * 1.343)
+
+
+def test_spurs_of_a_bumpy_outline_are_pruned():
+    from engine.geo.centerline import skeleton_length_px, without_spurs
+
+    band = _segment(0.4, 160, 12)
+    bumps = np.zeros_like(band)
+    for r, c in ((60, 90), (150, 140), (100, 70)):  # three bulges on the outline
+        bumps |= np.hypot(ROWS - r, COLS - c) < 4
+    bumpy = band | (bumps & ~band & (np.hypot(ROWS - 112, COLS - 112) < 90))
+    skeleton = thin(bumpy)
+    pruned = without_spurs(skeleton, bumpy)
+    assert pruned.sum() < skeleton.sum() and (pruned & ~skeleton).sum() == 0
+    true_px = 160
+    assert abs(skeleton_length_px(pruned) - true_px) <= abs(skeleton_length_px(skeleton) - true_px)
+    assert without_spurs(thin(_segment(0.4, 160, 1)), _segment(0.4, 160, 1)).sum() == thin(_segment(0.4, 160, 1)).sum()

@@ -15,6 +15,7 @@ from affine import Affine
 # line it follows on average over the line's directions (Kulpa, 1977); 1 and sqrt(2) overstate a slanted line by up
 # to 8 %.
 _ROW_OR_COLUMN_LINK, _DIAGONAL_LINK = 0.948, 1.343
+SPUR_REACH = 1.5  # a branch from a free end no longer than this many half widths of its junction is a spur
 # neighbour offsets (row, col) in the order p2 .. p9 of the thinning: N, NE, E, SE, S, SW, W, NW
 _RING = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
 
@@ -74,10 +75,41 @@ def centerline_length_m(mask: np.ndarray, transform: Affine, crs: str | None) ->
     if not mask.any():
         return 0.0
     row_m, col_m = pixel_size_m(transform, crs)
-    skeleton = thin(mask)
+    skeleton = without_spurs(thin(mask), mask)
     length = skeleton_length_px(skeleton, row_m, col_m)
     # a lone skeleton pixel (a patch a pixel or two across) has no link but some length
+    lone = skeleton & (_neighbour_count(skeleton) == 0)
+    return length + float(lone.sum()) * 0.5 * (row_m + col_m)
+
+
+def _neighbour_count(skeleton: np.ndarray) -> np.ndarray:
+    """(H, W) int: how many of its eight neighbours each pixel of ``skeleton`` (H, W) bool has (0 off it)."""
     from scipy import ndimage
 
-    lone = skeleton & (ndimage.convolve(skeleton.astype(np.uint8), np.ones((3, 3), np.uint8), mode="constant") == 1)
-    return length + float(lone.sum()) * 0.5 * (row_m + col_m)
+    s = skeleton.astype(np.uint8)
+    return (ndimage.convolve(s, np.ones((3, 3), np.uint8), mode="constant") - 1) * s
+
+
+def without_spurs(skeleton: np.ndarray, mask: np.ndarray, reach: float = SPUR_REACH) -> np.ndarray:
+    """``skeleton`` (H, W) bool of ``mask`` (H, W) bool without its spurs: the branches from a free end to a junction
+    no longer than ``reach`` times the mask's half width at that junction. Thinning grows them wherever the outline
+    bulges, so a wide road's skeleton would count its width again at every bump."""
+    from scipy import ndimage
+
+    eight = np.ones((3, 3), bool)
+    count = _neighbour_count(skeleton)
+    junction = skeleton & (count >= 3)
+    if not junction.any():
+        return skeleton
+    branches = skeleton & ~junction
+    labels, n = ndimage.label(branches, eight)
+    if n == 0:
+        return skeleton
+    half_width = ndimage.distance_transform_edt(mask)
+    at_junction = ndimage.grey_dilation(np.where(junction, half_width, 0.0), footprint=eight)  # junctions' half width
+    index = np.arange(1, n + 1)
+    free_end = ndimage.maximum(skeleton & (count == 1), labels, index) > 0
+    joined = ndimage.maximum(at_junction, labels, index)
+    size = ndimage.sum(branches, labels, index)
+    spur = free_end & (joined > 0) & (size <= reach * joined)
+    return skeleton & ~np.isin(labels, index[spur])

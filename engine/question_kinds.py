@@ -193,7 +193,8 @@ def kind_answer(question: str, steps: list, known: Iterable[str] = ()) -> str | 
     "buildings: 88 separate patches, 37.4 ha in all" (or "buildings: none, no such region"); "yes: forest, 2.0 ha
     (0.1 % of the area)" or "no: forest, no such region"; one such part per region of a list, joined by "; ";
     "cropland 55.2 %, water 24.5 %, grassland 9.0 %" (a question for the dominant class leads with its
-    area: "cropland, 55.2 % (11.37 km2); then water 24.5 %, ..."; on a time series the date is named: "... (on t2)");
+    area: "cropland, 55.2 % (11.37 km2); then water 24.5 %, ...; not found: forest"; on a time series the date is
+    named: "... (on t2)");
     "roads next to the water, 5.9 ha (0.3 % of the area)". A question that counts what changed ("How many buildings
     were destroyed between the two dates?"), planned as a change (:func:`engine.trace_format.change_phrases`), is
     answered by the patches of its last step: "destroyed buildings: 3 separate patches, 748 m2 in all". None for any
@@ -275,7 +276,7 @@ def counted_patches(step) -> tuple[int, int]:
 
 
 def _composition(question: str, steps: list) -> str:
-    """The steps with a region, by share, largest first (see :func:`kind_answer`)."""
+    """The steps with a region, by share, largest first, then the classes not found (see :func:`kind_answer`)."""
     found = sorted(((float(getattr(s, "share", 0.0) or 0.0), s) for s in steps
                     if float(getattr(s, "area_m2", 0.0) or 0.0) > 0), key=lambda x: -x[0])
     if not found:
@@ -284,8 +285,11 @@ def _composition(question: str, steps: list) -> str:
     dates = {getattr(s, "date", None) for s in steps}
     # on a time series the classes are read on the last date, which the answer names
     when = f" (on {next(iter(dates))})" if len(dates) == 1 and next(iter(dates)) not in (None, "t1") else ""
+    # the classes looked for and not found are part of the answer: absence is a finding
+    missing = [s.label for s in steps if float(getattr(s, "area_m2", 0.0) or 0.0) <= 0]
+    none_found = f"; not found: {', '.join(missing)}" if missing else ""
     if _DOMINANT_RE.search(_plain(question)):
         share, top = found[0]
         lead = f"{top.label}, {100 * share:.1f} % ({format_area(float(top.area_m2))})"
-        return lead + (f"; then {', '.join(parts[1:])}" if len(parts) > 1 else "") + when
-    return ", ".join(parts) + when
+        return lead + (f"; then {', '.join(parts[1:])}" if len(parts) > 1 else "") + none_found + when
+    return ", ".join(parts) + none_found + when

@@ -145,14 +145,15 @@ def test_kind_answers_come_from_the_measured_steps():
         "roads next to the water, 2.6 ha (0.1 % of the area)"
     steps = [_step("water", 5.05e6, 0.245), _step("cropland", 11.2e6, 0.544), _step("forest", 0.0, 0.0, 0),
              _step("roads", 59_866, 0.003)]
-    assert kind_answer("Which land-cover classes are present?", steps) == "cropland 54.4 %, water 24.5 %, roads 0.3 %"
+    assert kind_answer("Which land-cover classes are present?", steps) == \
+        "cropland 54.4 %, water 24.5 %, roads 0.3 %; not found: forest"
     assert kind_answer("What is the dominant land cover?", steps) == \
-        "cropland, 54.4 % (11.20 km2); then water 24.5 %, roads 0.3 %"
+        "cropland, 54.4 % (11.20 km2); then water 24.5 %, roads 0.3 %; not found: forest"
     assert kind_answer("What is the dominant land cover?", steps[2:3]) == "no such region"
     for step in steps:  # on a time series every class is read on the last date
         step.date = "t2"
     assert kind_answer("Which land-cover classes are present?", steps) == \
-        "cropland 54.4 %, water 24.5 %, roads 0.3 % (on t2)"
+        "cropland 54.4 %, water 24.5 %, roads 0.3 %; not found: forest (on t2)"
     assert kind_answer("What share of the area is water?", steps) is None
 
 

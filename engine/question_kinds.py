@@ -32,7 +32,7 @@ from typing import Iterable
 import numpy as np
 
 from .data.classes import BUILDING, CLASS_NAMES, canonical_class
-from .question_regions import named_classes, patch_phrase, region_plan
+from .question_regions import classes_in, known_names_in, patch_phrase, region_plan
 from .trace_format import format_area, next_to
 
 COUNT, PRESENCE, COMPOSITION, REGION, LENGTH = "count", "presence", "composition", "region", "length"
@@ -46,8 +46,9 @@ SMALL_OBJECT_GRID_M = 5.0
 
 _COUNT_RE = re.compile(r"\b(?:how many(?! (?:hectares|acres|square|sq|km2?|m2|percent)\b)|count(?:ing)? (?:the|all)?|"
                        r"number of)\b")
-_PRESENCE_RE = re.compile(r"^(?:(?:is|are) there(?! more)(?: any)?|(?:does|do) (?:the |this )?(?:image|scene|area|picture|"
-                          r"map|region|tile)s? (?:contain|show|have|include)(?: any)?|can (?:you|i|we) see(?: any)?|"
+_PRESENCE_RE = re.compile(r"^(?:(?:is|are) there(?! more)(?: any)?|(?:does|do) (?:the |this )?"
+                          r"(?:image|scene|area|picture|map|region|tile)s? (?:contain|show|have|include)(?: any)?|"
+                          r"can (?:you|i|we) see(?: any)?|"
                           r"(?:is|are) (?:any )?\S+(?: \S+)? (?:present|visible)|(?:is|are) any|any)\b")
 _COMPOSITION_RE = re.compile(
     r"\b(?:(?:main|dominant|predominant|prevailing|major|largest|biggest|most common|principal) land[- ]?(?:cover|use)|"
@@ -66,13 +67,14 @@ _FILLER_RE = re.compile(r"\b(?:how many|count(?:ing)?|number of|is there|are the
                         r"area|picture|region|tile|visible|present|can|you|i|we|see|contain|include|have|exist|"
                         r"located|lie|lies|separate|a|an|here)\b")
 _LARGEST_RE = re.compile(r"\b(?:largest|biggest)\b")
-_LENGTH_RE = re.compile(r"\bhow long\b|\b(?:total |overall |combined )?length\b|\b(?:kilomet(?:re|er)s?|km|miles?) of\b|"
-                        r"\bhow many (?:kilomet(?:re|er)s?|km|miles?)\b|\blong\b")
+_LENGTH_RE = re.compile(r"\bhow long\b|\b(?:total |overall |combined )?length\b|"
+                        r"\b(?:kilomet(?:re|er)s?|km|miles?) of\b|\bhow many (?:kilomet(?:re|er)s?|km|miles?)\b|\blong\b")
 _MILES = re.compile(r"\bmiles?\b")
 _LIST_RE = re.compile(r",? \b(?:and|or)\b |, ")
 _FLOOD_RE = re.compile(r"\b(?:flood(?:s|ed|ing)?|inundated|submerged|under ?water|waterlogged)\b")
-_CHANGE_RE = re.compile(r"(?<![\w-])(?:destroyed|demolished|collapsed|damaged|new|newly|cleared|lost|appeared|built|"
-                        r"chang\w*|before|after|since|between|dates?|first|second|grew|grown|expanded|spread\w*)(?![\w-])")
+_CHANGE_RE = re.compile(r"(?<![\w-])(?:destroyed|demolished|collapsed|damaged|new|newly|cleared|lost|appeared|"
+                        r"built|chang\w*|before|after|since|between|dates?|first|second|grew|grown|expanded|"
+                        r"spread\w*)(?![\w-])")
 
 
 @dataclass(frozen=True)
@@ -100,27 +102,15 @@ def _region_words(text: str) -> str:
     return "the " + " ".join(_FILLER_RE.sub(" ", _plain(text)).split())
 
 
-def _classes_in(words: str) -> set[str]:
-    """The land-cover classes ``words`` name, by their names or in everyday words."""
-    names = {n for n in CLASS_NAMES.values() if re.search(r"(?<![\w-])" + re.escape(n) + r"(?![\w-])", words)}
-    return names | set(named_classes(words))
-
-
-def _known_in(text: str, known: Iterable[str]) -> list[str]:
-    """The names of ``known`` (a fine-tuned adapter's classes) that ``text`` names."""
-    q = _plain(text)
-    return [k for k in known if k and re.search(r"(?<!\w)" + re.escape(k.lower()) + r"(?!\w)", q)]
-
-
 def one_region(text: str, known: Iterable[str] = ()) -> str | None:
     """The model's phrase for the one region ``text`` names: a fine-tuned adapter's class (``known``), a class by
     its name or by everyday words ("houses" -> "buildings"), or its largest patch where the words name one ("a lake",
     "the river" -> "largest water body"); None when it names none or more than one."""
-    found = _known_in(text, known)
+    found = known_names_in(_plain(text), known)
     if found:
         return found[0] if len(found) == 1 else None
     words = _region_words(text)
-    names = _classes_in(words)
+    names = classes_in(words)
     if len(names) != 1:
         return None
     name = next(iter(names))
@@ -145,9 +135,9 @@ def _flooded_fields(q: str, known: Iterable[str]) -> str | None:
     under water?"): a field under water reads as water. On written validation scenes the water next to the cropland
     marked the flooded fields no better than the water (10 m grids) or not at all where every field was under water
     (sub-metre grids): model card, "Questions beyond the bench". None for any other question."""
-    if _known_in(q, known) or not _FLOOD_RE.search(q):
+    if known_names_in(q, known) or not _FLOOD_RE.search(q):
         return None
-    return "water" if _classes_in(_region_words(q)) == {"water", "cropland"} else None
+    return "water" if classes_in(_region_words(q)) == {"water", "cropland"} else None
 
 
 def question_kind(question: str, known: Iterable[str] = ()) -> QuestionKind | None:
@@ -159,15 +149,15 @@ def question_kind(question: str, known: Iterable[str] = ()) -> QuestionKind | No
         return QuestionKind(COMPOSITION, known or tuple(CLASS_NAMES.values()))
     if _CHANGE_RE.search(q):
         return None
-    counted, asked = bool(_COUNT_RE.search(q)), bool(_PRESENCE_RE.search(q))
-    flooded = _flooded_fields(q, known)
     if _LENGTH_RE.search(q):  # "How long is the river?", "What is the total length of the roads?"
         region = one_region(_LENGTH_RE.sub(" ", q), known)
         return QuestionKind(LENGTH, (region,)) if region else None
+    counted, asked = bool(_COUNT_RE.search(q)), bool(_PRESENCE_RE.search(q))
     kind = COUNT if counted else PRESENCE if asked else REGION
     reference, near = _near(q, known)
     if near:  # the region they lie next to is grounded first, as a step of its own
         return QuestionKind(kind, (reference,) + near, near)
+    flooded = _flooded_fields(q, known)
     regions = (flooded,) if flooded else _listed_regions(q, known) if counted or asked else ()
     return QuestionKind(kind, regions) if regions else None
 
@@ -181,7 +171,7 @@ def _listed_regions(q: str, known: tuple[str, ...]) -> tuple[str, ...]:
         return (one,)
     parts = [p for p in _LIST_RE.split(q) if p.strip()]
     found = [one_region(p, known) for p in parts]
-    if len(parts) < 2 or any(r is None and (_classes_in(_region_words(p)) or _known_in(p, known))
+    if len(parts) < 2 or any(r is None and (classes_in(_region_words(p)) or known_names_in(_plain(p), known))
                              for p, r in zip(parts, found)):
         return ()
     return tuple(dict.fromkeys(r for r in found if r is not None))

@@ -78,6 +78,19 @@ def named_classes(question: str) -> dict[str, str]:
     return found
 
 
+def classes_in(text: str) -> set[str]:
+    """The land-cover classes ``text`` (lower case) names, by their names ("built-up land") or in everyday words
+    (:func:`named_classes`)."""
+    return set(_NAMES_RE.findall(text)) | set(named_classes(text))
+
+
+def known_names_in(text: str, known: Iterable[str]) -> list[str]:
+    """The names of ``known`` (names the model reads itself, such as a fine-tuned adapter's classes) that ``text``
+    names as whole words, in the order of ``known``."""
+    q = text.lower()
+    return [k for k in known if k and re.search(r"(?<!\w)" + re.escape(k.lower()) + r"(?!\w)", q)]
+
+
 def region_plan(question: str, known: Iterable[str] = ()) -> list[str]:
     """[the step phrase of the one region ``question`` names in everyday words] ("What share of the area is
     flooded?" -> ["water"], "How large is the biggest lake?" -> ["largest water body"], "Where is the river?" ->
@@ -85,8 +98,7 @@ def region_plan(question: str, known: Iterable[str] = ()) -> list[str]:
     model reads itself, such as a fine-tuned adapter's classes), its words point to no class or to more than one,
     or it asks about a change, a place or a relation (:data:`_RELATION_RE`)."""
     q = " ".join(question.lower().split())
-    if _NAMES_RE.search(q) or any(k and re.search(r"(?<!\w)" + re.escape(k.lower()) + r"(?!\w)", q)
-                                  for k in known):
+    if _NAMES_RE.search(q) or known_names_in(q, known):
         return []
     if _RELATION_RE.search(q) or _CHANGE_RE.search(q):
         return []

@@ -160,7 +160,8 @@ class AskDock(QDockWidget):
         self.question_edit.setInsertPolicy(QComboBox.NoInsert)
         self.question_edit.addItems(example_questions())
         self.question_edit.setCurrentIndex(-1)
-        self.question_edit.lineEdit().setPlaceholderText(tr("Ask in English about the area, e.g. an example from the list"))
+        self.question_edit.lineEdit().setPlaceholderText(
+            tr("Ask in English about the area, e.g. an example from the list"))
         form.addRow(self.question_edit)
         model_row = QHBoxLayout()
         self.model_combo = shrinkable(QComboBox(box))

@@ -33,7 +33,8 @@ ALL_CLASSES = tuple(CLASS_NAMES.values())
     ("Can you see any roads?", PRESENCE, ("roads",)),
     ("Is there a lake?", PRESENCE, ("largest water body",)),
     ("Are there any roads near the flooded area?", PRESENCE, ("water", "roads next to the water")),
-    ("Which houses are close to the river?", REGION, ("largest water body", "buildings next to the largest water body")),
+    ("Which houses are close to the river?", REGION,
+     ("largest water body", "buildings next to the largest water body")),
     ("Show the fields beside the woods.", REGION, ("forest", "cropland next to the forest")),
     ("Which fields are flooded?", REGION, ("water",)),  # a field under water reads as water
     ("How much cropland is under water?", REGION, ("water",)),

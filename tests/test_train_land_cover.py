@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from engine.cli import main
 from engine.errors import Cancelled, InputError
 from engine.model.land_cover import LandCoverHead
-from engine.train.land_cover import class_weight_vector, learning_rate, scene_sample, train_land_cover
+from engine.train.land_cover import (class_weight_vector, learning_rate, present_class_dice_loss, scene_sample,
+                                     train_land_cover)
 from engine.train.land_cover_config import LandCoverTrainConfig
 
 SIZE = 48
@@ -68,6 +69,25 @@ def test_weighted_classes_and_bad_recipes_are_one_clear_error(tmp_path):
             train_land_cover(LandCoverTrainConfig(base_dir="resources/models/terrascope-tiny", device="cuda"))
 
 
+def test_the_dice_term_weighs_each_present_class_alike_and_leaves_unlabelled_pixels_out():
+    labels = torch.zeros(1, 10, 10, dtype=torch.long)
+    labels[0, :, :9] = 3  # cropland: 90 pixels
+    labels[0, :, 9] = 7  # roads: a 1-pixel line, 10 pixels
+    perfect = F.one_hot(labels, 9).permute(0, 3, 1, 2).float() * 40
+    assert present_class_dice_loss(perfect, labels).item() == pytest.approx(0.0, abs=1e-6)
+    roads_missed = perfect.clone()
+    roads_missed[0, 7], roads_missed[0, 3, :, 9] = -40, 40  # the road read as cropland
+    wrong_share = float((roads_missed.argmax(1) != labels).float().mean())
+    dice = present_class_dice_loss(roads_missed, labels).item()
+    assert wrong_share == pytest.approx(0.1) and 0.45 < dice < 0.5  # one of two classes lost: a tenth of the pixels, half the term
+    unlabelled = labels.clone()
+    unlabelled[0, :, 9] = 0  # the road's pixels unlabelled: nothing is wrong any more
+    assert present_class_dice_loss(roads_missed, unlabelled).item() == pytest.approx(0.0, abs=1e-6)
+    assert present_class_dice_loss(roads_missed, torch.zeros_like(labels)).item() == 0.0
+    with pytest.raises(InputError, match="dice_weight"):
+        LandCoverTrainConfig(dice_weight=-1)
+
+
 def test_the_head_learns_the_labels_of_a_batch():
     torch.manual_seed(0)
     cfg = LandCoverTrainConfig()
@@ -78,7 +98,8 @@ def test_the_head_learns_the_labels_of_a_batch():
     opt = torch.optim.Adam(head.parameters(), 1e-2)
     losses = []
     for _ in range(30):
-        loss = F.cross_entropy(head(x), y, ignore_index=0)
+        logits = head(x)
+        loss = F.cross_entropy(logits, y, ignore_index=0) + 0.5 * present_class_dice_loss(logits, y)
         opt.zero_grad()
         loss.backward()
         opt.step()

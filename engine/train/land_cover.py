@@ -1,7 +1,7 @@
 """Training of a model's dense land-cover head (:mod:`engine.model.land_cover`): one date of a generated scene per
 sample, the modalities drawn (both, optical alone, SAR alone), rotated and flipped; pixel-wise cross-entropy against
-the scene's class labels. Every other weight of the model stays as it is; the folder written is the whole model,
-its config holding the head's widths and blending share. ``terrascope train-land-cover`` runs it."""
+the scene's class labels (and a soft Dice term per class where the recipe asks). Every other weight of the model
+stays as it is; the folder written is the whole model, its config holding the head's widths and blending share. ``terrascope train-land-cover`` runs it."""
 from __future__ import annotations
 
 import math
@@ -66,6 +66,21 @@ def class_weight_vector(weights: dict) -> torch.Tensor:
     for name, value in weights.items():
         w[canonical_class(name)] = float(value)
     return w
+
+
+def present_class_dice_loss(logits: torch.Tensor, labels: torch.Tensor, eps: float = 1.0) -> torch.Tensor:
+    """1 - soft Dice, averaged over each image's classes present in its labels. ``logits``: (B, N_OUTPUTS, H, W);
+    ``labels``: (B, H, W) int64, :data:`IGNORED` pixels left out. Every class of an image weighs the same however
+    few pixels it has, as every step of a question does in gIoU; cross-entropy keeps absent classes unmarked."""
+    labelled = (labels != IGNORED).unsqueeze(1)
+    prob = logits.softmax(1) * labelled
+    truth = F.one_hot(labels, N_OUTPUTS).permute(0, 3, 1, 2).to(prob.dtype) * labelled
+    inter, total = (prob * truth).sum((2, 3)), prob.sum((2, 3)) + truth.sum((2, 3))
+    present = truth.sum((2, 3)) > 0
+    present[:, IGNORED] = False
+    if not present.any():
+        return logits.sum() * 0.0
+    return (1 - (2 * inter + eps) / (total + eps))[present].mean()
 
 
 def learning_rate(cfg: LandCoverTrainConfig, step: int, elapsed_s: float) -> float:
@@ -138,7 +153,10 @@ def train_land_cover(cfg: LandCoverTrainConfig, progress: Callable[[int, int, di
         for group in opt.param_groups:
             group["lr"] = lr
         logits = head(torch.from_numpy(np.stack(xs)).to(device))
-        loss = F.cross_entropy(logits, torch.from_numpy(np.stack(ys)).to(device), weight=weights, ignore_index=IGNORED)
+        labels = torch.from_numpy(np.stack(ys)).to(device)
+        loss = F.cross_entropy(logits, labels, weight=weights, ignore_index=IGNORED)
+        if cfg.dice_weight:
+            loss = loss + cfg.dice_weight * present_class_dice_loss(logits, labels)
         opt.zero_grad()
         loss.backward()
         opt.step()

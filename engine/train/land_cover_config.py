@@ -31,6 +31,9 @@ class LandCoverTrainConfig:
     # cross-entropy weight of a class by name (engine.data.classes; others 1): thin classes (roads, buildings) are
     # a small share of the pixels and are learned late without more weight
     class_weights: dict = field(default_factory=dict)
+    # weight of a soft Dice term (each image's classes present, equally) added to the cross-entropy: pixel-wise
+    # cross-entropy is ruled by the large classes, the questions' IoU by every region alike
+    dice_weight: float = 0.0
     # share of the samples that see both modalities, optical alone and SAR alone
     modality_shares: dict = field(default_factory=lambda: {"both": 0.6, "optical": 0.2, "sar": 0.2})
     max_dates: int = 3  # scenes of 1..max_dates dates (one date is read per sample; later dates hold changes)
@@ -77,6 +80,8 @@ class LandCoverTrainConfig:
             raise InputError(f"class weights must be >= 0, not {self.class_weights}")
         if set(self.modality_shares) - set(MODALITIES) or sum(self.modality_shares.values()) <= 0:
             raise InputError(f"modality_shares takes shares of {', '.join(MODALITIES)}, not {self.modality_shares}")
+        if self.dice_weight < 0:
+            raise InputError(f"dice_weight must be >= 0, not {self.dice_weight}")
         if not 0.0 <= self.blend_weight <= 1.0:
             raise InputError(f"blend_weight is a share, 0..1, not {self.blend_weight}")
         if self.time_schedule and not (self.max_seconds and self.max_seconds > 0):

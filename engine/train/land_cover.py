@@ -1,7 +1,8 @@
 """Training of a model's dense land-cover head (:mod:`engine.model.land_cover`): one date of a generated scene per
 sample, the modalities drawn (both, optical alone, SAR alone), rotated and flipped; pixel-wise cross-entropy against
 the scene's class labels (and a soft Dice term per class where the recipe asks). Every other weight of the model
-stays as it is; the folder written is the whole model, its config holding the head's widths and blending share. ``terrascope train-land-cover`` runs it."""
+stays as it is; the folder written is the whole model, its config holding the head's widths and blending share.
+``terrascope train-land-cover`` runs it."""
 from __future__ import annotations
 
 import math

@@ -115,7 +115,8 @@ def test_default_model_blends_class_steps_with_its_land_cover_head_and_the_overr
 
 def test_default_model_blends_each_class_at_the_share_its_recorded_recipe_sets(default_engine):
     """``make train-tiny`` writes the head's shares per class from its last head recipe (part 19); the default carries
-    those, and they decide the share of a roads step on a 10 m grid and of a buildings step on 10 m and sub-metre grids."""
+    those, and they decide the share of a roads step on a 10 m grid and of a buildings step on 10 m and sub-metre
+    grids."""
     from engine.model.land_cover import class_weight
     from engine.train.land_cover_config import LandCoverTrainConfig
 

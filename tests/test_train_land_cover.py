@@ -79,7 +79,8 @@ def test_the_dice_term_weighs_each_present_class_alike_and_leaves_unlabelled_pix
     roads_missed[0, 7], roads_missed[0, 3, :, 9] = -40, 40  # the road read as cropland
     wrong_share = float((roads_missed.argmax(1) != labels).float().mean())
     dice = present_class_dice_loss(roads_missed, labels).item()
-    assert wrong_share == pytest.approx(0.1) and 0.45 < dice < 0.5  # one of two classes lost: a tenth of the pixels, half the term
+    # one of two classes lost: a tenth of the pixels, half the term
+    assert wrong_share == pytest.approx(0.1) and 0.45 < dice < 0.5
     unlabelled = labels.clone()
     unlabelled[0, :, 9] = 0  # the road's pixels unlabelled: nothing is wrong any more
     assert present_class_dice_loss(roads_missed, unlabelled).item() == pytest.approx(0.0, abs=1e-6)

@@ -68,7 +68,8 @@ _FILLER_RE = re.compile(r"\b(?:how many|count(?:ing)?|number of|is there|are the
                         r"located|lie|lies|separate|a|an|here)\b")
 _LARGEST_RE = re.compile(r"\b(?:largest|biggest)\b")
 _LENGTH_RE = re.compile(r"\bhow long\b|\b(?:total |overall |combined )?length\b|"
-                        r"\b(?:kilomet(?:re|er)s?|km|miles?) of\b|\bhow many (?:kilomet(?:re|er)s?|km|miles?)\b|\blong\b")
+                        r"\b(?:kilomet(?:re|er)s?|km|miles?) of\b|\bhow many (?:kilomet(?:re|er)s?|km|miles?)\b|"
+                        r"\blong\b")
 _MILES = re.compile(r"\bmiles?\b")
 _LIST_RE = re.compile(r",? \b(?:and|or)\b |, ")
 _FLOOD_RE = re.compile(r"\b(?:flood(?:s|ed|ing)?|inundated|submerged|under ?water|waterlogged)\b")

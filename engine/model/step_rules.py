@@ -95,7 +95,8 @@ class StepRules:
         else, without options, the steps of a question that counts a class, asks whether there is any, asks what the
         area is made of (every class, on the last date) or asks for a class near a region
         (:func:`engine.question_kinds.question_kind`), else the one class a plain question names in everyday words
-        ("What share of the area is flooded?" -> "water"; :func:`engine.question_regions.region_plan`, ``known_regions`` left to the model);
+        ("What share of the area is flooded?" -> "water"; :func:`engine.question_regions.region_plan`,
+        ``known_regions`` left to the model);
         ([], []) when nothing is fixed or ``plan_phrases`` is off."""
         if not self.plan_phrases:
             return [], []

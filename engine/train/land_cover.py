@@ -77,8 +77,7 @@ def present_class_dice_loss(logits: torch.Tensor, labels: torch.Tensor, eps: flo
     prob = logits.softmax(1) * labelled
     truth = F.one_hot(labels, N_OUTPUTS).permute(0, 3, 1, 2).to(prob.dtype) * labelled
     inter, total = (prob * truth).sum((2, 3)), prob.sum((2, 3)) + truth.sum((2, 3))
-    present = truth.sum((2, 3)) > 0
-    present[:, IGNORED] = False
+    present = truth.sum((2, 3)) > 0  # never IGNORED: its pixels are the unlabelled ones, left out above
     if not present.any():
         return logits.sum() * 0.0
     return (1 - (2 * inter + eps) / (total + eps))[present].mean()

@@ -155,12 +155,13 @@ class Answer:
     def preview(self, path) -> str:
         """PNG: the overview image with each step's mask filled, outlined and numbered; answer as caption."""
         from .geo.preview import render_preview
+        from .trace_format import format_share
 
         if self.overview_rgb is None:
             raise ValueError("this answer holds no overview image")
         shape = self.overview_rgb.shape[1:]
         masks = [s.mask_raster.resampled(shape) if s.mask_raster is not None else None for s in self.steps]
-        labels = [f"{s.label} ({_fmt_area(s.area_m2)}, {100 * s.share:.1f} %)" for s in self.steps]
+        labels = [f"{s.label} ({_fmt_area(s.area_m2)}, {format_share(s.share)})" for s in self.steps]
         caption = self.answer
         if self.choice and self.choices and "ABCDEFGH".index(self.choice) < len(self.choices):
             caption = f"{self.choice}) {self.choices['ABCDEFGH'.index(self.choice)]}"

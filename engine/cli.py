@@ -237,13 +237,13 @@ def cmd_ask(args) -> int:
 
 
 def _summary(ans, out: str, preview: str | None) -> str:
-    from .trace_format import format_area
+    from .trace_format import format_area, format_share
 
     choice = f" ({ans.choice})" if ans.choice and ans.choice != ans.answer else ""
     lines = [f"Answer: {ans.answer}{choice}"] + [n for n in [ans.unmeasured_choice_note()] if n]
     for s in ans.steps:
         area = format_area(s.area_m2) if s.area_m2 > 0 else "no region"
-        lines.append(f"  {s.index}. {s.label} [{s.date}, {s.modality}]: {area}, {100 * s.share:.1f} % of the "
+        lines.append(f"  {s.index}. {s.label} [{s.date}, {s.modality}]: {area}, {format_share(s.share)} of the "
                      f"area, confidence {s.confidence:.2f} -> layer {s.layer}")
     for d in ans.distances:
         lines.append(f"  step {d['from']} to step {d['to']}: {d['metres']:.0f} m")

@@ -33,7 +33,7 @@ import numpy as np
 
 from .data.classes import BUILDING, CLASS_NAMES, canonical_class
 from .question_regions import classes_in, known_names_in, patch_phrase, region_plan
-from .trace_format import format_area, next_to
+from .trace_format import format_area, format_share, next_to
 
 COUNT, PRESENCE, COMPOSITION, REGION, LENGTH = "count", "presence", "composition", "region", "length"
 NO_REGION_ANSWER = "no such region"
@@ -222,7 +222,7 @@ def _step_answer(kind: str, step, region: str) -> str:
         return f"{label}: {n} separate patch{'' if n == 1 else 'es'}, {format_area(area)} in all{left_out}"
     if area <= 0:
         return f"no: {label}, {NO_REGION_ANSWER}" if kind == PRESENCE else NO_REGION_ANSWER
-    measured = f"{label}, {format_area(area)} ({100 * float(getattr(step, 'share', 0.0) or 0.0):.1f} % of the area)"
+    measured = f"{label}, {format_area(area)} ({format_share(float(getattr(step, 'share', 0.0) or 0.0))} of the area)"
     return f"yes: {measured}" if kind == PRESENCE else measured
 
 
@@ -272,7 +272,7 @@ def _composition(question: str, steps: list) -> str:
                     if float(getattr(s, "area_m2", 0.0) or 0.0) > 0), key=lambda x: -x[0])
     if not found:
         return NO_REGION_ANSWER
-    parts = [f"{s.label} {100 * share:.1f} %" for share, s in found]
+    parts = [f"{s.label} {format_share(share)}" for share, s in found]
     dates = {getattr(s, "date", None) for s in steps}
     # on a time series the classes are read on the last date, which the answer names
     when = f" (on {next(iter(dates))})" if len(dates) == 1 and next(iter(dates)) not in (None, "t1") else ""
@@ -281,6 +281,6 @@ def _composition(question: str, steps: list) -> str:
     none_found = f"; not found: {', '.join(missing)}" if missing else ""
     if _DOMINANT_RE.search(_plain(question)):
         share, top = found[0]
-        lead = f"{top.label}, {100 * share:.1f} % ({format_area(float(top.area_m2))})"
+        lead = f"{top.label}, {format_share(share)} ({format_area(float(top.area_m2))})"
         return lead + (f"; then {', '.join(parts[1:])}" if len(parts) > 1 else "") + none_found + when
     return ", ".join(parts) + none_found + when

@@ -74,6 +74,14 @@ def format_area(area_m2: float) -> str:
     return f"{area_m2:.0f} m2"
 
 
+def format_share(share: float) -> str:
+    """A share of the area of interest (``share`` 0..1) for a reader: "23.1 %", or "under 0.1 %" for a region too
+    small to show at one decimal, so that a region found never reads as 0.0 %."""
+    if 0 < share < 0.0005:
+        return "under 0.1 %"
+    return f"{100 * share:.1f} %"
+
+
 def format_measurement(m: Measurement) -> str:
     """``[area 12.4 ha; share 23.1 %; 140 m from step 1]`` or ``[no such region]``."""
     if m.empty:

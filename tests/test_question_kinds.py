@@ -151,6 +151,12 @@ def test_kind_answers_come_from_the_measured_steps():
     assert kind_answer("What is the dominant land cover?", steps) == \
         "cropland, 54.4 % (11.20 km2); then water 24.5 %, roads 0.3 %; not found: forest"
     assert kind_answer("What is the dominant land cover?", steps[2:3]) == "no such region"
+    # a region found but under a thousandth of the area is not reported as 0.0 %
+    speck = [_step("water", 5e6, 0.25), _step("roads next to the water", 8_404, 0.0004, 3)]
+    assert kind_answer("Are there roads near the water?", speck) == \
+        "yes: roads next to the water, 8404 m2 (under 0.1 % of the area)"
+    assert kind_answer("Which land-cover classes are present?", steps[:2] + speck[1:]) == \
+        "cropland 54.4 %, water 24.5 %, roads next to the water under 0.1 %"
     for step in steps:  # on a time series every class is read on the last date
         step.date = "t2"
     assert kind_answer("Which land-cover classes are present?", steps) == \

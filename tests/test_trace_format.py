@@ -11,6 +11,12 @@ def test_measurement_text_and_empty_region():
     assert tf.format_area(2.5e6) == "2.50 km2" and tf.format_area(512) == "512 m2"
 
 
+def test_a_share_found_never_reads_as_nothing():
+    assert tf.format_share(0.231) == "23.1 %" and tf.format_share(0.0) == "0.0 %"
+    assert tf.format_share(0.0004) == "under 0.1 %"  # 8 404 m2 of a 24 km2 chip
+    assert tf.format_share(0.0006) == "0.1 %"
+
+
 def test_step_head_round_trips_its_label_and_date():
     head = tf.format_step_head(2, "cropland next to the water.", 1)
     assert head == "Step 2: cropland next to the water. <t2> [SEG]"

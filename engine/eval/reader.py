@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..trace_format import LETTERS, NO_REGION, compared_phrases, format_area, pair_phrases, same_region
+from ..trace_format import LETTERS, NO_REGION, compared_phrases, format_area, format_share, pair_phrases, same_region
 
 _UNITS = {"%": 1.0, "m2": 1.0, "ha": 1e4, "km2": 1e6, "m": 1.0, "km": 1e3}
 _NUM = r"(\d+(?:\.\d+)?) (km2|m2|ha|%|km|m)(?!\w)"
@@ -149,7 +149,7 @@ def free_answer_from_steps(answer: str, steps: list, question: str = "") -> str 
         return "no such region"
     share = getattr(step, "share", None)
     if share is not None and _SHARE_QUESTION.search(question or ""):
-        return f"{region}, {100 * float(share):.1f} % ({format_area(area)})"
+        return f"{region}, {format_share(float(share))} ({format_area(area)})"
     return f"{region}, {format_area(area)}{_asked_units(question, area)}"
 
 

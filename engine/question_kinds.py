@@ -222,7 +222,8 @@ def _step_answer(kind: str, step, region: str) -> str:
         return f"{label}: {n} separate patch{'' if n == 1 else 'es'}, {format_area(area)} in all{left_out}"
     if area <= 0:
         return f"no: {label}, {NO_REGION_ANSWER}" if kind == PRESENCE else NO_REGION_ANSWER
-    measured = f"{label}, {format_area(area)} ({format_share(float(getattr(step, 'share', 0.0) or 0.0))} of the area)"
+    share = format_share(float(getattr(step, "share", 0.0) or 0.0))
+    measured = f"{label}, {format_area(area)} ({share} of the area)"
     return f"yes: {measured}" if kind == PRESENCE else measured
 
 

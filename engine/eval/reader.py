@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from ..trace_format import LETTERS, NO_REGION, compared_phrases, format_area, format_share, pair_phrases, same_region
+from ..trace_format import (LETTERS, NO_REGION, compared_phrases, format_area, format_share, pair_phrases,
+                            same_region)
 
 _UNITS = {"%": 1.0, "m2": 1.0, "ha": 1e4, "km2": 1e6, "m": 1.0, "km": 1e3}
 _NUM = r"(\d+(?:\.\d+)?) (km2|m2|ha|%|km|m)(?!\w)"

@@ -154,122 +154,122 @@
       <translation>Frage</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="163" />
+      <location filename="../terrascope_plugin/dock.py" line="164" />
       <source>Ask in English about the area, e.g. an example from the list</source>
       <translation>Fragen Sie auf Englisch nach dem Gebiet, z. B. mit einem Beispiel aus der Liste</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="171" />
+      <location filename="../terrascope_plugin/dock.py" line="172" />
       <source>Choose a local model folder</source>
       <translation>Lokalen Modellordner wählen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="175" />
+      <location filename="../terrascope_plugin/dock.py" line="176" />
       <source>Model</source>
       <translation>Modell</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="178" />
+      <location filename="../terrascope_plugin/dock.py" line="179" />
       <source>Automatic</source>
       <translation>Automatisch</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="179" />
+      <location filename="../terrascope_plugin/dock.py" line="180" />
       <source>CPU</source>
       <translation>CPU</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="180" />
+      <location filename="../terrascope_plugin/dock.py" line="181" />
       <source>CUDA (detecting…)</source>
       <translation>CUDA (wird erkannt…)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="182" />
+      <location filename="../terrascope_plugin/dock.py" line="183" />
       <source>Device</source>
       <translation>Gerät</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="195" />
+      <location filename="../terrascope_plugin/dock.py" line="196" />
       <source>Cancel</source>
       <translation>Abbrechen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="236" />
+      <location filename="../terrascope_plugin/dock.py" line="237" />
       <source>CUDA: {gpu}</source>
       <translation>CUDA: {gpu}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="239" />
+      <location filename="../terrascope_plugin/dock.py" line="240" />
       <source>CUDA (no GPU found)</source>
       <translation>CUDA (keine GPU gefunden)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="248" />
+      <location filename="../terrascope_plugin/dock.py" line="249" />
       <source>Embedded default model</source>
       <translation>Eingebautes Standardmodell</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="250" />
+      <location filename="../terrascope_plugin/dock.py" line="251" />
       <source>Folder: {path}</source>
       <translation>Ordner: {path}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="253" />
+      <location filename="../terrascope_plugin/dock.py" line="254" />
       <source>Adapter: {name}</source>
       <translation>Adapter: {name}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="266" />
+      <location filename="../terrascope_plugin/dock.py" line="267" />
       <source>Model folder</source>
       <translation>Modellordner</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="283" />
+      <location filename="../terrascope_plugin/dock.py" line="284" />
       <source>Starting…</source>
       <translation>Wird gestartet…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="313" />
+      <location filename="../terrascope_plugin/dock.py" line="314" />
       <source>Area drawn.</source>
       <translation>Gebiet gezeichnet.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="324" />
+      <location filename="../terrascope_plugin/dock.py" line="325" />
       <source>Type a question first (or pick an example from the list).</source>
       <translation>Geben Sie zuerst eine Frage ein (oder wählen Sie ein Beispiel aus der Liste).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="330" />
+      <location filename="../terrascope_plugin/dock.py" line="331" />
       <source>Use either the optical/SAR pickers or the dated layers, not both: set the pickers to none or clear the dated list.</source>
       <translation>Verwenden Sie entweder die Auswahl optisch/SAR oder die datierten Layer, nicht beides: setzen Sie die Auswahl auf leer oder leeren Sie die datierte Liste.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="333" />
+      <location filename="../terrascope_plugin/dock.py" line="334" />
       <source>Pick an optical or a SAR layer (or add dated layers) first.</source>
       <translation>Wählen Sie zuerst einen optischen oder einen SAR-Layer (oder fügen Sie datierte Layer hinzu).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="335" />
+      <location filename="../terrascope_plugin/dock.py" line="336" />
       <source>The same layer is picked as optical and as SAR: pick the SAR layer (or none).</source>
       <translation>Derselbe Layer ist als optisch und als SAR gewählt: wählen Sie den SAR-Layer (oder keinen).</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="339" />
+      <location filename="../terrascope_plugin/dock.py" line="340" />
       <source>Layer {name} is not valid; fix its source.</source>
       <translation>Layer {name} ist ungültig; korrigieren Sie seine Quelle.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="360" />
+      <location filename="../terrascope_plugin/dock.py" line="361" />
       <source>Model folder {path} does not exist: choose another with "…" or pick the embedded default model.</source>
       <translation>Der Modellordner {path} existiert nicht: wählen Sie mit „…“ einen anderen oder das eingebaute Standardmodell.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="397" />
+      <location filename="../terrascope_plugin/dock.py" line="398" />
       <source>Cancelled; nothing was added.</source>
       <translation>Abgebrochen; nichts wurde hinzugefügt.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/dock.py" line="400" />
+      <location filename="../terrascope_plugin/dock.py" line="401" />
       <source>Done in {s:.1f} s; step layers in {path}</source>
       <translation>Fertig in {s:.1f} s; Schrittlayer in {path}</translation>
     </message>
@@ -1084,112 +1084,117 @@
       <translation>{area:,.0f} m²</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="42" />
+      <location filename="../terrascope_plugin/results_panel.py" line="44" />
+      <source>under 0.1% of the area</source>
+      <translation>unter 0,1 % des Gebiets</translation>
+    </message>
+    <message>
+      <location filename="../terrascope_plugin/results_panel.py" line="44" />
       <source>{share:.1%} of the area</source>
       <translation>{share:.1%} des Gebiets</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="44" />
+      <location filename="../terrascope_plugin/results_panel.py" line="46" />
       <source>confidence {c:.2f}</source>
       <translation>Konfidenz {c:.2f}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="49" />
+      <location filename="../terrascope_plugin/results_panel.py" line="51" />
       <source>no such region: the marked pixels did not change between the dates</source>
       <translation>keine solche Fläche: die markierten Pixel haben sich zwischen den Daten nicht verändert</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="51" />
+      <location filename="../terrascope_plugin/results_panel.py" line="53" />
       <source>no such region: the model was unsure of its mask</source>
       <translation>keine solche Fläche: das Modell war sich seiner Maske nicht sicher</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="53" />
+      <location filename="../terrascope_plugin/results_panel.py" line="55" />
       <source>no such region: the mask was too small for the model to resolve</source>
       <translation>keine solche Fläche: die Maske war zu klein, als dass das Modell sie auflösen könnte</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="55" />
+      <location filename="../terrascope_plugin/results_panel.py" line="57" />
       <source>no such region: the marked pixels do not read as open water in the bands</source>
       <translation>keine solche Fläche: die markierten Pixel lesen sich in den Bändern nicht als offenes Wasser</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="70" />
+      <location filename="../terrascope_plugin/results_panel.py" line="72" />
       <source>({choice}) {answer}</source>
       <translation>({choice}) {answer}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="78" />
+      <location filename="../terrascope_plugin/results_panel.py" line="80" />
       <source>step {steps} marks no region</source>
       <translation>Schritt {steps} markiert keine Fläche</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="80" />
+      <location filename="../terrascope_plugin/results_panel.py" line="82" />
       <source>steps {steps} mark no region</source>
       <translation>Schritte {steps} markieren keine Fläche</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="82" />
+      <location filename="../terrascope_plugin/results_panel.py" line="84" />
       <source>no option matches the measurements</source>
       <translation>keine Option passt zu den Messungen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="83" />
+      <location filename="../terrascope_plugin/results_panel.py" line="85" />
       <source>Not read from the masks: {why}; ({letter}) is the model's own reading.</source>
       <translation>Nicht aus den Masken gelesen: {why}; ({letter}) ist die eigene Lesart des Modells.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="101" />
+      <location filename="../terrascope_plugin/results_panel.py" line="103" />
       <source>Reasoning steps (click one to show its area):</source>
       <translation>Denkschritte (klicken Sie einen an, um sein Gebiet zu zeigen):</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="108" />
+      <location filename="../terrascope_plugin/results_panel.py" line="110" />
       <source>Distances between steps:</source>
       <translation>Abstände zwischen den Schritten:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="111" />
+      <location filename="../terrascope_plugin/results_panel.py" line="113" />
       <source>From step</source>
       <translation>Von Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="111" />
+      <location filename="../terrascope_plugin/results_panel.py" line="113" />
       <source>To step</source>
       <translation>Zu Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="111" />
+      <location filename="../terrascope_plugin/results_panel.py" line="113" />
       <source>Distance (m)</source>
       <translation>Abstand (m)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="117" />
+      <location filename="../terrascope_plugin/results_panel.py" line="119" />
       <source>Export:</source>
       <translation>Exportieren:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="119" />
+      <location filename="../terrascope_plugin/results_panel.py" line="121" />
       <source>GeoPackage…</source>
       <translation>GeoPackage…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="120" />
+      <location filename="../terrascope_plugin/results_panel.py" line="122" />
       <source>Export the answer's step layers as one GeoPackage</source>
       <translation>Die Schrittlayer der Antwort als ein GeoPackage exportieren</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="121" />
+      <location filename="../terrascope_plugin/results_panel.py" line="123" />
       <source>Shapefiles…</source>
       <translation>Shapefiles…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="122" />
+      <location filename="../terrascope_plugin/results_panel.py" line="124" />
       <source>Export the answer's step layers as Shapefiles, one per step</source>
       <translation>Die Schrittlayer der Antwort als Shapefiles exportieren, eines pro Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="152" />
+      <location filename="../terrascope_plugin/results_panel.py" line="154" />
       <source>Chosen from the measured masks; the model's own reading was ({letter}).</source>
       <translation>Aus den gemessenen Masken gewählt; das Modell selbst las ({letter}).</translation>
     </message>

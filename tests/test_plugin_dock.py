@@ -255,6 +255,18 @@ def test_trace_text_hides_the_models_special_tokens():
     assert display_text("Compare the two areas.") == "Compare the two areas."
 
 
+def test_a_step_line_gives_area_share_and_confidence_and_never_a_found_region_at_0_percent():
+    from types import SimpleNamespace
+
+    from terrascope_reasoning.terrascope_plugin.results_panel import step_line
+
+    step = SimpleNamespace(index=2, text="Step 2: roads next to the water. <t1> [SEG]", layer="roads",
+                           area_m2=461_521.0, share=0.07, confidence=0.82, emptied="")
+    assert step_line(step) == "2. Step 2: roads next to the water.  [461,521 m², 7.0% of the area, confidence 0.82]"
+    step.area_m2, step.share = 8_404.0, 0.0004
+    assert "[8,404 m², under 0.1% of the area, confidence 0.82]" in step_line(step)
+
+
 def test_a_chosen_option_shows_its_letter_once_and_its_text():
     from terrascope_reasoning.terrascope_plugin.results_panel import answer_line
 

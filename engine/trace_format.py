@@ -74,10 +74,16 @@ def format_area(area_m2: float) -> str:
     return f"{area_m2:.0f} m2"
 
 
+def share_below_shown(share: float) -> bool:
+    """Whether a region was found (``share`` 0..1 of the area of interest, above 0) but is too small to show as a
+    percentage at one decimal, so that a reader is told "under 0.1 %" rather than 0.0 %."""
+    return 0 < share < 0.0005
+
+
 def format_share(share: float) -> str:
-    """A share of the area of interest (``share`` 0..1) for a reader: "23.1 %", or "under 0.1 %" for a region too
-    small to show at one decimal, so that a region found never reads as 0.0 %."""
-    if 0 < share < 0.0005:
+    """A share of the area of interest (``share`` 0..1) for a reader: "23.1 %", or "under 0.1 %" where
+    :func:`share_below_shown`."""
+    if share_below_shown(share):
         return "under 0.1 %"
     return f"{100 * share:.1f} %"
 

@@ -1089,112 +1089,112 @@
       <translation>unter 0,1 % des Gebiets</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="44" />
+      <location filename="../terrascope_plugin/results_panel.py" line="45" />
       <source>{share:.1%} of the area</source>
       <translation>{share:.1%} des Gebiets</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="46" />
+      <location filename="../terrascope_plugin/results_panel.py" line="47" />
       <source>confidence {c:.2f}</source>
       <translation>Konfidenz {c:.2f}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="51" />
+      <location filename="../terrascope_plugin/results_panel.py" line="52" />
       <source>no such region: the marked pixels did not change between the dates</source>
       <translation>keine solche Fläche: die markierten Pixel haben sich zwischen den Daten nicht verändert</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="53" />
+      <location filename="../terrascope_plugin/results_panel.py" line="54" />
       <source>no such region: the model was unsure of its mask</source>
       <translation>keine solche Fläche: das Modell war sich seiner Maske nicht sicher</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="55" />
+      <location filename="../terrascope_plugin/results_panel.py" line="56" />
       <source>no such region: the mask was too small for the model to resolve</source>
       <translation>keine solche Fläche: die Maske war zu klein, als dass das Modell sie auflösen könnte</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="57" />
+      <location filename="../terrascope_plugin/results_panel.py" line="58" />
       <source>no such region: the marked pixels do not read as open water in the bands</source>
       <translation>keine solche Fläche: die markierten Pixel lesen sich in den Bändern nicht als offenes Wasser</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="72" />
+      <location filename="../terrascope_plugin/results_panel.py" line="73" />
       <source>({choice}) {answer}</source>
       <translation>({choice}) {answer}</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="80" />
+      <location filename="../terrascope_plugin/results_panel.py" line="81" />
       <source>step {steps} marks no region</source>
       <translation>Schritt {steps} markiert keine Fläche</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="82" />
+      <location filename="../terrascope_plugin/results_panel.py" line="83" />
       <source>steps {steps} mark no region</source>
       <translation>Schritte {steps} markieren keine Fläche</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="84" />
+      <location filename="../terrascope_plugin/results_panel.py" line="85" />
       <source>no option matches the measurements</source>
       <translation>keine Option passt zu den Messungen</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="85" />
+      <location filename="../terrascope_plugin/results_panel.py" line="86" />
       <source>Not read from the masks: {why}; ({letter}) is the model's own reading.</source>
       <translation>Nicht aus den Masken gelesen: {why}; ({letter}) ist die eigene Lesart des Modells.</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="103" />
+      <location filename="../terrascope_plugin/results_panel.py" line="104" />
       <source>Reasoning steps (click one to show its area):</source>
       <translation>Denkschritte (klicken Sie einen an, um sein Gebiet zu zeigen):</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="110" />
+      <location filename="../terrascope_plugin/results_panel.py" line="111" />
       <source>Distances between steps:</source>
       <translation>Abstände zwischen den Schritten:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="113" />
+      <location filename="../terrascope_plugin/results_panel.py" line="114" />
       <source>From step</source>
       <translation>Von Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="113" />
+      <location filename="../terrascope_plugin/results_panel.py" line="114" />
       <source>To step</source>
       <translation>Zu Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="113" />
+      <location filename="../terrascope_plugin/results_panel.py" line="114" />
       <source>Distance (m)</source>
       <translation>Abstand (m)</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="119" />
+      <location filename="../terrascope_plugin/results_panel.py" line="120" />
       <source>Export:</source>
       <translation>Exportieren:</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="121" />
+      <location filename="../terrascope_plugin/results_panel.py" line="122" />
       <source>GeoPackage…</source>
       <translation>GeoPackage…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="122" />
+      <location filename="../terrascope_plugin/results_panel.py" line="123" />
       <source>Export the answer's step layers as one GeoPackage</source>
       <translation>Die Schrittlayer der Antwort als ein GeoPackage exportieren</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="123" />
+      <location filename="../terrascope_plugin/results_panel.py" line="124" />
       <source>Shapefiles…</source>
       <translation>Shapefiles…</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="124" />
+      <location filename="../terrascope_plugin/results_panel.py" line="125" />
       <source>Export the answer's step layers as Shapefiles, one per step</source>
       <translation>Die Schrittlayer der Antwort als Shapefiles exportieren, eines pro Schritt</translation>
     </message>
     <message>
-      <location filename="../terrascope_plugin/results_panel.py" line="154" />
+      <location filename="../terrascope_plugin/results_panel.py" line="155" />
       <source>Chosen from the measured masks; the model's own reading was ({letter}).</source>
       <translation>Aus den gemessenen Masken gewählt; das Modell selbst las ({letter}).</translation>
     </message>

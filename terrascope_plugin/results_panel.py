@@ -39,9 +39,10 @@ def step_line(step) -> str:
     if step.layer and step.area_m2 is not None:
         facts.append(tr("{area:,.0f} m²").format(area=step.area_m2))
     if step.layer and step.share is not None:
-        # a region found never reads as 0.0 % of the area
-        tiny = 0 < step.share < 0.0005
-        facts.append(tr("under 0.1% of the area") if tiny else tr("{share:.1%} of the area").format(share=step.share))
+        from ..engine.trace_format import share_below_shown
+
+        facts.append(tr("under 0.1% of the area") if share_below_shown(step.share)
+                     else tr("{share:.1%} of the area").format(share=step.share))
     if step.layer and step.confidence is not None:
         facts.append(tr("confidence {c:.2f}").format(c=step.confidence))
     from ..engine.answer import EMPTIED_NOT_WATER, EMPTIED_TOO_SMALL, EMPTIED_UNCHANGED, EMPTIED_UNSURE

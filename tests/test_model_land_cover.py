@@ -173,3 +173,28 @@ def test_the_head_is_saved_and_loaded_with_the_model(tiny, tmp_path):
     imgs.nir = torch.rand(1, 1, S, S)
     torch.testing.assert_close(class_probabilities(loaded.land_cover, imgs, 0),
                                class_probabilities(grown.eval().land_cover, imgs, 0))
+
+
+def test_a_class_step_the_decoder_finds_too_little_of_takes_none_of_the_heads_probability(tiny):
+    """``head_presence``: the decoder judges whether a class is there. Where its own water mask marks fewer pixels
+    than a kept mask needs, a head sure of water adds nothing and the step stays empty; with the rule off the head
+    alone marks water."""
+    model, tok = tiny
+    imgs = images(1, seed=7)
+    imgs.nir = torch.rand(1, 1, S, S, generator=torch.Generator().manual_seed(1))
+    sure = _sure_of(model, WATER)
+    sure.config.land_cover_weight = 0.5
+    _, plain = _steps(model, tok, imgs, land_cover=False)
+    marked = int((plain[1].mask_prob > 0.5).sum())
+    assert marked > 0  # the tiny decoder marks some water on these images
+    sure.config.min_mask_pixels = marked + 1
+    p, judged = _steps(sure, tok, imgs)
+    assert p.decoder_finds_nothing(torch.from_numpy(plain[1].mask_prob))
+    assert int((judged[1].mask_prob > 0.5).sum()) == 0
+    _, unjudged = _steps(sure, tok, imgs, head_presence=False)
+    assert int((unjudged[1].mask_prob > 0.5).sum()) > marked
+    # a decoder mask large enough to keep takes the head's probability as before
+    sure.config.min_mask_pixels = marked
+    p, kept_steps = _steps(sure, tok, imgs)
+    assert not p.decoder_finds_nothing(torch.from_numpy(plain[1].mask_prob))
+    assert np.allclose(kept_steps[1].mask_prob, 0.5 * plain[1].mask_prob + 0.5, atol=1e-4)

@@ -136,7 +136,7 @@ class GroundedPredictor(StepRules):
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``, ``reference_steps``,
     ``change_from_classes``, ``water_index``, ``landing_sites``, ``building_context``, ``water_evidence``,
-    ``radar_placement``: the rules
+    ``radar_placement``, ``head_presence``: the rules
     a step's phrase asks of its kept mask (:class:`engine.model.step_rules.StepRules`); ``change_from_classes`` None
     -> as the model config says.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
@@ -156,7 +156,8 @@ class GroundedPredictor(StepRules):
                  one_patch: bool = True, patch_from_class: bool = True, next_to: bool = True,
                  change_from_classes: bool | None = None, water_index: bool = True, judge_only: bool = False,
                  reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True,
-                 water_evidence: bool = True, radar_placement: bool = True, land_cover: bool | None = None):
+                 water_evidence: bool = True, radar_placement: bool = True, land_cover: bool | None = None,
+                 head_presence: bool = True):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -175,7 +176,7 @@ class GroundedPredictor(StepRules):
                          relate_changes, one_patch, patch_from_class, next_to, change_from_classes,
                          WaterIndexConfig.turned(water_index), plan_phrases, reference_steps, landing_sites,
                          building_context, water_evidence, radar_placement,
-                         land_cover is not False and model.land_cover is not None)
+                         land_cover is not False and model.land_cover is not None, head_presence)
         # the share of the head's class probability in a class step; the head's own setting when asked for by hand
         self.land_cover_weight = model.config.land_cover_weight or (LAND_COVER_WEIGHT if land_cover else 0.0)
         # where a class's share differs
@@ -510,11 +511,12 @@ class GroundedPredictor(StepRules):
         """``prob`` (S, S) of a class step (:meth:`land_cover_class_for`) on ``date`` of ``images`` blended with the
         land-cover head's probability of its class at the share its class and grid take
         (:func:`engine.model.land_cover.class_weight`, :func:`engine.model.land_cover.blended_class`); as it is for
-        other steps, with the head off, where that share is 0 or when the date cannot be read.
+        other steps, with the head off, where that share is 0 or when the date cannot be read, and with
+        ``head_presence`` where ``prob`` marks fewer than ``min_mask_pixels`` pixels (:meth:`decoder_finds_nothing`).
         ``cache``: {date: class probabilities} of ``images``, filled as dates are read."""
         class_id = self.land_cover_class_for(step_text)
         weight = class_weight(class_id, images.pixel_m, self.land_cover_weight, self.land_cover_class_weights)
-        if self.land_cover_weight <= 0 or weight <= 0:
+        if self.land_cover_weight <= 0 or weight <= 0 or self.decoder_finds_nothing(prob):
             return prob
         cache = {} if cache is None else cache
         if date not in cache:
@@ -523,6 +525,12 @@ class GroundedPredictor(StepRules):
         if cache[date] is None:
             return prob
         return blended_class(prob, cache[date][class_id], images.valid[date], weight)
+
+    def decoder_finds_nothing(self, prob: torch.Tensor) -> bool:
+        """Whether the decoder's mask ``prob`` (S, S) of a class step marks fewer pixels than a kept mask needs (the
+        config's ``min_mask_pixels``), so that with ``head_presence`` the head adds nothing to it."""
+        need = int(self.config.min_mask_pixels)
+        return self.head_presence and need > 0 and int((prob > self.config.mask_threshold).sum()) < need
 
     def _change_contrast(self, step_text: str, prob: torch.Tensor, date: int) -> float | None:
         """For a step on a later date that names a change, the dates' contrast inside its mask against the

@@ -58,7 +58,10 @@ class StepRules:
     dates have SAR (:func:`engine.model.scene_bands.radar_placed`).
     ``land_cover``: a class step (a class alone, a class's largest patch, a class's patches next to a region;
     :meth:`land_cover_class_for`) is blended with a dense land-cover head's probability of the class, where the
-    model has one (:mod:`engine.model.land_cover`).
+    model has one (:mod:`engine.model.land_cover`). ``head_presence``: a class step whose decoder mask marks fewer
+    pixels than a kept mask needs (the config's ``min_mask_pixels``) takes none of the head's probability: the decoder
+    judges whether the class is there, the head where it is, so a head that marks a few pixels of a class the
+    scene lacks adds no region to a question whose target is absent.
     ``plan_phrases``: the steps a question fixes are written for the model (:meth:`planned_steps`)."""
 
     def __init__(self, signatures: SignatureConfig | None = None, clip_places: bool = True,
@@ -66,7 +69,8 @@ class StepRules:
                  next_to: bool = True, change_from_classes: bool = False,
                  water_index: WaterIndexConfig | None = None, plan_phrases: bool = True,
                  reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True,
-                 water_evidence: bool = True, radar_placement: bool = True, land_cover: bool = True):
+                 water_evidence: bool = True, radar_placement: bool = True, land_cover: bool = True,
+                 head_presence: bool = True):
         self.signatures = signatures or SignatureConfig()
         self.clip_places = clip_places
         self.relate_changes = relate_changes
@@ -82,6 +86,7 @@ class StepRules:
         self.water_evidence = water_evidence
         self.radar_placement = radar_placement
         self.land_cover = land_cover
+        self.head_presence = head_presence
         # region names the model reads itself beside its classes' (a fine-tuned adapter's classes): never re-read
         self.known_regions: tuple[str, ...] = ()
 

@@ -114,15 +114,16 @@ def test_default_model_blends_class_steps_with_its_land_cover_head_and_the_overr
 
 
 def test_default_model_blends_each_class_at_the_share_its_recorded_recipe_sets(default_engine):
-    """``make train-tiny`` writes the head's shares per class from its last head recipe (part 23); the default carries
+    """``make train-tiny`` writes the head's shares per class from its last head recipe (part 24); the default carries
     those, and they decide the share of a roads step on a 10 m grid and of a buildings step on 10 m and sub-metre
     grids."""
     from engine.model.land_cover import class_weight
     from engine.train.land_cover_config import LandCoverTrainConfig
 
-    recipe = LandCoverTrainConfig.load(DEFAULT_MODEL_DIR / "recipe-part23.json")
+    recipe = LandCoverTrainConfig.load(DEFAULT_MODEL_DIR / "recipe-part24.json")
     p = default_engine.predictor
     assert recipe.blend_class_weights and p.land_cover_class_weights == recipe.blend_class_weights
+    assert p.land_cover_weight == recipe.blend_weight
     shares = p.land_cover_class_weights
     assert class_weight(C.ROAD, 10.0, p.land_cover_weight, shares) == shares["roads"][1]
     assert class_weight(C.BUILDING, 10.0, p.land_cover_weight, shares) == shares["buildings"][1]

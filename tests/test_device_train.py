@@ -55,7 +55,7 @@ def test_the_gpu_recipes_continue_the_embedded_default_on_seeds_it_never_saw_for
     assert [p.name for p in shipped] == sorted(_train_tiny_recipes())  # each one replayed by `make train-tiny`
     assert LAND_COVER_RECIPES == ["recipe-part16.json", "recipe-part17.json", "recipe-part19.json",
                                   "recipe-part20.json", "recipe-part21.json", "recipe-part22.json",
-                                  "recipe-part23.json"]
+                                  "recipe-part23.json", "recipe-part24.json"]
     for part in shipped:
         first, end = _seeds(part)
         assert stop <= first or start >= end, part.name

@@ -114,6 +114,30 @@ def test_evaluate_predictor_in_memory():
     assert unlabelled["giou"] < 0.9  # matched by position
 
 
+def test_evaluate_predictor_reports_each_kind_of_images_on_its_own():
+    """``per_modality``: questions on optical and SAR, optical alone and SAR alone scored apart; a predictor perfect
+    on SAR-alone questions only scores 1.0 there and less on the others."""
+    from terrascope_reasoning.engine.eval.bench import sample_modalities
+
+    ds = SyntheticQuestions(DatasetConfig(image_size=48, with_record=True, modality_mix=(1.0, 1.0, 1.0)), length=24)
+    samples = [ds[i] for i in range(24)]
+    kinds = [sample_modalities(s) for s in samples]
+    assert set(kinds) == {"both", "optical", "sar"}
+
+    def right_on_sar_alone(sample):
+        masks = [m.numpy() > 0.5 for m in sample["masks"]]
+        if sample_modalities(sample) != "sar":
+            masks = [~m for m in masks]
+        letter = parse_answer(sample["trace"], len(sample["record"].choices))[1]
+        return {"choice": letter, "masks": masks}
+
+    r = evaluate_predictor(right_on_sar_alone, samples)["per_modality"]
+    assert {k: v["n"] for k, v in r.items()} == {k: kinds.count(k) for k in ("both", "optical", "sar")}
+    assert r["sar"]["giou"] == 1.0 and r["both"]["giou"] < 0.5 and r["optical"]["giou"] < 0.5
+    assert sample_modalities({"images": {"has_optical": np.array([True, False]), "has_sar": np.array([True, True])}}) \
+        is None
+
+
 class TruthPredictor:
     """GroundedPredictor-shaped double: set_images + answer(question, choices, measure=...), decoding
     the true masks; records the measurement text the bench's callback returns for each step."""

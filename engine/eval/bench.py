@@ -209,6 +209,39 @@ def _true_phrases(sample: dict) -> list[str] | None:
     return phrases if len(phrases) == len(sample["masks"]) else None
 
 
+def sample_modalities(sample: dict) -> str | None:
+    """Which images a sample's question is asked on: "both" (optical and SAR on every date), "optical" or "sar"
+    (that one alone on every date); None for a mix of dates or when the sample does not say."""
+    images = sample.get("images")
+    flags = [images.get(k) if isinstance(images, dict) else getattr(images, k, None)
+             for k in ("has_optical", "has_sar")]
+    if any(f is None for f in flags):
+        return None
+    optical, sar = (np.asarray(_numpy(f), bool) for f in flags)
+    if optical.all() and sar.all():
+        return "both"
+    if optical.all() and not sar.any():
+        return "optical"
+    if sar.all() and not optical.any():
+        return "sar"
+    return None
+
+
+def _per_modality(scores: list, measured_scores: list, modalities: list) -> dict:
+    """{modalities: {"giou", "engine_answer", "n"}}: gIoU and the engine's answer accuracy of the questions asked on
+    each kind of images (:func:`sample_modalities`)."""
+    out = {}
+    for kind in ("both", "optical", "sar"):
+        idx = [i for i, m in enumerate(modalities) if m == kind]
+        if not idx:
+            continue
+        chosen = [measured_scores[i] for i in idx if measured_scores[i].multiple_choice]
+        out[kind] = {"giou": float(np.mean([scores[i].iou for i in idx])),
+                     "engine_answer": float(np.mean([s.correct for s in chosen])) if chosen else None,
+                     "n": len(idx)}
+    return out
+
+
 def evaluate_predictor(predictor, samples: Iterable[dict], progress: Progress | None = None) -> dict:
     """Score a predictor on dataset samples (from ``engine.data.dataset`` with ``with_record=True``, or
     any dicts with "images", "prompt", "trace", "masks", "task"). ``predictor``: an object with
@@ -219,12 +252,14 @@ def evaluate_predictor(predictor, samples: Iterable[dict], progress: Progress | 
 
     -> :func:`summarize`'s dict of the model's own letters, plus ``measured_choice``: the accuracy overall
     and per task when multiple-choice answers follow the trace's measurements as the engine's do
-    (``AskConfig.measured_choice``)."""
+    (``AskConfig.measured_choice``), and ``per_modality``: gIoU and that accuracy of the questions asked on both
+    modalities, optical alone and SAR alone (:func:`sample_modalities`; empty when the samples do not say)."""
     from .reader import answer_from_measurements
 
     samples = list(samples)
-    scores, measured_scores = [], []
+    scores, measured_scores, modalities = [], [], []
     for i, sample in enumerate(samples):
+        modalities.append(sample_modalities(sample))
         question, choices = _question_and_choices(sample)
         steps: list = []
         choice, masks, text = _predict(predictor, sample, question, choices, steps)
@@ -247,4 +282,5 @@ def evaluate_predictor(predictor, samples: Iterable[dict], progress: Progress | 
     with_measured = summarize(measured_scores)
     out["measured_choice"] = {"accuracy": with_measured["accuracy"],
                               "per_task": {t: v["accuracy"] for t, v in with_measured["per_task"].items()}}
+    out["per_modality"] = _per_modality(scores, measured_scores, modalities)
     return out

@@ -54,7 +54,8 @@ train-tiny:           ## reproduce the embedded default model from its recorded 
 	$(PY) -m engine.cli train-land-cover --config resources/models/terrascope-tiny/recipe-part21.json --out build/terrascope-tiny-21
 	$(PY) -m engine.cli train-land-cover --config resources/models/terrascope-tiny/recipe-part22.json --out build/terrascope-tiny-22
 	$(PY) -m engine.cli train-land-cover --config resources/models/terrascope-tiny/recipe-part23.json --out build/terrascope-tiny-23
-	$(PY) scripts/install_default.py build/terrascope-tiny-23
+	$(PY) -m engine.cli train-land-cover --config resources/models/terrascope-tiny/recipe-part24.json --out build/terrascope-tiny-24
+	$(PY) scripts/install_default.py build/terrascope-tiny-24
 	$(PY) scripts/calibrate_absent.py resources/models/terrascope-tiny --samples 600 --flip-average \
 		--change-from-classes --sharpen-radius 4 --sharpen-eps 0.0003 --signature-weight 0.5 --min-mask-pixels 36
 

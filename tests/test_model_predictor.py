@@ -815,3 +815,27 @@ def test_the_nearest_patch_of_a_class_is_the_class_patch_nearest_the_earlier_reg
     assert not np.array_equal(near[1].mask_prob, own[1].mask_prob)
     assert p.nearest_class_for(near[1].text) == "buildings" and p.keeps_patches_for(near[1].text)
     assert GroundedPredictor(model, tok, patch_from_class=False).nearest_class_for(near[1].text) is None
+
+
+def test_each_class_of_what_the_area_is_made_of_is_grounded_as_that_class_asked_for_alone(tiny):
+    """A question that asks what the area is made of plans one step per class in one trace; each class step takes the
+    [SEG] state of the class named alone ("Segment the forest."), so its mask does not depend on the classes measured
+    before it and agrees with asking for the class by itself. A share question keeps its steps' own states."""
+    from engine import trace_format as tf
+    from engine.data.classes import CLASS_NAMES
+
+    model, tok = tiny
+    text = "".join(f"Step {i}: {name}. <t1> [SEG]\n" for i, name in enumerate(CLASS_NAMES.values(), 1))
+    text += "Answer: cropland\n"
+    imgs = images(1, seed=5)
+    p, out = scripted_answer(model, tok, text, imgs, "What is the dominant land cover?")
+    assert p.classes_by_name("What is the dominant land cover?", None)
+    assert [tf.parse_step_label(s.text) for s in out.steps] == list(CLASS_NAMES.values())
+    for step in out.steps:
+        alone = p._phrase_hidden(tf.parse_step_label(step.text), 0)
+        assert torch.allclose(step.seg_embedding, alone, atol=1e-4)
+    p, share = scripted_answer(model, tok, text, imgs, "What share is water?", plan_phrases=False)
+    assert not p.classes_by_name("What share is water?", None)
+    assert not p.classes_by_name("What is the dominant land cover?", ["water", "forest"])
+    later = share.steps[-1]
+    assert not torch.allclose(later.seg_embedding, p._phrase_hidden(tf.parse_step_label(later.text), 0), atol=1e-4)

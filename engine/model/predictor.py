@@ -189,6 +189,7 @@ class GroundedPredictor(StepRules):
         self.features: ImageFeatures | None = None
         self.flipped: list = []  # [(view, features of the images seen through it)] when flip averaging
         self._class_probs: dict[int, torch.Tensor | None] = {}  # the land-cover head's, per date of self.images
+        self._by_name = False  # the question's class steps grounded as each class named alone (classes_by_name)
         self._line_openers = LineOpeners.of(tokenizer, model.config.eos_token_id)
 
     @property
@@ -254,6 +255,7 @@ class GroundedPredictor(StepRules):
         running = ""
         steps: list[GroundedStep] = []
         plan, plan_dates = self.planned_steps(question, choices, self.images.n_dates)
+        self._by_name = self.classes_by_name(question, choices)
         opened = None  # (decoder mark, len(pending), len(running)) just after the open step's "Step N:"
 
         def force(text: str, seg: bool = False) -> torch.Tensor:
@@ -401,6 +403,9 @@ class GroundedPredictor(StepRules):
         m, cfg, feats = self.model, self.config, self.features
         patch_class, relation = self.patch_class_for(step_text), self.next_to_for(step_text)
         named_class = self.patches_class_for(step_text)
+        label = tf.parse_step_label(step_text)
+        if named_class is None and self._by_name and tf.names_class_alone(label):
+            named_class = label  # one class of what the area is made of, as it would be asked for alone
         if named_class is not None:  # patches of a class: the class, as the model grounds it named alone
             seg_hidden = self._phrase_hidden(named_class, date)
         out, prob = ground_step(m, seg_hidden[None], feats, date, self.flipped)  # prob: (S, S)

@@ -217,6 +217,16 @@ class StepRules:
         class_id = canonical_class(tf.nearest_class(tf.parse_step_label(step_text)) or "")
         return CLASS_NAMES[class_id] if class_id is not None else None
 
+    def classes_by_name(self, question: str, choices: list[str] | None) -> bool:
+        """Whether every class step of ``question`` is grounded as the class named alone (:meth:`patches_class_for`'s
+        way): a question that asks what the area is made of plans one step per class in one long trace, and a class's
+        mask should not depend on which classes were measured before it, so that its answer agrees with asking for
+        the class alone ("Is there any forest?"). Only with ``plan_phrases`` (the plan is what lists the classes)."""
+        if not self.plan_phrases or choices:
+            return False
+        kind = question_kind(question, self.known_regions)
+        return kind is not None and kind.kind == COMPOSITION
+
     def patches_class_for(self, step_text: str) -> str | None:
         """The class a step grounds by name to keep some of its patches: the largest (:meth:`patch_class_for`), those
         next to a region (:meth:`next_to_for`) or the one nearest a region (:meth:`nearest_class_for`); else None."""

@@ -21,8 +21,8 @@ IN_CHANNELS = 9
 N_OUTPUTS = max(CLASS_NAMES) + 1  # class ids 1..8 plus 0, "no label", which is never a target
 DEFAULT_PIXEL_M = 10.0  # the scale of most scenes, for grids whose pixel size is not known
 # Classes not blended on grids of this pixel side (m) or coarser, unless a model's class weights say otherwise:
-# there buildings are a few pixels across and the head marks them less well than the decoder with its class
-# signature (model card).
+# there buildings are a few pixels across, and a briefly trained head marks them less well than the decoder with its
+# class signature (model card; the embedded default's longer-trained head blends them at a share of its own).
 SKIP_FROM_M = {BUILDING: 5.0}
 # Grids finer than this (m) are the sub-metre scenes', where buildings and roads are many pixels across; a class's
 # blending share may differ on them (class_weight).

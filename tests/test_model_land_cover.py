@@ -198,3 +198,44 @@ def test_a_class_step_the_decoder_finds_too_little_of_takes_none_of_the_heads_pr
     p, kept_steps = _steps(sure, tok, imgs)
     assert not p.decoder_finds_nothing(torch.from_numpy(plain[1].mask_prob))
     assert np.allclose(kept_steps[1].mask_prob, 0.5 * plain[1].mask_prob + 0.5, atol=1e-4)
+
+
+def test_the_heads_probabilities_averaged_over_symmetries_move_with_the_images(tiny):
+    """Averaged over the 8 symmetries of the square, the head's probabilities of a flipped or transposed date are
+    those of the date, flipped or transposed (a view mapped back the wrong way breaks this); over none they are the
+    head's own. The predictor averages over the config's ``land_cover_symmetries`` only when flip averaging."""
+    from engine.model.flips import View, symmetry_views, view_images
+
+    head = LandCoverHead(WIDTHS).eval()
+    g = torch.Generator().manual_seed(5)
+    with torch.no_grad():
+        for prm in head.parameters():
+            prm.normal_(generator=g)
+    imgs = images(1, seed=4)
+    imgs.nir = torch.rand(1, 1, S, S, generator=torch.Generator().manual_seed(6))
+    plain = class_probabilities(head, imgs, 0)
+    assert torch.equal(class_probabilities(head, imgs, 0, symmetry_views(1)), plain)
+    assert [len(symmetry_views(n)) for n in (1, 4, 8)] == [0, 3, 7]
+    averaged = class_probabilities(head, imgs, 0, symmetry_views(8))
+    assert torch.allclose(averaged.sum(0), torch.ones(S, S), atol=1e-5)
+    assert not torch.allclose(averaged, plain, atol=1e-3)  # the head alone is not symmetric
+    for view in (View(False, (-1,)), View(True, ()), View(True, (-2,))):
+        seen = class_probabilities(head, view_images(imgs, view), 0, symmetry_views(8))
+        assert torch.allclose(seen, view.apply(averaged), atol=1e-5)
+    # the 4 flips: equivariant under a flip, not under a transpose
+    flips = class_probabilities(head, imgs, 0, symmetry_views(4))
+    flipped = class_probabilities(head, view_images(imgs, View(False, (-2,))), 0, symmetry_views(4))
+    assert torch.allclose(flipped, flips.flip(-2), atol=1e-5)
+    model, tok = tiny
+    grown = ck.with_land_cover(model, WIDTHS)
+    grown.config.land_cover_symmetries = 8
+    assert len(GroundedPredictor(grown, tok, flip_average=True)._head_views()) == 7
+    assert GroundedPredictor(grown, tok, flip_average=False)._head_views() == ()
+
+
+def test_a_config_with_another_count_of_symmetries_is_refused():
+    from engine.model.config import TerraScopeConfig
+
+    assert TerraScopeConfig().land_cover_symmetries == 1
+    with pytest.raises(ValueError, match="land_cover_symmetries is 3: give 1"):
+        TerraScopeConfig(land_cover_symmetries=3)

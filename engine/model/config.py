@@ -11,6 +11,8 @@ from ..data.classes import CLASS_NAMES, canonical_class
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+# how many symmetries of the square a land-cover head may be averaged over (engine.model.flips.symmetry_views)
+SYMMETRY_COUNTS = (1, 4, 8)
 
 
 @dataclass
@@ -94,6 +96,10 @@ class TerraScopeConfig:
     # name: [level on grids finer than engine.model.land_cover.FINE_BELOW_M, level on coarser grids]}. Set per
     # trained model on scenes outside training and test
     land_cover_class_thresholds: dict = field(default_factory=dict)
+    # the symmetries of the square the head's class probabilities are averaged over when masks are flip averaged
+    # (flip_average): 1, the inputs as given; 4, with their flips; 8, with their transposes and the transposes'
+    # flips (engine.model.flips). Set per trained model on scenes outside training and test
+    land_cover_symmetries: int = 1
     pixel_mean: tuple = IMAGENET_MEAN  # both encoders see (x - mean) / std of inputs in [0, 1]
     pixel_std: tuple = IMAGENET_STD
     lm_source: str = "scratch"  # scratch | smollm2 | internvl3 | published: where the LM weights come from
@@ -136,6 +142,9 @@ class TerraScopeConfig:
     def __post_init__(self):
         self.land_cover_class_weights = class_shares(self.land_cover_class_weights)
         self.land_cover_class_thresholds = class_shares(self.land_cover_class_thresholds, CLASS_THRESHOLD_LABEL)
+        if self.land_cover_symmetries not in SYMMETRY_COUNTS:
+            raise ValueError(f"land_cover_symmetries is {self.land_cover_symmetries!r}: give 1 (the inputs as given), "
+                             "4 (with their flips) or 8 (with their transposes too)")
 
     def to_dict(self) -> dict:
         d = asdict(self)

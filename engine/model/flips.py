@@ -43,6 +43,12 @@ def views(transposes: bool = False) -> tuple[View, ...]:
     return FLIP_VIEWS + (TRANSPOSE_VIEWS if transposes else ())
 
 
+def symmetry_views(count: int) -> tuple[View, ...]:
+    """The views beside the inputs as given that make ``count`` symmetries in all: 1 -> none, 4 -> the flips,
+    8 -> the flips, the transpose and its flips."""
+    return {1: (), 4: views(False), 8: views(True)}[int(count)]
+
+
 def view_images(images: ModelImages, view: View) -> ModelImages:
     """The same dates and modalities with every image seen through ``view``."""
     def seen(x):

@@ -9,6 +9,7 @@ scale tells a 30 m building from a 30 m field)."""
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -97,15 +98,20 @@ def date_inputs(images: ModelImages, date: int) -> torch.Tensor | None:
 
 
 @torch.no_grad()
-def class_probabilities(head: LandCoverHead, images: ModelImages, date: int) -> torch.Tensor | None:
+def class_probabilities(head: LandCoverHead, images: ModelImages, date: int,
+                        views: Sequence = ()) -> torch.Tensor | None:
     """(N_OUTPUTS, S, S) class probabilities of ``date`` of ``images`` on the head's device, float32; None when the
-    date cannot be read (:func:`date_inputs`)."""
+    date cannot be read (:func:`date_inputs`). ``views``: symmetries of the square (:class:`engine.model.flips.View`)
+    whose probabilities, mapped back, are averaged with those of the inputs as given."""
     x = date_inputs(images, date)
     if x is None:
         return None
     p = next(head.parameters())
-    logits = head(x[None].to(p.device, p.dtype))[0].float()
-    return torch.softmax(logits, 0)
+    x = x[None].to(p.device, p.dtype)
+    prob = torch.softmax(head(x)[0].float(), 0)
+    for view in views:
+        prob = prob + view.undo(torch.softmax(head(view.apply(x))[0].float(), 0))
+    return prob / (1 + len(views))
 
 
 def blended_class(prob: torch.Tensor, class_prob: torch.Tensor, valid: torch.Tensor, weight: float) -> torch.Tensor:

@@ -24,7 +24,7 @@ from ..geo.water_index import WaterIndexConfig
 from .config import CLASS_THRESHOLD_LABEL, class_shares
 from .decoding import CachedDecoder, check_options, compiled_step, initial_capacity
 from .device import cpu_threads, oom_guard
-from .flips import encode_flipped, ground_step
+from .flips import encode_flipped, ground_step, symmetry_views
 from .injection import gather_injected, mask_to_token_positions
 from .inputs import ModelImages
 from .land_cover import blended_class, class_probabilities, class_threshold, class_weight
@@ -526,10 +526,15 @@ class GroundedPredictor(StepRules):
         cache = {} if cache is None else cache
         if date not in cache:
             with oom_guard(), cpu_threads(self._threads()):
-                cache[date] = class_probabilities(self.model.land_cover, images, date)
+                cache[date] = class_probabilities(self.model.land_cover, images, date, self._head_views())
         if cache[date] is None:
             return prob
         return blended_class(prob, cache[date][class_id], images.valid[date], weight)
+
+    def _head_views(self) -> tuple:
+        """The symmetries the head's class probabilities are averaged over beside the inputs as given: the config's
+        ``land_cover_symmetries`` when masks are flip averaged, else none."""
+        return symmetry_views(self.config.land_cover_symmetries) if self.flip_average else ()
 
     def decoder_finds_nothing(self, prob: torch.Tensor) -> bool:
         """Whether the decoder's mask ``prob`` (S, S) of a class step marks fewer pixels than a kept mask needs (the

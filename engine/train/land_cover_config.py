@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..data.classes import canonical_class
 from ..errors import InputError
-from ..model.config import class_shares
+from ..model.config import SYMMETRY_COUNTS, class_shares
 from .config import read_recipe, recipe_fields
 
 MODALITIES = ("both", "optical", "sar")
@@ -47,6 +47,9 @@ class LandCoverTrainConfig:
     # written as the model's land_cover_class_thresholds: {class name: [level on fine grids, level on coarse grids]}
     # where a class step's blended probability needs another level than 0.5 (engine.model.land_cover.class_threshold)
     blend_class_thresholds: dict = field(default_factory=dict)
+    # written as the model's land_cover_symmetries: how many symmetries of the square (1, 4 or 8) the head's
+    # probabilities are averaged over when the predictor flip averages (engine.model.flips.symmetry_views)
+    blend_symmetries: int = 1
     val_scenes: int = 16  # held-out scenes the head's IoU per class is measured on at the end (0: none)
     val_seed_start: int = 7_990_000  # their seeds (validation seeds, never trained on)
     store_float16: bool = True  # floating weights of the folder written stored as float16 (half the size)
@@ -73,6 +76,8 @@ class LandCoverTrainConfig:
                 class_shares(getattr(self, name))
             except ValueError as err:
                 raise InputError(f"{name}: {err}") from None
+        if self.blend_symmetries not in SYMMETRY_COUNTS:
+            raise InputError(f"blend_symmetries is {self.blend_symmetries!r}: give 1, 4 or 8")
         unknown = [name for name in self.class_weights if canonical_class(name) is None]
         if unknown:
             raise InputError(f"class_weights names unknown class(es) {', '.join(unknown)}")

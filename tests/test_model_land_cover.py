@@ -239,3 +239,31 @@ def test_a_config_with_another_count_of_symmetries_is_refused():
     assert TerraScopeConfig().land_cover_symmetries == 1
     with pytest.raises(ValueError, match="land_cover_symmetries is 3: give 1"):
         TerraScopeConfig(land_cover_symmetries=3)
+
+
+def test_a_class_step_the_head_blends_into_takes_no_class_signature(tiny):
+    """``head_over_signature``: the class signature is left to the class steps the head does not blend into: those
+    of a class whose share on the grid is 0, and all of them on images the head cannot read."""
+    model, tok = tiny
+    sure = _sure_of(model, WATER)
+    sure.config.land_cover_weight = 0.5
+    sure.config.land_cover_class_weights = {"buildings": [0.9, 0.0]}
+    imgs = images(1, seed=7)
+    imgs.nir = torch.rand(1, 1, S, S, generator=torch.Generator().manual_seed(1))
+    water, buildings = "Step 1: water. <t1> [SEG]", "Step 1: buildings. <t1> [SEG]"
+    p = GroundedPredictor(sure, tok, class_signatures=True)
+    p.set_images(imgs)
+    assert p.signatures.enabled and p.head_blends(water, imgs) and p.signatures_for(water) is None
+    assert not p.head_blends(buildings, imgs) and p.signatures_for(buildings) is not None  # share 0 on 10 m grids
+    assert p.signatures_for("Step 1: flooded cropland. <t1> [SEG]") is None  # no class step: never a signature
+    off = GroundedPredictor(sure, tok, class_signatures=True, head_over_signature=False)
+    off.set_images(imgs)
+    assert off.signatures_for(water) is not None
+    # optical without its NIR band and no SAR: the head reads nothing, the signature stays
+    unread = images(1, seed=7, sar=False)
+    p.set_images(unread)
+    assert not p.head_blends(water, unread) and p.signatures_for(water) is not None
+    # with the head off no step is the head's
+    p = GroundedPredictor(sure, tok, class_signatures=True, land_cover=False)
+    p.set_images(imgs)
+    assert p.signatures_for(water) is not None

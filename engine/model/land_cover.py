@@ -97,6 +97,11 @@ def date_inputs(images: ModelImages, date: int) -> torch.Tensor | None:
                        images.sar[date] if has_s else None, images.pixel_m)
 
 
+def reads_any_date(images: ModelImages) -> bool:
+    """Whether the head can read at least one date of ``images`` (:func:`date_inputs`)."""
+    return any(date_inputs(images, d) is not None for d in range(images.n_dates))
+
+
 @torch.no_grad()
 def class_probabilities(head: LandCoverHead, images: ModelImages, date: int,
                         views: Sequence = ()) -> torch.Tensor | None:

@@ -27,7 +27,7 @@ from .device import cpu_threads, oom_guard
 from .flips import encode_flipped, ground_step, symmetry_views
 from .injection import gather_injected, mask_to_token_positions
 from .inputs import ModelImages
-from .land_cover import blended_class, class_probabilities, class_threshold, class_weight
+from .land_cover import blended_class, class_probabilities, class_threshold, class_weight, reads_any_date
 from .line_grammar import LineOpeners, at_line_start, line_head
 from .network import ImageFeatures, TerraScopeModel
 from .scene_bands import banded, dates_contrast, kept, not_water, radar_placed, within_half
@@ -136,7 +136,7 @@ class GroundedPredictor(StepRules):
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``, ``reference_steps``,
     ``change_from_classes``, ``water_index``, ``landing_sites``, ``building_context``, ``water_evidence``,
-    ``radar_placement``, ``head_presence``: the rules
+    ``radar_placement``, ``head_presence``, ``head_over_signature``: the rules
     a step's phrase asks of its kept mask (:class:`engine.model.step_rules.StepRules`); ``change_from_classes`` None
     -> as the model config says.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
@@ -157,7 +157,7 @@ class GroundedPredictor(StepRules):
                  change_from_classes: bool | None = None, water_index: bool = True, judge_only: bool = False,
                  reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True,
                  water_evidence: bool = True, radar_placement: bool = True, land_cover: bool | None = None,
-                 head_presence: bool = True):
+                 head_presence: bool = True, head_over_signature: bool = True):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -176,7 +176,8 @@ class GroundedPredictor(StepRules):
                          relate_changes, one_patch, patch_from_class, next_to, change_from_classes,
                          WaterIndexConfig.turned(water_index), plan_phrases, reference_steps, landing_sites,
                          building_context, water_evidence, radar_placement,
-                         land_cover is not False and model.land_cover is not None, head_presence)
+                         land_cover is not False and model.land_cover is not None, head_presence,
+                         head_over_signature)
         # the share of the head's class probability in a class step; the head's own setting when asked for by hand
         self.land_cover_weight = model.config.land_cover_weight or (LAND_COVER_WEIGHT if land_cover else 0.0)
         # where a class's share differs
@@ -530,6 +531,23 @@ class GroundedPredictor(StepRules):
         if cache[date] is None:
             return prob
         return blended_class(prob, cache[date][class_id], images.valid[date], weight)
+
+    def signatures_for(self, step_text: str) -> SignatureConfig | None:
+        """As :meth:`StepRules.signatures_for`, and None for a class step the land-cover head blends into on the
+        current images (``head_over_signature``; :meth:`head_blends`)."""
+        signatures = super().signatures_for(step_text)
+        if signatures is not None and self.head_over_signature and self.head_blends(step_text, self.images):
+            return None
+        return signatures
+
+    def head_blends(self, step_text: str, images: ModelImages | None) -> bool:
+        """Whether the land-cover head blends into the class step ``step_text`` on ``images``: its class's share on
+        their grid is above 0 and the head reads at least one of their dates."""
+        if images is None or self.land_cover_weight <= 0:
+            return False
+        weight = class_weight(self.land_cover_class_for(step_text), images.pixel_m, self.land_cover_weight,
+                              self.land_cover_class_weights)
+        return weight > 0 and reads_any_date(images)
 
     def _head_views(self) -> tuple:
         """The symmetries the head's class probabilities are averaged over beside the inputs as given: the config's

@@ -61,7 +61,9 @@ class StepRules:
     model has one (:mod:`engine.model.land_cover`). ``head_presence``: a class step whose decoder mask marks fewer
     pixels than a kept mask needs (the config's ``min_mask_pixels``) takes none of the head's probability: the decoder
     judges whether the class is there, the head where it is, so a head that marks a few pixels of a class the
-    scene lacks adds no region to a question whose target is absent.
+    scene lacks adds no region to a question whose target is absent. ``head_over_signature``: a class step the head
+    blends into (its class's share on the images' grid above 0, and the head reads the images) takes no class
+    signature: the head has learned every class's bands on many scenes, the signature fits them on one scene's mask.
     ``plan_phrases``: the steps a question fixes are written for the model (:meth:`planned_steps`)."""
 
     def __init__(self, signatures: SignatureConfig | None = None, clip_places: bool = True,
@@ -70,7 +72,7 @@ class StepRules:
                  water_index: WaterIndexConfig | None = None, plan_phrases: bool = True,
                  reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True,
                  water_evidence: bool = True, radar_placement: bool = True, land_cover: bool = True,
-                 head_presence: bool = True):
+                 head_presence: bool = True, head_over_signature: bool = True):
         self.signatures = signatures or SignatureConfig()
         self.clip_places = clip_places
         self.relate_changes = relate_changes
@@ -87,6 +89,7 @@ class StepRules:
         self.radar_placement = radar_placement
         self.land_cover = land_cover
         self.head_presence = head_presence
+        self.head_over_signature = head_over_signature
         # region names the model reads itself beside its classes' (a fine-tuned adapter's classes): never re-read
         self.known_regions: tuple[str, ...] = ()
 

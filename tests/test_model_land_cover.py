@@ -263,6 +263,14 @@ def test_a_class_step_the_head_blends_into_takes_no_class_signature(tiny):
     unread = images(1, seed=7, sar=False)
     p.set_images(unread)
     assert not p.head_blends(water, unread) and p.signatures_for(water) is not None
+    # a weight of its own for the head's class steps; the neighbourhood's share of buildings in the same proportion
+    sure.config.head_signature_weight = 0.25
+    sure.config.land_cover_class_weights = {"buildings": [0.9, 0.9]}
+    p = GroundedPredictor(sure, tok, class_signatures=True)
+    p.set_images(imgs)
+    full = off.signatures_for(buildings)
+    assert p.signatures_for(water).weight == 0.25 and full.weight == off.signatures.weight > 0.25
+    assert p.signatures_for(buildings).context_weight == pytest.approx(full.context_weight * 0.25 / full.weight)
     # with the head off no step is the head's
     p = GroundedPredictor(sure, tok, class_signatures=True, land_cover=False)
     p.set_images(imgs)

@@ -100,6 +100,9 @@ class TerraScopeConfig:
     # (flip_average): 1, the inputs as given; 4, with their flips; 8, with their transposes and the transposes'
     # flips (engine.model.flips). Set per trained model on scenes outside training and test
     land_cover_symmetries: int = 1
+    # the class signature's weight (signature_weight's stand-in) in a class step the land-cover head blends into
+    # (engine.model.step_rules head_over_signature); 0: none. Set per trained model on scenes outside training and test
+    head_signature_weight: float = 0.0
     pixel_mean: tuple = IMAGENET_MEAN  # both encoders see (x - mean) / std of inputs in [0, 1]
     pixel_std: tuple = IMAGENET_STD
     lm_source: str = "scratch"  # scratch | smollm2 | internvl3 | published: where the LM weights come from

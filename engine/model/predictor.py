@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -533,12 +533,17 @@ class GroundedPredictor(StepRules):
         return blended_class(prob, cache[date][class_id], images.valid[date], weight)
 
     def signatures_for(self, step_text: str) -> SignatureConfig | None:
-        """As :meth:`StepRules.signatures_for`, and None for a class step the land-cover head blends into on the
-        current images (``head_over_signature``; :meth:`head_blends`)."""
+        """As :meth:`StepRules.signatures_for`; for a class step the land-cover head blends into on the current
+        images (``head_over_signature``; :meth:`head_blends`) at the config's ``head_signature_weight`` instead
+        (None at 0)."""
         signatures = super().signatures_for(step_text)
-        if signatures is not None and self.head_over_signature and self.head_blends(step_text, self.images):
+        if signatures is None or not self.head_over_signature or not self.head_blends(step_text, self.images):
+            return signatures
+        weight = float(self.config.head_signature_weight)
+        if weight <= 0:
             return None
-        return signatures
+        scale = weight / signatures.weight  # the neighbourhood's share (buildings) in the same proportion
+        return replace(signatures, weight=weight, context_weight=min(1.0, signatures.context_weight * scale))
 
     def head_blends(self, step_text: str, images: ModelImages | None) -> bool:
         """Whether the land-cover head blends into the class step ``step_text`` on ``images``: its class's share on

@@ -109,6 +109,7 @@ def test_default_model_blends_class_steps_with_its_land_cover_head_and_the_overr
     optical = normalize_optical(scene.optical, 1e-4)
     images = to_model_images(_Arrays(optical[:, :3], normalize_sar(scene.sar), optical[:, 3:]), [True], [True])
     labels = class_probabilities(default_engine.model.land_cover, images, 0).argmax(0).numpy()
+    assert p.head_blends("Step 1: forest. <t1> [SEG]", images)  # its forest steps take the lighter signature
     truth = scene.labels[0]
     assert float((labels == truth)[truth > 0].mean()) > 0.7
 
@@ -124,6 +125,9 @@ def test_default_model_blends_each_class_at_the_share_its_recorded_recipe_sets(d
     p = default_engine.predictor
     assert recipe.blend_class_weights and p.land_cover_class_weights == recipe.blend_class_weights
     assert p.land_cover_weight == recipe.blend_weight
+    # the head read over the eight symmetries, and a lighter class signature where it blends, as the recipe writes them
+    assert recipe.blend_symmetries == p.config.land_cover_symmetries == 8 and len(p._head_views()) == 7
+    assert recipe.head_signature_weight == p.config.head_signature_weight == 0.25
     shares = p.land_cover_class_weights
     assert class_weight(C.ROAD, 10.0, p.land_cover_weight, shares) == shares["roads"][1]
     assert class_weight(C.BUILDING, 10.0, p.land_cover_weight, shares) == shares["buildings"][1]

@@ -239,6 +239,8 @@ def test_a_config_with_another_count_of_symmetries_is_refused():
     assert TerraScopeConfig().land_cover_symmetries == 1
     with pytest.raises(ValueError, match="land_cover_symmetries is 3: give 1"):
         TerraScopeConfig(land_cover_symmetries=3)
+    with pytest.raises(ValueError, match="head_signature_weight is -0.1"):
+        TerraScopeConfig(head_signature_weight=-0.1)
 
 
 def test_a_class_step_the_head_blends_into_takes_no_class_signature(tiny):

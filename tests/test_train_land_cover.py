@@ -61,6 +61,8 @@ def test_weighted_classes_and_bad_recipes_are_one_clear_error(tmp_path):
             LandCoverTrainConfig(blend_class_thresholds=shares)
     with pytest.raises(InputError, match="blend_symmetries is 2: give 1, 4 or 8"):
         LandCoverTrainConfig(blend_symmetries=2)
+    with pytest.raises(InputError, match="head_signature_weight is 1.5: give a weight from 0 to 1"):
+        LandCoverTrainConfig(head_signature_weight=1.5)
     (tmp_path / "r.json").write_text('{"stpes": 3}')
     with pytest.raises(InputError, match="unknown land-cover training option"):
         LandCoverTrainConfig.load(tmp_path / "r.json")
@@ -115,7 +117,8 @@ def test_the_command_writes_the_model_with_its_trained_head(base, tmp_path, caps
     recipe.write_text(json.dumps({"_about": "a record", "widths": [4, 8, 8, 8], "batch_size": 2, "scene_size": SIZE,
                                   "val_scenes": 2, "blend_weight": 0.4, "class_weights": {"roads": 2},
                                   "blend_class_weights": {"Road": [0.9, 0.8]},
-                                  "blend_class_thresholds": {"grass": [0.4, 0.35]}, "blend_symmetries": 4}))
+                                  "blend_class_thresholds": {"grass": [0.4, 0.35]}, "blend_symmetries": 4,
+                                  "head_signature_weight": 0.3}))
     out = tmp_path / "with-head"
     rc = main(["train-land-cover", "--config", str(recipe), "--base", str(base), "--out", str(out), "--steps", "3",
                "--no-progress"])
@@ -129,7 +132,7 @@ def test_the_command_writes_the_model_with_its_trained_head(base, tmp_path, caps
     assert model.config.land_cover == [4, 8, 8, 8] and model.config.land_cover_weight == 0.4
     assert model.config.land_cover_class_weights == {"roads": [0.9, 0.8]}
     assert model.config.land_cover_class_thresholds == {"grassland": [0.4, 0.35]}
-    assert model.config.land_cover_symmetries == 4
+    assert model.config.land_cover_symmetries == 4 and model.config.head_signature_weight == 0.3
     assert json.loads((out / "land_cover_recipe.json").read_text())["class_weights"] == {"roads": 2}
     before, _ = from_pretrained(base)
     assert before.land_cover is None  # the base folder is not changed

@@ -148,6 +148,8 @@ class TerraScopeConfig:
         if self.land_cover_symmetries not in SYMMETRY_COUNTS:
             raise ValueError(f"land_cover_symmetries is {self.land_cover_symmetries!r}: give 1 (the inputs as given), "
                              "4 (with their flips) or 8 (with their transposes too)")
+        if not 0.0 <= float(self.head_signature_weight) <= 1.0:
+            raise ValueError(f"head_signature_weight is {self.head_signature_weight!r}: give a weight from 0 to 1")
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -244,11 +244,19 @@ def test_a_config_with_another_count_of_symmetries_is_refused():
 
 
 def test_a_class_step_the_head_blends_into_takes_no_class_signature(tiny):
-    """``head_over_signature``: the class signature is left to the class steps the head does not blend into: those
-    of a class whose share on the grid is 0, and all of them on images the head cannot read."""
+    """``head_over_signature``: with the config's ``head_signature_weight`` at 0 the class signature is left to the
+    class steps the head does not blend into: those of a class whose share on the grid is 0, and all of them on images
+    the head cannot read. A config that sets no such weight keeps the signature everywhere."""
     model, tok = tiny
     sure = _sure_of(model, WATER)
     sure.config.land_cover_weight = 0.5
+    assert sure.config.head_signature_weight is None
+    unset = GroundedPredictor(sure, tok, class_signatures=True)
+    unset.set_images(images(1, seed=7))
+    unset.images.nir = torch.rand(1, 1, S, S, generator=torch.Generator().manual_seed(1))
+    assert unset.head_blends("Step 1: water. <t1> [SEG]", unset.images)
+    assert unset.signatures_for("Step 1: water. <t1> [SEG]") == unset.signatures
+    sure.config.head_signature_weight = 0.0
     sure.config.land_cover_class_weights = {"buildings": [0.9, 0.0]}
     imgs = images(1, seed=7)
     imgs.nir = torch.rand(1, 1, S, S, generator=torch.Generator().manual_seed(1))

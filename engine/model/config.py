@@ -101,8 +101,9 @@ class TerraScopeConfig:
     # flips (engine.model.flips). Set per trained model on scenes outside training and test
     land_cover_symmetries: int = 1
     # the class signature's weight (signature_weight's stand-in) in a class step the land-cover head blends into
-    # (engine.model.step_rules head_over_signature); 0: none. Set per trained model on scenes outside training and test
-    head_signature_weight: float = 0.0
+    # (engine.model.step_rules head_over_signature); 0: none; None: signature_weight. Set per trained model on scenes
+    # outside training and test
+    head_signature_weight: float | None = None
     pixel_mean: tuple = IMAGENET_MEAN  # both encoders see (x - mean) / std of inputs in [0, 1]
     pixel_std: tuple = IMAGENET_STD
     lm_source: str = "scratch"  # scratch | smollm2 | internvl3 | published: where the LM weights come from
@@ -148,7 +149,7 @@ class TerraScopeConfig:
         if self.land_cover_symmetries not in SYMMETRY_COUNTS:
             raise ValueError(f"land_cover_symmetries is {self.land_cover_symmetries!r}: give 1 (the inputs as given), "
                              "4 (with their flips) or 8 (with their transposes too)")
-        if not 0.0 <= float(self.head_signature_weight) <= 1.0:
+        if self.head_signature_weight is not None and not 0.0 <= float(self.head_signature_weight) <= 1.0:
             raise ValueError(f"head_signature_weight is {self.head_signature_weight!r}: give a weight from 0 to 1")
 
     def to_dict(self) -> dict:

@@ -535,11 +535,13 @@ class GroundedPredictor(StepRules):
     def signatures_for(self, step_text: str) -> SignatureConfig | None:
         """As :meth:`StepRules.signatures_for`; for a class step the land-cover head blends into on the current
         images (``head_over_signature``; :meth:`head_blends`) at the config's ``head_signature_weight`` instead
-        (None at 0)."""
+        (None at 0; as it is where the config sets none)."""
         signatures = super().signatures_for(step_text)
-        if signatures is None or not self.head_over_signature or not self.head_blends(step_text, self.images):
+        own = self.config.head_signature_weight
+        if (signatures is None or own is None or not self.head_over_signature
+                or not self.head_blends(step_text, self.images)):
             return signatures
-        weight = float(self.config.head_signature_weight)
+        weight = float(own)
         if weight <= 0:
             return None
         scale = weight / signatures.weight  # the neighbourhood's share (buildings) in the same proportion

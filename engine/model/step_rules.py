@@ -63,7 +63,8 @@ class StepRules:
     judges whether the class is there, the head where it is, so a head that marks a few pixels of a class the
     scene lacks adds no region to a question whose target is absent. ``head_over_signature``: a class step the head
     blends into (its class's share on the images' grid above 0, and the head reads the images) takes the class
-    signature at the model config's ``head_signature_weight`` (none at 0) rather than its ``signature_weight``: the head
+    signature at the model config's ``head_signature_weight`` (none at 0), where it sets one, rather than its
+    ``signature_weight``: the head
     has learned every class's bands on many scenes, the signature fits them on one scene's mask.
     ``plan_phrases``: the steps a question fixes are written for the model (:meth:`planned_steps`)."""
 

@@ -176,7 +176,8 @@ def train_land_cover(cfg: LandCoverTrainConfig, progress: Callable[[int, int, di
     model.config.land_cover_class_weights = class_shares(cfg.blend_class_weights)
     model.config.land_cover_class_thresholds = class_shares(cfg.blend_class_thresholds, CLASS_THRESHOLD_LABEL)
     model.config.land_cover_symmetries = int(cfg.blend_symmetries)
-    model.config.head_signature_weight = float(cfg.head_signature_weight)
+    model.config.head_signature_weight = (None if cfg.head_signature_weight is None
+                                          else float(cfg.head_signature_weight))
     _save_atomic(model, tokenizer, Path(cfg.out_dir), torch.float16 if cfg.store_float16 else None, cfg)
     return LandCoverResult(str(cfg.out_dir), step, loss_mean, time.time() - t0, finished, val)
 

@@ -51,7 +51,7 @@ class LandCoverTrainConfig:
     # probabilities are averaged over when the predictor flip averages (engine.model.flips.symmetry_views)
     blend_symmetries: int = 1
     # written as the model's head_signature_weight: the class signature's weight in a class step the head blends into
-    head_signature_weight: float = 0.0
+    head_signature_weight: float | None = None  # None: the model's signature_weight
     val_scenes: int = 16  # held-out scenes the head's IoU per class is measured on at the end (0: none)
     val_seed_start: int = 7_990_000  # their seeds (validation seeds, never trained on)
     store_float16: bool = True  # floating weights of the folder written stored as float16 (half the size)
@@ -80,7 +80,7 @@ class LandCoverTrainConfig:
                 raise InputError(f"{name}: {err}") from None
         if self.blend_symmetries not in SYMMETRY_COUNTS:
             raise InputError(f"blend_symmetries is {self.blend_symmetries!r}: give 1, 4 or 8")
-        if not 0.0 <= float(self.head_signature_weight) <= 1.0:
+        if self.head_signature_weight is not None and not 0.0 <= float(self.head_signature_weight) <= 1.0:
             raise InputError(f"head_signature_weight is {self.head_signature_weight!r}: give a weight from 0 to 1")
         unknown = [name for name in self.class_weights if canonical_class(name) is None]
         if unknown:

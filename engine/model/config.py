@@ -146,11 +146,7 @@ class TerraScopeConfig:
     def __post_init__(self):
         self.land_cover_class_weights = class_shares(self.land_cover_class_weights)
         self.land_cover_class_thresholds = class_shares(self.land_cover_class_thresholds, CLASS_THRESHOLD_LABEL)
-        if self.land_cover_symmetries not in SYMMETRY_COUNTS:
-            raise ValueError(f"land_cover_symmetries is {self.land_cover_symmetries!r}: give 1 (the inputs as given), "
-                             "4 (with their flips) or 8 (with their transposes too)")
-        if self.head_signature_weight is not None and not 0.0 <= float(self.head_signature_weight) <= 1.0:
-            raise ValueError(f"head_signature_weight is {self.head_signature_weight!r}: give a weight from 0 to 1")
+        check_head_reading(self.land_cover_symmetries, self.head_signature_weight, "land_cover_symmetries")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -180,6 +176,16 @@ class TerraScopeConfig:
 # how errors name an entry of land_cover_class_weights / land_cover_class_thresholds
 CLASS_SHARE_LABEL = "land-cover class share"
 CLASS_THRESHOLD_LABEL = "land-cover class threshold"
+
+
+def check_head_reading(symmetries: int, signature_weight: float | None, symmetries_name: str) -> None:
+    """ValueError, naming the setting (``symmetries_name``, ``head_signature_weight``), for a count of symmetries of
+    the square other than :data:`SYMMETRY_COUNTS` or a head signature weight outside [0, 1] (None: unset)."""
+    if symmetries not in SYMMETRY_COUNTS:
+        raise ValueError(f"{symmetries_name} is {symmetries!r}: give 1, 4 or 8 (the inputs as given, with their flips, "
+                         "with their transposes too)")
+    if signature_weight is not None and not 0.0 <= float(signature_weight) <= 1.0:
+        raise ValueError(f"head_signature_weight is {signature_weight!r}: give a weight from 0 to 1")
 
 
 def class_shares(shares: dict, what: str = CLASS_SHARE_LABEL) -> dict[str, list[float]]:

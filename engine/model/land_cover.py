@@ -89,17 +89,22 @@ def date_inputs(images: ModelImages, date: int) -> torch.Tensor | None:
     """(9, S, S) head inputs of ``date`` of ``images``; None when the date's optical image has no NIR band and it
     has no SAR either (the head learned optical bands with their NIR). An optical image without NIR beside SAR
     is read as SAR alone."""
-    has_o = images.optical is not None and bool(images.has_optical[date]) and images.nir is not None
-    has_s = images.sar is not None and bool(images.has_sar[date])
+    has_o, has_s = _read_modalities(images, date)
     if not (has_o or has_s):
         return None
     return head_inputs(images.optical[date] if has_o else None, images.nir[date] if has_o else None,
                        images.sar[date] if has_s else None, images.pixel_m)
 
 
+def _read_modalities(images: ModelImages, date: int) -> tuple[bool, bool]:
+    """(whether the head reads ``date``'s optical bands, whether it reads its SAR): optical only with its NIR."""
+    has_o = images.optical is not None and bool(images.has_optical[date]) and images.nir is not None
+    return has_o, images.sar is not None and bool(images.has_sar[date])
+
+
 def reads_any_date(images: ModelImages) -> bool:
-    """Whether the head can read at least one date of ``images`` (:func:`date_inputs`)."""
-    return any(date_inputs(images, d) is not None for d in range(images.n_dates))
+    """Whether the head can read at least one date of ``images`` (:func:`date_inputs`), without building inputs."""
+    return any(any(_read_modalities(images, d)) for d in range(images.n_dates))
 
 
 @torch.no_grad()

@@ -521,8 +521,8 @@ class GroundedPredictor(StepRules):
         ``head_presence`` where ``prob`` marks fewer than ``min_mask_pixels`` pixels (:meth:`decoder_finds_nothing`).
         ``cache``: {date: class probabilities} of ``images``, filled as dates are read."""
         class_id = self.land_cover_class_for(step_text)
-        weight = class_weight(class_id, images.pixel_m, self.land_cover_weight, self.land_cover_class_weights)
-        if self.land_cover_weight <= 0 or weight <= 0 or self.decoder_finds_nothing(prob):
+        weight = self._head_share(class_id, images.pixel_m)
+        if weight <= 0 or self.decoder_finds_nothing(prob):
             return prob
         cache = {} if cache is None else cache
         if date not in cache:
@@ -550,11 +550,15 @@ class GroundedPredictor(StepRules):
     def head_blends(self, step_text: str, images: ModelImages | None) -> bool:
         """Whether the land-cover head blends into the class step ``step_text`` on ``images``: its class's share on
         their grid is above 0 and the head reads at least one of their dates."""
-        if images is None or self.land_cover_weight <= 0:
-            return False
-        weight = class_weight(self.land_cover_class_for(step_text), images.pixel_m, self.land_cover_weight,
-                              self.land_cover_class_weights)
-        return weight > 0 and reads_any_date(images)
+        return (images is not None and self._head_share(self.land_cover_class_for(step_text), images.pixel_m) > 0
+                and reads_any_date(images))
+
+    def _head_share(self, class_id: int | None, pixel_m: float | None) -> float:
+        """The share of the head's probability in a step of class ``class_id`` on a grid of ``pixel_m`` metres
+        (:func:`engine.model.land_cover.class_weight`); 0 with the head's blending off."""
+        if self.land_cover_weight <= 0:
+            return 0.0
+        return class_weight(class_id, pixel_m, self.land_cover_weight, self.land_cover_class_weights)
 
     def _head_views(self) -> tuple:
         """The symmetries the head's class probabilities are averaged over beside the inputs as given: the config's

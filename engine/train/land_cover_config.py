@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..data.classes import canonical_class
 from ..errors import InputError
-from ..model.config import SYMMETRY_COUNTS, class_shares
+from ..model.config import check_head_reading, class_shares
 from .config import read_recipe, recipe_fields
 
 MODALITIES = ("both", "optical", "sar")
@@ -78,10 +78,10 @@ class LandCoverTrainConfig:
                 class_shares(getattr(self, name))
             except ValueError as err:
                 raise InputError(f"{name}: {err}") from None
-        if self.blend_symmetries not in SYMMETRY_COUNTS:
-            raise InputError(f"blend_symmetries is {self.blend_symmetries!r}: give 1, 4 or 8")
-        if self.head_signature_weight is not None and not 0.0 <= float(self.head_signature_weight) <= 1.0:
-            raise InputError(f"head_signature_weight is {self.head_signature_weight!r}: give a weight from 0 to 1")
+        try:
+            check_head_reading(self.blend_symmetries, self.head_signature_weight, "blend_symmetries")
+        except ValueError as err:
+            raise InputError(str(err)) from None
         unknown = [name for name in self.class_weights if canonical_class(name) is None]
         if unknown:
             raise InputError(f"class_weights names unknown class(es) {', '.join(unknown)}")

@@ -757,8 +757,8 @@ def test_a_change_of_classes_is_the_difference_of_the_classes_grounded_on_the_tw
 def test_a_change_of_buildings_keeps_its_size_and_moves_to_the_buildings_whose_radar_backscatter_moved(tiny):
     """With ``radar_placement`` "destroyed buildings" marks as many pixels as the difference of the classes, taken from
     the first date's buildings where the SAR moved most between the dates (engine.geo.change_evidence.most_changed),
-    with those buildings' probabilities; a date without SAR leaves the difference as it is (without
-    ``optical_placement``); changes of water and forest are never placed so."""
+    with those buildings' probabilities; a date without SAR leaves the difference as it is; changes of water and
+    forest are never placed so."""
     from engine.geo.change_evidence import most_changed
     from engine.model.inputs import ModelImages
     from tests.test_model_support import S
@@ -786,46 +786,9 @@ def test_a_change_of_buildings_keeps_its_size_and_moves_to_the_buildings_whose_r
     assert not p.placed_by_radar(("water", "water", "gained"))  # newly flooded land
     assert not p.placed_by_radar(("cropland", "water", "flooded")) and not p.placed_by_radar(None)
     _, no_radar, radar_on, _ = scripted_off_and_on(model, tok, text, with_sar(sar, (True, False)), "How much?",
-                                                   "radar_placement", change_from_classes=True, plan_phrases=False,
-                                                   optical_placement=False)
+                                                   "radar_placement", change_from_classes=True, plan_phrases=False)
     assert (no_radar[1].mask_prob > 0.5).any()
     _assert_same_probabilities(radar_on[1].mask_prob, no_radar[1].mask_prob)
-
-
-def test_without_radar_a_change_of_buildings_moves_to_the_buildings_whose_optical_bands_moved(tiny):
-    """With ``optical_placement``, where the dates lack SAR, "destroyed buildings" marks as many pixels as the
-    difference of the classes, taken from the first date's buildings whose optical bands moved most between the
-    dates, pixels a cloud hides on either date left out (engine.geo.change_evidence.cloud_hidden); off, the
-    difference stays as it is."""
-    from engine.geo.change_evidence import cloud_hidden, most_changed
-    from engine.model.inputs import ModelImages
-    from tests.test_model_support import S
-
-    model, tok = tiny
-    base = images(2, seed=8, sar=False)  # no SAR on either date
-    optical = base.optical.clone()
-    optical[1] = optical[0]
-    optical[1, :, S // 2:, :] *= 0.3  # the southern half darkened (roofs fallen); the northern half unchanged
-    optical[1, :, S // 2 + 4: S // 2 + 10, :] = 0.95  # a cloud over part of it on the later date
-    imgs = ModelImages(optical, None, base.valid, [True, True], [False, False])
-    text = "Step 1: buildings. <t1> [SEG]\nStep 2: destroyed buildings. <t2> [SEG]\nAnswer: A\n"
-    question = "How much building area was destroyed?"
-    p, whole, placed, _ = scripted_off_and_on(model, tok, text, imgs, question, "optical_placement",
-                                              change_from_classes=True, plan_phrases=False)
-    lost, buildings = whole[1].mask_prob > 0.5, placed[0].mask_prob > 0.5
-    hidden = cloud_hidden(optical[0].numpy(), optical[1].numpy())
-    assert hidden[S // 2 + 4: S // 2 + 10].all() and not hidden[: S // 2 + 4].any()
-    room = buildings & ~hidden
-    room[: S // 2] = False
-    assert lost.any() and room.sum() > lost.sum()  # room to move within the changed half, beside the cloud
-    want = most_changed(optical[0].numpy(), optical[1].numpy(), buildings & ~hidden, int(lost.sum()))
-    _assert_same_probabilities(placed[1].mask_prob, np.where(want, placed[0].mask_prob, 0))
-    marked = placed[1].mask_prob > 0.5
-    assert marked.sum() == lost.sum() and not marked[: S // 2 - 1].any() and not marked[hidden].any()
-    assert not np.array_equal(marked, lost)  # it moved
-    _, _, radar_off, _ = scripted_off_and_on(model, tok, text, imgs, question, "optical_placement",
-                                             change_from_classes=True, plan_phrases=False, radar_placement=False)
-    _assert_same_probabilities(radar_off[1].mask_prob, whole[1].mask_prob)  # placing needs radar_placement on
 
 
 def test_the_nearest_patch_of_a_class_is_the_class_patch_nearest_the_earlier_region(tiny):

@@ -30,7 +30,7 @@ from .inputs import ModelImages
 from .land_cover import blended_class, class_probabilities, class_threshold, class_weight, reads_any_date
 from .line_grammar import LineOpeners, at_line_start, line_head
 from .network import ImageFeatures, TerraScopeModel
-from .scene_bands import banded, change_placed, dates_contrast, kept, not_water, within_half
+from .scene_bands import banded, dates_contrast, kept, not_water, radar_placed, within_half
 from .step_rules import StepRules, step_naming
 from .tokens import chat_prompt, encode, image_order
 
@@ -136,7 +136,7 @@ class GroundedPredictor(StepRules):
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``, ``reference_steps``,
     ``change_from_classes``, ``water_index``, ``landing_sites``, ``building_context``, ``water_evidence``,
-    ``radar_placement``, ``optical_placement``, ``head_presence``, ``head_over_signature``: the rules
+    ``radar_placement``, ``head_presence``, ``head_over_signature``: the rules
     a step's phrase asks of its kept mask (:class:`engine.model.step_rules.StepRules`); ``change_from_classes`` None
     -> as the model config says.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
@@ -157,7 +157,7 @@ class GroundedPredictor(StepRules):
                  change_from_classes: bool | None = None, water_index: bool = True, judge_only: bool = False,
                  reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True,
                  water_evidence: bool = True, radar_placement: bool = True, land_cover: bool | None = None,
-                 head_presence: bool = True, head_over_signature: bool = True, optical_placement: bool = True):
+                 head_presence: bool = True, head_over_signature: bool = True):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -177,7 +177,7 @@ class GroundedPredictor(StepRules):
                          WaterIndexConfig.turned(water_index), plan_phrases, reference_steps, landing_sites,
                          building_context, water_evidence, radar_placement,
                          land_cover is not False and model.land_cover is not None, head_presence,
-                         head_over_signature, optical_placement)
+                         head_over_signature)
         # the share of the head's class probability in a class step; the head's own setting when asked for by hand
         self.land_cover_weight = model.config.land_cover_weight or (LAND_COVER_WEIGHT if land_cover else 0.0)
         # where a class's share differs
@@ -369,7 +369,7 @@ class GroundedPredictor(StepRules):
         if self.gates and contrast is not None and contrast < cfg.change_below_contrast:  # unchanged "change"
             emptied, prob = EMPTIED_UNCHANGED, torch.zeros_like(prob)
         if not emptied and self.placed_by_radar(change):  # after the gate, which judges the masks' difference
-            prob = change_placed(prob, source, self.images, date, cfg.mask_threshold, self.optical_placement)
+            prob = radar_placed(prob, source, self.images, date, cfg.mask_threshold)
         if self.gates and not emptied and 0 < int((prob > cfg.mask_threshold).sum()) < cfg.min_mask_pixels:
             emptied, prob = EMPTIED_TOO_SMALL, torch.zeros_like(prob)
         pos = mask_to_token_positions(prob, cfg.token_grid, cfg.coverage_threshold, cfg.max_injected_tokens,

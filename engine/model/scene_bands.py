@@ -1,6 +1,6 @@
 """What a kept step mask takes from the scene on the model's grid: the half of the area its step names, the
 class signature, edges and water index of its date's bands, the contrast of its dates inside it, and where the
-radar or the optical bands saw a change. Every function takes the question's :class:`~engine.model.inputs.ModelImages` and
+radar saw a change. Every function takes the question's :class:`~engine.model.inputs.ModelImages` and
 a mask ``prob`` (S, S) in their grid, and returns tensors on ``prob``'s device and dtype."""
 from __future__ import annotations
 
@@ -68,12 +68,12 @@ def _valid_on_both_dates(images: ModelImages, date: int) -> np.ndarray:
     return (images.valid[0] & images.valid[date]).cpu().numpy()
 
 
-def _judged_bands(images: ModelImages, date: int) -> tuple[list[torch.Tensor], np.ndarray | None]:
-    """The bands a change between the first date and ``date`` is judged on
-    (:func:`engine.geo.change_evidence.judged_modalities`): [the SAR (T, 2, S, S)] when both dates have it, else
-    [the optical bands (T, C, S, S), with the near-infrared one where there is one], else []; and, where the optical
-    bands judge, the (S, S) bool pixels a cloud hides on either date (:func:`engine.geo.change_evidence.cloud_hidden`),
-    else None."""
+def dates_contrast(prob: torch.Tensor, images: ModelImages, date: int, threshold: float) -> float | None:
+    """The contrast of the first date and ``date`` inside the mask ``prob > threshold``
+    (:func:`engine.geo.change_evidence.change_contrast`): of the SAR when both dates have it, else of the optical
+    bands with the near-infrared one where there is one, clouds left out
+    (:func:`engine.geo.change_evidence.judged_modalities`, :func:`engine.geo.change_evidence.cloud_hidden`);
+    None when it cannot be judged (no modality on both dates, nothing inside or outside the mask)."""
     optical = _on_both_dates(images.optical, images.has_optical, date)
     sar = _on_both_dates(images.sar, images.has_sar, date)
     hidden = None
@@ -82,37 +82,24 @@ def _judged_bands(images: ModelImages, date: int) -> tuple[list[torch.Tensor], n
         hidden = cloud_hidden(rgb[0], rgb[date])
         if images.nir is not None:
             optical = torch.cat([optical, images.nir.to(optical.dtype)], 1)
-    return judged_modalities(optical=optical, sar=sar), hidden
-
-
-def dates_contrast(prob: torch.Tensor, images: ModelImages, date: int, threshold: float) -> float | None:
-    """The contrast of the first date and ``date`` inside the mask ``prob > threshold``
-    (:func:`engine.geo.change_evidence.change_contrast`) on the bands that judge a change (:func:`_judged_bands`):
-    the SAR when both dates have it, else the optical bands with the near-infrared one where there is one, clouds
-    left out; None when it cannot be judged (no modality on both dates, nothing inside or outside the mask)."""
-    stacks, hidden = _judged_bands(images, date)  # only these leave the device
+    stacks = judged_modalities(optical=optical, sar=sar)  # (T, C, S, S) each; only these leave the device
     valid = _valid_on_both_dates(images, date)
     return change_contrast([x[0].float().cpu().numpy() for x in stacks],
                            [x[date].float().cpu().numpy() for x in stacks],
                            prob.float().cpu().numpy() > threshold, valid, hidden)
 
 
-def change_placed(prob: torch.Tensor, source: torch.Tensor, images: ModelImages, date: int,
-                  threshold: float, optical: bool = True) -> torch.Tensor:
+def radar_placed(prob: torch.Tensor, source: torch.Tensor, images: ModelImages, date: int,
+                 threshold: float) -> torch.Tensor:
     """A change on ``date`` of a class, ``prob`` (S, S) (the class's difference between the first date and ``date``),
-    moved to where the images saw it: as many pixels as it marks, those of ``source`` (S, S), the class's probability
-    on the date the changed pixels stand on, whose bands moved most between the dates
-    (:func:`engine.geo.change_evidence.most_changed`), with ``source``'s probabilities. The radar judges where both
-    dates have SAR; else, with ``optical``, the optical bands (:func:`_judged_bands`), pixels a cloud hides on
-    either date left out. As it is when no modality judges or nothing is marked."""
+    moved to where the radar saw it: as many pixels as it marks, those of ``source`` (S, S), the class's probability
+    on the date the changed pixels stand on, whose backscatter moved most between the dates
+    (:func:`engine.geo.change_evidence.most_changed`), with ``source``'s probabilities. As it is when either date
+    lacks SAR or nothing is marked."""
     count = int((prob > threshold).sum())
-    if count == 0:
+    sar = _on_both_dates(images.sar, images.has_sar, date)
+    if count == 0 or sar is None:
         return prob
-    stacks, hidden = _judged_bands(images, date)
-    if not stacks or (hidden is not None and not optical):
-        return prob
-    bands = stacks[0].float().cpu().numpy()
+    sar = sar.float().cpu().numpy()
     candidates = (source.float().cpu().numpy() > threshold) & _valid_on_both_dates(images, date)
-    if hidden is not None:
-        candidates &= ~hidden
-    return kept(source, most_changed(bands[0], bands[date], candidates, count))
+    return kept(source, most_changed(sar[0], sar[date], candidates, count))

@@ -55,10 +55,7 @@ class StepRules:
     nothing (:func:`engine.geo.water_index.lacks_open_water`; only with ``water_index`` on). ``radar_placement``: a
     change of buildings taken from the classes (``change_from_classes``: "destroyed buildings", "new buildings")
     keeps its size and moves to the buildings whose radar backscatter moved most between the dates, where both
-    dates have SAR (:func:`engine.model.scene_bands.change_placed`). ``optical_placement`` (with
-    ``radar_placement``): where they do not, such a change moves the same way to the buildings whose optical bands
-    moved most (with the near-infrared band where there is one), pixels a cloud hides on either date left out: a
-    roof that falls to rubble or rises on bare ground changes its colour as much as its backscatter.
+    dates have SAR (:func:`engine.model.scene_bands.radar_placed`).
     ``land_cover``: a class step (a class alone, a class's largest patch, a class's patches next to a region;
     :meth:`land_cover_class_for`) is blended with a dense land-cover head's probability of the class, where the
     model has one (:mod:`engine.model.land_cover`). ``head_presence``: a class step whose decoder mask marks fewer
@@ -77,7 +74,7 @@ class StepRules:
                  water_index: WaterIndexConfig | None = None, plan_phrases: bool = True,
                  reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True,
                  water_evidence: bool = True, radar_placement: bool = True, land_cover: bool = True,
-                 head_presence: bool = True, head_over_signature: bool = True, optical_placement: bool = True):
+                 head_presence: bool = True, head_over_signature: bool = True):
         self.signatures = signatures or SignatureConfig()
         self.clip_places = clip_places
         self.relate_changes = relate_changes
@@ -92,7 +89,6 @@ class StepRules:
         self.building_context = building_context
         self.water_evidence = water_evidence
         self.radar_placement = radar_placement
-        self.optical_placement = optical_placement
         self.land_cover = land_cover
         self.head_presence = head_presence
         self.head_over_signature = head_over_signature
@@ -189,9 +185,8 @@ class StepRules:
         return tf.change_classes(tf.parse_step_label(step_text))
 
     def placed_by_radar(self, change: tuple[str, str, str] | None) -> bool:
-        """Whether a change of classes (:meth:`change_for`) is placed where the images saw it change: buildings lost
-        or gained, with ``radar_placement`` on (by the radar; where the dates lack it, by the optical bands with
-        ``optical_placement`` on as well)."""
+        """Whether a change of classes (:meth:`change_for`) is placed where the radar saw it change: buildings lost
+        or gained, with ``radar_placement`` on."""
         return (self.radar_placement and change is not None and change[0] in RADAR_PLACED
                 and change[2] in (tf.LOST, tf.GAINED))
 

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # GroundedPredictor options that switch one rule of engine.model.step_rules (or phrase planning)
 RULES = ("plan_phrases", "clip_places", "relate_changes", "one_patch", "patch_from_class", "next_to",
          "reference_steps", "change_from_classes", "water_index", "landing_sites", "building_context",
-         "water_evidence", "radar_placement", "land_cover", "head_presence", "head_over_signature")
+         "water_evidence", "radar_placement", "land_cover", "head_presence", "head_over_signature",
+         "water_bodies_apart")
 sys.path.insert(0, str(ROOT))
 
 

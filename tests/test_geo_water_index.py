@@ -109,13 +109,16 @@ def test_which_steps_grow_with_the_water_index(phrase, water):
     assert StepRules(water_index=WaterIndexConfig(above=None)).water_index_for(phrase) is None
 
 
-def test_the_largest_water_body_grows_as_water_before_its_largest_patch_is_kept():
-    """The largest water body is water grounded as the class (patch_from_class), grown like it; with the class
-    patches off, its own mask is not grown (it names one patch, not the class)."""
+def test_the_largest_water_body_is_not_grown_so_water_bodies_stay_apart():
+    """The largest water body is water grounded as the class (patch_from_class); with ``water_bodies_apart`` (the
+    default) it is not grown, off it grows like water before its largest patch is kept; with the class patches off,
+    its own mask is not grown either way (it names one patch, not the class). The nearest water still grows."""
     step = "Step 1: the largest water body. <t1> [SEG]"
     assert not names_water_alone("the largest water body")
-    assert StepRules().water_index_for(step) is not None
-    assert StepRules(patch_from_class=False).water_index_for(step) is None
+    assert StepRules().water_index_for(step) is None
+    assert StepRules(water_bodies_apart=False).water_index_for(step) is not None
+    assert StepRules(patch_from_class=False, water_bodies_apart=False).water_index_for(step) is None
+    assert StepRules().water_index_for("Step 2: the nearest water. <t1> [SEG]") is not None
 
 
 def test_refinement_grows_each_tile_into_the_index_water_of_its_native_bands(tmp_path):
@@ -190,8 +193,10 @@ def test_water_under_clouds_or_without_bands_is_not_judged():
 
 
 def test_the_steps_the_water_index_judges_are_those_it_grows():
-    """water_evidence judges the steps the water index grows, and none when it or the index is off."""
+    """water_evidence judges the steps the water index grows and the largest water body, grown or not, and none when
+    it or the index is off."""
     for step in ("Step 1: water. <t1> [SEG]", "Step 1: the largest water body. <t1> [SEG]"):
+        assert StepRules(water_bodies_apart=False).water_judged_for(step) is not None
         assert StepRules().water_judged_for(step) is not None
         assert StepRules(water_evidence=False).water_judged_for(step) is None
         assert StepRules(water_index=WaterIndexConfig(above=None)).water_judged_for(step) is None

@@ -136,7 +136,7 @@ class GroundedPredictor(StepRules):
     config weight of 0 -> :data:`SIGNATURE_WEIGHT`.
     ``clip_places``, ``relate_changes``, ``one_patch``, ``patch_from_class``, ``next_to``, ``reference_steps``,
     ``change_from_classes``, ``water_index``, ``landing_sites``, ``building_context``, ``water_evidence``,
-    ``radar_placement``, ``head_presence``, ``head_over_signature``: the rules
+    ``radar_placement``, ``head_presence``, ``head_over_signature``, ``water_bodies_apart``: the rules
     a step's phrase asks of its kept mask (:class:`engine.model.step_rules.StepRules`); ``change_from_classes`` None
     -> as the model config says.
     ``judge_only``: measure every step's confidence and change contrast but empty none (the gates' calibration,
@@ -157,7 +157,7 @@ class GroundedPredictor(StepRules):
                  change_from_classes: bool | None = None, water_index: bool = True, judge_only: bool = False,
                  reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True,
                  water_evidence: bool = True, radar_placement: bool = True, land_cover: bool | None = None,
-                 head_presence: bool = True, head_over_signature: bool = True):
+                 head_presence: bool = True, head_over_signature: bool = True, water_bodies_apart: bool = True):
         check_options(prefix_mode, cache, compile_steps)
         self.model, self.tokenizer, self.prefix_mode = model, tokenizer, prefix_mode
         self.cache_kind = cache
@@ -177,7 +177,7 @@ class GroundedPredictor(StepRules):
                          WaterIndexConfig.turned(water_index), plan_phrases, reference_steps, landing_sites,
                          building_context, water_evidence, radar_placement,
                          land_cover is not False and model.land_cover is not None, head_presence,
-                         head_over_signature)
+                         head_over_signature, water_bodies_apart)
         # the share of the head's class probability in a class step; the head's own setting when asked for by hand
         self.land_cover_weight = model.config.land_cover_weight or (LAND_COVER_WEIGHT if land_cover else 0.0)
         # where a class's share differs

@@ -45,7 +45,9 @@ class StepRules:
     it from the model's config (``change_from_classes``), which turns it on for the embedded default (model
     card). ``water_index``: a step that names water alone ("water", "water in the northern half"), or the largest
     water body before its largest patch is kept, grows into the connected pixels whose water index marks open
-    water (:mod:`engine.geo.water_index`; off when its ``above`` is None). ``landing_sites``: a step that names the
+    water (:mod:`engine.geo.water_index`; off when its ``above`` is None). ``water_bodies_apart``: the largest water
+    body is not grown (still judged by the index with ``water_evidence``): growth joins water bodies the class map
+    holds apart (a river a road crosses, a pond beside flooded fields), so the largest patch would span them. ``landing_sites``: a step that names the
     places a small plane could land ("large open bare fields"; :func:`engine.trace_format.names_landing_sites`)
     keeps the patches of its mask long and large enough for a landing run (:mod:`engine.geo.landing`), where the
     images' pixel size is known. ``building_context``: buildings alone ("buildings") are blended with a class
@@ -74,7 +76,7 @@ class StepRules:
                  water_index: WaterIndexConfig | None = None, plan_phrases: bool = True,
                  reference_steps: bool = True, landing_sites: bool = True, building_context: bool = True,
                  water_evidence: bool = True, radar_placement: bool = True, land_cover: bool = True,
-                 head_presence: bool = True, head_over_signature: bool = True):
+                 head_presence: bool = True, head_over_signature: bool = True, water_bodies_apart: bool = True):
         self.signatures = signatures or SignatureConfig()
         self.clip_places = clip_places
         self.relate_changes = relate_changes
@@ -92,6 +94,7 @@ class StepRules:
         self.land_cover = land_cover
         self.head_presence = head_presence
         self.head_over_signature = head_over_signature
+        self.water_bodies_apart = water_bodies_apart
         # region names the model reads itself beside its classes' (a fine-tuned adapter's classes): never re-read
         self.known_regions: tuple[str, ...] = ()
 
@@ -153,15 +156,20 @@ class StepRules:
     def water_index_for(self, step_text: str) -> WaterIndexConfig | None:
         """The water-index growth for a step (its phrase or whole text), None when it names neither water alone
         (in one half of the area or not) nor the largest water body (water grounded as the class, then its largest
-        patch: :meth:`patch_class_for`), or the rule is off."""
-        water = tf.names_water_alone(_region(step_text)) or "water" in (self.patch_class_for(step_text),
-                                                                         self.nearest_class_for(step_text))
+        patch: :meth:`patch_class_for`; not with ``water_bodies_apart``), or the rule is off."""
+        largest = self.patch_class_for(step_text) == "water" and not self.water_bodies_apart
+        water = largest or tf.names_water_alone(_region(step_text)) or self.nearest_class_for(step_text) == "water"
         return self.water_index if self.water_index.enabled and water else None
 
     def water_judged_for(self, step_text: str) -> WaterIndexConfig | None:
-        """The water index that judges whether a step's mask is water (:meth:`water_index_for`), None when the step
-        is not grown by it or ``water_evidence`` is off."""
-        return self.water_index_for(step_text) if self.water_evidence else None
+        """The water index that judges whether a step's mask is water: for the steps it grows
+        (:meth:`water_index_for`) and the largest water body, None for other steps or when ``water_evidence`` is
+        off."""
+        if not self.water_evidence:
+            return None
+        if self.water_index.enabled and self.patch_class_for(step_text) == "water":
+            return self.water_index
+        return self.water_index_for(step_text)
 
     def next_to_for(self, step_text: str) -> tuple[str, str] | None:
         """(class, reference) when a step names the patches of a class next to a region ("cropland next to the

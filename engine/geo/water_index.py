@@ -21,8 +21,9 @@ masks, turbid floods included, read as open water in most of their clear pixels.
 them, so pixels bright in every visible band (:func:`engine.geo.change_evidence.cloud_hidden`) are not read, and a
 mask of which fewer than ``min_clear_share`` of the pixels are clear and read is not judged.
 
-Only steps that name water alone (:meth:`engine.model.step_rules.StepRules.water_index_for`) are grown and judged,
-and only where the date has green and NIR bands (an optical file with a NIR band, :mod:`engine.geo.sources`).
+Only steps that name water alone are grown (:meth:`engine.model.step_rules.StepRules.water_index_for`); they and
+the largest water body are judged (:meth:`~engine.model.step_rules.StepRules.water_judged_for`), and only where
+the date has green and NIR bands (an optical file with a NIR band, :mod:`engine.geo.sources`).
 """
 from __future__ import annotations
 

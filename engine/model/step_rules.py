@@ -47,17 +47,18 @@ class StepRules:
     water body before its largest patch is kept, grows into the connected pixels whose water index marks open
     water (:mod:`engine.geo.water_index`; off when its ``above`` is None). ``water_bodies_apart``: the largest water
     body is not grown (still judged by the index with ``water_evidence``): growth joins water bodies the class map
-    holds apart (a river a road crosses, a pond beside flooded fields), so the largest patch would span them. ``landing_sites``: a step that names the
-    places a small plane could land ("large open bare fields"; :func:`engine.trace_format.names_landing_sites`)
-    keeps the patches of its mask long and large enough for a landing run (:mod:`engine.geo.landing`), where the
-    images' pixel size is known. ``building_context``: buildings alone ("buildings") are blended with a class
-    signature that also reads how each pixel differs from the ground around it (``BUILDING_CONTEXT_M``;
-    :func:`engine.geo.signatures.context_bands`), on grids where buildings are a few pixels across.
-    ``water_evidence``: a step the water index grows whose mask hardly reads as open water in that index marks
-    nothing (:func:`engine.geo.water_index.lacks_open_water`; only with ``water_index`` on). ``radar_placement``: a
-    change of buildings taken from the classes (``change_from_classes``: "destroyed buildings", "new buildings")
-    keeps its size and moves to the buildings whose radar backscatter moved most between the dates, where both
-    dates have SAR (:func:`engine.model.scene_bands.radar_placed`).
+    holds apart (a river a road crosses, a pond beside flooded fields), so the largest patch would span them.
+    ``landing_sites``: a step that names the places a small plane could land ("large open bare fields";
+    :func:`engine.trace_format.names_landing_sites`) keeps the patches of its mask long and large enough for a
+    landing run (:mod:`engine.geo.landing`), where the images' pixel size is known. ``building_context``: buildings
+    alone ("buildings") are blended with a class signature that also reads how each pixel differs from the ground
+    around it (``BUILDING_CONTEXT_M``; :func:`engine.geo.signatures.context_bands`), on grids where buildings are a
+    few pixels across. ``water_evidence``: a step the water index grows, or the largest water body, whose mask
+    hardly reads as open water in that index marks nothing (:func:`engine.geo.water_index.lacks_open_water`; only
+    with ``water_index`` on). ``radar_placement``: a change of buildings taken from the classes
+    (``change_from_classes``: "destroyed buildings", "new buildings") keeps its size and moves to the buildings
+    whose radar backscatter moved most between the dates, where both dates have SAR
+    (:func:`engine.model.scene_bands.radar_placed`).
     ``land_cover``: a class step (a class alone, a class's largest patch, a class's patches next to a region;
     :meth:`land_cover_class_for`) is blended with a dense land-cover head's probability of the class, where the
     model has one (:mod:`engine.model.land_cover`). ``head_presence``: a class step whose decoder mask marks fewer
@@ -66,8 +67,8 @@ class StepRules:
     scene lacks adds no region to a question whose target is absent. ``head_over_signature``: a class step the head
     blends into (its class's share on the images' grid above 0, and the head reads the images) takes the class
     signature at the model config's ``head_signature_weight`` (none at 0), where it sets one, rather than its
-    ``signature_weight``: the head
-    has learned every class's bands on many scenes, the signature fits them on one scene's mask.
+    ``signature_weight``: the head has learned every class's bands on many scenes, the signature fits them on one
+    scene's mask.
     ``plan_phrases``: the steps a question fixes are written for the model (:meth:`planned_steps`)."""
 
     def __init__(self, signatures: SignatureConfig | None = None, clip_places: bool = True,
